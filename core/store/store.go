@@ -1,0 +1,277 @@
+// Package store defines the durable state of Switchboard (events, deliveries,
+// attempts, per-entity connector state) as the Store interface. The sqlite
+// package implements it for the embedded default; storetest holds the conformance
+// suite every implementation passes.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/turbocode/switchboard/core/event"
+)
+
+// Store is the durable state. Every method is safe for concurrent use.
+type Store interface {
+	// Accept stores events and the deliveries they cause in one transaction and
+	// returns once they are durable. Known events are reported as duplicates and
+	// create nothing; a known event id with another content hash fails the whole
+	// request with a *ConflictError and stores nothing.
+	Accept(ctx context.Context, req *AcceptRequest) (*AcceptResult, error)
+
+	// Claim leases due deliveries to req.Owner, round-robin across destinations,
+	// and returns them with their events.
+	Claim(ctx context.Context, req *ClaimRequest) ([]*Claimed, error)
+
+	// Complete records attempt outcomes and reschedules. An update whose lease
+	// token no longer holds changes nothing and reports ErrLeaseLost in its slot
+	// of the returned slice.
+	Complete(ctx context.Context, updates []*Update) ([]error, error)
+
+	// ReleaseOwner clears every lease held by owner on unfinished deliveries, so
+	// they can be claimed at once. An instance calls it at start and at shutdown.
+	ReleaseOwner(ctx context.Context, owner string) (int, error)
+
+	// RenewLeases extends until the leases that owner holds on the given deliveries.
+	RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) error
+
+	// NextDue returns the earliest next_at of the scheduled, unleased deliveries.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+
+	// EntityState returns a connector's state for an entity, with its version (0
+	// and nil when none is stored).
+	EntityState(ctx context.Context, connector, entityKey string) ([]byte, int64, error)
+
+	// Backlog returns the number of scheduled deliveries.
+	Backlog() int64
+
+	// Prune deletes up to limit events received before cutoff whose deliveries
+	// are all delivered, skipped or cancelled, with those deliveries and their
+	// attempts. It returns how many events it deleted.
+	Prune(ctx context.Context, cutoff time.Time, limit int) (int, error)
+
+	// Event returns a stored event by its event id.
+	Event(ctx context.Context, eventID string) (*StoredEvent, error)
+
+	// Deliveries lists deliveries that match the filter, newest first.
+	Deliveries(ctx context.Context, filter DeliveryFilter) ([]*Delivery, error)
+
+	// Attempts lists a delivery's attempts, oldest first.
+	Attempts(ctx context.Context, deliveryID int64) ([]*Attempt, error)
+
+	// Close flushes pending writes and closes the store.
+	Close() error
+}
+
+// State is where a delivery is in its life.
+type State string
+
+// The delivery states.
+const (
+	StateScheduled State = "scheduled" // due at NextAt, possibly held for a reason
+	StateDelivered State = "delivered"
+	StateDead      State = "dead"      // failed permanently or ran out of attempts or age
+	StateSkipped   State = "skipped"   // deliberately not delivered, with the reason
+	StateCancelled State = "cancelled" // by an operator
+)
+
+// Final reports whether no more attempts follow.
+func (s State) Final() bool { return s != StateScheduled }
+
+// Hold reasons for a scheduled delivery that waits for something other than its
+// backoff.
+const (
+	HoldRateLimit    = "rate_limit"
+	HoldCircuitOpen  = "circuit_open"
+	HoldOrdering     = "ordering"
+	HoldShutdown     = "shutdown"
+	HoldNoConnector  = "connector_removed"
+	HoldConcurrency  = "concurrency"
+	HoldPluginFailed = "plugin_failed"
+)
+
+// AcceptRequest is one inbound request's events.
+type AcceptRequest struct {
+	Events []*NewEvent
+	// ReceivedAt is the time ingest accepted the request.
+	ReceivedAt time.Time
+	// LeaseOwner, when set, creates the new scheduled deliveries already leased to
+	// that owner until LeaseUntil, for the in-memory handoff to the local
+	// dispatcher.
+	LeaseOwner string
+	LeaseUntil time.Time
+}
+
+// NewEvent is an event to store with the deliveries routing planned for it.
+type NewEvent struct {
+	Incoming   *event.Incoming
+	Deliveries []*NewDelivery
+}
+
+// NewDelivery is a delivery routing planned.
+type NewDelivery struct {
+	Route     string
+	Connector string
+	// Target is the rendered target parameters as a JSON object.
+	Target json.RawMessage
+	// Untrusted names the target parameters rendered from templates.
+	Untrusted   []string
+	Destination string
+	// OrderingKey is set for connectors with the ordering capability.
+	OrderingKey string
+	EntityKey   string
+	// State is StateScheduled, or StateDead when planning already failed (a
+	// target template that did not render), with Reason.
+	State  State
+	Reason string
+}
+
+// AcceptResult reports what Accept did with each event, in request order.
+type AcceptResult struct {
+	Events []EventResult
+	// Deliveries are the scheduled deliveries created, leased to the request's
+	// LeaseOwner when one was given.
+	Deliveries []*Claimed
+}
+
+// EventResult is one event's fate.
+type EventResult struct {
+	EventID   string
+	Duplicate bool
+}
+
+// ClaimRequest asks for due deliveries.
+type ClaimRequest struct {
+	Owner      string
+	Now        time.Time
+	LeaseUntil time.Time
+	// Limit bounds the deliveries returned; PerDestination bounds them per
+	// destination (0 means no bound).
+	Limit          int
+	PerDestination int
+	// SkipDestinations are not claimed from (their circuit is open, or their
+	// in-memory queue is full).
+	SkipDestinations []string
+}
+
+// Claimed is a leased delivery with its event.
+type Claimed struct {
+	Delivery *Delivery
+	Event    *StoredEvent
+}
+
+// Delivery is one (event, route, target).
+type Delivery struct {
+	ID          int64
+	EventSeq    int64
+	EventID     string
+	EventType   string
+	Route       string
+	Connector   string
+	Target      json.RawMessage
+	Untrusted   []string
+	Destination string
+	OrderingKey string
+	EntityKey   string
+	State       State
+	// Attempts counts the attempts made so far.
+	Attempts   int
+	CreatedAt  time.Time
+	NextAt     time.Time
+	HoldReason string
+	// LastError is the reason of the last failed attempt, or why the delivery is
+	// dead or skipped.
+	LastError  string
+	UpdatedAt  time.Time
+	LeaseOwner string
+	LeaseToken int64
+	LeaseUntil time.Time
+}
+
+// StoredEvent is an event as stored.
+type StoredEvent struct {
+	Seq        int64
+	EventID    string
+	EventType  string
+	Format     event.Format
+	Body       []byte
+	ReceivedAt time.Time
+}
+
+// Update is one change to a leased delivery.
+type Update struct {
+	DeliveryID int64
+	LeaseToken int64
+	// Attempt is recorded when an attempt ran; nil for a hold that made none.
+	Attempt *Attempt
+	// State is the new state. With StateScheduled, NextAt and HoldReason say when
+	// and why the delivery runs again.
+	State      State
+	NextAt     time.Time
+	HoldReason string
+	// Reason is stored as the delivery's last error.
+	Reason string
+	// EntityState, when set, is written in the same transaction if its version
+	// still matches.
+	EntityState *EntityStateUpdate
+}
+
+// EntityStateUpdate replaces a connector's state for one entity.
+type EntityStateUpdate struct {
+	Connector string
+	EntityKey string
+	// Version is the version the connector read; the write fails with
+	// ErrStateConflict when the stored version differs.
+	Version int64
+	Data    []byte
+}
+
+// Attempt is one recorded try.
+type Attempt struct {
+	DeliveryID  int64
+	Number      int
+	StartedAt   time.Time
+	Duration    time.Duration
+	Outcome     string
+	StatusCode  int
+	Response    string
+	Error       string
+	ExternalRef string
+}
+
+// DeliveryFilter selects deliveries for listing.
+type DeliveryFilter struct {
+	EventID   string
+	State     State
+	Route     string
+	Connector string
+	Limit     int
+}
+
+// Errors callers branch on with errors.Is and errors.As.
+var (
+	// ErrNotFound: no such event or delivery.
+	ErrNotFound = errors.New("not found")
+	// ErrLeaseLost: the update's lease token no longer holds.
+	ErrLeaseLost = errors.New("lease lost")
+	// ErrStateConflict: the entity state changed since the connector read it.
+	ErrStateConflict = errors.New("entity state changed concurrently")
+	// ErrUnavailable: the store cannot commit now (disk full, I/O error, closed).
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrSchemaTooNew: the database was written by a newer Switchboard.
+	ErrSchemaTooNew = errors.New("database schema is newer than this binary")
+	// ErrLocked: another process uses the database.
+	ErrLocked = errors.New("database is in use by another process")
+)
+
+// ConflictError reports a known event id that arrived with a different body.
+type ConflictError struct {
+	EventID string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("event %s is already stored with a different body; send a new event_id for a new event", e.EventID)
+}

@@ -1,0 +1,3 @@
+module github.com/turbocode/switchboard
+
+go 1.26

@@ -1,0 +1,95 @@
+package signature
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// The example from the Standard Webhooks specification's reference libraries.
+const (
+	specSecret    = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	specID        = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+	specTimestamp = 1614265330
+	specBody      = `{"test": 2432232314}`
+	specSignature = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+)
+
+func TestSignStandardMatchesSpecExample(t *testing.T) {
+	key, err := DecodeStandardKey(specSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := SignStandard([][]byte{key}, specID, time.Unix(specTimestamp, 0), []byte(specBody))
+	if got != specSignature {
+		t.Fatalf("signature = %q, want %q", got, specSignature)
+	}
+}
+
+func TestVerifyStandard(t *testing.T) {
+	key, _ := DecodeStandardKey(specSecret)
+	other, _ := DecodeStandardKey("whsec_" + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	now := time.Unix(specTimestamp, 0)
+	tests := []struct {
+		name      string
+		keys      [][]byte
+		id, ts    string
+		signature string
+		body      string
+		now       time.Time
+		want      error
+	}{
+		{"valid", [][]byte{key}, specID, "1614265330", specSignature, specBody, now, nil},
+		{"rotated keys", [][]byte{other, key}, specID, "1614265330", specSignature, specBody, now, nil},
+		{"several signatures", [][]byte{key}, specID, "1614265330", "v1,AAAA " + specSignature, specBody, now, nil},
+		{"body changed", [][]byte{key}, specID, "1614265330", specSignature, `{"test":2432232314}`, now, ErrMismatch},
+		{"wrong key", [][]byte{other}, specID, "1614265330", specSignature, specBody, now, ErrMismatch},
+		{"too old", [][]byte{key}, specID, "1614265330", specSignature, specBody, now.Add(6 * time.Minute), ErrTimestamp},
+		{"in the future", [][]byte{key}, specID, "1614265330", specSignature, specBody, now.Add(-6 * time.Minute), ErrTimestamp},
+		{"missing id", [][]byte{key}, "", "1614265330", specSignature, specBody, now, ErrMissing},
+		{"bad timestamp", [][]byte{key}, specID, "yesterday", specSignature, specBody, now, ErrMalformed},
+		{"unknown version", [][]byte{key}, specID, "1614265330", "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", specBody, now, ErrMismatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := VerifyStandard(tt.keys, tt.id, tt.ts, tt.signature, []byte(tt.body), tt.now, 5*time.Minute)
+			if !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
+				t.Fatalf("VerifyStandard() = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestVerifyTurbo(t *testing.T) {
+	secret := []byte("0123456789abcdef-turbo")
+	body := []byte(`{"issue":{"id":"x"}}`)
+	valid := SignTurbo(secret, body)
+	tests := []struct {
+		name   string
+		header string
+		body   []byte
+		want   error
+	}{
+		{"valid", valid, body, nil},
+		{"missing", "", body, ErrMissing},
+		{"no prefix", valid[len("sha256="):], body, ErrMalformed},
+		{"not hex", "sha256=zz", body, ErrMalformed},
+		{"re-encoded body", valid, []byte(`{"issue": {"id": "x"}}`), ErrMismatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := VerifyTurbo([][]byte{[]byte("another-secret-123456"), secret}, tt.header, tt.body)
+			if !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
+				t.Fatalf("VerifyTurbo() = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeStandardKeyRejectsBadKeys(t *testing.T) {
+	for _, secret := range []string{"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_!!!", "whsec_AAAA"} {
+		if _, err := DecodeStandardKey(secret); err == nil {
+			t.Errorf("DecodeStandardKey(%q) succeeded, want an error", secret)
+		}
+	}
+}
