@@ -87,6 +87,9 @@ type Capabilities struct {
 	// root entity: the issue itself, or context.issue_id for a comment) one at a
 	// time, in arrival order.
 	Ordered bool
+	// State asks the host to load the connector's per-entity state into each
+	// DeliveryRequest and to store the state a Result returns.
+	State bool
 }
 
 // Markup names the escaping the host applies to template values.

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/turbocode/switchboard/core/event"
@@ -47,6 +49,10 @@ type Store interface {
 
 	// Backlog returns the number of scheduled deliveries.
 	Backlog() int64
+
+	// StoreID identifies this database; public delivery ids carry it, so that ids
+	// from a recreated database never repeat old ones.
+	StoreID() string
 
 	// Prune deletes up to limit events received before cutoff whose deliveries
 	// are all delivered, skipped or cancelled, with those deliveries and their
@@ -199,12 +205,17 @@ type StoredEvent struct {
 	Format     event.Format
 	Body       []byte
 	ReceivedAt time.Time
+	// Incoming is the parsed event when it was handed over in memory by Accept;
+	// nil when the event was loaded from the database.
+	Incoming *event.Incoming
 }
 
 // Update is one change to a leased delivery.
 type Update struct {
 	DeliveryID int64
 	LeaseToken int64
+	// At is when the update happened.
+	At time.Time
 	// Attempt is recorded when an attempt ran; nil for a hold that made none.
 	Attempt *Attempt
 	// State is the new state. With StateScheduled, NextAt and HoldReason say when
@@ -274,4 +285,23 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("event %s is already stored with a different body; send a new event_id for a new event", e.EventID)
+}
+
+// PublicDeliveryID formats a delivery's id as users and destinations see it:
+// "dlv_<store id>_<number>".
+func PublicDeliveryID(storeID string, id int64) string {
+	return "dlv_" + storeID + "_" + strconv.FormatInt(id, 10)
+}
+
+// ParsePublicDeliveryID returns the number in a public delivery id of this store.
+func ParsePublicDeliveryID(storeID, public string) (int64, error) {
+	rest, ok := strings.CutPrefix(public, "dlv_"+storeID+"_")
+	if !ok {
+		return 0, fmt.Errorf("delivery id %q is not of this store (want dlv_%s_<number>): %w", public, storeID, ErrNotFound)
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("delivery id %q has no valid number after the prefix: %w", public, ErrNotFound)
+	}
+	return id, nil
 }

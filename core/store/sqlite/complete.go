@@ -1,0 +1,112 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/turbocode/switchboard/core/store"
+)
+
+// Complete implements store.Store.
+func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error, error) {
+	results := make([]error, len(updates))
+	err := s.writer.do(ctx, func(tx *txn) error {
+		var finished int64
+		for i, u := range updates {
+			done, err := s.completeOne(tx, u)
+			if err != nil {
+				return err
+			}
+			results[i] = done.err
+			if done.finished {
+				finished++
+			}
+		}
+		tx.req.onCommit(func() { s.backlog.Add(-finished) })
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// completion is what completeOne did: err is the update's own failure
+// (ErrLeaseLost, ErrStateConflict), finished whether it left the backlog.
+type completion struct {
+	err      error
+	finished bool
+}
+
+func (s *Store) completeOne(tx *txn, u *store.Update) (completion, error) {
+	if u.Attempt != nil {
+		if err := s.insertAttempt(tx, u); err != nil {
+			return completion{}, err
+		}
+	}
+
+	counted := 0
+	if u.Attempt != nil {
+		counted = 1
+	}
+	res, err := s.stmts.complete.ExecContext(tx.ctx, stateCodes[u.State], counted, nanos(u.NextAt), u.HoldReason,
+		u.Reason, nanos(u.At), u.DeliveryID, u.LeaseToken)
+	if err != nil {
+		return completion{}, fmt.Errorf("update delivery %d: %w", u.DeliveryID, err)
+	}
+	changed, err := res.RowsAffected()
+	if err != nil {
+		return completion{}, fmt.Errorf("update delivery %d: %w", u.DeliveryID, err)
+	}
+	if changed == 0 {
+		return completion{err: store.ErrLeaseLost}, nil
+	}
+
+	done := completion{finished: u.State.Final()}
+	if u.EntityState != nil {
+		done.err, err = s.writeEntityState(tx, u)
+	}
+	return done, err
+}
+
+func (s *Store) insertAttempt(tx *txn, u *store.Update) error {
+	a := u.Attempt
+	_, err := s.stmts.insertAttempt.ExecContext(tx.ctx, u.DeliveryID, a.Number, nanos(a.StartedAt),
+		a.Duration.Microseconds(), a.Outcome, a.StatusCode, a.Response, a.Error, a.ExternalRef)
+	if err != nil {
+		return fmt.Errorf("record attempt %d of delivery %d: %w", a.Number, u.DeliveryID, err)
+	}
+	return nil
+}
+
+// writeEntityState stores a connector's new state for an entity if the version it
+// read still holds. A changed version is the update's own error, not the
+// transaction's.
+func (s *Store) writeEntityState(tx *txn, u *store.Update) (error, error) {
+	st := u.EntityState
+	var (
+		changed int64
+		err     error
+	)
+	if st.Version == 0 {
+		changed, err = rowsAffected(s.stmts.insertState.ExecContext(tx.ctx, st.Connector, st.EntityKey, st.Data, nanos(u.At)))
+	} else {
+		changed, err = rowsAffected(s.stmts.updateState.ExecContext(tx.ctx, st.Data, nanos(u.At), st.Connector, st.EntityKey, st.Version))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write %s state of %s: %w", st.Connector, st.EntityKey, err)
+	}
+	if changed == 0 {
+		return store.ErrStateConflict, nil
+	}
+	return nil, nil
+}
+
+type execResult interface{ RowsAffected() (int64, error) }
+
+func rowsAffected(res execResult, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,89 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Prune implements store.Store. It walks events in seq order from where the
+// previous call stopped; events it must keep (a delivery is dead or still
+// scheduled) are passed over and looked at again only after a restart.
+func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, error) {
+	deleted := 0
+	err := s.writer.do(ctx, func(tx *txn) error {
+		deleted = 0
+		candidates, err := s.pruneCandidates(tx, cutoff, limit)
+		if err != nil {
+			return err
+		}
+		cursor := s.pruneCursor
+		for _, c := range candidates {
+			cursor = c.seq
+			keep, err := s.mustKeep(tx, c.seq)
+			if err != nil {
+				return err
+			}
+			if keep {
+				continue
+			}
+			if err := s.deleteEvent(tx, c.seq); err != nil {
+				return err
+			}
+			hash, seq := c.hash, c.seq
+			tx.req.onCommit(func() { s.ids.remove(hash, seq) })
+			deleted++
+		}
+		tx.req.onCommit(func() { s.pruneCursor = cursor })
+		return nil
+	})
+	return deleted, err
+}
+
+type pruneCandidate struct {
+	seq  int64
+	hash uint64
+}
+
+func (s *Store) pruneCandidates(tx *txn, cutoff time.Time, limit int) ([]pruneCandidate, error) {
+	rows, err := tx.w.conn.QueryContext(tx.ctx, `SELECT seq, id_hash FROM events
+		WHERE seq > ? AND received_at < ? ORDER BY seq LIMIT ?`, s.pruneCursor, nanos(cutoff), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find events to prune: %w", err)
+	}
+	defer rows.Close()
+	var out []pruneCandidate
+	for rows.Next() {
+		var c pruneCandidate
+		var hash int64
+		if err := rows.Scan(&c.seq, &hash); err != nil {
+			return nil, fmt.Errorf("find events to prune: %w", err)
+		}
+		c.hash = uint64(hash)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// mustKeep reports whether an event has a delivery that is dead or unfinished.
+func (s *Store) mustKeep(tx *txn, seq int64) (bool, error) {
+	var open int
+	err := tx.w.conn.QueryRowContext(tx.ctx, `SELECT count(*) FROM deliveries WHERE event_seq = ? AND state IN (0, 2)`, seq).Scan(&open)
+	if err != nil {
+		return false, fmt.Errorf("check deliveries of event %d: %w", seq, err)
+	}
+	return open > 0, nil
+}
+
+func (s *Store) deleteEvent(tx *txn, seq int64) error {
+	for _, stmt := range []string{
+		`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq = ?)`,
+		`DELETE FROM deliveries WHERE event_seq = ?`,
+		`DELETE FROM events WHERE seq = ?`,
+	} {
+		if _, err := tx.w.conn.ExecContext(tx.ctx, stmt, seq); err != nil {
+			return fmt.Errorf("prune event %d: %w", seq, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/core/store/storetest"
+)
+
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "switchboard.db")})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+}
+
+func TestSecondProcessIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "switchboard.db")
+	first, err := Open(context.Background(), Options{Path: path})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer first.Close()
+
+	_, err = Open(context.Background(), Options{Path: path})
+	if !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "storage.dsn") {
+		t.Errorf("error %q should name the file and the storage.dsn fix", err)
+	}
+}
+
+func TestReopenKeepsEventsAndDuplicateIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "switchboard.db")
+	s, err := Open(context.Background(), Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &store.AcceptRequest{ReceivedAt: time.Now(), Events: []*store.NewEvent{{Incoming: storetest.NewIncoming("e1", "issue.created", "x")}}}
+	if _, err := s.Accept(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	id := s.StoreID()
+	s.Close()
+
+	s, err = Open(context.Background(), Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.StoreID() != id {
+		t.Errorf("store id changed across reopen: %s then %s", id, s.StoreID())
+	}
+	res, err := s.Accept(context.Background(), req)
+	if err != nil || !res.Events[0].Duplicate {
+		t.Fatalf("Accept after reopen = %+v, %v; want a duplicate", res, err)
+	}
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "switchboard.db")
+	s, err := Open(context.Background(), Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	_, err = Open(context.Background(), Options{Path: path})
+	if !errors.Is(err, store.ErrSchemaTooNew) {
+		t.Fatalf("Open of a newer schema = %v, want ErrSchemaTooNew", err)
+	}
+}
+
+func TestIDIndexCollisions(t *testing.T) {
+	x := newIDIndex(0)
+	x.add(7, 1)
+	x.add(7, 2)
+	x.add(7, 3)
+	if got := x.candidates(7); len(got) != 3 {
+		t.Fatalf("candidates = %v, want 3", got)
+	}
+	x.remove(7, 1)
+	x.remove(7, 3)
+	if got := x.candidates(7); len(got) != 1 || got[0] != 2 {
+		t.Fatalf("candidates after removals = %v, want [2]", got)
+	}
+	x.remove(7, 2)
+	if got := x.candidates(7); got != nil || x.len() != 0 {
+		t.Fatalf("candidates after removing all = %v, len %d", got, x.len())
+	}
+}

@@ -1,0 +1,98 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// statements are prepared once on the write connection.
+type statements struct {
+	insertEvent       *sql.Stmt
+	eventIdentity     *sql.Stmt
+	insertDestination *sql.Stmt
+	insertDelivery    *sql.Stmt
+	claimDue          *sql.Stmt
+	lease             *sql.Stmt
+	complete          *sql.Stmt
+	insertAttempt     *sql.Stmt
+	insertState       *sql.Stmt
+	updateState       *sql.Stmt
+}
+
+// deliveryColumns is the column list scanDelivery reads, prefixed with "d.".
+const deliveryColumns = `d.id, d.event_seq, d.route, d.connector, d.target, d.untrusted,
+	ds.key, d.ordering_key, d.entity_key, d.state, d.attempts, d.created_at, d.next_at,
+	d.hold_reason, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until`
+
+// eventColumns is the column list scanEvent reads, prefixed with "e.".
+const eventColumns = `e.seq, e.event_id, e.event_type, e.format, e.body, e.received_at`
+
+func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error) {
+	s := &statements{}
+	texts := []struct {
+		dst  **sql.Stmt
+		text string
+	}{
+		{&s.insertEvent, `INSERT INTO events (event_id, id_hash, content_hash, event_type, format, body, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&s.eventIdentity, `SELECT event_id, content_hash FROM events WHERE seq = ?`},
+		{&s.insertDestination, `INSERT INTO destinations (key) VALUES (?)
+			ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id`},
+		{&s.insertDelivery, `INSERT INTO deliveries (event_seq, route, connector, target, untrusted,
+			destination_id, ordering_key, entity_key, state, attempts, created_at, next_at,
+			hold_reason, last_error, updated_at, lease_owner, lease_token, lease_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?)`},
+		// The ordering clause lets only the oldest unfinished delivery of an
+		// ordering key be claimed; a leased one still counts as unfinished.
+		{&s.claimDue, `SELECT ` + deliveryColumns + `, ` + eventColumns + `
+			FROM deliveries d
+			JOIN destinations ds ON ds.id = d.destination_id
+			JOIN events e ON e.seq = d.event_seq
+			WHERE d.state = 0 AND d.destination_id = ? AND d.next_at <= ?
+			  AND (d.lease_until IS NULL OR d.lease_until < ?)
+			  AND (d.ordering_key IS NULL OR NOT EXISTS (
+			        SELECT 1 FROM deliveries p
+			        WHERE p.state = 0 AND p.ordering_key = d.ordering_key AND p.id < d.id))
+			ORDER BY d.next_at, d.id
+			LIMIT ?`},
+		{&s.lease, `UPDATE deliveries SET lease_owner = ?, lease_token = ?, lease_until = ? WHERE id = ?`},
+		{&s.complete, `UPDATE deliveries
+			SET state = ?, attempts = attempts + ?, next_at = ?, hold_reason = ?, last_error = ?,
+			    updated_at = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL
+			WHERE id = ? AND lease_token = ? AND state = 0`},
+		{&s.insertAttempt, `INSERT INTO attempts (delivery_id, number, started_at, duration_us, outcome,
+			status_code, response, error, external_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.insertState, `INSERT INTO entity_state (connector, entity_key, version, data, updated_at)
+			VALUES (?, ?, 1, ?, ?) ON CONFLICT DO NOTHING`},
+		{&s.updateState, `UPDATE entity_state SET version = version + 1, data = ?, updated_at = ?
+			WHERE connector = ? AND entity_key = ? AND version = ?`},
+	}
+	for _, t := range texts {
+		stmt, err := conn.PrepareContext(ctx, t.text)
+		if err != nil {
+			s.close()
+			return nil, fmt.Errorf("prepare %q: %w", firstLine(t.text), err)
+		}
+		*t.dst = stmt
+	}
+	return s, nil
+}
+
+func (s *statements) close() {
+	for _, stmt := range []*sql.Stmt{s.insertEvent, s.eventIdentity, s.insertDestination, s.insertDelivery,
+		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState} {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}
+}
+
+func firstLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

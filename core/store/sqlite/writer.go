@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/turbocode/switchboard/core/store"
+)
+
+// writeReq is one caller's share of a group commit. apply runs inside the
+// transaction, under its own savepoint; undo reverts apply's in-memory effects
+// when its savepoint or the whole transaction is rolled back; committed runs after
+// the commit succeeded.
+type writeReq struct {
+	apply     func(tx *txn) error
+	undo      []func()
+	committed []func()
+	err       error
+	done      chan struct{}
+}
+
+func (r *writeReq) onUndo(f func())   { r.undo = append(r.undo, f) }
+func (r *writeReq) onCommit(f func()) { r.committed = append(r.committed, f) }
+
+func (r *writeReq) rollback() {
+	for i := len(r.undo) - 1; i >= 0; i-- {
+		r.undo[i]()
+	}
+	r.undo = nil
+	r.committed = nil
+}
+
+// txn is what apply functions use: the writer's prepared statements and the
+// current request, to register undo and commit hooks.
+type txn struct {
+	ctx context.Context
+	w   *writer
+	req *writeReq
+}
+
+// writer owns the single write connection. It batches the requests that arrive
+// while a commit is in flight into the next transaction (group commit), so that
+// one fsync serves many callers.
+type writer struct {
+	conn     *sql.Conn
+	stmts    *statements
+	requests chan *writeReq
+	maxBatch int
+	log      *slog.Logger
+	stopped  chan struct{}
+}
+
+func newWriter(conn *sql.Conn, stmts *statements, maxBatch int, log *slog.Logger) *writer {
+	return &writer{
+		conn:     conn,
+		stmts:    stmts,
+		requests: make(chan *writeReq, 4*maxBatch),
+		maxBatch: maxBatch,
+		log:      log,
+		stopped:  make(chan struct{}),
+	}
+}
+
+// do submits apply and waits until its transaction committed or failed. A caller
+// whose ctx ends first still has its request applied; only the wait is abandoned.
+func (w *writer) do(ctx context.Context, apply func(tx *txn) error) error {
+	req := &writeReq{apply: apply, done: make(chan struct{})}
+	select {
+	case w.requests <- req:
+	case <-w.stopped:
+		return fmt.Errorf("%w: store is closed", store.ErrUnavailable)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-req.done:
+		return req.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run commits batches until the request channel is closed.
+func (w *writer) run() {
+	defer close(w.stopped)
+	batch := make([]*writeReq, 0, w.maxBatch)
+	for first := range w.requests {
+		batch = append(batch[:0], first)
+		batch = w.drain(batch)
+		w.commit(batch)
+	}
+}
+
+func (w *writer) drain(batch []*writeReq) []*writeReq {
+	for len(batch) < w.maxBatch {
+		select {
+		case req, ok := <-w.requests:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, req)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+func (w *writer) commit(batch []*writeReq) {
+	ctx := context.Background()
+	defer func() {
+		for _, req := range batch {
+			close(req.done)
+		}
+	}()
+
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		w.failAll(batch, fmt.Errorf("begin transaction: %w", err))
+		return
+	}
+
+	for _, req := range batch {
+		if err := w.applyOne(ctx, req); err != nil {
+			w.conn.ExecContext(ctx, "ROLLBACK")
+			w.failAll(batch, err)
+			return
+		}
+	}
+
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		w.conn.ExecContext(ctx, "ROLLBACK")
+		w.failAll(batch, fmt.Errorf("commit: %w", err))
+		return
+	}
+	for _, req := range batch {
+		for _, f := range req.committed {
+			f()
+		}
+	}
+}
+
+// applyOne runs one request under a savepoint, so that a rejection (a conflict)
+// undoes that request alone and leaves the rest of the batch intact. Any other
+// error is a database failure, after which SQLite may have rolled the whole
+// transaction back already; applyOne returns it and the caller aborts the batch.
+func (w *writer) applyOne(ctx context.Context, req *writeReq) error {
+	if _, err := w.conn.ExecContext(ctx, "SAVEPOINT request"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+
+	err := req.apply(&txn{ctx: ctx, w: w, req: req})
+	var rejected rejection
+	if err != nil && !errors.As(err, &rejected) {
+		return err
+	}
+
+	if err != nil {
+		req.err = rejected.err
+		if _, rbErr := w.conn.ExecContext(ctx, "ROLLBACK TO request"); rbErr != nil {
+			return fmt.Errorf("roll back rejected request: %w", rbErr)
+		}
+		req.rollback()
+	}
+	if _, err := w.conn.ExecContext(ctx, "RELEASE request"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// rejection is an apply outcome that rejects its own request (a conflicting
+// event id) without failing the transaction the request shares with others.
+type rejection struct{ err error }
+
+func (r rejection) Error() string { return r.err.Error() }
+
+func reject(err error) error { return rejection{err: err} }
+
+func (w *writer) failAll(batch []*writeReq, err error) {
+	w.log.Error("store transaction failed; the requests in it were rejected", "requests", len(batch), "err", err)
+	for _, req := range batch {
+		req.rollback()
+		if req.err == nil {
+			req.err = unavailable("write", err)
+		}
+	}
+}
+
+// close stops accepting requests and waits for the pending ones to commit.
+func (w *writer) close(timeout time.Duration) {
+	close(w.requests)
+	select {
+	case <-w.stopped:
+	case <-time.After(timeout):
+		w.log.Error("store writer did not finish pending commits in time", "timeout", timeout)
+	}
+}
+
+// unavailable wraps a database error as store.ErrUnavailable, keeping the cause.
+func unavailable(op string, err error) error {
+	if errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", store.ErrUnavailable, op, err)
+}
