@@ -14,12 +14,17 @@ type Error struct {
 	Message string
 }
 
-// Error formats the problem as "file:line:column: path: message".
+// Error formats the problem as "file:line:column: path: message". The column is
+// left out when it is unknown (0), as for YAML syntax errors, which report a line
+// only; line and column are both left out when the line is unknown.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.At.Line > 0 {
-		fmt.Fprintf(&b, ":%d:%d", e.At.Line, e.At.Column)
+		fmt.Fprintf(&b, ":%d", e.At.Line)
+	}
+	if e.At.Line > 0 && e.At.Column > 0 {
+		fmt.Fprintf(&b, ":%d", e.At.Column)
 	}
 	b.WriteString(": ")
 	if e.At.Path != "" {

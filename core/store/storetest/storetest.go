@@ -433,7 +433,7 @@ func testEntityState(t *testing.T, s store.Store) {
 	}
 	write := func(c *store.Claimed, version int64, value string) error {
 		return complete(t, s, &store.Update{DeliveryID: c.Delivery.ID, LeaseToken: c.Delivery.LeaseToken, State: store.StateDelivered,
-			Attempt: &store.Attempt{Number: 1, Outcome: "delivered"},
+			Attempt:     &store.Attempt{Number: 1, Outcome: "delivered"},
 			EntityState: &store.EntityStateUpdate{Connector: "slack", EntityKey: "issue:1", Version: version, Data: []byte(value)}})
 	}
 	if err := write(cs[0], 0, `{"ts":"1"}`); err != nil {
