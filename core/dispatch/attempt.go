@@ -1,0 +1,267 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/turbocode/switchboard/core/event"
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/sdk"
+)
+
+// work attempts deliveries until the dispatcher stops.
+func (d *Dispatcher) work(ctx context.Context) {
+	for {
+		it, ok := d.take()
+		if !ok {
+			return
+		}
+		d.attempt(ctx, it)
+	}
+}
+
+// attempt runs one delivery attempt and records its outcome.
+func (d *Dispatcher) attempt(ctx context.Context, it *item) {
+	dl := it.delivery
+	log := d.log.With("delivery_id", d.publicID(dl.ID), "event_id", dl.EventID, "route", dl.Route,
+		"connector", dl.Connector, "attempt", dl.Attempts+1)
+
+	snap := d.snapshot()
+	conn, ok := snap.Connector(dl.Connector)
+	if !ok {
+		d.hold(it, store.HoldNoConnector, d.clock.Now().Add(time.Minute), log)
+		return
+	}
+
+	started := d.clock.Now()
+	res := d.deliver(ctx, snap, conn, it, log)
+	elapsed := d.clock.Now().Sub(started)
+
+	update := d.decide(it, res, started, elapsed)
+	d.record(it, update, res, conn, log)
+}
+
+// deliver builds the request and calls the connector, turning a panic or a
+// request that cannot be built into a result.
+func (d *Dispatcher) deliver(ctx context.Context, snap Snapshot, conn *Connector, it *item, log *slog.Logger) (res sdk.Result) {
+	req, err := d.request(ctx, snap, conn, it)
+	if err != nil {
+		return sdk.Permanent(err.Error())
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, conn.Timeout)
+	defer cancel()
+	req.Deadline, _ = ctx.Deadline()
+
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("connector panicked; the attempt counts as failed and is retried", "panic", r, "stack", string(debug.Stack()))
+			res = sdk.Retry(fmt.Sprintf("connector panicked: %v", r), 0)
+		}
+	}()
+	log.Debug("attempt started")
+	return conn.Instance.Deliver(ctx, req)
+}
+
+// request builds the connector's DeliveryRequest. An error is permanent: the
+// message template failed to render, or the stored target is not valid JSON.
+func (d *Dispatcher) request(ctx context.Context, snap Snapshot, conn *Connector, it *item) (*sdk.DeliveryRequest, error) {
+	dl := it.delivery
+	in, err := incoming(it.event)
+	if err != nil {
+		return nil, fmt.Errorf("read stored event %s: %w", dl.EventID, err)
+	}
+
+	var target sdk.Params
+	if err := json.Unmarshal(dl.Target, &target); err != nil {
+		return nil, fmt.Errorf("read stored target of delivery: %w", err)
+	}
+
+	message, _, err := snap.RenderMessage(dl.Route, []*event.Incoming{in})
+	if err != nil {
+		return nil, fmt.Errorf("render the template of route %s: %w", dl.Route, err)
+	}
+
+	req := &sdk.DeliveryRequest{DeliveryID: d.publicID(dl.ID), Attempt: dl.Attempts + 1, Route: dl.Route,
+		Events: []sdk.Event{sdkEvent(in)}, Target: target, Untrusted: dl.Untrusted, Message: message,
+		EntityKey: dl.EntityKey}
+	if conn.Info.Capabilities.State && dl.EntityKey != "" {
+		if req.State, req.StateVersion, err = d.store.EntityState(ctx, dl.Connector, dl.EntityKey); err != nil {
+			return nil, fmt.Errorf("load %s state of %s: %w", dl.Connector, dl.EntityKey, err)
+		}
+		it.stateVersion = req.StateVersion
+	}
+	return req, nil
+}
+
+// incoming returns the parsed event, parsing the stored body when the event was
+// loaded from the store rather than handed over in memory.
+func incoming(ev *store.StoredEvent) (*event.Incoming, error) {
+	if ev.Incoming != nil {
+		return ev.Incoming, nil
+	}
+	var env event.Envelope
+	if err := json.Unmarshal(ev.Body, &env); err != nil {
+		return nil, err
+	}
+	ev.Incoming = &event.Incoming{Envelope: &env, Format: ev.Format, Body: ev.Body}
+	return ev.Incoming, nil
+}
+
+func sdkEvent(in *event.Incoming) sdk.Event {
+	e := in.Envelope
+	return sdk.Event{ID: e.EventID, Type: e.EventType, Time: e.Timestamp, EntityType: e.EntityType,
+		EntityID: e.EntityID, Action: e.Action, Derived: e.Derived, ParentEventID: e.ParentEventID,
+		Envelope: in.Body}
+}
+
+// decide turns an attempt's result into the delivery's next state.
+func (d *Dispatcher) decide(it *item, res sdk.Result, started time.Time, elapsed time.Duration) *store.Update {
+	dl := it.delivery
+	number := dl.Attempts + 1
+	u := &store.Update{DeliveryID: dl.ID, LeaseToken: dl.LeaseToken, At: started.Add(elapsed), Reason: res.Reason,
+		Attempt: &store.Attempt{DeliveryID: dl.ID, Number: number, StartedAt: started, Duration: elapsed,
+			Outcome: res.Outcome.String(), StatusCode: res.StatusCode, Response: res.Response, Error: res.Reason,
+			ExternalRef: res.ExternalRef}}
+
+	switch res.Outcome {
+	case sdk.OutcomeDelivered:
+		u.State, u.Reason = store.StateDelivered, ""
+	case sdk.OutcomeSkipped:
+		u.State = store.StateSkipped
+	case sdk.OutcomePermanent:
+		u.State = store.StateDead
+	default:
+		d.scheduleRetry(u, dl, res, number)
+	}
+	return u
+}
+
+// scheduleRetry sets the next attempt's time, or makes the delivery dead when it
+// is out of attempts or the wait would pass its maximum age.
+func (d *Dispatcher) scheduleRetry(u *store.Update, dl *store.Delivery, res sdk.Result, number int) {
+	if res.Outcome != sdk.OutcomeRetry {
+		u.Reason = fmt.Sprintf("connector returned unknown outcome %d: %s", int(res.Outcome), res.Reason)
+	}
+	if number >= d.policy.MaxAttempts {
+		u.State, u.Reason = store.StateDead, fmt.Sprintf("gave up after %d attempts: %s", number, u.Reason)
+		return
+	}
+
+	wait := backoff(d.policy, number)
+	if res.RetryAfter > 0 {
+		wait = res.RetryAfter
+	}
+	next := u.At.Add(wait)
+	if deadline := dl.CreatedAt.Add(d.policy.MaxAge); next.After(deadline) {
+		u.State = store.StateDead
+		u.Reason = fmt.Sprintf("next attempt at %s would pass max_age %s: %s", next.Format(time.RFC3339), d.policy.MaxAge, u.Reason)
+		return
+	}
+	u.State, u.NextAt = store.StateScheduled, next
+}
+
+// record stores the outcome, updates the destination's circuit and rate limit,
+// and frees the worker's slot.
+func (d *Dispatcher) record(it *item, u *store.Update, res sdk.Result, conn *Connector, log *slog.Logger) {
+	dl := it.delivery
+	if res.UpdateState && conn.Info.Capabilities.State && dl.EntityKey != "" {
+		u.EntityState = &store.EntityStateUpdate{Connector: dl.Connector, EntityKey: dl.EntityKey,
+			Version: it.stateVersion, Data: res.State}
+	}
+
+	err := d.complete(u)
+	d.mu.Lock()
+	d.learn(d.destination(dl.Destination), u, res, log)
+	if u.State == store.StateScheduled {
+		d.noteNextDue(u.NextAt)
+	}
+	d.finish(it)
+	d.mu.Unlock()
+	d.cond.Signal()
+
+	if dl.OrderingKey != "" && u.State.Final() {
+		d.Wake()
+	}
+	logOutcome(log, u, res, err)
+}
+
+// complete writes the update, trying a few times when the store fails. When it
+// cannot, the lease expires and the delivery is attempted again: at least once.
+func (d *Dispatcher) complete(u *store.Update) error {
+	var err error
+	for try := 0; try < 3; try++ {
+		var results []error
+		results, err = d.store.Complete(context.Background(), []*store.Update{u})
+		if err == nil {
+			return results[0]
+		}
+		time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
+	}
+	return err
+}
+
+// learn updates the destination after an attempt; the caller holds d.mu.
+func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, log *slog.Logger) {
+	now := d.clock.Now()
+	switch {
+	case res.Outcome == sdk.OutcomeDelivered:
+		if dst.circuit.success() {
+			log.Info("circuit closed: destination delivered again", "destination", dst.key)
+		}
+	case res.Outcome == sdk.OutcomeRetry && res.RetryAfter > 0:
+		d.block(dst, now.Add(res.RetryAfter), store.HoldRateLimit)
+	case res.Outcome == sdk.OutcomeRetry:
+		if cooldown := dst.circuit.failure(d.policy); cooldown > 0 {
+			log.Warn("circuit opened: destination keeps failing; holding its deliveries", "destination", dst.key,
+				"failures", dst.circuit.failures, "cooldown", cooldown)
+			d.block(dst, now.Add(cooldown), store.HoldCircuitOpen)
+		}
+	}
+}
+
+// block keeps deliveries away from dst until until; the caller holds d.mu.
+func (d *Dispatcher) block(dst *destination, until time.Time, reason string) {
+	if until.After(dst.blockedUntil) {
+		dst.blockedUntil, dst.blockReason = until, reason
+	}
+	d.letGoQueue(dst)
+}
+
+// hold lets go of a delivery without an attempt, until at.
+func (d *Dispatcher) hold(it *item, reason string, at time.Time, log *slog.Logger) {
+	u := &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: d.clock.Now(),
+		State: store.StateScheduled, NextAt: at, HoldReason: reason}
+	err := d.complete(u)
+	d.mu.Lock()
+	d.noteNextDue(at)
+	d.finish(it)
+	d.mu.Unlock()
+	d.cond.Signal()
+	log.Warn("delivery held", "hold_reason", reason, "next_at", at, "err", err)
+}
+
+func (d *Dispatcher) publicID(id int64) string { return store.PublicDeliveryID(d.store.StoreID(), id) }
+
+func logOutcome(log *slog.Logger, u *store.Update, res sdk.Result, err error) {
+	attrs := []any{"outcome", res.Outcome.String(), "state", string(u.State), "status", res.StatusCode,
+		"duration", u.Attempt.Duration}
+	if u.Reason != "" {
+		attrs = append(attrs, "reason", u.Reason)
+	}
+	if u.State == store.StateScheduled {
+		attrs = append(attrs, "next_at", u.NextAt)
+	}
+	switch {
+	case err != nil:
+		log.Error("delivery outcome not recorded; it will be attempted again", append(attrs, "err", err)...)
+	case u.State == store.StateDead:
+		log.Warn("delivery dead", attrs...)
+	default:
+		log.Info("delivery attempted", attrs...)
+	}
+}

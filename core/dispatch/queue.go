@@ -1,0 +1,220 @@
+package dispatch
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/turbocode/switchboard/core/store"
+)
+
+// destination is the in-memory state of one destination: its queue of held
+// deliveries, its running attempts, and its circuit and rate-limit state. It
+// lives as long as the process, so that a config reload keeps that state.
+type destination struct {
+	key      string
+	queue    []*item
+	inFlight int
+	inReady  bool
+
+	// blockedUntil is set by a rate-limit answer (Retry-After) or an open circuit.
+	blockedUntil time.Time
+	blockReason  string
+	circuit      circuit
+}
+
+// limit returns how many attempts may run at once: one probe while the circuit is
+// half-open, else the policy's limit.
+func (dst *destination) limit(p Policy) int {
+	if dst.circuit.halfOpen() {
+		return 1
+	}
+	return p.MaxInFlightPerDestination
+}
+
+func (d *Dispatcher) destination(key string) *destination {
+	dst, ok := d.dests[key]
+	if !ok {
+		dst = &destination{key: key}
+		d.dests[key] = dst
+	}
+	return dst
+}
+
+// Submit hands deliveries to the dispatcher in memory; they must be leased to
+// its owner. Deliveries for a blocked destination are let go at once with their
+// hold reason.
+func (d *Dispatcher) Submit(claimed []*store.Claimed) {
+	if len(claimed) == 0 {
+		return
+	}
+	now := d.clock.Now()
+	var blocked []*item
+
+	d.mu.Lock()
+	for _, c := range claimed {
+		it := &item{delivery: c.Delivery, event: c.Event}
+		if _, dup := d.held[it.delivery.ID]; dup {
+			continue
+		}
+		d.held[it.delivery.ID] = it
+		dst := d.destination(it.delivery.Destination)
+		if now.Before(dst.blockedUntil) {
+			blocked = append(blocked, it)
+			continue
+		}
+		dst.queue = append(dst.queue, it)
+		d.markReady(dst)
+	}
+	d.mu.Unlock()
+
+	d.cond.Broadcast()
+	d.holdLater(blocked)
+}
+
+// markReady puts dst at the end of the ready ring when it has work and room; the
+// caller holds d.mu.
+func (d *Dispatcher) markReady(dst *destination) {
+	if dst.inReady || len(dst.queue) == 0 || dst.inFlight >= dst.limit(d.policy) {
+		return
+	}
+	dst.inReady = true
+	d.ready = append(d.ready, dst)
+}
+
+// take returns the next delivery to attempt, from the destinations in
+// round-robin order, waiting until one is available. It returns false when the
+// dispatcher stops.
+func (d *Dispatcher) take() (*item, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for {
+		if d.stopping {
+			return nil, false
+		}
+		if it := d.pop(); it != nil {
+			return it, true
+		}
+		d.cond.Wait()
+	}
+}
+
+// pop takes one item from the first ready destination; the caller holds d.mu.
+func (d *Dispatcher) pop() *item {
+	now := d.clock.Now()
+	for len(d.ready) > 0 {
+		dst := d.ready[0]
+		d.ready[0] = nil
+		d.ready = d.ready[1:]
+		dst.inReady = false
+
+		if now.Before(dst.blockedUntil) {
+			d.letGoQueue(dst)
+			continue
+		}
+		if len(dst.queue) == 0 || dst.inFlight >= dst.limit(d.policy) {
+			continue
+		}
+
+		it := dst.queue[0]
+		dst.queue[0] = nil
+		dst.queue = dst.queue[1:]
+		dst.inFlight++
+		d.markReady(dst)
+		return it
+	}
+	return nil
+}
+
+// finish returns a worker's slot to its destination and forgets the item; the
+// caller holds d.mu.
+func (d *Dispatcher) finish(it *item) {
+	delete(d.held, it.delivery.ID)
+	dst := d.destination(it.delivery.Destination)
+	dst.inFlight--
+	d.markReady(dst)
+}
+
+// letGoQueue empties a blocked destination's queue, holding each delivery until
+// the block ends; the caller holds d.mu.
+func (d *Dispatcher) letGoQueue(dst *destination) {
+	if len(dst.queue) == 0 {
+		return
+	}
+	items := dst.queue
+	dst.queue = nil
+	d.releases.Add(1)
+	go func() {
+		defer d.releases.Done()
+		d.holdLater(items)
+	}()
+}
+
+// holdLater records that items wait for their destination's block to end, without
+// using an attempt, and lets go of them.
+func (d *Dispatcher) holdLater(items []*item) {
+	if len(items) == 0 {
+		return
+	}
+
+	d.mu.Lock()
+	updates := make([]*store.Update, 0, len(items))
+	now := d.clock.Now()
+	for _, it := range items {
+		dst := d.destination(it.delivery.Destination)
+		until := dst.blockedUntil
+		if until.Before(now) {
+			until = now
+		}
+		updates = append(updates, &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken,
+			At: now, State: store.StateScheduled, NextAt: until, HoldReason: dst.blockReason})
+		delete(d.held, it.delivery.ID)
+		d.noteNextDue(until)
+	}
+	d.mu.Unlock()
+
+	if _, err := d.store.Complete(context.Background(), updates); err != nil {
+		d.log.Error("could not record held deliveries; they are retried when their lease expires", "deliveries", len(updates), "err", err)
+	}
+}
+
+// noteNextDue remembers a time when a delivery this process let go becomes due,
+// so the poller wakes then rather than at its next interval; the caller holds
+// d.mu. Times within a millisecond of a known one are merged, and at most
+// maxDueTimes are kept (the latest are dropped: the poll interval covers them).
+func (d *Dispatcher) noteNextDue(t time.Time) {
+	i := sort.Search(len(d.dueTimes), func(i int) bool { return !d.dueTimes[i].Before(t) })
+	if i < len(d.dueTimes) && d.dueTimes[i].Sub(t) < time.Millisecond {
+		return
+	}
+	if i > 0 && t.Sub(d.dueTimes[i-1]) < time.Millisecond {
+		return
+	}
+	if len(d.dueTimes) >= maxDueTimes && i == len(d.dueTimes) {
+		return
+	}
+	d.dueTimes = slices.Insert(d.dueTimes, i, t)
+	if len(d.dueTimes) > maxDueTimes {
+		d.dueTimes = d.dueTimes[:maxDueTimes]
+	}
+	if i == 0 {
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+const maxDueTimes = 4096
+
+// heldIDs returns the ids of every delivery held in memory.
+func (d *Dispatcher) heldIDs() []int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ids := make([]int64, 0, len(d.held))
+	for id := range d.held {
+		ids = append(ids, id)
+	}
+	return ids
+}
