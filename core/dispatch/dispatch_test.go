@@ -68,7 +68,9 @@ func (s *fakeSnapshot) Connector(name string) (*Connector, bool) {
 	return c, ok
 }
 
-func (s *fakeSnapshot) RenderMessage(string, []*event.Incoming) (string, bool, error) { return "", false, nil }
+func (s *fakeSnapshot) RenderMessage(string, []*event.Incoming) (string, bool, error) {
+	return "", false, nil
+}
 
 // harness is a dispatcher on a real SQLite store with a fake clock.
 type harness struct {

@@ -31,6 +31,10 @@ type Envelope struct {
 	// Extra keeps top-level keys this version does not know, as they arrived, so
 	// that nothing an emitter sends is lost.
 	Extra map[string]json.RawMessage `json:"-"`
+
+	// arrived is the timestamp as the sender wrote it, so that Marshal keeps its
+	// precision for as long as Timestamp holds the same instant and offset.
+	arrived arrivedTime
 }
 
 // Actor is who caused the event.
