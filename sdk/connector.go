@@ -213,3 +213,10 @@ func (r *DeliveryRequest) IsUntrusted(param string) bool {
 	}
 	return false
 }
+
+// Previewer is implemented by instances that can show what Deliver would send
+// for a request, without sending it: `switchboard routes test` prints it. The
+// text must not contain secrets.
+type Previewer interface {
+	Preview(ctx context.Context, req *DeliveryRequest) (string, error)
+}

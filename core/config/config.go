@@ -178,7 +178,7 @@ type Route struct {
 	// Index is the route's position in the file, from 0.
 	Index int
 	// At is where the route starts; FieldAt maps "events", "where", "if",
-	// "template" to where those values are.
+	// "template" and "to" to where those values are.
 	At      Position
 	FieldAt map[string]Position
 }

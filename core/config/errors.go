@@ -14,9 +14,9 @@ type Error struct {
 	Message string
 }
 
-// Error formats the problem as "file:line:column: path: message". The column is
-// left out when it is unknown (0), as for YAML syntax errors, which report a line
-// only; line and column are both left out when the line is unknown.
+// Error formats the problem as "file:line:column: path: message". An unknown (0)
+// column is left out, as for YAML syntax errors, which carry a line only. An
+// unknown line leaves out both.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)

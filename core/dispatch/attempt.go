@@ -249,7 +249,7 @@ func (d *Dispatcher) publicID(id int64) string { return store.PublicDeliveryID(d
 
 func logOutcome(log *slog.Logger, u *store.Update, res sdk.Result, err error) {
 	attrs := []any{"outcome", res.Outcome.String(), "state", string(u.State), "status", res.StatusCode,
-		"duration", u.Attempt.Duration}
+		"duration_ms", milliseconds(u.Attempt.Duration)}
 	if u.Reason != "" {
 		attrs = append(attrs, "reason", u.Reason)
 	}
@@ -265,3 +265,7 @@ func logOutcome(log *slog.Logger, u *store.Update, res sdk.Result, err error) {
 		log.Info("delivery attempted", attrs...)
 	}
 }
+
+// milliseconds returns d in milliseconds with microsecond precision, the unit
+// logs use for durations.
+func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

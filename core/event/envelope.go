@@ -5,6 +5,7 @@ package event
 
 import (
 	"encoding/json"
+	"sync"
 	"time"
 )
 
@@ -67,22 +68,19 @@ type Incoming struct {
 	// Body is the envelope's canonical JSON encoding.
 	Body []byte
 
-	doc map[string]any
+	docOnce sync.Once
+	doc     map[string]any
+	docErr  error
 }
 
 // Doc returns the envelope parsed as generic JSON (maps, slices, strings, float64,
 // bool, nil), the form templates and rules read. The result is parsed once and
-// cached; callers must not modify it.
+// cached, safely for concurrent callers; callers must not modify it.
 func (in *Incoming) Doc() (map[string]any, error) {
-	if in.doc != nil {
-		return in.doc, nil
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(in.Body, &doc); err != nil {
-		return nil, err
-	}
-	in.doc = doc
-	return doc, nil
+	in.docOnce.Do(func() {
+		in.docErr = json.Unmarshal(in.Body, &in.doc)
+	})
+	return in.doc, in.docErr
 }
 
 // EntityKey returns the key of the event's root entity: the issue a comment or

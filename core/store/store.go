@@ -68,6 +68,9 @@ type Store interface {
 	// Attempts lists a delivery's attempts, oldest first.
 	Attempts(ctx context.Context, deliveryID int64) ([]*Attempt, error)
 
+	// Ping checks that the store can be read and written.
+	Ping(ctx context.Context) error
+
 	// Close flushes pending writes and closes the store.
 	Close() error
 }

@@ -207,7 +207,7 @@ func (s *Store) loadIDIndex(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load event id index: %w", err)
 	}
-	s.log.Debug("loaded event id index", "events", count, "duration", time.Since(started))
+	s.log.Debug("loaded event id index", "events", count, "duration_ms", time.Since(started).Milliseconds())
 	return nil
 }
 
@@ -292,4 +292,13 @@ func fromNanos(n int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
+}
+
+// Ping implements store.Store: it runs an empty transaction through the writer,
+// so it fails when commits fail.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.readDB.PingContext(ctx); err != nil {
+		return unavailable("ping", err)
+	}
+	return s.writer.do(ctx, func(*txn) error { return nil })
 }

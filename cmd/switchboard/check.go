@@ -1,0 +1,31 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/turbocode/switchboard/core/app"
+	"github.com/turbocode/switchboard/core/config"
+)
+
+func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("check", "check [--config FILE]",
+		"Validates a config file: YAML, keys, values, ${...} references, connectors, CEL expressions and\n"+
+			"templates. Lists every problem with its file:line:column and exits 2, or prints a summary.", stderr)
+	configPath := configFlag(fs)
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard check: unexpected argument %q; pass the file with --config\n", fs.Arg(0))
+		return exitUsage
+	}
+
+	plan, err := app.LoadPlan(*configPath, builtins())
+	if err != nil {
+		return reportConfigError(stderr, err)
+	}
+	fmt.Fprint(stdout, config.Summary(plan.Config))
+	fmt.Fprintf(stdout, "%s is valid\n", *configPath)
+	return exitOK
+}

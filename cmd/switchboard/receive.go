@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/turbocode/switchboard/sdk/signature"
+)
+
+// exampleHookSecret is the urgent-hook secret config.example.yaml uses when
+// URGENT_HOOK_SECRET is unset, so that `receive` verifies the example's
+// deliveries with no flags.
+const exampleHookSecret = "whsec_c3dpdGNoYm9hcmQtbG9jYWwtZGV2LWtleS0xMjM0NQ=="
+
+func runReceive(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("receive", "receive [flags]",
+		"Runs a local webhook receiver for trying routes out: it prints every request it gets, checks\n"+
+			"Standard Webhooks signatures (a whsec_ secret) or X-Webhook-Signature (any other secret), and\n"+
+			"answers with --status, so retries can be watched too. Stop it with Ctrl-C.", stderr)
+	listen := fs.String("listen", "127.0.0.1:8480", "address to listen on")
+	secret := fs.String("secret", "", "secret to verify signatures with (default $URGENT_HOOK_SECRET, else the example config's)")
+	status := fs.Int("status", http.StatusOK, "HTTP status to answer with (for example 503 to see retries)")
+	showBody := fs.Bool("body", false, "print each request's body")
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if *status < 200 || *status > 599 {
+		fmt.Fprintf(stderr, "switchboard receive: --status %d is not an HTTP status; use 200 to 599\n", *status)
+		return exitUsage
+	}
+	if *secret == "" {
+		*secret = os.Getenv("URGENT_HOOK_SECRET")
+	}
+	if *secret == "" {
+		*secret = exampleHookSecret
+	}
+	verify, err := newVerifier(*secret)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard receive: --secret: %v\n", err)
+		return exitUsage
+	}
+
+	listener, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard receive: %v\n", err)
+		return exitFailure
+	}
+	r := &receiver{out: stdout, verify: verify, status: *status, showBody: *showBody}
+	fmt.Fprintf(stdout, "receiving on http://%s/ (answering %d); Ctrl-C stops\n", listener.Addr(), *status)
+	return serveUntilSignal(listener, r)
+}
+
+func serveUntilSignal(listener net.Listener, handler http.Handler) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		server.Shutdown(shutdown)
+	}()
+	if err := server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// verifier checks a request's signature and says how it went.
+type verifier func(h http.Header, body []byte) string
+
+func newVerifier(secret string) (verifier, error) {
+	if !signature.IsStandardKey(secret) {
+		return func(h http.Header, body []byte) string {
+			return describe(signature.VerifyTurbo([][]byte{[]byte(secret)}, h.Get(signature.HeaderTurboSignature), body))
+		}, nil
+	}
+	key, err := signature.DecodeStandardKey(secret)
+	if err != nil {
+		return nil, err
+	}
+	return func(h http.Header, body []byte) string {
+		err := signature.VerifyStandard([][]byte{key}, h.Get(signature.HeaderWebhookID), h.Get(signature.HeaderWebhookTimestamp),
+			h.Get(signature.HeaderWebhookSignature), body, time.Now(), 5*time.Minute)
+		return describe(err)
+	}, nil
+}
+
+func describe(err error) string {
+	if err == nil {
+		return "signature valid"
+	}
+	return "SIGNATURE INVALID: " + err.Error()
+}
+
+// receiver prints each request it gets.
+type receiver struct {
+	mu       sync.Mutex
+	out      io.Writer
+	verify   verifier
+	status   int
+	showBody bool
+	count    int
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(req.Body, 16<<20))
+	if err != nil {
+		http.Error(w, "could not read the body", http.StatusBadRequest)
+		return
+	}
+
+	r.mu.Lock()
+	r.count++
+	fmt.Fprintf(r.out, "#%d %s %s %s  id=%s  %s  %s\n", r.count, time.Now().Format("15:04:05.000"), req.Method, req.URL.Path,
+		deliveryID(req.Header), summarize(body), r.verify(req.Header, body))
+	if r.showBody {
+		fmt.Fprintln(r.out, indent(string(body), "    "))
+	}
+	r.mu.Unlock()
+
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(r.status)
+	fmt.Fprintf(w, `{"received":%t}`, r.status < 300)
+}
+
+func deliveryID(h http.Header) string {
+	if id := h.Get(signature.HeaderWebhookID); id != "" {
+		return id
+	}
+	return h.Get(signature.HeaderTurboDeliveryID)
+}
+
+// summarize names the events in an envelope body, or says what else it is.
+func summarize(body []byte) string {
+	var one struct {
+		EventType string `json:"event_type"`
+		EventID   string `json:"event_id"`
+	}
+	if json.Unmarshal(body, &one) == nil && one.EventType != "" {
+		return one.EventType + " " + one.EventID
+	}
+	var many []struct {
+		EventType string `json:"event_type"`
+	}
+	if json.Unmarshal(body, &many) == nil && len(many) > 0 {
+		types := make([]string, len(many))
+		for i, e := range many {
+			types[i] = e.EventType
+		}
+		return fmt.Sprintf("%d events: %s", len(many), strings.Join(types, ", "))
+	}
+	return fmt.Sprintf("%d bytes", len(body))
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/turbocode/switchboard/core/app"
+	"github.com/turbocode/switchboard/core/event"
+	"github.com/turbocode/switchboard/core/route"
+	"github.com/turbocode/switchboard/sdk"
+)
+
+func runRoutes(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || isHelp(args[0]) {
+		fmt.Fprintln(stdout, "Usage: switchboard routes test --config FILE --event FILE")
+		fmt.Fprintln(stdout, "\nSubcommands:\n  test   show which routes an event matches and what each target would receive")
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	if args[0] != "test" {
+		fmt.Fprintf(stderr, "switchboard routes: unknown subcommand %q; use `routes test`\n", args[0])
+		return exitUsage
+	}
+	return runRoutesTest(args[1:], stdin, stdout, stderr)
+}
+
+func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("routes test", "routes test --config FILE --event FILE",
+		"Shows, for one event file (an envelope, a CloudEvent or a Turbo native delivery), every route\n"+
+			"with whether it matches and why, and for each matching target its rendered parameters and\n"+
+			"the request the connector would send. Nothing is sent and nothing is stored.", stderr)
+	configPath := configFlag(fs)
+	eventPath := fs.String("event", "", "event file, or - for standard input (required)")
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if *eventPath == "" {
+		fmt.Fprintln(stderr, "switchboard routes test: --event FILE is required")
+		return exitUsage
+	}
+
+	registry := builtins()
+	plan, err := app.LoadPlan(*configPath, registry)
+	if err != nil {
+		return reportConfigError(stderr, err)
+	}
+	f, err := readEventFile(*eventPath, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard routes test: %v\n", err)
+		return exitUsage
+	}
+	events, err := f.incoming(time.Now(), plan.Config.Ingest.MaxBatch)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard routes test: %s: ingest would reject this event with 400: %v\n", f.name, err)
+		return exitFailure
+	}
+
+	previews := newPreviewer(plan, registry)
+	defer previews.close()
+	for _, in := range events {
+		printDecisions(stdout, plan, previews, in)
+	}
+	return exitOK
+}
+
+func printDecisions(w io.Writer, plan *app.Plan, previews *previewer, in *event.Incoming) {
+	env := in.Envelope
+	fmt.Fprintf(w, "event %s  %s  (%s)\n", env.EventID, env.EventType, in.Format)
+	matched := 0
+	for _, d := range plan.Routes.Explain(in) {
+		if !d.Matched {
+			fmt.Fprintf(w, "  - %s: no match: %s\n", d.Route, d.Reason)
+			continue
+		}
+		matched++
+		fmt.Fprintf(w, "  + %s: matches\n", d.Route)
+		for _, t := range d.Targets {
+			printTarget(w, plan, previews, in, t)
+		}
+	}
+	fmt.Fprintf(w, "%d of %d routes match; nothing was sent\n\n", matched, len(plan.Config.Routes))
+}
+
+func printTarget(w io.Writer, plan *app.Plan, previews *previewer, in *event.Incoming, t route.Planned) {
+	fmt.Fprintf(w, "      -> %s", t.Connector)
+	if t.OrderingKey != "" {
+		fmt.Fprintf(w, "  (ordered by %s)", t.OrderingKey)
+	}
+	fmt.Fprintln(w)
+	if t.Err != nil {
+		fmt.Fprintf(w, "         the delivery would be dead: target did not render: %v\n", t.Err)
+		return
+	}
+	for _, name := range t.Params.Names() {
+		value, _ := json.Marshal(t.Params[name])
+		fmt.Fprintf(w, "         %s: %s\n", name, value)
+	}
+
+	message, ok, err := plan.Routes.RenderMessage(t.Route, []*event.Incoming{in})
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "         the delivery would be dead: template did not render: %v\n", err)
+		return
+	case ok:
+		fmt.Fprintf(w, "         message:\n%s\n", indent(message, "           "))
+	}
+	preview, err := previews.preview(t, in, message)
+	if err != nil {
+		fmt.Fprintf(w, "         request: (not available: %v)\n", err)
+		return
+	}
+	fmt.Fprintf(w, "         request:\n%s\n", indent(preview, "           "))
+}
+
+// previewer shows what a connector would send, through sdk.Previewer, with
+// instances configured only for previews.
+type previewer struct {
+	plan      *app.Plan
+	registry  app.Registry
+	instances map[string]sdk.Instance
+}
+
+func newPreviewer(plan *app.Plan, registry app.Registry) *previewer {
+	return &previewer{plan: plan, registry: registry, instances: map[string]sdk.Instance{}}
+}
+
+func (p *previewer) preview(t route.Planned, in *event.Incoming, message string) (string, error) {
+	inst, err := p.instance(t.Connector)
+	if err != nil {
+		return "", err
+	}
+	pv, ok := inst.(sdk.Previewer)
+	if !ok {
+		return "", fmt.Errorf("connector %s cannot show its request", t.Connector)
+	}
+	env := in.Envelope
+	req := &sdk.DeliveryRequest{DeliveryID: "dlv_preview", Attempt: 1, Route: t.Route, Target: t.Params,
+		Untrusted: t.Untrusted, Message: message, EntityKey: t.EntityKey,
+		Events: []sdk.Event{{ID: env.EventID, Type: env.EventType, Time: env.Timestamp, EntityType: env.EntityType,
+			EntityID: env.EntityID, Action: env.Action, Derived: env.Derived, ParentEventID: env.ParentEventID, Envelope: in.Body}}}
+	return pv.Preview(context.Background(), req)
+}
+
+func (p *previewer) instance(name string) (sdk.Instance, error) {
+	if inst, ok := p.instances[name]; ok {
+		return inst, nil
+	}
+	inst, err := app.ConfigureForPreview(context.Background(), p.plan, p.registry, name)
+	if err != nil {
+		return nil, err
+	}
+	p.instances[name] = inst
+	return inst, nil
+}
+
+func (p *previewer) close() {
+	names := make([]string, 0, len(p.instances))
+	for name := range p.instances {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p.instances[name].Close()
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/turbocode/switchboard/core/app"
+	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/sdk/clock"
+)
+
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", "serve [--config FILE]",
+		"Runs the daemon: receives events on server.listen, stores them, routes them and delivers them.\n"+
+			"SIGTERM or SIGINT stops it gracefully: no new requests, running attempts finish.", stderr)
+	configPath := configFlag(fs)
+	pause := fs.Bool("pause-delivery", false, "accept and store events but deliver nothing (deliveries wait for a run without it)")
+	logLevel := fs.String("log-level", "", "override log.level: debug, info, warn or error")
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	registry := builtins()
+	plan, err := app.LoadPlan(*configPath, registry)
+	if err != nil {
+		return reportConfigError(stderr, err)
+	}
+	level := plan.Config.Log.Level
+	if *logLevel != "" {
+		level = *logLevel
+	}
+	log, err := app.NewLogger(stderr, level, plan.Config.Log.Format)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard: %v\n", err)
+		return exitUsage
+	}
+
+	a, err := app.New(ctx, app.Options{ConfigPath: *configPath, Registry: registry, Logger: log,
+		Clock: clock.System, PauseDelivery: *pause})
+	if err != nil {
+		return reportConfigError(stderr, err)
+	}
+	if err := a.Run(ctx); err != nil {
+		log.Error("switchboard stopped with an error", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// reportConfigError prints config problems one per line, or any other startup
+// error, and returns the exit code for it.
+func reportConfigError(stderr io.Writer, err error) int {
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs.Sorted() {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		fmt.Fprintf(stderr, "switchboard: the config has %d %s; fix %s and run again (`switchboard check` lists them too)\n",
+			len(errs), plural(len(errs), "problem", "problems"), plural(len(errs), "it", "them"))
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "switchboard: %v\n", err)
+	return exitFailure
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

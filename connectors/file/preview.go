@@ -1,0 +1,23 @@
+package file
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/turbocode/switchboard/sdk"
+)
+
+var _ sdk.Previewer = (*instance)(nil)
+
+// Preview shows the line Deliver would append and the file it would go to.
+func (in *instance) Preview(_ context.Context, req *sdk.DeliveryRequest) (string, error) {
+	path := in.path
+	if target := req.Target.String("path"); target != "" {
+		path = in.dir + "/" + target
+	}
+	line, err := encodeLine(in.name, req, in.clock.Now())
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("append to %s:\n%s", path, line), nil
+}

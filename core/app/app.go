@@ -1,0 +1,284 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/dispatch"
+	"github.com/turbocode/switchboard/core/event"
+	"github.com/turbocode/switchboard/core/ingest"
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/core/store/sqlite"
+	"github.com/turbocode/switchboard/sdk"
+)
+
+// Options configure New.
+type Options struct {
+	ConfigPath string
+	Registry   Registry
+	Logger     *slog.Logger
+	Clock      sdk.Clock
+	// PauseDelivery runs ingest without the dispatcher: events are accepted and
+	// stored, nothing is delivered until a later run without it.
+	PauseDelivery bool
+}
+
+// App is the running daemon.
+type App struct {
+	log      *slog.Logger
+	clock    sdk.Clock
+	registry Registry
+	store    store.Store
+	disp     *dispatch.Dispatcher
+	current  atomic.Pointer[runtime]
+	ingest   http.Handler
+	paused   bool
+}
+
+// New loads the config and builds every part; nothing runs until Run.
+func New(ctx context.Context, opts Options) (*App, error) {
+	plan, err := LoadPlan(opts.ConfigPath, opts.Registry)
+	if err != nil {
+		return nil, err
+	}
+	cfg := plan.Config
+	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery}
+
+	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	a.current.Store(rt)
+
+	if a.store, err = openStore(ctx, cfg, opts.Logger); err != nil {
+		rt.close(opts.Logger)
+		return nil, err
+	}
+	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
+		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() }})
+
+	if a.ingest, err = a.newIngest(cfg); err != nil {
+		a.store.Close()
+		rt.close(opts.Logger)
+		return nil, err
+	}
+	return a, nil
+}
+
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	switch cfg.Storage.Driver {
+	case "sqlite":
+		return sqlite.Open(ctx, sqlite.Options{Path: cfg.Storage.DSN, Logger: log})
+	default:
+		return nil, fmt.Errorf("storage.driver %q is not available in this version; use sqlite", cfg.Storage.Driver)
+	}
+}
+
+func policy(cfg *config.Config) dispatch.Policy {
+	d := cfg.Delivery
+	return dispatch.Policy{MaxAttempts: d.MaxAttempts, MaxAge: d.MaxAge, MinBackoff: d.MinBackoff,
+		MaxBackoff: d.MaxBackoff, Workers: d.Workers, MaxInFlightPerDestination: d.MaxInFlightPerDestination,
+		Lease: d.Lease, PollInterval: d.PollInterval, CircuitThreshold: d.CircuitThreshold,
+		CircuitCooldown: d.CircuitCooldown, ShutdownTimeout: cfg.Server.ShutdownTimeout}
+}
+
+func (a *App) newIngest(cfg *config.Config) (http.Handler, error) {
+	in := cfg.Ingest
+	if in.Insecure {
+		a.log.Warn("ingest.insecure is set: unsigned requests are accepted; never expose this listener beyond a trusted network")
+	}
+	return ingest.NewHandler(ingest.Options{Acceptor: a, Secrets: in.Secrets, Insecure: in.Insecure,
+		MaxBodyBytes: in.MaxBodyBytes, MaxBatch: in.MaxBatch, Tolerance: in.Tolerance, RetryAfter: in.RetryAfter,
+		Clock: a.clock, Logger: a.log, Ready: a.ready})
+}
+
+// Handler returns the ingest HTTP handler, for tests that serve it themselves.
+func (a *App) Handler() http.Handler { return a.ingest }
+
+// Store returns the store, for tests and commands that read it.
+func (a *App) Store() store.Store { return a.store }
+
+// Accept implements ingest.Acceptor: it routes each event, stores it with its
+// deliveries, and hands the new deliveries to the local dispatcher.
+func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.EventResult, error) {
+	rt := a.current.Load()
+	cfg := rt.plan.Config
+	if backlog := a.store.Backlog(); backlog >= int64(cfg.Ingest.MaxBacklog) {
+		return nil, fmt.Errorf("%w: %d deliveries pending, ingest.max_backlog is %d", ingest.ErrBacklogFull, backlog, cfg.Ingest.MaxBacklog)
+	}
+
+	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events))}
+	ordered := false
+	for i, in := range events {
+		ne, err := a.plan(rt, in)
+		if err != nil {
+			return nil, err
+		}
+		req.Events[i] = ne
+		for _, d := range ne.Deliveries {
+			ordered = ordered || d.OrderingKey != ""
+		}
+	}
+
+	handoff := !a.paused && a.disp.HasRoom()
+	if handoff {
+		req.LeaseOwner, req.LeaseUntil = a.disp.Owner(), a.disp.LeaseUntil()
+	}
+	res, err := a.store.Accept(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if !a.paused {
+		a.disp.Submit(res.Deliveries)
+		if ordered || !handoff {
+			a.disp.Wake()
+		}
+	}
+	return res.Events, nil
+}
+
+// plan routes one event into the deliveries it causes. A target whose template
+// failed to render becomes a dead delivery with the reason, so the failure is in
+// the delivery log instead of lost.
+func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
+	planned := rt.plan.Routes.Evaluate(in)
+	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
+	for _, p := range planned {
+		target, err := json.Marshal(p.Params)
+		if err != nil {
+			return nil, fmt.Errorf("encode target of route %s: %w", p.Route, err)
+		}
+		nd := &store.NewDelivery{Route: p.Route, Connector: p.Connector, Target: target, Untrusted: p.Untrusted,
+			Destination: p.Destination, OrderingKey: p.OrderingKey, EntityKey: p.EntityKey, State: store.StateScheduled}
+		if p.Err != nil {
+			nd.State, nd.Reason = store.StateDead, "target did not render: "+p.Err.Error()
+			a.log.Warn("delivery planned dead: its target did not render", "event_id", in.Envelope.EventID,
+				"route", p.Route, "connector", p.Connector, "err", p.Err)
+		}
+		ne.Deliveries = append(ne.Deliveries, nd)
+	}
+	return ne, nil
+}
+
+// ready reports whether ingest can accept: the store must commit.
+func (a *App) ready() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		return fmt.Errorf("store not ready: %w", err)
+	}
+	return nil
+}
+
+// Run serves ingest on server.listen, runs the dispatcher and the retention
+// job, and shuts down gracefully when ctx ends: it stops accepting requests,
+// lets running attempts finish, and closes the store.
+func (a *App) Run(ctx context.Context) error {
+	cfg := a.current.Load().plan.Config
+	listener, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on server.listen %s: %w", cfg.Server.Listen, err)
+	}
+	return a.Serve(ctx, listener)
+}
+
+// Serve is Run on a listener the caller opened.
+func (a *App) Serve(ctx context.Context, listener net.Listener) error {
+	cfg := a.current.Load().plan.Config
+	server := &http.Server{Handler: a.ingest, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)}
+
+	dispCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	if !a.paused {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.runDispatcher(dispCtx) }()
+	} else {
+		a.log.Warn("delivery is paused: events are accepted and stored but not delivered")
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage) }()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- server.Serve(listener) }()
+	a.log.Info("switchboard started", "listen", listener.Addr().String(), "store", cfg.Storage.DSN,
+		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("serve ingest: %w", err)
+	}
+	a.shutdown(server, stopDispatch, &wg, cfg)
+	return err
+}
+
+func (a *App) runDispatcher(ctx context.Context) {
+	if err := a.disp.Run(ctx); err != nil {
+		a.log.Error("dispatcher stopped with an error", "err", err)
+	}
+}
+
+func (a *App) shutdown(server *http.Server, stopDispatch context.CancelFunc, wg *sync.WaitGroup, cfg *config.Config) {
+	a.log.Info("shutting down: no new requests; running attempts may finish", "timeout", cfg.Server.ShutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := server.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		a.log.Warn("closing ingest connections failed", "err", err)
+	}
+	stopDispatch()
+	wg.Wait()
+	a.current.Load().close(a.log)
+	if err := a.store.Close(); err != nil {
+		a.log.Error("closing the store failed", "err", err)
+	}
+	a.log.Info("switchboard stopped")
+}
+
+// Close releases what New built, for an App that was never run.
+func (a *App) Close() error {
+	a.current.Load().close(a.log)
+	return a.store.Close()
+}
+
+// retain deletes old finished events in small batches, so that it never holds
+// the writer for long.
+func (a *App) retain(ctx context.Context, st config.Storage) {
+	timer := a.clock.NewTimer(time.Minute)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C():
+		}
+		cutoff := a.clock.Now().Add(-st.Retention)
+		total := 0
+		for ctx.Err() == nil {
+			n, err := a.store.Prune(ctx, cutoff, st.RetentionBatch)
+			if err != nil {
+				a.log.Error("retention failed; trying again at the next interval", "err", err)
+				break
+			}
+			total += n
+			if n == 0 {
+				break
+			}
+		}
+		if total > 0 {
+			a.log.Info("retention deleted old delivered events", "events", total, "before", cutoff)
+		}
+		timer.Reset(st.RetentionInterval)
+	}
+}

@@ -1,0 +1,167 @@
+// Package app wires Switchboard's parts into the running daemon: it loads the
+// config, configures the connectors, compiles the routes, opens the store, and
+// runs ingest, the dispatcher and the retention job until it is stopped.
+// cmd/switchboard gives it the built-in connector kinds; nothing in core names
+// a connector.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/dispatch"
+	"github.com/turbocode/switchboard/core/event"
+	"github.com/turbocode/switchboard/core/render"
+	"github.com/turbocode/switchboard/core/route"
+	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/clock"
+)
+
+// Registry maps a connector type name to its implementation. It implements
+// config.Catalog.
+type Registry map[string]sdk.Connector
+
+// Connector implements config.Catalog.
+func (r Registry) Connector(typeName string) (sdk.Connector, bool) {
+	c, ok := r[typeName]
+	return c, ok
+}
+
+// Types implements config.Catalog.
+func (r Registry) Types() []string {
+	names := make([]string, 0, len(r))
+	for name := range r {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Plan is a loaded, validated config with its compiled routes. It touches no
+// network, file or store, so `check` and `routes test` use it as it is.
+type Plan struct {
+	Config *config.Config
+	Routes *route.Table
+	// Infos holds each connector instance's Info, by instance name.
+	Infos map[string]sdk.Info
+}
+
+// LoadPlan loads the config file and compiles its routes, returning every
+// problem found as config.Errors.
+func LoadPlan(path string, registry Registry) (*Plan, error) {
+	cfg, err := config.Load(path, registry)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(cfg, registry)
+}
+
+// Compile compiles the routes of a loaded config.
+func Compile(cfg *config.Config, registry Registry) (*Plan, error) {
+	infos := make(map[string]sdk.Info, len(cfg.Connectors))
+	for _, c := range cfg.Connectors {
+		if kind, ok := registry.Connector(c.Type); ok {
+			infos[c.Name] = kind.Info()
+		}
+	}
+	lookup := func(name string) (sdk.Info, bool) {
+		info, ok := infos[name]
+		return info, ok
+	}
+
+	engine := render.New(render.Options{WebURL: cfg.Turbo.WebURL, Location: time.UTC})
+	table, errs := route.Compile(cfg, lookup, engine)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &Plan{Config: cfg, Routes: table, Infos: infos}, nil
+}
+
+// runtime is one config snapshot with live connector instances; the dispatcher
+// reads it for each attempt.
+type runtime struct {
+	plan       *Plan
+	connectors map[string]*dispatch.Connector
+}
+
+var _ dispatch.Snapshot = (*runtime)(nil)
+
+func (rt *runtime) Connector(name string) (*dispatch.Connector, bool) {
+	c, ok := rt.connectors[name]
+	return c, ok
+}
+
+func (rt *runtime) RenderMessage(routeName string, events []*event.Incoming) (string, bool, error) {
+	return rt.plan.Routes.RenderMessage(routeName, events)
+}
+
+// configure builds a connector instance for every connector in the plan.
+func configure(ctx context.Context, plan *Plan, registry Registry, clock sdk.Clock, log *slog.Logger) (*runtime, error) {
+	rt := &runtime{plan: plan, connectors: map[string]*dispatch.Connector{}}
+	cfg := plan.Config
+	for _, c := range cfg.Connectors {
+		inst, err := configureOne(ctx, cfg, c, registry, clock, log)
+		if err != nil {
+			rt.close(log)
+			return nil, err
+		}
+		timeout := c.Timeout
+		if timeout <= 0 {
+			timeout = cfg.Delivery.Timeout
+		}
+		rt.connectors[c.Name] = &dispatch.Connector{Instance: inst, Info: plan.Infos[c.Name], Timeout: timeout}
+	}
+	return rt, nil
+}
+
+func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger) (sdk.Instance, error) {
+	kind, ok := registry.Connector(c.Type)
+	if !ok {
+		return nil, fmt.Errorf("connector %s: unknown type %q", c.Name, c.Type)
+	}
+	options, err := json.Marshal(c.Options)
+	if err != nil {
+		return nil, fmt.Errorf("connector %s: encode options: %w", c.Name, err)
+	}
+	inst, err := kind.Configure(ctx, sdk.InstanceConfig{
+		Name:         c.Name,
+		Config:       options,
+		AllowPrivate: c.AllowPrivate,
+		Turbo:        sdk.TurboSettings{WebURL: cfg.Turbo.WebURL, APIURL: cfg.Turbo.APIURL, APIToken: cfg.Turbo.APIToken},
+		Logger:       log.With("connector", c.Name),
+		Clock:        clock,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configure connector %s (%s): %w", c.Name, c.Type, err)
+	}
+	return inst, nil
+}
+
+func (rt *runtime) close(log *slog.Logger) {
+	var errs []error
+	for name, c := range rt.connectors {
+		if err := c.Instance.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close connector %s: %w", name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		log.Warn("closing connectors failed", "err", err)
+	}
+}
+
+// ConfigureForPreview configures one connector instance of the plan, for showing
+// what it would send; the caller closes it.
+func ConfigureForPreview(ctx context.Context, plan *Plan, registry Registry, name string) (sdk.Instance, error) {
+	for _, c := range plan.Config.Connectors {
+		if c.Name == name {
+			return configureOne(ctx, plan.Config, c, registry, clock.System, slog.New(slog.DiscardHandler))
+		}
+	}
+	return nil, fmt.Errorf("no connector named %s", name)
+}

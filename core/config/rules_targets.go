@@ -1,0 +1,175 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/turbocode/switchboard/sdk"
+)
+
+// checkTargetsPresent requires a non-empty `to:` list on every route.
+func checkTargetsPresent(d *decoder, cfg *Config) {
+	for _, r := range routesToCheck(d, cfg) {
+		path := childPath(r.At.Path, "to")
+		switch {
+		case d.failed[path] || len(r.To) > 0:
+		case d.isSet(path):
+			d.errorAt(path, "empty list; add at least one target such as {connector: NAME}")
+		default:
+			d.errorAt(path, "missing targets; add to: with at least one target such as [{connector: NAME}]")
+		}
+	}
+}
+
+// checkTargetConnectors requires each target to name a connector defined under
+// `connectors:`.
+func checkTargetConnectors(d *decoder, cfg *Config) {
+	var names []string
+	for _, c := range cfg.Connectors {
+		names = append(names, c.Name)
+	}
+
+	for _, r := range routesToCheck(d, cfg) {
+		for _, t := range r.To {
+			path := childPath(t.At.Path, "connector")
+			switch {
+			case d.failed[t.At.Path] || d.failed[path]:
+			case t.Connector == "":
+				d.errorAt(path, "missing connector; %s", connectorHint(names))
+			case !slices.Contains(names, t.Connector):
+				d.errorAt(path, "%s", unknownConnectorMessage(d.rawValue(path, t.Connector), names))
+			}
+		}
+	}
+}
+
+func unknownConnectorMessage(raw string, names []string) string {
+	if suggestion := closest(raw, names); suggestion != "" {
+		return fmt.Sprintf("unknown connector %q; did you mean %q? %s", shorten(raw), suggestion, capitalize(connectorHint(names)))
+	}
+	return fmt.Sprintf("unknown connector %q; %s", shorten(raw), connectorHint(names))
+}
+
+// connectorHint returns the part of a message that lists the names a target's
+// `connector:` accepts.
+func connectorHint(names []string) string {
+	if len(names) == 0 {
+		return "no connectors are defined; define one under connectors:"
+	}
+	return "defined connectors: " + strings.Join(names, ", ")
+}
+
+// checkTargetParams checks each target's parameters against the TargetParams that
+// its connector kind declares: no unknown parameter, every required one present,
+// each of the declared shape.
+func checkTargetParams(d *decoder, cfg *Config) {
+	if d.catalog == nil {
+		return
+	}
+	byName := map[string]Connector{}
+	for _, c := range cfg.Connectors {
+		byName[c.Name] = c
+	}
+	specsByType := map[string][]sdk.ParamSpec{}
+
+	for _, r := range routesToCheck(d, cfg) {
+		for _, t := range r.To {
+			c, ok := byName[t.Connector]
+			if !ok || d.failed[t.At.Path] {
+				continue
+			}
+			specs, known := specsByType[c.Type]
+			if !known {
+				kind, ok := d.catalog.Connector(c.Type)
+				if !ok {
+					continue
+				}
+				specs = kind.Info().TargetParams
+				specsByType[c.Type] = specs
+			}
+			d.checkParams(t, c, specs)
+		}
+	}
+}
+
+func (d *decoder) checkParams(t Target, c Connector, specs []sdk.ParamSpec) {
+	byName := map[string]sdk.ParamSpec{}
+	var names []string
+	for _, spec := range specs {
+		byName[spec.Name] = spec
+		names = append(names, spec.Name)
+	}
+
+	for _, name := range sortedKeys(t.Params) {
+		path := childPath(t.At.Path, name)
+		spec, ok := byName[name]
+		switch {
+		case d.failedUnder(path):
+		case !ok:
+			d.add(d.keyAt(path), unknownParamMessage(name, c, names))
+		case !paramHasKind(t.Params[name], spec.Kind):
+			d.errorAt(path, "want %s for parameter %s of connector type %s", describeKind(spec.Kind), name, c.Type)
+		}
+	}
+
+	for _, spec := range specs {
+		if _, ok := t.Params[spec.Name]; spec.Required && !ok && !d.failedUnder(childPath(t.At.Path, spec.Name)) {
+			d.add(Position{Line: t.At.Line, Column: t.At.Column, Path: childPath(t.At.Path, spec.Name)},
+				fmt.Sprintf("missing parameter %s, which connector type %s requires", spec.Name, c.Type))
+		}
+	}
+}
+
+func unknownParamMessage(name string, c Connector, known []string) string {
+	if len(known) == 0 {
+		return fmt.Sprintf("unknown parameter %q; connector type %s takes no parameters", name, c.Type)
+	}
+	if suggestion := closest(name, known); suggestion != "" {
+		return fmt.Sprintf("unknown parameter %q; did you mean %q?", name, suggestion)
+	}
+	return fmt.Sprintf("unknown parameter %q; connector type %s takes: %s", name, c.Type, strings.Join(known, ", "))
+}
+
+// paramHasKind reports whether a decoded parameter has the declared shape. A
+// single string is a list of one.
+func paramHasKind(value any, kind sdk.ParamKind) bool {
+	switch value.(type) {
+	case string:
+		return kind == sdk.ParamString || kind == sdk.ParamList
+	case []string:
+		return kind == sdk.ParamList
+	case map[string]string:
+		return kind == sdk.ParamMap
+	}
+	return false
+}
+
+func describeKind(kind sdk.ParamKind) string {
+	switch kind {
+	case sdk.ParamList:
+		return "a string or a list of strings"
+	case sdk.ParamMap:
+		return "a map of strings"
+	}
+	return "a string"
+}
+
+// keyAt returns where the key of path is, or where its value is when the key is
+// unknown.
+func (d *decoder) keyAt(path string) Position {
+	if key, ok := d.keys[path]; ok {
+		return positionOf(key, path)
+	}
+	return d.at(path)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,49 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+)
+
+// Summary describes a valid config the way `switchboard check` prints it: the
+// file, the listeners, the store, one line per connector (name, type) and one
+// line per route (name, event patterns, target connectors), in file order. It
+// prints no secret and no option value.
+func Summary(cfg *Config) string {
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+
+	fmt.Fprintf(w, "file:\t%s\n", cfg.File)
+	fmt.Fprintf(w, "listen:\t%s (ingest), %s (admin)\n", cfg.Server.Listen, cfg.Server.AdminListen)
+	fmt.Fprintf(w, "storage:\t%s %s\n", cfg.Storage.Driver, cfg.Storage.DSN)
+	w.Flush()
+
+	fmt.Fprintf(w, "connectors (%d):\n", len(cfg.Connectors))
+	for _, c := range cfg.Connectors {
+		fmt.Fprintf(w, "  %s\t%s\n", c.Name, c.Type)
+	}
+	w.Flush()
+
+	fmt.Fprintf(w, "routes (%d):\n", len(cfg.Routes))
+	for _, r := range cfg.Routes {
+		fmt.Fprintf(w, "  %s\tevents %s\tto %s\n", r.Name, summarizeEvents(r.Events), summarizeTargets(r.To))
+	}
+	w.Flush()
+	return b.String()
+}
+
+func summarizeEvents(events []string) string {
+	if len(events) == 0 {
+		return "(all)"
+	}
+	return strings.Join(events, ", ")
+}
+
+func summarizeTargets(targets []Target) string {
+	names := make([]string, 0, len(targets))
+	for _, t := range targets {
+		names = append(names, t.Connector)
+	}
+	return strings.Join(names, ", ")
+}

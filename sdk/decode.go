@@ -1,0 +1,231 @@
+package sdk
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// DecodeConfig decodes an instance config into dst, a pointer to a struct whose
+// fields carry json tags. It returns one Diagnostic per key that no field names
+// and per value of the wrong type, with paths in the config's form
+// ("signing.secrets[1]", "headers.X-Token"). Messages never contain the value,
+// which may be a secret. A JSON null leaves the field at its zero value, and
+// fields the config does not set keep the value dst had, so callers set
+// defaults before decoding. Types that implement json.Unmarshaler or
+// encoding.TextUnmarshaler decode themselves.
+func DecodeConfig(raw json.RawMessage, dst any) []Diagnostic {
+	target := reflect.ValueOf(dst)
+	if target.Kind() != reflect.Pointer || target.IsNil() {
+		panic("sdk.DecodeConfig: dst must be a non-nil pointer")
+	}
+	if len(strings.TrimSpace(string(raw))) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	if !json.Valid(raw) {
+		return []Diagnostic{{Message: "the config is not valid JSON"}}
+	}
+
+	var d configDecoder
+	d.value(raw, "", target.Elem())
+	return d.diagnostics
+}
+
+type configDecoder struct {
+	diagnostics []Diagnostic
+}
+
+var (
+	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+func (d *configDecoder) add(path, message string) {
+	d.diagnostics = append(d.diagnostics, Diagnostic{Path: path, Message: message})
+}
+
+// value decodes raw into v, which is addressable.
+func (d *configDecoder) value(raw json.RawMessage, path string, v reflect.Value) {
+	if jsonValueKind(raw) == "null" {
+		return
+	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		d.value(raw, path, v.Elem())
+		return
+	}
+	if decodesItself(v.Type()) {
+		d.leaf(raw, path, v)
+		return
+	}
+
+	switch v.Kind() {
+	case reflect.Struct:
+		d.object(raw, path, v)
+	case reflect.Map:
+		d.mapping(raw, path, v)
+	case reflect.Slice:
+		d.list(raw, path, v)
+	default:
+		d.leaf(raw, path, v)
+	}
+}
+
+// object decodes a JSON object into the struct v, field by json tag.
+func (d *configDecoder) object(raw json.RawMessage, path string, v reflect.Value) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		d.add(path, "want a map of keys, got "+jsonValueKind(raw))
+		return
+	}
+	fields := configFields(v.Type())
+
+	for _, key := range sortedConfigKeys(members) {
+		index, ok := fields[key]
+		if !ok {
+			d.add(joinConfigPath(path, key), "unknown key; known keys: "+strings.Join(sortedConfigKeys(fields), ", "))
+			continue
+		}
+		d.value(members[key], joinConfigPath(path, key), v.Field(index))
+	}
+}
+
+// mapping decodes a JSON object into the map v, whose keys are strings.
+func (d *configDecoder) mapping(raw json.RawMessage, path string, v reflect.Value) {
+	var members map[string]json.RawMessage
+	if v.Type().Key().Kind() != reflect.String {
+		panic("sdk.DecodeConfig: map keys must be strings at " + path)
+	}
+	if err := json.Unmarshal(raw, &members); err != nil {
+		d.add(path, "want a map, got "+jsonValueKind(raw))
+		return
+	}
+
+	if v.IsNil() {
+		v.Set(reflect.MakeMapWithSize(v.Type(), len(members)))
+	}
+	for _, key := range sortedConfigKeys(members) {
+		item := reflect.New(v.Type().Elem()).Elem()
+		d.value(members[key], joinConfigPath(path, key), item)
+		v.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), item)
+	}
+}
+
+// list decodes a JSON array into the slice v.
+func (d *configDecoder) list(raw json.RawMessage, path string, v reflect.Value) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		d.add(path, "want a list, got "+jsonValueKind(raw))
+		return
+	}
+
+	out := reflect.MakeSlice(v.Type(), len(items), len(items))
+	for i, item := range items {
+		d.value(item, path+"["+strconv.Itoa(i)+"]", out.Index(i))
+	}
+	v.Set(out)
+}
+
+// leaf decodes a scalar, or a type that decodes itself, with encoding/json.
+func (d *configDecoder) leaf(raw json.RawMessage, path string, v reflect.Value) {
+	err := json.Unmarshal(raw, v.Addr().Interface())
+	if err == nil {
+		return
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) || errors.As(err, new(*json.SyntaxError)) {
+		d.add(path, "want "+describeConfigType(v.Type())+", got "+jsonValueKind(raw))
+		return
+	}
+	// The error comes from the type's own UnmarshalJSON, which states the problem.
+	d.add(path, err.Error())
+}
+
+func decodesItself(t reflect.Type) bool {
+	pointer := reflect.PointerTo(t)
+	return pointer.Implements(jsonUnmarshalerType) || pointer.Implements(textUnmarshalerType)
+}
+
+// configFields maps each config key of struct type t to its field index.
+func configFields(t reflect.Type) map[string]int {
+	fields := make(map[string]int, t.NumField())
+	for i := range t.NumField() {
+		field := t.Field(i)
+		if !field.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(field.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = field.Name
+		}
+		fields[name] = i
+	}
+	return fields
+}
+
+// describeConfigType names the JSON value a Go type accepts, for messages.
+func describeConfigType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "a list"
+	default:
+		return "a map"
+	}
+}
+
+// jsonValueKind names the kind of a JSON value from its first byte, without showing it.
+func jsonValueKind(raw json.RawMessage) string {
+	trimmed := strings.TrimSpace(string(raw))
+	if trimmed == "" {
+		return "nothing"
+	}
+	switch trimmed[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "a map"
+	case '[':
+		return "a list"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
+}
+
+func joinConfigPath(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+func sortedConfigKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for key := range m {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	return keys
+}

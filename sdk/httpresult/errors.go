@@ -1,0 +1,94 @@
+package httpresult
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/netguard"
+)
+
+// ClassifyError returns the result of a request that got no response. A
+// destination the network guard rejected is permanent. Everything else is
+// retried: timeouts, refused or reset connections, DNS failures, TLS errors and
+// a cancelled context. The reason is the error's text, with the URL of each
+// *url.Error in the chain redacted by RedactURL.
+func ClassifyError(err error) sdk.Result {
+	if err == nil {
+		return sdk.Retry("the request failed without an error value", 0)
+	}
+	reason := redactError(err)
+
+	var blocked *netguard.BlockedError
+	switch {
+	case errors.As(err, &blocked):
+		return sdk.Permanent(reason)
+	case errors.Is(err, context.Canceled):
+		return sdk.Retry("request cancelled: "+reason, 0)
+	case isTimeout(err):
+		return sdk.Retry("timed out: "+reason, 0)
+	default:
+		return sdk.Retry(reason, 0)
+	}
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// redactError returns err's text with the URL of each *url.Error in its chain
+// redacted, in both the plain and the Go-quoted form that url.Error prints.
+func redactError(err error) string {
+	text := err.Error()
+	for cause := err; cause != nil; cause = errors.Unwrap(cause) {
+		urlErr, ok := cause.(*url.Error)
+		if !ok || urlErr.URL == "" {
+			continue
+		}
+		redacted := RedactURL(urlErr.URL)
+		quoted := strconv.Quote(urlErr.URL)
+		text = strings.ReplaceAll(text, quoted[1:len(quoted)-1], redacted)
+		text = strings.ReplaceAll(text, urlErr.URL, redacted)
+	}
+	return text
+}
+
+// RedactURL returns raw with its user information and query replaced by
+// "<redacted>" and its fragment dropped, because they may carry credentials.
+// Scheme, host and path stay, so an operator can still tell the destination.
+// A value that does not parse as a URL becomes "<invalid URL>".
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<invalid URL>"
+	}
+	if u.Opaque != "" {
+		return u.Scheme + ":<redacted>"
+	}
+
+	var b strings.Builder
+	if u.Scheme != "" {
+		b.WriteString(u.Scheme)
+		b.WriteString(":")
+	}
+	if u.Scheme != "" || u.Host != "" {
+		b.WriteString("//")
+	}
+	if u.User != nil {
+		b.WriteString("<redacted>@")
+	}
+	b.WriteString(u.Host)
+	b.WriteString(u.EscapedPath())
+	if u.RawQuery != "" || u.ForceQuery {
+		b.WriteString("?<redacted>")
+	}
+	return b.String()
+}
