@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/turbocode/switchboard/core/app"
@@ -21,8 +22,17 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	configPath := configFlag(fs)
 	pause := fs.Bool("pause-delivery", false, "accept and store events but deliver nothing (deliveries wait for a run without it)")
 	logLevel := fs.String("log-level", "", "override log.level: debug, info, warn or error")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole run to this file (for `go tool pprof`)")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
+	}
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "switchboard: --cpu-profile: %v\n", err)
+			return exitUsage
+		}
+		defer stopProfile()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
@@ -69,6 +79,22 @@ func reportConfigError(stderr io.Writer, err error) int {
 	}
 	fmt.Fprintf(stderr, "switchboard: %v\n", err)
 	return exitFailure
+}
+
+// startCPUProfile profiles the process into path until the returned function runs.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func plural(n int, one, many string) string {

@@ -165,8 +165,10 @@ func (d *Dispatcher) scheduleRetry(u *store.Update, dl *store.Delivery, res sdk.
 	u.State, u.NextAt = store.StateScheduled, next
 }
 
-// record stores the outcome, updates the destination's circuit and rate limit,
-// and frees the worker's slot.
+// record updates the destination's circuit and rate limit, frees the worker's
+// slot at once, and hands the outcome to the completer, which writes it. The
+// worker does not wait for the write, so a destination's throughput is not
+// bounded by the commit latency.
 func (d *Dispatcher) record(it *item, u *store.Update, res sdk.Result, conn *Connector, log *slog.Logger) {
 	dl := it.delivery
 	if res.UpdateState && conn.Info.Capabilities.State && dl.EntityKey != "" {
@@ -174,35 +176,13 @@ func (d *Dispatcher) record(it *item, u *store.Update, res sdk.Result, conn *Con
 			Version: it.stateVersion, Data: res.State}
 	}
 
-	err := d.complete(u)
 	d.mu.Lock()
 	d.learn(d.destination(dl.Destination), u, res, log)
-	if u.State == store.StateScheduled {
-		d.noteNextDue(u.NextAt)
-	}
-	d.finish(it)
+	d.releaseSlot(it)
 	d.mu.Unlock()
 	d.cond.Signal()
 
-	if dl.OrderingKey != "" && u.State.Final() {
-		d.Wake()
-	}
-	logOutcome(log, u, res, err)
-}
-
-// complete writes the update, trying a few times when the store fails. When it
-// cannot, the lease expires and the delivery is attempted again: at least once.
-func (d *Dispatcher) complete(u *store.Update) error {
-	var err error
-	for try := 0; try < 3; try++ {
-		var results []error
-		results, err = d.store.Complete(context.Background(), []*store.Update{u})
-		if err == nil {
-			return results[0]
-		}
-		time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
-	}
-	return err
+	d.outcomes <- &outcome{item: it, update: u, result: &res, log: log}
 }
 
 // learn updates the destination after an attempt; the caller holds d.mu.
@@ -236,18 +216,20 @@ func (d *Dispatcher) block(dst *destination, until time.Time, reason string) {
 func (d *Dispatcher) hold(it *item, reason string, at time.Time, log *slog.Logger) {
 	u := &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: d.clock.Now(),
 		State: store.StateScheduled, NextAt: at, HoldReason: reason}
-	err := d.complete(u)
 	d.mu.Lock()
-	d.noteNextDue(at)
-	d.finish(it)
+	d.releaseSlot(it)
 	d.mu.Unlock()
 	d.cond.Signal()
-	log.Warn("delivery held", "hold_reason", reason, "next_at", at, "err", err)
+	d.outcomes <- &outcome{item: it, update: u, log: log}
 }
 
 func (d *Dispatcher) publicID(id int64) string { return store.PublicDeliveryID(d.store.StoreID(), id) }
 
-func logOutcome(log *slog.Logger, u *store.Update, res sdk.Result, err error) {
+func logOutcome(log *slog.Logger, u *store.Update, res *sdk.Result, err error) {
+	if res == nil {
+		log.Warn("delivery held", "hold_reason", u.HoldReason, "next_at", u.NextAt, "err", err)
+		return
+	}
 	attrs := []any{"outcome", res.Outcome.String(), "state", string(u.State), "status", res.StatusCode,
 		"duration_ms", milliseconds(u.Attempt.Duration)}
 	if u.Reason != "" {

@@ -89,6 +89,8 @@ type Dispatcher struct {
 
 	wake     chan struct{}
 	releases sync.WaitGroup
+	// outcomes carries attempt results from the workers to the completer.
+	outcomes chan *outcome
 }
 
 // item is one delivery the dispatcher holds.
@@ -115,6 +117,7 @@ func New(opts Options) *Dispatcher {
 		dests:    map[string]*destination{},
 		held:     map[int64]*item{},
 		wake:     make(chan struct{}, 1),
+		outcomes: make(chan *outcome, 4096),
 	}
 	d.cond = sync.NewCond(&d.mu)
 	return d
@@ -170,6 +173,12 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.work(attemptCtx)
 		}()
 	}
+	completed := make(chan struct{})
+	go func() {
+		defer close(completed)
+		d.complete()
+	}()
+
 	var background sync.WaitGroup
 	background.Add(2)
 	go func() { defer background.Done(); d.poll(ctx) }()
@@ -179,6 +188,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.stop()
 	background.Wait()
 	d.drain(&workers, cancelAttempts)
+	close(d.outcomes)
+	<-completed
 	d.releases.Wait()
 
 	released, err := d.store.ReleaseOwner(context.Background(), d.owner)

@@ -484,6 +484,7 @@ func TestShutdownReleasesQueuedDeliveries(t *testing.T) {
 	h.waitFor("the first attempt", func() bool { return slow.callCount() == 1 })
 
 	h.cancel()
+	h.waitFor("the dispatcher to stop taking work", func() bool { return !h.disp.HasRoom() })
 	close(release)
 	<-h.done
 	h.cancel = nil

@@ -43,7 +43,7 @@ func (d *Dispatcher) claim(ctx context.Context) bool {
 	}
 
 	claimed, err := d.store.Claim(ctx, &store.ClaimRequest{Owner: d.owner, Now: now, LeaseUntil: now.Add(d.policy.Lease),
-		Limit: limit, PerDestination: d.policy.MaxInFlightPerDestination * 4, SkipDestinations: skip})
+		Limit: limit, PerDestination: claimBatch, SkipDestinations: skip})
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("could not claim due deliveries; trying again at the next poll", "err", err)
@@ -53,8 +53,28 @@ func (d *Dispatcher) claim(ctx context.Context) bool {
 	if len(claimed) > 0 {
 		d.log.Debug("claimed due deliveries", "deliveries", len(claimed))
 	}
+	d.markBacklogged(claimed)
 	d.Submit(claimed)
 	return len(claimed) == limit
+}
+
+// claimBatch bounds the deliveries claimed for one destination at a time, and
+// the queue a destination may have in memory before claims pass it over.
+const claimBatch = 256
+
+// markBacklogged remembers which destinations filled their claim batch: the
+// store may hold more for them, so their workers wake the poller when their
+// queue runs low instead of waiting for the poll interval.
+func (d *Dispatcher) markBacklogged(claimed []*store.Claimed) {
+	counts := map[string]int{}
+	for _, c := range claimed {
+		counts[c.Delivery.Destination]++
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for key, n := range counts {
+		d.destination(key).backlogged = n >= claimBatch
+	}
 }
 
 // claimRoom returns how many deliveries to claim and which destinations to leave
@@ -70,7 +90,7 @@ func (d *Dispatcher) claimRoom(now time.Time) (int, []string) {
 
 	var skip []string
 	for key, dst := range d.dests {
-		if now.Before(dst.blockedUntil) || len(dst.queue) >= d.policy.MaxInFlightPerDestination*4 {
+		if now.Before(dst.blockedUntil) || len(dst.queue) >= claimBatch {
 			skip = append(skip, key)
 		}
 	}

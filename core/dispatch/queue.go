@@ -22,6 +22,10 @@ type destination struct {
 	blockedUntil time.Time
 	blockReason  string
 	circuit      circuit
+
+	// backlogged is set when the last claim filled this destination's batch, so
+	// more due deliveries may wait in the store.
+	backlogged bool
 }
 
 // limit returns how many attempts may run at once: one probe while the circuit is
@@ -127,13 +131,16 @@ func (d *Dispatcher) pop() *item {
 	return nil
 }
 
-// finish returns a worker's slot to its destination and forgets the item; the
-// caller holds d.mu.
-func (d *Dispatcher) finish(it *item) {
-	delete(d.held, it.delivery.ID)
+// releaseSlot returns a worker's slot to the item's destination; the caller
+// holds d.mu.
+func (d *Dispatcher) releaseSlot(it *item) {
 	dst := d.destination(it.delivery.Destination)
 	dst.inFlight--
 	d.markReady(dst)
+	if dst.backlogged && len(dst.queue) <= claimBatch/4 {
+		dst.backlogged = false
+		d.Wake()
+	}
 }
 
 // letGoQueue empties a blocked destination's queue, holding each delivery until

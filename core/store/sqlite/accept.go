@@ -11,14 +11,23 @@ import (
 	"github.com/turbocode/switchboard/core/store"
 )
 
-// Accept implements store.Store.
+// Accept implements store.Store. It first checks every event of the request
+// against the stored ones and against each other, and only then writes, so a
+// conflict rejects the request before anything of it is written.
 func (s *Store) Accept(ctx context.Context, req *store.AcceptRequest) (*store.AcceptResult, error) {
 	result := &store.AcceptResult{Events: make([]store.EventResult, len(req.Events))}
 	err := s.writer.do(ctx, func(tx *txn) error {
-		result.Deliveries = result.Deliveries[:0]
+		known, err := s.checkKnown(tx, req, result.Events)
+		if err != nil {
+			return err
+		}
+
 		var scheduled int64
 		for i, ev := range req.Events {
-			n, err := s.acceptOne(tx, req, ev, &result.Events[i], &result.Deliveries)
+			if known[i] {
+				continue
+			}
+			n, err := s.storeEvent(tx, req, ev, &result.Deliveries)
 			if err != nil {
 				return err
 			}
@@ -33,25 +42,52 @@ func (s *Store) Accept(ctx context.Context, req *store.AcceptRequest) (*store.Ac
 	return result, nil
 }
 
-// acceptOne stores one event and its deliveries, unless the event is known. It
-// returns the number of scheduled deliveries it created.
-func (s *Store) acceptOne(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, out *store.EventResult, handoff *[]*store.Claimed) (int64, error) {
-	in := ev.Incoming
-	out.EventID = in.Envelope.EventID
+// checkKnown fills out with each event's id and whether it is a duplicate, and
+// reports the duplicates; it rejects the request when a known id arrives with
+// another content hash. An id repeated within the request counts as known from
+// its second occurrence on.
+func (s *Store) checkKnown(tx *txn, req *store.AcceptRequest, out []store.EventResult) ([]bool, error) {
+	known := make([]bool, len(req.Events))
+	var seen map[string][16]byte
+	for i, ev := range req.Events {
+		in := ev.Incoming
+		id := in.Envelope.EventID
+		out[i].EventID = id
 
-	hash := hashID(in.Envelope.EventID)
-	known, err := s.findEvent(tx, hash, in.Envelope.EventID)
-	if err != nil {
-		return 0, err
-	}
-	if known != nil {
-		if !bytes.Equal(known.contentHash, in.ContentHash[:]) {
-			return 0, reject(&store.ConflictError{EventID: in.Envelope.EventID})
+		if earlier, ok := seen[id]; ok {
+			if earlier != in.ContentHash {
+				return nil, reject(&store.ConflictError{EventID: id})
+			}
+			known[i], out[i].Duplicate = true, true
+			continue
 		}
-		out.Duplicate = true
-		return 0, nil
-	}
+		if len(req.Events) > 1 {
+			if seen == nil {
+				seen = make(map[string][16]byte, len(req.Events))
+			}
+			seen[id] = in.ContentHash
+		}
 
+		stored, err := s.findEvent(tx, hashID(id), id)
+		if err != nil {
+			return nil, err
+		}
+		if stored == nil {
+			continue
+		}
+		if !bytes.Equal(stored.contentHash, in.ContentHash[:]) {
+			return nil, reject(&store.ConflictError{EventID: id})
+		}
+		known[i], out[i].Duplicate = true, true
+	}
+	return known, nil
+}
+
+// storeEvent writes one new event and its deliveries and returns the number of
+// scheduled deliveries it created.
+func (s *Store) storeEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, handoff *[]*store.Claimed) (int64, error) {
+	in := ev.Incoming
+	hash := hashID(in.Envelope.EventID)
 	seq, err := s.insertEvent(tx, req, ev, hash)
 	if err != nil {
 		return 0, err

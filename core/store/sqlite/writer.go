@@ -12,9 +12,12 @@ import (
 )
 
 // writeReq is one caller's share of a group commit. apply runs inside the
-// transaction, under its own savepoint; undo reverts apply's in-memory effects
-// when its savepoint or the whole transaction is rolled back; committed runs after
-// the commit succeeded.
+// shared transaction; undo reverts apply's in-memory effects when the
+// transaction is rolled back; committed runs after the commit succeeded.
+//
+// An apply that rejects its own request (a conflicting event id) must do so
+// before it writes anything, so the request needs no savepoint of its own: a
+// savepoint per request cost two more statements on the one write connection.
 type writeReq struct {
 	apply     func(tx *txn) error
 	undo      []func()
@@ -143,32 +146,23 @@ func (w *writer) commit(batch []*writeReq) {
 	}
 }
 
-// applyOne runs one request under a savepoint, so that a rejection (a conflict)
-// undoes that request alone and leaves the rest of the batch intact. Any other
-// error is a database failure, after which SQLite may have rolled the whole
-// transaction back already; applyOne returns it and the caller aborts the batch.
+// applyOne runs one request. A rejection (a conflict) fails that request alone;
+// apply made no write before rejecting. Any other error is a database failure,
+// after which SQLite may have rolled the whole transaction back already;
+// applyOne returns it and the caller aborts the batch.
 func (w *writer) applyOne(ctx context.Context, req *writeReq) error {
-	if _, err := w.conn.ExecContext(ctx, "SAVEPOINT request"); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-
 	err := req.apply(&txn{ctx: ctx, w: w, req: req})
 	var rejected rejection
-	if err != nil && !errors.As(err, &rejected) {
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &rejected):
+		req.err = rejected.err
+		req.rollback()
+		return nil
+	default:
 		return err
 	}
-
-	if err != nil {
-		req.err = rejected.err
-		if _, rbErr := w.conn.ExecContext(ctx, "ROLLBACK TO request"); rbErr != nil {
-			return fmt.Errorf("roll back rejected request: %w", rbErr)
-		}
-		req.rollback()
-	}
-	if _, err := w.conn.ExecContext(ctx, "RELEASE request"); err != nil {
-		return fmt.Errorf("release savepoint: %w", err)
-	}
-	return nil
 }
 
 // rejection is an apply outcome that rejects its own request (a conflicting

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// benchSecret signs the generated events, as Turbo's sender signs them.
+const benchSecret = "bench-secret-0123456789"
+
+// system is one running switchboard binary with its receiver.
+type system struct {
+	dir      string
+	addr     string
+	cmd      *exec.Cmd
+	receiver *receiver
+	logFile  *os.File
+}
+
+type systemOptions struct {
+	binary   string
+	dir      string
+	paused   bool
+	logLevel string
+	workers  int
+	// cpuProfile, when set, makes the binary write a CPU profile there.
+	cpuProfile string
+}
+
+// startSystem writes a config with one route that matches every event and
+// sends it to a loopback receiver, starts the binary on it and waits for
+// /readyz.
+func startSystem(opts systemOptions, recv *receiver) (*system, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &system{dir: opts.dir, addr: fmt.Sprintf("127.0.0.1:%d", port), receiver: recv}
+	config := fmt.Sprintf(`server:
+  listen: %q
+  instance_id: bench
+storage:
+  dsn: %q
+ingest:
+  secrets: [%q]
+log:
+  level: %s
+  format: json
+%sconnectors:
+  sink:
+    type: http
+    url: %q
+    signing: {scheme: standard-webhooks, secret: "whsec_YmVuY2gta2V5LTAxMjM0NTY3ODlhYmNkZWZnaGlq"}
+routes:
+  - name: all
+    events: ["*"]
+    to: [{connector: sink}]
+`, s.addr, filepath.Join(opts.dir, "switchboard.db"), benchSecret, opts.logLevel, deliveryBlock(opts.workers), recv.url)
+	configPath := filepath.Join(opts.dir, "switchboard.yaml")
+	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+
+	if s.logFile, err = os.Create(filepath.Join(opts.dir, "switchboard.log")); err != nil {
+		return nil, err
+	}
+	args := []string{"serve", "--config", configPath}
+	if opts.paused {
+		args = append(args, "--pause-delivery")
+	}
+	if opts.cpuProfile != "" {
+		args = append(args, "--cpu-profile", opts.cpuProfile)
+	}
+	s.cmd = exec.Command(opts.binary, args...)
+	s.cmd.Stdout, s.cmd.Stderr = s.logFile, s.logFile
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := waitReady("http://"+s.addr+"/readyz", 30*time.Second); err != nil {
+		s.stop()
+		log, _ := os.ReadFile(s.logFile.Name())
+		return nil, fmt.Errorf("%w; its log:\n%s", err, log)
+	}
+	return s, nil
+}
+
+// deliveryBlock sets delivery.workers, and the per-destination limit to match,
+// when workers is not 0; else the defaults apply.
+func deliveryBlock(workers int) string {
+	if workers <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("delivery:\n  workers: %d\n  max_in_flight_per_destination: %d\n", workers, workers)
+}
+
+func (s *system) stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			s.cmd.Process.Kill()
+			<-done
+		}
+	}
+	if s.logFile != nil {
+		s.logFile.Close()
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitReady(url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready after %s", url, timeout)
+}
+
+// receiver is the loopback destination: it counts deliveries and records when
+// each event id arrived.
+type receiver struct {
+	url      string
+	server   *http.Server
+	count    atomic.Int64
+	last     atomic.Int64 // Unix nanoseconds of the latest delivery
+	track    atomic.Bool
+	mu       sync.Mutex
+	arrivals map[string]time.Time
+}
+
+func startReceiver() (*receiver, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &receiver{url: "http://" + l.Addr().String() + "/hook", arrivals: map[string]time.Time{}}
+	r.server = &http.Server{Handler: r}
+	go r.server.Serve(l)
+	return r, nil
+}
+
+var eventIDKey = []byte(`"event_id":"`)
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	now := time.Now()
+	if r.track.Load() {
+		if i := bytes.Index(body, eventIDKey); i >= 0 {
+			rest := body[i+len(eventIDKey):]
+			if j := bytes.IndexByte(rest, '"'); j > 0 {
+				r.mu.Lock()
+				if _, seen := r.arrivals[string(rest[:j])]; !seen {
+					r.arrivals[string(rest[:j])] = now
+				}
+				r.mu.Unlock()
+			}
+		}
+	}
+	r.last.Store(now.UnixNano())
+	r.count.Add(1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *receiver) reset(track bool) {
+	r.mu.Lock()
+	r.arrivals = map[string]time.Time{}
+	r.mu.Unlock()
+	r.count.Store(0)
+	r.track.Store(track)
+}
+
+func (r *receiver) close() { r.server.Shutdown(context.Background()) }
+
+// generator makes unique signed envelopes from the issue-created fixture.
+type generator struct {
+	template []byte
+	prefix   string
+	next     atomic.Int64
+}
+
+func newGenerator(fixture []byte, run string) *generator {
+	return &generator{template: fixture, prefix: run}
+}
+
+var fixtureID = []byte("5d1e0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b")
+
+// event returns a new event's id, body and signature header.
+func (g *generator) event() (string, []byte, [][2]string) {
+	n := g.next.Add(1)
+	id := fmt.Sprintf("%s-%04x-4%03x-8%03x-%012x", g.prefix, (n>>32)&0xffff, (n>>20)&0xfff, (n>>8)&0xfff, n)
+	body := bytes.Replace(g.template, fixtureID, []byte(id), 1)
+	mac := hmac.New(sha256.New, []byte(benchSecret))
+	mac.Write(body)
+	headers := [][2]string{{"Content-Type", "application/json"}, {"X-Webhook-Signature", "sha256=" + hex.EncodeToString(mac.Sum(nil))}}
+	return id, body, headers
+}
