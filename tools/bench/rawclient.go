@@ -103,4 +103,3 @@ func (c *rawClient) close() {
 		c.conn = nil
 	}
 }
-
