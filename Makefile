@@ -1,0 +1,46 @@
+# Switchboard. `make run` starts the daemon on config.example.yaml; `make test`
+# runs every test (the long suites have their own targets).
+
+GO      ?= go
+BIN     := bin/switchboard
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION) -X github.com/turbocode/switchboard/connectors/http.Version=$(VERSION)
+
+# Packages whose tests exercise concurrency run with the race detector.
+RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/...
+
+.PHONY: build run test test-e2e bench bench-quick lint fmt clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
+
+run: build
+	./$(BIN) serve --config config.example.yaml
+
+test: lint
+	$(GO) test -race -count=1 $(RACE_PKGS)
+	$(GO) test -count=1 ./...
+	$(MAKE) bench-quick
+
+# The end-to-end suite alone: the real binary, fixtures, SIGKILL and restart.
+test-e2e:
+	$(GO) test -count=1 -v ./test/e2e/...
+
+# The full benchmark: several minutes; writes docs/benchmarks.md.
+bench: build
+	$(GO) run ./tools/bench -binary $(BIN) -out docs/benchmarks-latest.md
+	@echo "results in docs/benchmarks-latest.md; copy the table into docs/benchmarks.md with its date"
+
+# A seconds-long run of the benchmark harness, to check that it works.
+bench-quick: build
+	$(GO) run ./tools/bench -binary $(BIN) -quick > /dev/null
+
+lint:
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf bin data
