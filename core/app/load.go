@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/turbocode/switchboard/core/config"
@@ -56,10 +57,41 @@ type Plan struct {
 // problem found as config.Errors.
 func LoadPlan(path string, registry Registry) (*Plan, error) {
 	cfg, err := config.Load(path, registry)
-	if err != nil {
+	var loadErrs config.Errors
+	if err != nil && (cfg == nil || !errors.As(err, &loadErrs)) {
 		return nil, err
 	}
-	return Compile(cfg, registry)
+
+	plan, err := Compile(cfg, registry)
+	if len(loadErrs) == 0 {
+		return plan, err
+	}
+	var routeErrs config.Errors
+	errors.As(err, &routeErrs)
+	return nil, mergeErrors(loadErrs, routeErrs)
+}
+
+// mergeErrors adds the route problems to the config problems, leaving out a
+// route problem that a config problem on the same line already covers (the
+// same key path, or one inside it): the config loader and the route compiler
+// both see, for example, an unknown connector.
+func mergeErrors(loadErrs, routeErrs config.Errors) config.Errors {
+	merged := append(config.Errors(nil), loadErrs...)
+	for _, e := range routeErrs {
+		if !covered(loadErrs, e) {
+			merged = append(merged, e)
+		}
+	}
+	return merged.Sorted()
+}
+
+func covered(loadErrs config.Errors, e *config.Error) bool {
+	for _, le := range loadErrs {
+		if le.At.Line == e.At.Line && strings.HasPrefix(le.At.Path, e.At.Path) {
+			return true
+		}
+	}
+	return false
 }
 
 // Compile compiles the routes of a loaded config.

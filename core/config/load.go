@@ -23,7 +23,8 @@ type Env func(name string) (string, bool)
 
 // Load reads the config file at path and parses it with Parse, taking ${NAME}
 // values from the process environment. The error is Errors when the file was read
-// but is invalid, and a wrapped *fs.PathError when it cannot be read.
+// but is invalid (with a partial Config, as Parse says), and a wrapped
+// *fs.PathError when it cannot be read.
 func Load(path string, catalog Catalog) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -38,6 +39,9 @@ func Load(path string, catalog Catalog) (*Config, error) {
 // types, ValidateConfig, target parameters). A nil env has no variables set.
 //
 // The error, when there is one, is Errors: every problem found, sorted by position.
+// When the file is valid YAML the returned Config is not nil even with errors,
+// so that later checks (routes) can add their problems to the same list; it
+// must not be used for anything else.
 func Parse(name string, data []byte, catalog Catalog, env Env) (*Config, error) {
 	d := newDecoder(name, catalog, env)
 	root, ok := d.readDocument(data)
@@ -53,7 +57,7 @@ func Parse(name string, data []byte, catalog Catalog, env Env) (*Config, error) 
 	d.validate(cfg)
 
 	if len(d.errs) > 0 {
-		return nil, d.errs.Sorted()
+		return cfg, d.errs.Sorted()
 	}
 	return cfg, nil
 }
