@@ -116,6 +116,12 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 		return nil, fmt.Errorf("%w: %d deliveries pending, ingest.max_backlog is %d", ingest.ErrBacklogFull, backlog, cfg.Ingest.MaxBacklog)
 	}
 
+	if limit := cfg.Storage.MaxSizeBytes; limit > 0 {
+		if size := a.store.SizeBytes(); size >= limit {
+			return nil, fmt.Errorf("%w: the store takes %d bytes, storage.max_size_bytes is %d", ingest.ErrStoreFull, size, limit)
+		}
+	}
+
 	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events))}
 	ordered := false
 	for i, in := range events {

@@ -59,6 +59,9 @@ type Storage struct {
 	// RetentionBatch is how many events one retention transaction deletes at most.
 	// Default 500.
 	RetentionBatch int
+	// MaxSizeBytes is the size of the store's files above which ingest answers
+	// 503 with Retry-After instead of accepting more. Default 0: no limit.
+	MaxSizeBytes int64
 }
 
 // Ingest tunes the inbound endpoints.

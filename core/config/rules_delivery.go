@@ -47,6 +47,7 @@ func checkPositiveDurations(d *decoder, cfg *Config) {
 // checkPositiveCounts requires the counts that bound work to be at least 1.
 func checkPositiveCounts(d *decoder, cfg *Config) {
 	d.checkRange("storage.retention_batch", int64(cfg.Storage.RetentionBatch), 1, math.MaxInt64)
+	d.checkRange("storage.max_size_bytes", cfg.Storage.MaxSizeBytes, 0, math.MaxInt64)
 	d.checkRange("ingest.max_backlog", int64(cfg.Ingest.MaxBacklog), 1, math.MaxInt64)
 	d.checkRange("delivery.max_attempts", int64(cfg.Delivery.MaxAttempts), 1, math.MaxInt64)
 	d.checkRange("delivery.max_in_flight_per_destination", int64(cfg.Delivery.MaxInFlightPerDestination), 1, math.MaxInt64)

@@ -41,6 +41,7 @@ func (d *decoder) storageFields(s *Storage) []field {
 		{"retention", d.durationField(&s.Retention)},
 		{"retention_interval", d.durationField(&s.RetentionInterval)},
 		{"retention_batch", d.intField(&s.RetentionBatch)},
+		{"max_size_bytes", d.int64Field(&s.MaxSizeBytes)},
 	}
 }
 

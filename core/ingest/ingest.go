@@ -24,8 +24,8 @@ import (
 // Acceptor routes and stores the events of one request; the application
 // implements it. Accept returns once the events and their deliveries are
 // durable, with one result per event in request order. Its errors decide the
-// response: *store.ConflictError gives 409, store.ErrUnavailable and
-// ErrBacklogFull give 503 with Retry-After, anything else 500.
+// response: *store.ConflictError gives 409, store.ErrUnavailable, ErrBacklogFull
+// and ErrStoreFull give 503 with Retry-After, anything else 500.
 type Acceptor interface {
 	Accept(ctx context.Context, events []*event.Incoming) ([]store.EventResult, error)
 }
@@ -33,6 +33,10 @@ type Acceptor interface {
 // ErrBacklogFull is the error an Acceptor returns when the delivery backlog is
 // over its limit, so that ingest responds 503 with Retry-After.
 var ErrBacklogFull = errors.New("the delivery backlog is over its limit")
+
+// ErrStoreFull is the error an Acceptor returns when the store is over its size
+// limit, so that ingest responds 503 with Retry-After.
+var ErrStoreFull = errors.New("the event store is over its size limit")
 
 // Defaults for the zero values of Options.
 const (

@@ -85,8 +85,10 @@ func (h *handler) acceptError(ctx context.Context, err error, events []*event.In
 		return unavailable("the event store cannot commit right now; nothing was stored, retry after "+h.retryAfter[0]+" seconds", err)
 	case errors.Is(err, ErrBacklogFull):
 		return unavailable("the delivery backlog is over its limit; nothing was stored, retry after "+h.retryAfter[0]+" seconds", err)
+	case errors.Is(err, ErrStoreFull):
+		return unavailable("the event store is over its size limit; nothing was stored, retry after "+h.retryAfter[0]+" seconds", err)
 	case ctx.Err() != nil:
-		return unavailable("the request was cancelled before the events were stored; retry", err)
+		return unavailable("the request was cancelled while the events were being stored; resend them (a stored one is acknowledged as a duplicate)", err)
 	default:
 		return internal(err)
 	}

@@ -50,6 +50,10 @@ type Store interface {
 	// Backlog returns the number of scheduled deliveries.
 	Backlog() int64
 
+	// SizeBytes returns the size of the store on disk; it may be up to a second
+	// old.
+	SizeBytes() int64
+
 	// StoreID identifies this database; public delivery ids carry it, so that ids
 	// from a recreated database never repeat old ones.
 	StoreID() string

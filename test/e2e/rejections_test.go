@@ -192,3 +192,79 @@ routes:
 		}
 	}
 }
+
+const backpressureConfig = `
+server:
+  listen: "{{.Listen}}"
+storage:
+  dsn: "{{.Dir}}/switchboard.db"
+  max_size_bytes: {{.MaxSize}}
+ingest:
+  secrets: ["` + standardKeyA + `"]
+  max_backlog: 3
+  retry_after: 7s
+connectors:
+  hook:
+    type: http
+    url: "{{.Receiver}}/hook"
+routes:
+  - name: all
+    events: ["*"]
+    to: [{connector: hook}]
+`
+
+// TestBackpressure fills the backlog while delivery is paused, and then the
+// store's size limit, and expects 503 with Retry-After and nothing stored.
+func TestBackpressure(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		maxSize  string
+		accepted int
+	}{
+		{"backlog over max_backlog", "0", 3},
+		{"store over max_size_bytes", "4096", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			recv := newReceiver(t)
+			text := strings.ReplaceAll(backpressureConfig, "{{.MaxSize}}", tt.maxSize)
+			in := newInstance(t, text, recv.server.URL)
+			in.start("--pause-delivery")
+
+			template, err := os.ReadFile("../../testdata/turbo/envelope/issue-created-high.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 5; i++ {
+				id := "00000000-0000-4000-8000-00000000000" + string(rune('0'+i))
+				body := bytes.Replace(template, []byte("5d1e0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b"), []byte(id), 1)
+				events, deliveries := counts(t, in.dbPath())
+				req, _ := http.NewRequest(http.MethodPost, "http://"+in.addr+"/v1/events", bytes.NewReader(body))
+				for k, v := range standardHeaders(t, body) {
+					req.Header.Set(k, v)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+
+				want := http.StatusAccepted
+				if i >= tt.accepted {
+					want = http.StatusServiceUnavailable
+				}
+				if resp.StatusCode != want {
+					t.Fatalf("event %d: status %d, want %d", i, resp.StatusCode, want)
+				}
+				if want != http.StatusServiceUnavailable {
+					continue
+				}
+				if got := resp.Header.Get("Retry-After"); got != "7" {
+					t.Errorf("event %d: Retry-After = %q, want 7", i, got)
+				}
+				if e, d := counts(t, in.dbPath()); e != events || d != deliveries {
+					t.Errorf("event %d was refused but the store changed", i)
+				}
+			}
+		})
+	}
+}

@@ -62,6 +62,9 @@ type Store struct {
 
 	pruneCursor int64
 	closeOnce   sync.Once
+
+	size          atomic.Int64
+	sizeCheckedAt atomic.Int64
 }
 
 var _ store.Store = (*Store)(nil)
@@ -301,4 +304,22 @@ func (s *Store) Ping(ctx context.Context) error {
 		return unavailable("ping", err)
 	}
 	return s.writer.do(ctx, func(*txn) error { return nil })
+}
+
+// SizeBytes implements store.Store: the sizes of the database file and its WAL,
+// measured at most once a second.
+func (s *Store) SizeBytes() int64 {
+	now := time.Now().UnixNano()
+	if now-s.sizeCheckedAt.Load() < int64(time.Second) {
+		return s.size.Load()
+	}
+	s.sizeCheckedAt.Store(now)
+	var total int64
+	for _, path := range []string{s.path, s.path + "-wal"} {
+		if info, err := os.Stat(path); err == nil {
+			total += info.Size()
+		}
+	}
+	s.size.Store(total)
+	return total
 }
