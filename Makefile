@@ -26,10 +26,10 @@ test: lint
 test-e2e:
 	$(GO) test -count=1 -v ./test/e2e/...
 
-# The full benchmark: several minutes; writes docs/benchmarks.md.
+# The full benchmark: several minutes. It prints the table of figures and
+# targets and writes it to bench-results.md; docs/benchmarks.md publishes it.
 bench: build
-	$(GO) run ./tools/bench -binary $(BIN) -out docs/benchmarks-latest.md
-	@echo "results in docs/benchmarks-latest.md; copy the table into docs/benchmarks.md with its date"
+	$(GO) run ./tools/bench -binary $(BIN) -out bench-results.md
 
 # A seconds-long run of the benchmark harness, to check that it works.
 bench-quick: build

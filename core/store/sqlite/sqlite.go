@@ -52,10 +52,8 @@ type Store struct {
 	backlog atomic.Int64
 	tokens  atomic.Int64
 
-	// destinations maps a destination key to its row id, and destinationKeys the
-	// reverse; both are read and written only by the writer goroutine, except
-	// that claims copy them under mu.
-	mu              sync.Mutex
+	// destinations maps a destination key to its row id, and destinationKeys
+	// maps back. Only the writer goroutine reads and writes them.
 	destinations    map[string]int64
 	destinationKeys map[int64]string
 	claimOffset     int
