@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/turbocode/switchboard/sdk/signature"
+)
+
+// TestEmitPostsEveryFormatSigned emits an envelope, a native delivery and a
+// CloudEvent with the secret found in the config, as the README shows.
+func TestEmitPostsEveryFormatSigned(t *testing.T) {
+	recv := newReceiver(t)
+	in := newInstance(t, fixtureConfig, recv.server.URL)
+	in.start()
+
+	out, err := exec.Command(binary, "emit", "--config", in.config,
+		"../../testdata/turbo/envelope/issue-created-high.json",
+		"../../testdata/turbo/native/issue-assigned.json",
+		"../../core/event/testdata/cloudevents/issue-created.json").CombinedOutput()
+	if err != nil {
+		t.Fatalf("emit: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), " 202 Accepted"); n != 3 {
+		t.Errorf("emit output has %d accepted answers, want 3:\n%s", n, out)
+	}
+
+	again, err := exec.Command(binary, "emit", "--config", in.config, "../../testdata/turbo/native/issue-assigned.json").CombinedOutput()
+	if err != nil || !strings.Contains(string(again), "200 OK") || !strings.Contains(string(again), `"duplicate":true`) {
+		t.Errorf("emitting the same delivery again: %v\n%s", err, again)
+	}
+
+	bad, err := exec.Command(binary, "emit", "--config", in.config, "--secret", "not-the-configured-secret", "../../testdata/turbo/envelope/issue-created-low.json").CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(string(bad), "401") {
+		t.Errorf("emit with a wrong secret: %v, want exit 1 with the 401 answer:\n%s", err, bad)
+	}
+	checkNoSecretsIn(t, string(out)+string(again)+string(bad))
+}
+
+// TestRoutesTestShowsDecisionsAndRequests runs `routes test` on a fixture and
+// checks that it explains each route and shows the request, without sending it
+// and without a secret.
+func TestRoutesTestShowsDecisionsAndRequests(t *testing.T) {
+	recv := newReceiver(t)
+	in := newInstance(t, fixtureConfig, recv.server.URL)
+
+	out, err := exec.Command(binary, "routes", "test", "--config", in.config,
+		"--event", "../../testdata/turbo/envelope/issue-created-high.json").CombinedOutput()
+	if err != nil {
+		t.Fatalf("routes test: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"+ everything: matches",
+		"+ urgent: matches",
+		"X-Issue: TURBO-42",
+		"Webhook-Signature: <signature, computed when sent>",
+		"- comments: no match: event type issue.created does not match events [comment.created]",
+		"- big-milestones: no match",
+		"2 of 4 routes match; nothing was sent",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("routes test output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := len(recv.requests("")); n != 0 {
+		t.Errorf("routes test sent %d requests", n)
+	}
+	checkNoSecretsIn(t, string(out))
+
+	low, err := exec.Command(binary, "routes", "test", "--config", in.config,
+		"--event", "../../testdata/turbo/envelope/issue-created-low.json").CombinedOutput()
+	if err != nil || !strings.Contains(string(low), `- urgent: no match: where data.current.priority: "low" is not one of [high critical]`) {
+		t.Errorf("routes test of a low-priority issue: %v\n%s", err, low)
+	}
+}
+
+// TestReceiveChecksSignatures runs the local receiver and sends it a signed and
+// a tampered request.
+func TestReceiveChecksSignatures(t *testing.T) {
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "receive", "--listen", addr, "--secret", standardKeyA, "--status", "503")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cancel()
+		cmd.Wait()
+	}()
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || !strings.Contains(lines.Text(), "receiving on http://"+addr) {
+		t.Fatalf("first line = %q", lines.Text())
+	}
+
+	body := []byte(`{"event_id":"e-1","event_type":"issue.created"}`)
+	key, _ := signature.DecodeStandardKey(standardKeyA)
+	send := func(sig string) int {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hook", bytes.NewReader(body))
+		req.Header.Set("Webhook-Id", "dlv_test_1")
+		req.Header.Set("Webhook-Timestamp", fmt.Sprint(time.Now().Unix()))
+		req.Header.Set("Webhook-Signature", sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	if status := send(signature.SignStandard([][]byte{key}, "dlv_test_1", time.Now(), body)); status != 503 {
+		t.Errorf("receive answered %d, want the --status 503", status)
+	}
+	if !lines.Scan() || !strings.Contains(lines.Text(), "issue.created e-1  signature valid") {
+		t.Errorf("line for a signed request = %q", lines.Text())
+	}
+	send("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	if !lines.Scan() || !strings.Contains(lines.Text(), "SIGNATURE INVALID") {
+		t.Errorf("line for a tampered request = %q", lines.Text())
+	}
+}
