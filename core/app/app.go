@@ -271,16 +271,14 @@ func (a *App) retain(ctx context.Context, st config.Storage) {
 		}
 		cutoff := a.clock.Now().Add(-st.Retention)
 		total := 0
-		for ctx.Err() == nil {
-			n, err := a.store.Prune(ctx, cutoff, st.RetentionBatch)
-			if err != nil {
+		for more := true; more && ctx.Err() == nil; {
+			var n int
+			var err error
+			if n, more, err = a.store.Prune(ctx, cutoff, st.RetentionBatch); err != nil {
 				a.log.Error("retention failed; trying again at the next interval", "err", err)
 				break
 			}
 			total += n
-			if n == 0 {
-				break
-			}
 		}
 		if total > 0 {
 			a.log.Info("retention deleted old delivered events", "events", total, "before", cutoff)

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -152,17 +153,21 @@ func (d *Dispatcher) scheduleRetry(u *store.Update, dl *store.Delivery, res sdk.
 		return
 	}
 
-	wait := backoff(d.policy, number)
-	if res.RetryAfter > 0 {
-		wait = res.RetryAfter
-	}
+	wait := max(backoff(d.policy, number), res.RetryAfter)
 	next := u.At.Add(wait)
-	if deadline := dl.CreatedAt.Add(d.policy.MaxAge); next.After(deadline) {
+	if deadline := d.deadline(dl); next.After(deadline) {
 		u.State = store.StateDead
 		u.Reason = fmt.Sprintf("next attempt at %s would pass max_age %s: %s", next.Format(time.RFC3339), d.policy.MaxAge, u.Reason)
 		return
 	}
 	u.State, u.NextAt = store.StateScheduled, next
+}
+
+// deadline is when a delivery runs out of age: its creation plus max_age plus
+// the time it spent held, because waits that come before sending do not use up
+// its age.
+func (d *Dispatcher) deadline(dl *store.Delivery) time.Time {
+	return dl.CreatedAt.Add(d.policy.MaxAge + dl.HeldFor)
 }
 
 // record updates the destination's circuit and rate limit, frees the worker's
@@ -177,31 +182,47 @@ func (d *Dispatcher) record(it *item, u *store.Update, res sdk.Result, conn *Con
 	}
 
 	d.mu.Lock()
-	d.learn(d.destination(dl.Destination), u, res, log)
+	dst := d.destination(dl.Destination)
+	circuitClosed := d.learn(dst, u, res, log)
+	if u.State == store.StateScheduled && u.NextAt.Before(dst.blockedUntil) {
+		// The block is kept in memory only; written into next_at it also holds
+		// across a restart, so a restart never undercuts a Retry-After.
+		u.NextAt = dst.blockedUntil
+	}
 	d.releaseSlot(it)
 	d.mu.Unlock()
-	d.cond.Signal()
+	if circuitClosed {
+		d.cond.Broadcast()
+	} else {
+		d.cond.Signal()
+	}
 
 	d.outcomes <- &outcome{item: it, update: u, result: &res, log: log}
 }
 
-// learn updates the destination after an attempt; the caller holds d.mu.
-func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, log *slog.Logger) {
+// learn updates the destination after an attempt and reports whether its
+// circuit closed, so that every waiting worker may take its deliveries again;
+// the caller holds d.mu. Any answer from the destination, a 4xx included,
+// shows it is up; a retryable failure without Retry-After counts toward its
+// circuit.
+func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, log *slog.Logger) bool {
 	now := d.clock.Now()
 	switch {
-	case res.Outcome == sdk.OutcomeDelivered:
-		if dst.circuit.success() {
-			log.Info("circuit closed: destination delivered again", "destination", dst.key)
-		}
 	case res.Outcome == sdk.OutcomeRetry && res.RetryAfter > 0:
 		d.block(dst, now.Add(res.RetryAfter), store.HoldRateLimit)
 	case res.Outcome == sdk.OutcomeRetry:
-		if cooldown := dst.circuit.failure(d.policy); cooldown > 0 {
+		if cooldown := dst.circuit.failure(d.policy, u.Attempt.StartedAt, now); cooldown > 0 {
 			log.Warn("circuit opened: destination keeps failing; holding its deliveries", "destination", dst.key,
 				"failures", dst.circuit.failures, "cooldown", cooldown)
 			d.block(dst, now.Add(cooldown), store.HoldCircuitOpen)
 		}
+	case res.Outcome == sdk.OutcomeDelivered || res.StatusCode > 0:
+		if dst.circuit.success() {
+			log.Info("circuit closed: destination answered again", "destination", dst.key)
+			return true
+		}
 	}
+	return false
 }
 
 // block keeps deliveries away from dst until until; the caller holds d.mu.
@@ -212,10 +233,12 @@ func (d *Dispatcher) block(dst *destination, until time.Time, reason string) {
 	d.letGoQueue(dst)
 }
 
-// hold lets go of a delivery without an attempt, until at.
+// hold lets go of a delivery without an attempt, until at. The wait does not
+// count against its maximum age.
 func (d *Dispatcher) hold(it *item, reason string, at time.Time, log *slog.Logger) {
-	u := &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: d.clock.Now(),
-		State: store.StateScheduled, NextAt: at, HoldReason: reason}
+	now := d.clock.Now()
+	u := &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
+		State: store.StateScheduled, NextAt: at, HoldReason: reason, HeldFor: max(at.Sub(now), 0)}
 	d.mu.Lock()
 	d.releaseSlot(it)
 	d.mu.Unlock()
@@ -239,8 +262,12 @@ func logOutcome(log *slog.Logger, u *store.Update, res *sdk.Result, err error) {
 		attrs = append(attrs, "next_at", u.NextAt)
 	}
 	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		log.Warn("delivery outcome discarded: the lease expired and another worker owns the delivery now", append(attrs, "err", err)...)
+	case errors.Is(err, store.ErrStateConflict):
+		log.Error("delivery recorded, but the connector's new entity state was not stored: another delivery changed it first", append(attrs, "err", err)...)
 	case err != nil:
-		log.Error("delivery outcome not recorded; it will be attempted again", append(attrs, "err", err)...)
+		log.Error("delivery outcome not recorded; it is attempted again when its lease expires", append(attrs, "err", err)...)
 	case u.State == store.StateDead:
 		log.Warn("delivery dead", attrs...)
 	default:

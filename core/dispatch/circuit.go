@@ -7,12 +7,15 @@ import (
 
 // circuit counts a destination's consecutive failed attempts. At the policy's
 // threshold it opens: the destination is blocked for a cooldown, then allows one
-// probe attempt (half-open). A delivered probe closes it; a failed one opens it
-// again with twice the cooldown, up to the maximum backoff.
+// probe attempt (half-open). An answer from the destination closes it; a failed
+// probe opens it again with twice the cooldown, up to the maximum backoff.
 type circuit struct {
 	failures int
 	cooldown time.Duration
 	open     bool
+	// openedAt is when the circuit last opened. Attempts that started before it
+	// were already running then, so their failures are not failed probes.
+	openedAt time.Time
 }
 
 // halfOpen reports whether the circuit waits for a probe's result.
@@ -27,9 +30,12 @@ func (c *circuit) success() bool {
 	return wasOpen
 }
 
-// failure counts a failed attempt and returns how long the destination must be
-// left alone, or 0 while the circuit stays closed.
-func (c *circuit) failure(p Policy) time.Duration {
+// failure counts a failed attempt that started at started and returns how long
+// the destination must be left alone from now, or 0 when nothing changes.
+func (c *circuit) failure(p Policy, started, now time.Time) time.Duration {
+	if c.open && started.Before(c.openedAt) {
+		return 0
+	}
 	c.failures++
 	if p.CircuitThreshold <= 0 || c.failures < p.CircuitThreshold {
 		return 0
@@ -40,7 +46,7 @@ func (c *circuit) failure(p Policy) time.Duration {
 	default:
 		c.cooldown = min(2*c.cooldown, max(p.MaxBackoff, p.CircuitCooldown))
 	}
-	c.open = true
+	c.open, c.openedAt = true, now
 	return c.cooldown
 }
 

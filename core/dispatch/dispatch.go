@@ -187,7 +187,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	<-ctx.Done()
 	d.stop()
 	background.Wait()
-	d.drain(&workers, cancelAttempts)
+	if !d.drain(&workers, cancelAttempts) {
+		// A connector ignores cancellation. Its outcome can no longer be
+		// written; the lease expires and the delivery is attempted again.
+		return nil
+	}
 	close(d.outcomes)
 	<-completed
 	d.releases.Wait()
@@ -208,9 +212,13 @@ func (d *Dispatcher) stop() {
 	d.cond.Broadcast()
 }
 
+// cancelGrace bounds the wait for attempts to return after they were cancelled.
+const cancelGrace = 5 * time.Second
+
 // drain waits for running attempts, cancelling them after the shutdown timeout;
-// a cancelled attempt is recorded as a retry.
-func (d *Dispatcher) drain(workers *sync.WaitGroup, cancel context.CancelFunc) {
+// a cancelled attempt is recorded as a retry. It reports whether every worker
+// returned.
+func (d *Dispatcher) drain(workers *sync.WaitGroup, cancel context.CancelFunc) bool {
 	done := make(chan struct{})
 	go func() {
 		workers.Wait()
@@ -220,9 +228,18 @@ func (d *Dispatcher) drain(workers *sync.WaitGroup, cancel context.CancelFunc) {
 	defer timeout.Stop()
 	select {
 	case <-done:
+		return true
 	case <-timeout.C:
-		d.log.Warn("attempts still running at the shutdown timeout; cancelling them", "timeout", d.policy.ShutdownTimeout)
-		cancel()
-		<-done
+	}
+
+	d.log.Warn("attempts still running at the shutdown timeout; cancelling them", "timeout", d.policy.ShutdownTimeout)
+	cancel()
+	select {
+	case <-done:
+		return true
+	case <-time.After(cancelGrace):
+		d.log.Error("attempts did not return after cancellation; stopping without their outcomes, which are retried when their leases expire",
+			"grace", cancelGrace)
+		return false
 	}
 }

@@ -498,3 +498,79 @@ func TestShutdownReleasesQueuedDeliveries(t *testing.T) {
 		}
 	}
 }
+
+func TestCircuitCooldownIgnoresAttemptsAlreadyRunning(t *testing.T) {
+	p := testPolicy()
+	p.CircuitThreshold = 2
+	var c circuit
+	opened := start.Add(time.Second)
+	if got := c.failure(p, start, start); got != 0 {
+		t.Fatalf("first failure opened the circuit for %s", got)
+	}
+	if got := c.failure(p, start, opened); got != p.CircuitCooldown {
+		t.Fatalf("second failure: cooldown %s, want %s", got, p.CircuitCooldown)
+	}
+	for i := 0; i < 3; i++ {
+		if got := c.failure(p, start, opened.Add(time.Duration(i)*time.Millisecond)); got != 0 {
+			t.Errorf("an attempt that started before the circuit opened changed the cooldown to %s", got)
+		}
+	}
+	if got := c.failure(p, opened.Add(p.CircuitCooldown), opened.Add(p.CircuitCooldown+time.Second)); got != 2*p.CircuitCooldown {
+		t.Errorf("a failed probe: cooldown %s, want %s", got, 2*p.CircuitCooldown)
+	}
+}
+
+func TestDecideRetryAfterNeverShortensBackoff(t *testing.T) {
+	h := newHarness(t, testPolicy(), map[string]*fakeConnector{})
+	it := &item{delivery: &store.Delivery{ID: 1, CreatedAt: start, Attempts: 0}}
+	u := h.disp.decide(it, sdk.Retry("503", 10*time.Millisecond), start, 0)
+	if u.State != store.StateScheduled || u.NextAt.Sub(start) < testPolicy().MinBackoff {
+		t.Errorf("next attempt %s after the failure, want at least the minimum backoff %s", u.NextAt.Sub(start), testPolicy().MinBackoff)
+	}
+	u = h.disp.decide(it, sdk.Retry("429", 10*time.Minute), start, 0)
+	if got := u.NextAt.Sub(start); got != 10*time.Minute {
+		t.Errorf("next attempt %s after a 10m Retry-After, want exactly 10m", got)
+	}
+}
+
+func TestDecideHeldTimeExtendsMaxAge(t *testing.T) {
+	policy := testPolicy()
+	policy.MaxAge = time.Minute
+	h := newHarness(t, policy, map[string]*fakeConnector{})
+	now := start.Add(50 * time.Second)
+	fresh := &item{delivery: &store.Delivery{ID: 1, CreatedAt: start}}
+	held := &item{delivery: &store.Delivery{ID: 2, CreatedAt: start, HeldFor: 40 * time.Second}}
+
+	if u := h.disp.decide(fresh, sdk.Retry("429", 20*time.Second), now, 0); u.State != store.StateDead {
+		t.Errorf("a retry past max_age: state %s, want dead", u.State)
+	}
+	if u := h.disp.decide(held, sdk.Retry("429", 20*time.Second), now, 0); u.State != store.StateScheduled {
+		t.Errorf("a delivery held for 40s: state %s (%s), want scheduled: held time does not use up its age", u.State, u.Reason)
+	}
+}
+
+func TestRetryNeverUndercutsDestinationBlock(t *testing.T) {
+	release := make(chan struct{})
+	hook := &fakeConnector{script: func(req *sdk.DeliveryRequest, _ int) sdk.Result {
+		if req.Events[0].ID == "running" {
+			<-release
+			return sdk.Result{Outcome: sdk.OutcomeRetry, StatusCode: 503}
+		}
+		return sdk.Result{Outcome: sdk.OutcomeRetry, StatusCode: 429, RetryAfter: 5 * time.Minute}
+	}}
+	h := newHarness(t, testPolicy(), map[string]*fakeConnector{"hook": hook})
+	h.run()
+	h.accept(true, "hook", "hook", "", "running")
+	h.waitFor("the first attempt to start", func() bool { return hook.callCount() == 1 })
+	h.accept(true, "hook", "hook", "", "limited")
+	h.waitFor("the 429", func() bool { return h.delivery("limited").Attempts == 1 })
+
+	close(release)
+	h.waitFor("the 503", func() bool {
+		d := h.delivery("running")
+		return d.Attempts == 1 && d.LeaseOwner == ""
+	})
+	if d := h.delivery("running"); d.NextAt.Before(start.Add(5 * time.Minute)) {
+		t.Errorf("an attempt that failed during the block is due at %s, before the Retry-After ends at %s", d.NextAt, start.Add(5*time.Minute))
+	}
+}

@@ -175,7 +175,7 @@ func (d *Dispatcher) holdLater(items []*item) {
 			until = now
 		}
 		updates = append(updates, &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken,
-			At: now, State: store.StateScheduled, NextAt: until, HoldReason: dst.blockReason})
+			At: now, State: store.StateScheduled, NextAt: until, HoldReason: dst.blockReason, HeldFor: until.Sub(now)})
 		delete(d.held, it.delivery.ID)
 		d.noteNextDue(until)
 	}

@@ -58,10 +58,12 @@ type Store interface {
 	// from a recreated database never repeat old ones.
 	StoreID() string
 
-	// Prune deletes up to limit events received before cutoff whose deliveries
-	// are all delivered, skipped or cancelled, with those deliveries and their
-	// attempts. It returns how many events it deleted.
-	Prune(ctx context.Context, cutoff time.Time, limit int) (int, error)
+	// Prune looks at up to limit events received before cutoff and deletes those
+	// whose deliveries are all delivered, skipped or cancelled, with their
+	// deliveries and attempts. It returns how many it deleted and whether more
+	// events received before cutoff remain to be looked at; a call after more is
+	// false starts over from the oldest event.
+	Prune(ctx context.Context, cutoff time.Time, limit int) (deleted int, more bool, err error)
 
 	// Event returns a stored event by its event id.
 	Event(ctx context.Context, eventID string) (*StoredEvent, error)
@@ -195,6 +197,9 @@ type Delivery struct {
 	CreatedAt  time.Time
 	NextAt     time.Time
 	HoldReason string
+	// HeldFor is the time the delivery spent held (rate limit, open circuit,
+	// ordering, ...); it does not count against the maximum age.
+	HeldFor time.Duration
 	// LastError is the reason of the last failed attempt, or why the delivery is
 	// dead or skipped.
 	LastError  string
@@ -230,6 +235,8 @@ type Update struct {
 	State      State
 	NextAt     time.Time
 	HoldReason string
+	// HeldFor is added to the delivery's held time: the wait a hold imposes.
+	HeldFor time.Duration
 	// Reason is stored as the delivery's last error.
 	Reason string
 	// EntityState, when set, is written in the same transaction if its version

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/turbocode/switchboard/core/store"
 )
@@ -22,18 +23,16 @@ func (s *Store) Accept(ctx context.Context, req *store.AcceptRequest) (*store.Ac
 			return err
 		}
 
-		var scheduled int64
+		scheduled := map[int64]int64{}
 		for i, ev := range req.Events {
 			if known[i] {
 				continue
 			}
-			n, err := s.storeEvent(tx, req, ev, &result.Deliveries)
-			if err != nil {
+			if err := s.storeEvent(tx, req, ev, scheduled, &result.Deliveries); err != nil {
 				return err
 			}
-			scheduled += n
 		}
-		tx.req.onCommit(func() { s.backlog.Add(scheduled) })
+		tx.req.onCommit(func() { s.addPending(scheduled) })
 		return nil
 	})
 	if err != nil {
@@ -83,32 +82,31 @@ func (s *Store) checkKnown(tx *txn, req *store.AcceptRequest, out []store.EventR
 	return known, nil
 }
 
-// storeEvent writes one new event and its deliveries and returns the number of
-// scheduled deliveries it created.
-func (s *Store) storeEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, handoff *[]*store.Claimed) (int64, error) {
+// storeEvent writes one new event and its deliveries, counting the scheduled
+// ones per destination id in scheduled.
+func (s *Store) storeEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, scheduled map[int64]int64, handoff *[]*store.Claimed) error {
 	in := ev.Incoming
 	hash := hashID(in.Envelope.EventID)
 	seq, err := s.insertEvent(tx, req, ev, hash)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	stored := &store.StoredEvent{Seq: seq, EventID: in.Envelope.EventID, EventType: in.Envelope.EventType,
 		Format: in.Format, Body: in.Body, ReceivedAt: req.ReceivedAt, Incoming: in}
 
-	var scheduled int64
 	for _, nd := range ev.Deliveries {
-		d, err := s.insertDelivery(tx, req, stored, nd)
+		d, destID, err := s.insertDelivery(tx, req, stored, nd)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if d.State == store.StateScheduled {
-			scheduled++
+			scheduled[destID]++
 		}
 		if d.LeaseOwner != "" {
 			*handoff = append(*handoff, &store.Claimed{Delivery: d, Event: stored})
 		}
 	}
-	return scheduled, nil
+	return nil
 }
 
 type eventIdentity struct {
@@ -153,13 +151,15 @@ func (s *Store) insertEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEven
 	return seq, nil
 }
 
-// insertDelivery stores one planned delivery. A scheduled, unordered delivery is
-// leased to req.LeaseOwner when one is given, for the in-memory handoff; ordered
-// ones always go through Claim, which enforces their order.
-func (s *Store) insertDelivery(tx *txn, req *store.AcceptRequest, ev *store.StoredEvent, nd *store.NewDelivery) (*store.Delivery, error) {
+// insertDelivery stores one planned delivery and returns it with its
+// destination's row id. A scheduled, unordered delivery is leased to
+// req.LeaseOwner when one is given, for the in-memory handoff. Ordered ones
+// always go through Claim; one whose ordering key has an unfinished delivery
+// already is held with the reason "ordering" until that one finishes.
+func (s *Store) insertDelivery(tx *txn, req *store.AcceptRequest, ev *store.StoredEvent, nd *store.NewDelivery) (*store.Delivery, int64, error) {
 	destID, err := s.destinationID(tx, nd.Destination)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 
 	state := nd.State
@@ -173,18 +173,46 @@ func (s *Store) insertDelivery(tx *txn, req *store.AcceptRequest, ev *store.Stor
 	if state == store.StateScheduled && nd.OrderingKey == "" && req.LeaseOwner != "" {
 		d.LeaseOwner, d.LeaseToken, d.LeaseUntil = req.LeaseOwner, s.nextToken(), req.LeaseUntil
 	}
+	if state == store.StateScheduled && nd.OrderingKey != "" {
+		busy, err := s.orderingBusy(tx, nd.OrderingKey)
+		if err != nil {
+			return nil, 0, err
+		}
+		if busy {
+			d.NextAt, d.HoldReason = heldUntilPromoted, store.HoldOrdering
+		}
+	}
 
 	res, err := s.stmts.insertDelivery.ExecContext(tx.ctx, d.EventSeq, d.Route, d.Connector, []byte(d.Target),
 		strings.Join(d.Untrusted, ","), destID, nullString(d.OrderingKey), d.EntityKey, stateCodes[d.State],
-		nanos(d.CreatedAt), nanos(d.NextAt), d.LastError, nanos(d.UpdatedAt),
+		nanos(d.CreatedAt), nanos(d.NextAt), d.HoldReason, d.LastError, nanos(d.UpdatedAt),
 		nullString(d.LeaseOwner), nullInt(d.LeaseToken), nullInt(nanos(d.LeaseUntil)))
 	if err != nil {
-		return nil, fmt.Errorf("insert delivery of event %s to %s: %w", ev.EventID, d.Connector, err)
+		return nil, 0, fmt.Errorf("insert delivery of event %s to %s: %w", ev.EventID, d.Connector, err)
 	}
 	if d.ID, err = res.LastInsertId(); err != nil {
-		return nil, fmt.Errorf("insert delivery of event %s to %s: %w", ev.EventID, d.Connector, err)
+		return nil, 0, fmt.Errorf("insert delivery of event %s to %s: %w", ev.EventID, d.Connector, err)
 	}
-	return d, nil
+	return d, destID, nil
+}
+
+// heldUntilPromoted is the next_at of a delivery that waits behind its ordering
+// key's predecessor; promoteNext sets the real time when that one finishes. It
+// is far off but within the range of Unix nanoseconds, which end in 2262.
+var heldUntilPromoted = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// orderingBusy reports whether an unfinished delivery with this ordering key
+// exists, the transaction's own included.
+func (s *Store) orderingBusy(tx *txn, key string) (bool, error) {
+	var one int
+	err := s.stmts.orderingBusy.QueryRowContext(tx.ctx, key).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look up ordering key %s: %w", key, err)
+	}
+	return true, nil
 }
 
 // destinationID returns the row id of a destination key, creating the row on

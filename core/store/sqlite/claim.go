@@ -49,11 +49,15 @@ func (s *Store) Claim(ctx context.Context, req *store.ClaimRequest) ([]*store.Cl
 	return claimed, nil
 }
 
-// claimOrder returns the destination ids rotated to start at the claim offset.
+// claimOrder returns the ids of the destinations with scheduled deliveries,
+// rotated to start at the claim offset. Destinations with none are not queried,
+// so idle ones cost a claim nothing.
 func (s *Store) claimOrder() []int64 {
-	ids := make([]int64, 0, len(s.destinationKeys))
-	for id := range s.destinationKeys {
-		ids = append(ids, id)
+	ids := make([]int64, 0, len(s.pending))
+	for id, n := range s.pending {
+		if n > 0 {
+			ids = append(ids, id)
+		}
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	if len(ids) == 0 {
@@ -127,6 +131,7 @@ type deliveryRow struct {
 	leaseToken, leaseUntil       sql.NullInt64
 	state                        int
 	createdAt, nextAt, updatedAt int64
+	heldNS                       int64
 	target                       []byte
 }
 
@@ -134,7 +139,7 @@ func deliveryScanTargets() (*deliveryRow, []any) {
 	r := &deliveryRow{}
 	return r, []any{&r.d.ID, &r.d.EventSeq, &r.d.Route, &r.d.Connector, &r.target, &r.untrusted,
 		&r.d.Destination, &r.orderingKey, &r.d.EntityKey, &r.state, &r.d.Attempts, &r.createdAt, &r.nextAt,
-		&r.d.HoldReason, &r.d.LastError, &r.updatedAt, &r.leaseOwner, &r.leaseToken, &r.leaseUntil}
+		&r.d.HoldReason, &r.heldNS, &r.d.LastError, &r.updatedAt, &r.leaseOwner, &r.leaseToken, &r.leaseUntil}
 }
 
 func (r *deliveryRow) finish() *store.Delivery {
@@ -146,6 +151,7 @@ func (r *deliveryRow) finish() *store.Delivery {
 	d.OrderingKey = r.orderingKey.String
 	d.State = stateNames[r.state]
 	d.CreatedAt, d.NextAt, d.UpdatedAt = fromNanos(r.createdAt), fromNanos(r.nextAt), fromNanos(r.updatedAt)
+	d.HeldFor = time.Duration(r.heldNS)
 	d.LeaseOwner, d.LeaseToken, d.LeaseUntil = r.leaseOwner.String, r.leaseToken.Int64, fromNanos(r.leaseUntil.Int64)
 	return &d
 }

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/turbocode/switchboard/core/store"
@@ -11,7 +13,7 @@ import (
 func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error, error) {
 	results := make([]error, len(updates))
 	err := s.writer.do(ctx, func(tx *txn) error {
-		var finished int64
+		finished := map[int64]int64{}
 		for i, u := range updates {
 			done, err := s.completeOne(tx, u)
 			if err != nil {
@@ -19,10 +21,10 @@ func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error,
 			}
 			results[i] = done.err
 			if done.finished {
-				finished++
+				finished[done.destID]--
 			}
 		}
-		tx.req.onCommit(func() { s.backlog.Add(-finished) })
+		tx.req.onCommit(func() { s.addPending(finished) })
 		return nil
 	})
 	if err != nil {
@@ -32,37 +34,44 @@ func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error,
 }
 
 // completion is what completeOne did: err is the update's own failure
-// (ErrLeaseLost, ErrStateConflict), finished whether it left the backlog.
+// (ErrLeaseLost, ErrStateConflict), finished whether the delivery left the
+// backlog of destination destID.
 type completion struct {
 	err      error
 	finished bool
+	destID   int64
 }
 
+// completeOne applies one update if its lease token still holds. The attempt is
+// recorded only then: an attempt whose lease was lost belongs to a delivery
+// another worker owns now, and the dispatcher logs it instead.
 func (s *Store) completeOne(tx *txn, u *store.Update) (completion, error) {
+	counted := 0
+	if u.Attempt != nil {
+		counted = 1
+	}
+	var destID int64
+	var orderingKey sql.NullString
+	err := s.stmts.complete.QueryRowContext(tx.ctx, stateCodes[u.State], counted, nanos(u.NextAt), u.HoldReason,
+		int64(u.HeldFor), u.Reason, nanos(u.At), u.DeliveryID, u.LeaseToken).Scan(&destID, &orderingKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return completion{err: store.ErrLeaseLost}, nil
+	}
+	if err != nil {
+		return completion{}, fmt.Errorf("update delivery %d: %w", u.DeliveryID, err)
+	}
+
 	if u.Attempt != nil {
 		if err := s.insertAttempt(tx, u); err != nil {
 			return completion{}, err
 		}
 	}
-
-	counted := 0
-	if u.Attempt != nil {
-		counted = 1
+	done := completion{finished: u.State.Final(), destID: destID}
+	if done.finished && orderingKey.Valid {
+		if _, err := s.stmts.promoteNext.ExecContext(tx.ctx, nanos(u.At), orderingKey.String); err != nil {
+			return completion{}, fmt.Errorf("make the next delivery of ordering key %s due: %w", orderingKey.String, err)
+		}
 	}
-	res, err := s.stmts.complete.ExecContext(tx.ctx, stateCodes[u.State], counted, nanos(u.NextAt), u.HoldReason,
-		u.Reason, nanos(u.At), u.DeliveryID, u.LeaseToken)
-	if err != nil {
-		return completion{}, fmt.Errorf("update delivery %d: %w", u.DeliveryID, err)
-	}
-	changed, err := res.RowsAffected()
-	if err != nil {
-		return completion{}, fmt.Errorf("update delivery %d: %w", u.DeliveryID, err)
-	}
-	if changed == 0 {
-		return completion{err: store.ErrLeaseLost}, nil
-	}
-
-	done := completion{finished: u.State.Final()}
 	if u.EntityState != nil {
 		done.err, err = s.writeEntityState(tx, u)
 	}
@@ -81,7 +90,8 @@ func (s *Store) insertAttempt(tx *txn, u *store.Update) error {
 
 // writeEntityState stores a connector's new state for an entity if the version it
 // read still holds. A changed version is the update's own error, not the
-// transaction's.
+// transaction's: the delivery's outcome is recorded all the same, because its
+// effect at the destination has happened.
 func (s *Store) writeEntityState(tx *txn, u *store.Update) (error, error) {
 	st := u.EntityState
 	var (

@@ -7,18 +7,27 @@ import (
 )
 
 // Prune implements store.Store. It walks events in seq order from where the
-// previous call stopped; events it must keep (a delivery is dead or still
-// scheduled) are passed over and looked at again only after a restart.
-func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, error) {
-	deleted := 0
+// previous call stopped and stops at the first event received at or after
+// cutoff, so a call costs at most limit rows even on a large store. Events it
+// must keep (a delivery is dead or unfinished) are passed over; a pass that
+// reaches the end starts the next one from the oldest event, so they are looked
+// at again once their deliveries finish.
+func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bool, error) {
+	deleted, more := 0, false
 	err := s.writer.do(ctx, func(tx *txn) error {
-		deleted = 0
-		candidates, err := s.pruneCandidates(tx, cutoff, limit)
+		deleted, more = 0, false
+		candidates, err := s.pruneCandidates(tx, limit)
 		if err != nil {
 			return err
 		}
+
 		cursor := s.pruneCursor
+		reachedEnd := len(candidates) < limit
 		for _, c := range candidates {
+			if !c.receivedAt.Before(cutoff) {
+				reachedEnd = true
+				break
+			}
 			cursor = c.seq
 			keep, err := s.mustKeep(tx, c.seq)
 			if err != nil {
@@ -34,20 +43,26 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, er
 			tx.req.onCommit(func() { s.ids.remove(hash, seq) })
 			deleted++
 		}
+
+		if reachedEnd {
+			cursor = 0
+		}
+		more = !reachedEnd
 		tx.req.onCommit(func() { s.pruneCursor = cursor })
 		return nil
 	})
-	return deleted, err
+	return deleted, more, err
 }
 
 type pruneCandidate struct {
-	seq  int64
-	hash uint64
+	seq        int64
+	hash       uint64
+	receivedAt time.Time
 }
 
-func (s *Store) pruneCandidates(tx *txn, cutoff time.Time, limit int) ([]pruneCandidate, error) {
-	rows, err := tx.w.conn.QueryContext(tx.ctx, `SELECT seq, id_hash FROM events
-		WHERE seq > ? AND received_at < ? ORDER BY seq LIMIT ?`, s.pruneCursor, nanos(cutoff), limit)
+func (s *Store) pruneCandidates(tx *txn, limit int) ([]pruneCandidate, error) {
+	rows, err := tx.w.conn.QueryContext(tx.ctx, `SELECT seq, id_hash, received_at FROM events
+		WHERE seq > ? ORDER BY seq LIMIT ?`, s.pruneCursor, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find events to prune: %w", err)
 	}
@@ -55,11 +70,11 @@ func (s *Store) pruneCandidates(tx *txn, cutoff time.Time, limit int) ([]pruneCa
 	var out []pruneCandidate
 	for rows.Next() {
 		var c pruneCandidate
-		var hash int64
-		if err := rows.Scan(&c.seq, &hash); err != nil {
+		var hash, received int64
+		if err := rows.Scan(&c.seq, &hash, &received); err != nil {
 			return nil, fmt.Errorf("find events to prune: %w", err)
 		}
-		c.hash = uint64(hash)
+		c.hash, c.receivedAt = uint64(hash), fromNanos(received)
 		out = append(out, c)
 	}
 	return out, rows.Err()

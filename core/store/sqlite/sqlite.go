@@ -57,6 +57,9 @@ type Store struct {
 	destinations    map[string]int64
 	destinationKeys map[int64]string
 	claimOffset     int
+	// pending counts the scheduled deliveries of each destination id, so claims
+	// visit only destinations with work. Only the writer goroutine uses it.
+	pending map[int64]int64
 
 	pruneCursor int64
 	closeOnce   sync.Once
@@ -80,7 +83,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 
 	s := &Store{path: opts.Path, log: opts.Logger, lock: lock,
-		destinations: map[string]int64{}, destinationKeys: map[int64]string{}}
+		destinations: map[string]int64{}, destinationKeys: map[int64]string{}, pending: map[int64]int64{}}
 	if err := s.open(ctx, opts); err != nil {
 		s.closeHandles()
 		return nil, err
@@ -138,6 +141,9 @@ func dsn(path string, cacheKiB int, readOnly bool) string {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
 	q.Add("_pragma", "temp_store(MEMORY)")
+	// After a checkpoint resets the WAL, truncate it back to this size, so a
+	// burst does not leave a large WAL file behind.
+	q.Add("_pragma", "journal_size_limit(67108864)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	}
@@ -156,11 +162,12 @@ func (s *Store) loadState(ctx context.Context) error {
 	if err := s.loadDestinations(ctx); err != nil {
 		return err
 	}
-	var backlog int64
-	if err := s.conn.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE state = 0`).Scan(&backlog); err != nil {
-		return fmt.Errorf("count scheduled deliveries: %w", err)
+	if err := s.loadPending(ctx); err != nil {
+		return err
 	}
-	s.backlog.Store(backlog)
+	if err := s.promoteOrphans(ctx); err != nil {
+		return err
+	}
 
 	var seed [8]byte
 	rand.Read(seed[:])
@@ -230,6 +237,55 @@ func (s *Store) loadDestinations(ctx context.Context) error {
 	return rows.Err()
 }
 
+// loadPending counts the scheduled deliveries per destination and in all.
+func (s *Store) loadPending(ctx context.Context) error {
+	rows, err := s.conn.QueryContext(ctx, `SELECT destination_id, count(*) FROM deliveries WHERE state = 0 GROUP BY destination_id`)
+	if err != nil {
+		return fmt.Errorf("count scheduled deliveries: %w", err)
+	}
+	defer rows.Close()
+	var total int64
+	for rows.Next() {
+		var id, n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return fmt.Errorf("count scheduled deliveries: %w", err)
+		}
+		s.pending[id] = n
+		total += n
+	}
+	s.backlog.Store(total)
+	return rows.Err()
+}
+
+// addPending applies committed changes to the scheduled-delivery counts.
+func (s *Store) addPending(delta map[int64]int64) {
+	for id, n := range delta {
+		s.pending[id] += n
+		s.backlog.Add(n)
+		if s.pending[id] <= 0 {
+			delete(s.pending, id)
+		}
+	}
+}
+
+// promoteOrphans makes due every delivery held for ordering whose ordering key
+// has no unfinished predecessor left. Completions promote the next delivery in
+// the same transaction, so this finds work only in a database changed by hand
+// or by an older version.
+func (s *Store) promoteOrphans(ctx context.Context) error {
+	res, err := s.conn.ExecContext(ctx, `UPDATE deliveries SET next_at = ?, hold_reason = ''
+		WHERE state = 0 AND hold_reason = 'ordering' AND NOT EXISTS (
+			SELECT 1 FROM deliveries p WHERE p.state = 0 AND p.ordering_key = deliveries.ordering_key AND p.id < deliveries.id)`,
+		time.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("release deliveries held for ordering: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		s.log.Warn("released deliveries held behind predecessors that no longer exist", "deliveries", n)
+	}
+	return nil
+}
+
 // StoreID implements store.Store.
 func (s *Store) StoreID() string { return s.storeID }
 
@@ -243,8 +299,9 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
-		if s.writer != nil {
-			s.writer.close(30 * time.Second)
+		if s.writer != nil && !s.writer.close(30*time.Second) {
+			err = fmt.Errorf("%w: the writer is still committing", store.ErrUnavailable)
+			return
 		}
 		err = s.closeHandles()
 	})
@@ -304,20 +361,28 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.writer.do(ctx, func(*txn) error { return nil })
 }
 
-// SizeBytes implements store.Store: the sizes of the database file and its WAL,
-// measured at most once a second.
+// SizeBytes implements store.Store: the bytes the database's pages in use take,
+// measured at most once a second. Pages that retention freed do not count, so
+// the size falls again after a prune even though SQLite keeps the file as large
+// as it was. The WAL is left out: a checkpoint empties it, and
+// journal_size_limit truncates it to 64 MiB after that.
 func (s *Store) SizeBytes() int64 {
 	now := time.Now().UnixNano()
 	if now-s.sizeCheckedAt.Load() < int64(time.Second) {
 		return s.size.Load()
 	}
 	s.sizeCheckedAt.Store(now)
-	var total int64
-	for _, path := range []string{s.path, s.path + "-wal"} {
-		if info, err := os.Stat(path); err == nil {
-			total += info.Size()
-		}
+
+	var pages, free, pageSize int64
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	err := s.readDB.QueryRowContext(ctx, `SELECT * FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()`).
+		Scan(&pages, &free, &pageSize)
+	if err != nil {
+		s.log.Warn("could not measure the store's size; using the last measurement", "err", err)
+		return s.size.Load()
 	}
+	total := (pages - free) * pageSize
 	s.size.Store(total)
 	return total
 }

@@ -112,3 +112,63 @@ func TestIDIndexCollisions(t *testing.T) {
 		t.Fatalf("candidates after removing all = %v, len %d", got, x.len())
 	}
 }
+
+func TestSizeFallsAfterPrune(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	body := strings.Repeat("x", 4000)
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 300; i++ {
+		req := &store.AcceptRequest{ReceivedAt: start, Events: []*store.NewEvent{
+			{Incoming: storetest.NewIncoming(fmt.Sprintf("e%d", i), "issue.created", body)}}}
+		if _, err := s.Accept(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.sizeCheckedAt.Store(0)
+	full := s.SizeBytes()
+
+	for more := true; more; {
+		var err error
+		if _, more, err = s.Prune(ctx, start.Add(time.Hour), 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.sizeCheckedAt.Store(0)
+	if pruned := s.SizeBytes(); pruned > full/2 {
+		t.Errorf("SizeBytes = %d after pruning every event, %d before; want it to fall with the pages freed", pruned, full)
+	}
+}
+
+func TestWriteAfterCloseFails(t *testing.T) {
+	s := openTemp(t)
+	s.Close()
+	req := &store.AcceptRequest{ReceivedAt: time.Now(), Events: []*store.NewEvent{{Incoming: storetest.NewIncoming("e1", "issue.created", "x")}}}
+	for i := 0; i < 20; i++ {
+		if _, err := s.Accept(context.Background(), req); !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("Accept after Close = %v, want ErrUnavailable", err)
+		}
+	}
+}
+
+func TestCancelledAcceptStillCommits(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	req := &store.AcceptRequest{ReceivedAt: time.Now(), LeaseOwner: "me", LeaseUntil: time.Now().Add(time.Minute),
+		Events: []*store.NewEvent{{Incoming: storetest.NewIncoming("e1", "issue.created", "x"),
+			Deliveries: []*store.NewDelivery{{Route: "r", Connector: "hook", Target: []byte(`{}`), Destination: "hook"}}}}}
+	cancel()
+	res, err := s.Accept(ctx, req)
+	if err != nil {
+		// Cancelled before the request was queued: nothing may be stored.
+		if _, lookErr := s.Event(context.Background(), "e1"); lookErr == nil {
+			t.Fatalf("Accept failed with %v but stored the event", err)
+		}
+		return
+	}
+	if len(res.Deliveries) != 1 {
+		t.Errorf("a committed Accept handed over %d deliveries, want 1", len(res.Deliveries))
+	}
+}

@@ -18,12 +18,14 @@ type statements struct {
 	insertAttempt     *sql.Stmt
 	insertState       *sql.Stmt
 	updateState       *sql.Stmt
+	orderingBusy      *sql.Stmt
+	promoteNext       *sql.Stmt
 }
 
 // deliveryColumns is the column list scanDelivery reads, prefixed with "d.".
 const deliveryColumns = `d.id, d.event_seq, d.route, d.connector, d.target, d.untrusted,
 	ds.key, d.ordering_key, d.entity_key, d.state, d.attempts, d.created_at, d.next_at,
-	d.hold_reason, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until`
+	d.hold_reason, d.held_ns, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until`
 
 // eventColumns is the column list scanEvent reads, prefixed with "e.".
 const eventColumns = `e.seq, e.event_id, e.event_type, e.format, e.body, e.received_at`
@@ -42,7 +44,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&s.insertDelivery, `INSERT INTO deliveries (event_seq, route, connector, target, untrusted,
 			destination_id, ordering_key, entity_key, state, attempts, created_at, next_at,
 			hold_reason, last_error, updated_at, lease_owner, lease_token, lease_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, '', ?, ?, ?, ?, ?)`},
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		// The ordering clause lets only the oldest unfinished delivery of an
 		// ordering key be claimed; a leased one still counts as unfinished.
 		{&s.claimDue, `SELECT ` + deliveryColumns + `, ` + eventColumns + `
@@ -58,15 +60,22 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 			LIMIT ?`},
 		{&s.lease, `UPDATE deliveries SET lease_owner = ?, lease_token = ?, lease_until = ? WHERE id = ?`},
 		{&s.complete, `UPDATE deliveries
-			SET state = ?, attempts = attempts + ?, next_at = ?, hold_reason = ?, last_error = ?,
-			    updated_at = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL
-			WHERE id = ? AND lease_token = ? AND state = 0`},
+			SET state = ?, attempts = attempts + ?, next_at = ?, hold_reason = ?, held_ns = held_ns + ?,
+			    last_error = ?, updated_at = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL
+			WHERE id = ? AND lease_token = ? AND state = 0
+			RETURNING destination_id, ordering_key`},
 		{&s.insertAttempt, `INSERT INTO attempts (delivery_id, number, started_at, duration_us, outcome,
 			status_code, response, error, external_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.insertState, `INSERT INTO entity_state (connector, entity_key, version, data, updated_at)
 			VALUES (?, ?, 1, ?, ?) ON CONFLICT DO NOTHING`},
 		{&s.updateState, `UPDATE entity_state SET version = version + 1, data = ?, updated_at = ?
 			WHERE connector = ? AND entity_key = ? AND version = ?`},
+		{&s.orderingBusy, `SELECT 1 FROM deliveries WHERE state = 0 AND ordering_key = ? LIMIT 1`},
+		// A delivery held behind its predecessor becomes due when that one
+		// finishes; the time it waited does not count against its maximum age.
+		{&s.promoteNext, `UPDATE deliveries SET next_at = ?1, hold_reason = '', held_ns = held_ns + (?1 - created_at)
+			WHERE id = (SELECT id FROM deliveries WHERE state = 0 AND ordering_key = ?2 ORDER BY id LIMIT 1)
+			  AND hold_reason = 'ordering'`},
 	}
 	for _, t := range texts {
 		stmt, err := conn.PrepareContext(ctx, t.text)
@@ -81,7 +90,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 
 func (s *statements) close() {
 	for _, stmt := range []*sql.Stmt{s.insertEvent, s.eventIdentity, s.insertDestination, s.insertDelivery,
-		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState} {
+		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState, s.orderingBusy, s.promoteNext} {
 		if stmt != nil {
 			stmt.Close()
 		}

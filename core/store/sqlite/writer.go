@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/turbocode/switchboard/core/store"
@@ -55,6 +56,11 @@ type writer struct {
 	maxBatch int
 	log      *slog.Logger
 	stopped  chan struct{}
+
+	// mu guards closed against sends racing with close: senders hold it for
+	// reading while they queue a request.
+	mu     sync.RWMutex
+	closed bool
 }
 
 func newWriter(conn *sql.Conn, stmts *statements, maxBatch int, log *slog.Logger) *writer {
@@ -68,23 +74,26 @@ func newWriter(conn *sql.Conn, stmts *statements, maxBatch int, log *slog.Logger
 	}
 }
 
-// do submits apply and waits until its transaction committed or failed. A caller
-// whose ctx ends first still has its request applied; only the wait is abandoned.
+// do submits apply and waits until its transaction committed or failed. Once
+// the request is queued it is applied whatever happens to ctx, so do waits for
+// the outcome then: a caller must not believe a write failed that in fact
+// committed. ctx bounds only the wait for a place in the queue.
 func (w *writer) do(ctx context.Context, apply func(tx *txn) error) error {
 	req := &writeReq{apply: apply, done: make(chan struct{})}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return fmt.Errorf("%w: store is closed", store.ErrUnavailable)
+	}
 	select {
 	case w.requests <- req:
-	case <-w.stopped:
-		return fmt.Errorf("%w: store is closed", store.ErrUnavailable)
+		w.mu.RUnlock()
 	case <-ctx.Done():
+		w.mu.RUnlock()
 		return ctx.Err()
 	}
-	select {
-	case <-req.done:
-		return req.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	<-req.done
+	return req.err
 }
 
 // run commits batches until the request channel is closed.
@@ -183,13 +192,23 @@ func (w *writer) failAll(batch []*writeReq, err error) {
 	}
 }
 
-// close stops accepting requests and waits for the pending ones to commit.
-func (w *writer) close(timeout time.Duration) {
-	close(w.requests)
+// close stops accepting requests and waits for the queued ones to commit. It
+// reports whether the writer stopped within timeout; when it did not, the
+// caller must leave the connection open under it.
+func (w *writer) close(timeout time.Duration) bool {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.requests)
+	}
+	w.mu.Unlock()
+
 	select {
 	case <-w.stopped:
+		return true
 	case <-time.After(timeout):
-		w.log.Error("store writer did not finish pending commits in time", "timeout", timeout)
+		w.log.Error("store writer did not finish the queued commits in time; leaving its connection open", "timeout", timeout)
+		return false
 	}
 }
 

@@ -44,6 +44,11 @@ func Run(t *testing.T, newStore Factory) {
 		{"PruneDeletesOnlyFinishedOld", testPrune},
 		{"BacklogCountsScheduled", testBacklog},
 		{"ConcurrentAcceptsAllStored", testConcurrentAccept},
+		{"PruneRevisitsKeptEvents", testPruneRevisits},
+		{"PruneStopsAtCutoff", testPruneStopsAtCutoff},
+		{"DeliveryIDsNeverReused", testIDsNeverReused},
+		{"OrderingHoldsFollowers", testOrderingHolds},
+		{"HoldsAccumulateHeldTime", testHeldTime},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -498,9 +503,9 @@ func testPrune(t *testing.T, s store.Store) {
 			Attempt: &store.Attempt{Number: 1, Outcome: string(state)}})
 	}
 
-	n, err := s.Prune(context.Background(), base.Add(time.Hour), 100)
-	if err != nil || n != 1 {
-		t.Fatalf("Prune = %d, %v; want 1 (only old-done)", n, err)
+	n, more, err := s.Prune(context.Background(), base.Add(time.Hour), 100)
+	if err != nil || n != 1 || more {
+		t.Fatalf("Prune = %d, %v, %v; want 1 (only old-done) and no more", n, more, err)
 	}
 	for id, want := range map[string]bool{"old-done": false, "old-dead": true, "old-pending": true, "recent": true} {
 		_, err := s.Event(context.Background(), id)
@@ -555,5 +560,115 @@ func testConcurrentAccept(t *testing.T, s store.Store) {
 		if _, err := s.Event(context.Background(), fmt.Sprintf("w%d-%d", w, each-1)); err != nil {
 			t.Errorf("event of worker %d missing: %v", w, err)
 		}
+	}
+}
+
+// finish claims every due delivery of eventIDs and completes it with state.
+func finish(t *testing.T, s store.Store, now time.Time, state store.State, eventIDs ...string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, id := range eventIDs {
+		want[id] = true
+	}
+	for _, c := range claim(t, s, now, 100, 0) {
+		if !want[c.Delivery.EventID] {
+			continue
+		}
+		complete(t, s, &store.Update{DeliveryID: c.Delivery.ID, LeaseToken: c.Delivery.LeaseToken, State: state,
+			At: now, Attempt: &store.Attempt{Number: 1, Outcome: string(state)}})
+	}
+}
+
+func testPruneRevisits(t *testing.T, s store.Store) {
+	accept(t, s, one("pending-then-done", planned("r", "a", "")))
+	cutoff := base.Add(time.Hour)
+	if n, more, err := s.Prune(context.Background(), cutoff, 10); err != nil || n != 0 || more {
+		t.Fatalf("first Prune = %d, %v, %v; want nothing deleted while the delivery is pending", n, more, err)
+	}
+
+	finish(t, s, base.Add(time.Minute), store.StateDelivered, "pending-then-done")
+	if n, _, err := s.Prune(context.Background(), cutoff, 10); err != nil || n != 1 {
+		t.Fatalf("Prune after the delivery finished = %d, %v; want the event deleted", n, err)
+	}
+}
+
+func testPruneStopsAtCutoff(t *testing.T, s store.Store) {
+	for i := 0; i < 5; i++ {
+		req := one(fmt.Sprintf("old-%d", i), planned("r", "a", ""))
+		accept(t, s, req)
+	}
+	for i := 0; i < 5; i++ {
+		req := one(fmt.Sprintf("new-%d", i), planned("r", "a", ""))
+		req.ReceivedAt = base.Add(48 * time.Hour)
+		accept(t, s, req)
+	}
+	finish(t, s, base.Add(49*time.Hour), store.StateDelivered, "old-0", "old-1", "old-2", "old-3", "old-4",
+		"new-0", "new-1", "new-2", "new-3", "new-4")
+
+	total := 0
+	for pass := 0; pass < 10; pass++ {
+		n, more, err := s.Prune(context.Background(), base.Add(time.Hour), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		if !more {
+			break
+		}
+	}
+	if total != 5 {
+		t.Errorf("Prune deleted %d events over its passes, want the 5 old ones", total)
+	}
+	if _, err := s.Event(context.Background(), "new-0"); err != nil {
+		t.Errorf("a recent event was pruned: %v", err)
+	}
+}
+
+func testIDsNeverReused(t *testing.T, s store.Store) {
+	accept(t, s, one("e1", planned("r", "a", "")))
+	first := deliveriesOf(t, s, "e1")[0].ID
+	finish(t, s, base.Add(time.Minute), store.StateDelivered, "e1")
+	if n, _, err := s.Prune(context.Background(), base.Add(time.Hour), 10); err != nil || n != 1 {
+		t.Fatalf("Prune = %d, %v; want e1 deleted", n, err)
+	}
+
+	later := one("e2", planned("r", "a", ""))
+	later.ReceivedAt = base.Add(2 * time.Hour)
+	accept(t, s, later)
+	if second := deliveriesOf(t, s, "e2")[0].ID; second <= first {
+		t.Errorf("delivery id %d was given out again after retention deleted it (new id %d)", first, second)
+	}
+}
+
+func testOrderingHolds(t *testing.T, s store.Store) {
+	accept(t, s, one("head", planned("sync", "gh", "gh|issue:1")))
+	accept(t, s, one("next", planned("sync", "gh", "gh|issue:1")))
+
+	next := deliveriesOf(t, s, "next")[0]
+	if next.HoldReason != store.HoldOrdering || next.NextAt.Before(base.Add(365*24*time.Hour)) {
+		t.Fatalf("follower = hold %q due %s, want held for ordering until its predecessor finishes", next.HoldReason, next.NextAt)
+	}
+
+	done := base.Add(10 * time.Minute)
+	finish(t, s, done, store.StateDead, "head")
+	next = deliveriesOf(t, s, "next")[0]
+	if next.HoldReason != "" || !next.NextAt.Equal(done) || next.HeldFor != 10*time.Minute {
+		t.Errorf("follower after the head died = hold %q, due %s, held %s; want due at once, held 10m", next.HoldReason, next.NextAt, next.HeldFor)
+	}
+	if got := claim(t, s, done, 10, 0); len(got) != 1 || got[0].Delivery.EventID != "next" {
+		t.Errorf("claim after the head finished = %d deliveries, want the follower", len(got))
+	}
+}
+
+func testHeldTime(t *testing.T, s store.Store) {
+	accept(t, s, one("e1", planned("r", "a", "")))
+	c := claim(t, s, base, 10, 0)[0]
+	complete(t, s, &store.Update{DeliveryID: c.Delivery.ID, LeaseToken: c.Delivery.LeaseToken, State: store.StateScheduled,
+		NextAt: base.Add(30 * time.Second), HoldReason: store.HoldCircuitOpen, HeldFor: 30 * time.Second})
+	c = claim(t, s, base.Add(30*time.Second), 10, 0)[0]
+	complete(t, s, &store.Update{DeliveryID: c.Delivery.ID, LeaseToken: c.Delivery.LeaseToken, State: store.StateScheduled,
+		NextAt: base.Add(90 * time.Second), HoldReason: store.HoldRateLimit, HeldFor: time.Minute})
+	if d := deliveriesOf(t, s, "e1")[0]; d.HeldFor != 90*time.Second || d.Attempts != 0 {
+		t.Errorf("held for %s with %d attempts, want 1m30s and none", d.HeldFor, d.Attempts)
 	}
 }

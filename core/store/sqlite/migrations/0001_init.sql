@@ -2,6 +2,9 @@
 --
 -- Every key that grows with each event is a sequential integer, so inserts touch
 -- only the right edge of each B-tree and their cost stays flat as the tables grow.
+-- AUTOINCREMENT keeps those keys from ever being handed out again after
+-- retention deleted the newest rows: a delivery's id is its idempotency key at
+-- the destination.
 -- Duplicate detection on the random event_id is done by an in-memory index built
 -- from events.id_hash at start, not by a UNIQUE index on event_id.
 
@@ -11,7 +14,7 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 
 CREATE TABLE events (
-    seq          INTEGER PRIMARY KEY,
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id     TEXT    NOT NULL,
     id_hash      INTEGER NOT NULL, -- FNV-1a 64 of event_id
     content_hash BLOB    NOT NULL, -- tells a duplicate from a conflict
@@ -29,7 +32,7 @@ CREATE TABLE destinations (
 );
 
 CREATE TABLE deliveries (
-    id             INTEGER PRIMARY KEY,
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
     event_seq      INTEGER NOT NULL,
     route          TEXT    NOT NULL,
     connector      TEXT    NOT NULL,
@@ -43,6 +46,7 @@ CREATE TABLE deliveries (
     created_at     INTEGER NOT NULL,
     next_at        INTEGER NOT NULL,
     hold_reason    TEXT    NOT NULL DEFAULT '',
+    held_ns        INTEGER NOT NULL DEFAULT 0, -- time spent held, which does not count against max_age
     last_error     TEXT    NOT NULL DEFAULT '',
     updated_at     INTEGER NOT NULL,
     lease_owner    TEXT,
