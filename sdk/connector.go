@@ -220,3 +220,16 @@ func (r *DeliveryRequest) IsUntrusted(param string) bool {
 type Previewer interface {
 	Preview(ctx context.Context, req *DeliveryRequest) (string, error)
 }
+
+// WithDefaults returns cfg with a nil Logger replaced by one that discards and a
+// nil Clock by SystemClock, so that a connector's Configure can be called from
+// tests with a bare InstanceConfig.
+func (cfg InstanceConfig) WithDefaults() InstanceConfig {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock
+	}
+	return cfg
+}

@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"sort"
 	"strconv"
@@ -228,4 +229,18 @@ func sortedConfigKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// DiagnosticsError joins diagnostics into one error, one "path: message" each,
+// for a Configure that received a config ValidateConfig would reject.
+func DiagnosticsError(diagnostics []Diagnostic) error {
+	errs := make([]error, 0, len(diagnostics))
+	for _, d := range diagnostics {
+		if d.Path == "" {
+			errs = append(errs, errors.New(d.Message))
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: %s", d.Path, d.Message))
+	}
+	return errors.Join(errs...)
 }

@@ -21,12 +21,9 @@ package file
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/turbocode/switchboard/sdk"
-	"github.com/turbocode/switchboard/sdk/clock"
 )
 
 // Connector is the "file" connector kind.
@@ -64,26 +61,11 @@ func (*Connector) ValidateConfig(raw json.RawMessage) []sdk.Diagnostic {
 func (*Connector) Configure(_ context.Context, ic sdk.InstanceConfig) (sdk.Instance, error) {
 	cfg, diagnostics := parseConfig(ic.Config)
 	if len(diagnostics) > 0 {
-		return nil, fmt.Errorf("configure file connector %s: %w", ic.Name, diagnosticsError(diagnostics))
+		return nil, fmt.Errorf("configure file connector %s: %w", ic.Name, sdk.DiagnosticsError(diagnostics))
 	}
-	if ic.Clock == nil {
-		ic.Clock = clock.System
-	}
-	if ic.Logger == nil {
-		ic.Logger = slog.New(slog.DiscardHandler)
-	}
-	in, err := newInstance(cfg, ic)
+	in, err := newInstance(cfg, ic.WithDefaults())
 	if err != nil {
 		return nil, fmt.Errorf("configure file connector %s: %w", ic.Name, err)
 	}
 	return in, nil
-}
-
-// diagnosticsError joins diagnostics into one error.
-func diagnosticsError(diagnostics []sdk.Diagnostic) error {
-	errs := make([]error, 0, len(diagnostics))
-	for _, d := range diagnostics {
-		errs = append(errs, fmt.Errorf("%s: %s", d.Path, d.Message))
-	}
-	return errors.Join(errs...)
 }

@@ -22,12 +22,9 @@ package http
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/turbocode/switchboard/sdk"
-	"github.com/turbocode/switchboard/sdk/clock"
 )
 
 // Version is the Switchboard version sent in the User-Agent header
@@ -69,26 +66,11 @@ func (*Connector) ValidateConfig(raw json.RawMessage) []sdk.Diagnostic {
 func (*Connector) Configure(_ context.Context, instance sdk.InstanceConfig) (sdk.Instance, error) {
 	cfg, diagnostics := parseConfig(instance.Config)
 	if len(diagnostics) > 0 {
-		return nil, fmt.Errorf("configure http connector %s: %w", instance.Name, diagnosticsError(diagnostics))
+		return nil, fmt.Errorf("configure http connector %s: %w", instance.Name, sdk.DiagnosticsError(diagnostics))
 	}
-	if instance.Clock == nil {
-		instance.Clock = clock.System
-	}
-	if instance.Logger == nil {
-		instance.Logger = slog.New(slog.DiscardHandler)
-	}
-	in, err := newInstance(cfg, instance)
+	in, err := newInstance(cfg, instance.WithDefaults())
 	if err != nil {
 		return nil, err
 	}
 	return in, nil
-}
-
-// diagnosticsError joins diagnostics into one error.
-func diagnosticsError(diagnostics []sdk.Diagnostic) error {
-	errs := make([]error, 0, len(diagnostics))
-	for _, d := range diagnostics {
-		errs = append(errs, fmt.Errorf("%s: %s", d.Path, d.Message))
-	}
-	return errors.Join(errs...)
 }

@@ -12,19 +12,7 @@ import (
 )
 
 // System is the real clock.
-var System sdk.Clock = systemClock{}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) NewTimer(d time.Duration) sdk.Timer { return systemTimer{time.NewTimer(d)} }
-
-type systemTimer struct{ t *time.Timer }
-
-func (t systemTimer) C() <-chan time.Time        { return t.t.C }
-func (t systemTimer) Stop() bool                 { return t.t.Stop() }
-func (t systemTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
+var System = sdk.SystemClock
 
 // Sleep waits for d on c, or until ctx is done, and returns ctx's error then.
 func Sleep(ctx context.Context, c sdk.Clock, d time.Duration) error {
