@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -75,6 +76,10 @@ func reportConfigError(stderr io.Writer, err error) int {
 		}
 		fmt.Fprintf(stderr, "switchboard: the config has %d %s; fix %s and run again (`switchboard check` lists them too)\n",
 			len(errs), plural(len(errs), "problem", "problems"), plural(len(errs), "it", "them"))
+		return exitUsage
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "switchboard: %v\nPass the config file with --config FILE or SWITCHBOARD_CONFIG; config.example.yaml in the repository is a working start.\n", err)
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "switchboard: %v\n", err)
