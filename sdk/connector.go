@@ -90,6 +90,18 @@ type Capabilities struct {
 	// State asks the host to load the connector's per-entity state into each
 	// DeliveryRequest and to store the state a Result returns.
 	State bool
+	// RateLimit, when set, asks the host to pace deliveries to each destination
+	// (for example one message a second per Slack channel), so that a burst does
+	// not draw rate-limit answers. The host waits before sending, which uses no
+	// attempt. A connector's `rate_limit` config key overrides it.
+	RateLimit *RateLimit
+}
+
+// RateLimit is a token bucket: Burst deliveries may go at once, then one every
+// 1/PerSecond seconds.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
 }
 
 // Markup names the escaping the host applies to template values.

@@ -147,7 +147,12 @@ func configure(ctx context.Context, plan *Plan, registry Registry, clock sdk.Clo
 		if timeout <= 0 {
 			timeout = cfg.Delivery.Timeout
 		}
-		rt.connectors[c.Name] = &dispatch.Connector{Instance: inst, Info: plan.Infos[c.Name], Timeout: timeout}
+		info := plan.Infos[c.Name]
+		rateLimit := info.Capabilities.RateLimit
+		if c.RateLimit != nil {
+			rateLimit = &sdk.RateLimit{PerSecond: c.RateLimit.PerSecond, Burst: c.RateLimit.Burst}
+		}
+		rt.connectors[c.Name] = &dispatch.Connector{Instance: inst, Info: info, Timeout: timeout, RateLimit: rateLimit}
 	}
 	return rt, nil
 }

@@ -151,6 +151,9 @@ type Connector struct {
 	// AllowPrivate lets addresses that come from templates or event data reach
 	// private and loopback ranges. Default false.
 	AllowPrivate bool
+	// RateLimit paces deliveries to each of the connector's destinations; nil
+	// means the connector's own default, if it has one.
+	RateLimit *RateLimit
 	// Options holds the connector's own keys, with ${...} expanded, as generic
 	// values (map[string]any, []any, string, int, float64, bool, nil) ready to be
 	// encoded as JSON for sdk.Connector.ValidateConfig and Configure.
@@ -159,6 +162,13 @@ type Connector struct {
 	At Position
 	// Positions maps a dotted option path ("signing.secret") to where its value is.
 	Positions map[string]Position
+}
+
+// RateLimit is a connector's `rate_limit` block: a token bucket of Burst
+// deliveries (default 1), refilled at PerSecond per second.
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
 }
 
 // Route is one entry under `routes:`.

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -26,7 +27,8 @@ func (d *decoder) decodeConnectors(n *yaml.Node, path string) []Connector {
 }
 
 // decodeConnector decodes one block. The keys the host handles (type, timeout,
-// allow_private) go into fields, and every other key is an option for the connector.
+// allow_private, rate_limit) go into fields, and every other key is an option
+// for the connector.
 func (d *decoder) decodeConnector(p pair, path string) Connector {
 	c := Connector{
 		Name:      p.name,
@@ -45,11 +47,31 @@ func (d *decoder) decodeConnector(p pair, path string) Connector {
 			d.durationField(&c.Timeout)(entry.value, entryPath)
 		case "allow_private":
 			d.boolField(&c.AllowPrivate)(entry.value, entryPath)
+		case "rate_limit":
+			c.RateLimit = &RateLimit{Burst: 1}
+			d.decodeFields(entry.value, entryPath, []field{
+				{"per_second", d.floatField(&c.RateLimit.PerSecond)},
+				{"burst", d.intField(&c.RateLimit.Burst)},
+			})
 		default:
 			c.Options[entry.name] = options.value(entry.value, entry.name, 0)
 		}
 	}
 	return c
+}
+
+// checkRateLimits requires a positive rate and a burst of at least 1.
+func checkRateLimits(d *decoder, cfg *Config) {
+	for _, c := range cfg.Connectors {
+		if c.RateLimit == nil {
+			continue
+		}
+		path := childPath(c.At.Path, "rate_limit")
+		if c.RateLimit.PerSecond <= 0 && !d.failed[childPath(path, "per_second")] {
+			d.errorAt(childPath(path, "per_second"), "missing or not positive; set the deliveries per second, such as 1 or 0.5")
+		}
+		d.checkRange(childPath(path, "burst"), int64(c.RateLimit.Burst), 1, math.MaxInt64)
+	}
 }
 
 // checkConnectorNames rejects names outside connectorName's syntax.

@@ -28,6 +28,7 @@ var rules = []func(*decoder, *Config){
 	checkLogLevel,
 	checkLogFormat,
 	checkConnectorNames,
+	checkRateLimits,
 	checkConnectorTypes,
 	validateConnectorOptions,
 	checkRouteNames,

@@ -82,6 +82,24 @@ func (d *decoder) decodeInt(n *yaml.Node, path string, dst *int64) bool {
 	return true
 }
 
+func (d *decoder) floatField(dst *float64) func(*yaml.Node, string) {
+	return func(n *yaml.Node, path string) {
+		if isNull(n) {
+			return
+		}
+		text, ok := d.scalarText(n, path, "a number")
+		if !ok {
+			return
+		}
+		value, err := strconv.ParseFloat(strings.ReplaceAll(text, "_", ""), 64)
+		if err != nil || math.IsNaN(value) || math.IsInf(value, 0) {
+			d.errorf(n, path, "want a number, got %s", rawText(n))
+			return
+		}
+		*dst = value
+	}
+}
+
 func (d *decoder) boolField(dst *bool) func(*yaml.Node, string) {
 	return func(n *yaml.Node, path string) {
 		if isNull(n) {

@@ -45,6 +45,9 @@ type Connector struct {
 	Info     sdk.Info
 	// Timeout bounds one attempt.
 	Timeout time.Duration
+	// RateLimit paces deliveries to each destination of this connector; nil for
+	// no pacing.
+	RateLimit *sdk.RateLimit
 }
 
 // Snapshot is the part of the current configuration the dispatcher reads for
@@ -91,6 +94,8 @@ type Dispatcher struct {
 	releases sync.WaitGroup
 	// outcomes carries attempt results from the workers to the completer.
 	outcomes chan *outcome
+	// stopped is closed when the dispatcher stops taking work.
+	stopped chan struct{}
 }
 
 // item is one delivery the dispatcher holds.
@@ -118,6 +123,7 @@ func New(opts Options) *Dispatcher {
 		held:     map[int64]*item{},
 		wake:     make(chan struct{}, 1),
 		outcomes: make(chan *outcome, 4096),
+		stopped:  make(chan struct{}),
 	}
 	d.cond = sync.NewCond(&d.mu)
 	return d
@@ -209,6 +215,7 @@ func (d *Dispatcher) stop() {
 	d.mu.Lock()
 	d.stopping = true
 	d.mu.Unlock()
+	close(d.stopped)
 	d.cond.Broadcast()
 }
 

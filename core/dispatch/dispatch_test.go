@@ -98,7 +98,7 @@ func newHarness(t *testing.T, policy Policy, conns map[string]*fakeConnector) *h
 	h := &harness{t: t, store: s, clock: clock.NewFake(start), conns: conns, done: make(chan error, 1)}
 	snap := &fakeSnapshot{conns: map[string]*Connector{}}
 	for name, c := range conns {
-		snap.conns[name] = &Connector{Instance: c, Info: c.info, Timeout: 5 * time.Second}
+		snap.conns[name] = &Connector{Instance: c, Info: c.info, Timeout: 5 * time.Second, RateLimit: c.info.Capabilities.RateLimit}
 	}
 	h.disp = New(Options{Store: s, Clock: h.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Policy: policy, Owner: "test-owner", Snapshot: func() Snapshot { return snap }})
@@ -572,5 +572,45 @@ func TestRetryNeverUndercutsDestinationBlock(t *testing.T) {
 	})
 	if d := h.delivery("running"); d.NextAt.Before(start.Add(5 * time.Minute)) {
 		t.Errorf("an attempt that failed during the block is due at %s, before the Retry-After ends at %s", d.NextAt, start.Add(5*time.Minute))
+	}
+}
+
+func TestRateLimitPacesDestination(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	h := (*harness)(nil)
+	paced := &fakeConnector{info: sdk.Info{Capabilities: sdk.Capabilities{RateLimit: &sdk.RateLimit{PerSecond: 1, Burst: 2}}},
+		script: func(*sdk.DeliveryRequest, int) sdk.Result {
+			mu.Lock()
+			times = append(times, h.clock.Now())
+			mu.Unlock()
+			return sdk.Delivered(200, "")
+		}}
+	h = newHarness(t, testPolicy(), map[string]*fakeConnector{"paced": paced})
+	h.run()
+	var ids []string
+	for i := 0; i < 10; i++ {
+		ids = append(ids, fmt.Sprintf("e%d", i))
+	}
+	h.accept(true, "paced", "paced", "", ids...)
+
+	h.advanceUntil("every paced delivery", 100*time.Millisecond, func() bool { return paced.callCount() == len(ids) })
+	mu.Lock()
+	defer mu.Unlock()
+	// A burst of 2 lets the first two go at the start; each later one needs a
+	// token that takes a second to come: delivery i goes no sooner than i-1
+	// seconds after the start.
+	for i := 2; i < len(times); i++ {
+		if since := times[i].Sub(start); since < time.Duration(i-1)*time.Second {
+			t.Errorf("delivery %d went %s after the start, want at least %ds at 1 per second", i, since, i-1)
+		}
+	}
+	if total := times[len(times)-1].Sub(start); total > 9*time.Second {
+		t.Errorf("10 deliveries at 1 per second with a burst of 2 took %s of clock time, want about 8s", total)
+	}
+	for _, id := range ids {
+		if d := h.delivery(id); d.Attempts != 1 {
+			t.Errorf("%s used %d attempts; pacing must use none", id, d.Attempts)
+		}
 	}
 }

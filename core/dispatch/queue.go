@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/sdk"
 )
 
 // destination is the in-memory state of one destination: its queue of held
@@ -26,6 +27,11 @@ type destination struct {
 	// backlogged is set when the last claim filled this destination's batch, so
 	// more due deliveries may wait in the store.
 	backlogged bool
+
+	// bucket paces the destination when its connector has a rate limit; pacing
+	// is set while a timer waits for its next token.
+	bucket bucket
+	pacing bool
 }
 
 // limit returns how many attempts may run at once: one probe while the circuit is
@@ -80,7 +86,7 @@ func (d *Dispatcher) Submit(claimed []*store.Claimed) {
 // markReady puts dst at the end of the ready ring when it has work and room; the
 // caller holds d.mu.
 func (d *Dispatcher) markReady(dst *destination) {
-	if dst.inReady || len(dst.queue) == 0 || dst.inFlight >= dst.limit(d.policy) {
+	if dst.inReady || dst.pacing || len(dst.queue) == 0 || dst.inFlight >= dst.limit(d.policy) {
 		return
 	}
 	dst.inReady = true
@@ -118,6 +124,10 @@ func (d *Dispatcher) pop() *item {
 			continue
 		}
 		if len(dst.queue) == 0 || dst.inFlight >= dst.limit(d.policy) {
+			continue
+		}
+		if wait := d.takeToken(dst, now); wait > 0 {
+			d.pace(dst, wait)
 			continue
 		}
 
@@ -224,4 +234,58 @@ func (d *Dispatcher) heldIDs() []int64 {
 		ids = append(ids, id)
 	}
 	return ids
+}
+
+// takeToken takes a token from dst's bucket when its connector has a rate limit
+// and returns 0, or returns the wait until the next token; the caller holds d.mu.
+func (d *Dispatcher) takeToken(dst *destination, now time.Time) time.Duration {
+	conn, ok := d.snapshot().Connector(dst.queue[0].delivery.Connector)
+	if !ok || conn.RateLimit == nil {
+		return 0
+	}
+	return dst.bucket.take(now, conn.RateLimit)
+}
+
+// pace keeps dst out of the ready ring for wait, then puts it back; the caller
+// holds d.mu. The queued deliveries stay in memory, leased, and use no attempt.
+func (d *Dispatcher) pace(dst *destination, wait time.Duration) {
+	dst.pacing = true
+	timer := d.clock.NewTimer(wait)
+	go func() {
+		defer timer.Stop()
+		select {
+		case <-timer.C():
+		case <-d.stopped:
+			return
+		}
+		d.mu.Lock()
+		dst.pacing = false
+		d.markReady(dst)
+		d.mu.Unlock()
+		d.cond.Broadcast()
+	}()
+}
+
+// bucket is a token bucket over the dispatcher's clock.
+type bucket struct {
+	tokens  float64
+	last    time.Time
+	started bool
+}
+
+// take spends a token and returns 0, or returns the wait until one is there.
+func (b *bucket) take(now time.Time, limit *sdk.RateLimit) time.Duration {
+	burst := float64(max(limit.Burst, 1))
+	if !b.started {
+		b.tokens, b.last, b.started = burst, now, true
+	}
+	if elapsed := now.Sub(b.last); elapsed > 0 {
+		b.tokens = min(burst, b.tokens+elapsed.Seconds()*limit.PerSecond)
+		b.last = now
+	}
+	if b.tokens >= 1 {
+		b.tokens--
+		return 0
+	}
+	return time.Duration((1 - b.tokens) / limit.PerSecond * float64(time.Second))
 }
