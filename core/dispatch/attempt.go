@@ -43,7 +43,24 @@ func (d *Dispatcher) attempt(ctx context.Context, it *item) {
 	elapsed := d.clock.Now().Sub(started)
 
 	update := d.decide(it, res, started, elapsed)
+	if ctx.Err() != nil && update.State == store.StateScheduled {
+		// Shutdown cancelled the attempt: the destination is not to blame, so
+		// the circuit learns nothing, and the delivery is due at the next start.
+		update.NextAt, update.HoldReason = update.At, store.HoldShutdown
+		d.recordCancelled(it, update, res, log)
+		return
+	}
 	d.record(it, update, res, conn, log)
+}
+
+// recordCancelled frees the worker's slot and hands an attempt that shutdown
+// cancelled to the completer.
+func (d *Dispatcher) recordCancelled(it *item, u *store.Update, res sdk.Result, log *slog.Logger) {
+	d.mu.Lock()
+	d.releaseSlot(it)
+	d.mu.Unlock()
+	d.cond.Signal()
+	d.outcomes <- &outcome{item: it, update: u, result: &res, log: log}
 }
 
 // deliver builds the request and calls the connector, turning a panic or a
@@ -187,7 +204,7 @@ func (d *Dispatcher) record(it *item, u *store.Update, res sdk.Result, conn *Con
 	if u.State == store.StateScheduled && u.NextAt.Before(dst.blockedUntil) {
 		// The block is kept in memory only; written into next_at it also holds
 		// across a restart, so a restart never undercuts a Retry-After.
-		u.NextAt = dst.blockedUntil
+		u.NextAt, u.HoldReason = dst.blockedUntil, dst.blockReason
 	}
 	d.releaseSlot(it)
 	d.mu.Unlock()
@@ -217,8 +234,16 @@ func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, lo
 			d.block(dst, now.Add(cooldown), store.HoldCircuitOpen)
 		}
 	case res.Outcome == sdk.OutcomeDelivered || res.StatusCode > 0:
-		if dst.circuit.success() {
-			log.Info("circuit closed: destination answered again", "destination", dst.key)
+		closed := dst.circuit.success()
+		if closed || !dst.holdsChecked {
+			// Deliveries held for an open circuit may also come from before a
+			// restart, whose circuit state lived only in memory.
+			dst.holdsChecked = true
+			d.releaseHolds(dst.key, store.HoldCircuitOpen)
+		}
+		if closed {
+			log.Info("circuit closed: destination answered again; its held deliveries are due now", "destination", dst.key)
+			dst.blockedUntil = time.Time{}
 			return true
 		}
 	}
@@ -278,3 +303,20 @@ func logOutcome(log *slog.Logger, u *store.Update, res *sdk.Result, err error) {
 // milliseconds returns d in milliseconds with microsecond precision, the unit
 // logs use for durations.
 func milliseconds(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// releaseHolds makes the destination's deliveries held for reason due now, in
+// the background, then wakes the poller to claim them; the caller holds d.mu.
+func (d *Dispatcher) releaseHolds(destination, reason string) {
+	d.releases.Add(1)
+	go func() {
+		defer d.releases.Done()
+		n, err := d.store.ReleaseHolds(context.Background(), destination, reason, d.clock.Now())
+		if err != nil {
+			d.log.Error("could not release held deliveries; they wait for their hold to end", "destination", destination, "err", err)
+			return
+		}
+		if n > 0 {
+			d.Wake()
+		}
+	}()
+}

@@ -364,7 +364,8 @@ func TestCircuitOpensAndHoldsDeliveries(t *testing.T) {
 				held++
 			}
 		}
-		return held == len(ids)-policy.CircuitThreshold
+		// The attempt that opened the circuit waits for the block's end too.
+		return held == len(ids)-policy.CircuitThreshold+1
 	})
 	if got := down.callCount(); got != policy.CircuitThreshold {
 		t.Errorf("attempts before the circuit opened = %d, want %d", got, policy.CircuitThreshold)
@@ -612,5 +613,84 @@ func TestRateLimitPacesDestination(t *testing.T) {
 		if d := h.delivery(id); d.Attempts != 1 {
 			t.Errorf("%s used %d attempts; pacing must use none", id, d.Attempts)
 		}
+	}
+}
+
+func TestSuccessReleasesCircuitHolds(t *testing.T) {
+	down := true
+	var mu sync.Mutex
+	hook := &fakeConnector{script: func(*sdk.DeliveryRequest, int) sdk.Result {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			return sdk.Result{Outcome: sdk.OutcomeRetry, StatusCode: 502, Reason: "502 Bad Gateway"}
+		}
+		return sdk.Delivered(200, "")
+	}}
+	policy := testPolicy()
+	policy.Workers, policy.MaxInFlightPerDestination, policy.CircuitCooldown = 1, 1, time.Hour
+	h := newHarness(t, policy, map[string]*fakeConnector{"hook": hook})
+	h.run()
+	var ids []string
+	for i := 0; i < 6; i++ {
+		ids = append(ids, fmt.Sprintf("e%d", i))
+	}
+	h.accept(true, "hook", "hook", "", ids...)
+	h.waitFor("deliveries held for the open circuit", func() bool {
+		d := h.delivery("e5")
+		return d.HoldReason == store.HoldCircuitOpen && d.LeaseOwner == ""
+	})
+
+	// The destination recovers, and its circuit state is forgotten as in a
+	// restart: the next success must release the holds at once, not after an hour.
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	h.disp.mu.Lock()
+	h.disp.dests = map[string]*destination{}
+	h.disp.mu.Unlock()
+	h.accept(true, "hook", "hook", "", "fresh")
+	h.advanceUntil("every held delivery", 100*time.Millisecond, func() bool {
+		for _, id := range ids {
+			if h.delivery(id).State != store.StateDelivered {
+				return false
+			}
+		}
+		return true
+	})
+	if waited := h.clock.Now().Sub(start); waited > 10*time.Minute {
+		t.Errorf("held deliveries waited %s of clock time after the destination recovered", waited)
+	}
+}
+
+func TestShutdownCancellationIsNotAFailure(t *testing.T) {
+	returned := make(chan struct{})
+	hook := &fakeConnector{script: func(*sdk.DeliveryRequest, int) sdk.Result {
+		<-returned
+		return sdk.Retry("context canceled", 0)
+	}}
+	policy := testPolicy()
+	policy.ShutdownTimeout, policy.CircuitThreshold = 100*time.Millisecond, 1
+	h := newHarness(t, policy, map[string]*fakeConnector{"hook": hook})
+	h.run()
+	h.accept(true, "hook", "hook", "", "e1")
+	h.waitFor("the attempt to start", func() bool { return hook.callCount() == 1 })
+
+	// The attempt returns after the shutdown timeout cancelled it, as a
+	// connector does when its context ends.
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		close(returned)
+	}()
+	h.cancel()
+	<-h.done
+	h.cancel = nil
+
+	d := h.delivery("e1")
+	if d.HoldReason != store.HoldShutdown || d.NextAt.After(start.Add(time.Second)) {
+		t.Errorf("cancelled delivery: hold %q, due %s; want held for shutdown and due at once", d.HoldReason, d.NextAt)
+	}
+	if dst := h.disp.dests["hook"]; dst != nil && dst.circuit.open {
+		t.Errorf("a cancelled attempt opened the destination's circuit")
 	}
 }

@@ -28,6 +28,10 @@ type destination struct {
 	// more due deliveries may wait in the store.
 	backlogged bool
 
+	// holdsChecked is set once a delivery succeeded and the deliveries held for
+	// an open circuit, perhaps by an earlier run, were released.
+	holdsChecked bool
+
 	// bucket paces the destination when its connector has a rate limit; pacing
 	// is set while a timer waits for its next token.
 	bucket bucket

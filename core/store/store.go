@@ -37,6 +37,12 @@ type Store interface {
 	// they can be claimed at once. An instance calls it at start and at shutdown.
 	ReleaseOwner(ctx context.Context, owner string) (int, error)
 
+	// ReleaseHolds makes due at now the unleased deliveries to destination held
+	// with reason until later, for example when the destination's circuit
+	// closes before the cooldown they were held for ends. The time they will no
+	// longer be held is taken off their held time.
+	ReleaseHolds(ctx context.Context, destination, reason string, now time.Time) (int, error)
+
 	// RenewLeases extends until the leases that owner holds on the given deliveries.
 	RenewLeases(ctx context.Context, owner string, ids []int64, until time.Time) error
 

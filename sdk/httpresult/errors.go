@@ -61,11 +61,19 @@ func redactError(err error) string {
 	return text
 }
 
-// RedactURL returns raw with its user information and query replaced by
-// "<redacted>" and its fragment dropped, because they may carry credentials.
-// Scheme, host and path stay, so an operator can still tell the destination.
-// A value that does not parse as a URL becomes "<invalid URL>".
-func RedactURL(raw string) string {
+// RedactURL returns raw with its user information, path and query replaced by
+// "<redacted>" and its fragment dropped, because each may carry credentials:
+// a Slack or Discord webhook URL keeps its token in the path. Scheme and host
+// stay, so an operator can still tell the destination. A value that does not
+// parse as a URL becomes "<invalid URL>".
+func RedactURL(raw string) string { return redact(raw, true) }
+
+// RedactLocation redacts a redirect's Location as RedactURL does, but keeps the
+// path: the destination chose it, and the operator needs it to update the
+// target.
+func RedactLocation(raw string) string { return redact(raw, false) }
+
+func redact(raw string, hidePath bool) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "<invalid URL>"
@@ -86,7 +94,11 @@ func RedactURL(raw string) string {
 		b.WriteString("<redacted>@")
 	}
 	b.WriteString(u.Host)
-	b.WriteString(u.EscapedPath())
+	if path := u.EscapedPath(); hidePath && path != "" && path != "/" {
+		b.WriteString("/<redacted>")
+	} else {
+		b.WriteString(path)
+	}
 	if u.RawQuery != "" || u.ForceQuery {
 		b.WriteString("?<redacted>")
 	}

@@ -35,5 +35,5 @@ func ExampleParseRetryAfter() {
 
 func ExampleRedactURL() {
 	fmt.Println(httpresult.RedactURL("https://bot:s3cret@hooks.example.com/turbo?token=abc#top"))
-	// Output: https://<redacted>@hooks.example.com/turbo?<redacted>
+	// Output: https://<redacted>@hooks.example.com/<redacted>?<redacted>
 }

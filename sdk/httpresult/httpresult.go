@@ -57,7 +57,7 @@ func redirectReason(status int, location string) string {
 	if location == "" {
 		return "destination returned " + statusText(status) + " without a Location header; redirects are not followed, so set the target's final URL"
 	}
-	return "destination returned " + statusText(status) + " to " + RedactURL(location) + "; redirects are not followed, so set the target's URL to the new address"
+	return "destination returned " + statusText(status) + " to " + RedactLocation(location) + "; redirects are not followed, so set the target's URL to the new address"
 }
 
 // statusText returns "404 Not Found", or only the number for an unknown code.

@@ -128,23 +128,29 @@ func FuzzParseRetryAfter(f *testing.F) {
 
 func TestRedactURL(t *testing.T) {
 	tests := []struct {
-		raw  string
-		want string
+		raw          string
+		want         string
+		wantLocation string
 	}{
-		{"https://hooks.example/turbo", "https://hooks.example/turbo"},
-		{"https://hooks.example/turbo?token=abc&x=1", "https://hooks.example/turbo?<redacted>"},
-		{"https://user:pass@hooks.example:8443/p", "https://<redacted>@hooks.example:8443/p"},
-		{"https://user:***@hooks.example/p", "https://<redacted>@hooks.example/p"},
-		{"https://hooks.example/p#frag", "https://hooks.example/p"},
-		{"/relative/path?sig=1", "/relative/path?<redacted>"},
-		{"mailto:ops@example.com", "mailto:<redacted>"},
-		{"http://[::1]:80/a b", "http://[::1]:80/a%20b"},
-		{"http://%zz", "<invalid URL>"},
+		{"https://hooks.example/turbo", "https://hooks.example/<redacted>", "https://hooks.example/turbo"},
+		{"https://hooks.example/turbo?token=abc&x=1", "https://hooks.example/<redacted>?<redacted>", "https://hooks.example/turbo?<redacted>"},
+		{"https://user:pass@hooks.example:8443/p", "https://<redacted>@hooks.example:8443/<redacted>", "https://<redacted>@hooks.example:8443/p"},
+		{"https://hooks.slack.com/services/T0/B0/SECRET", "https://hooks.slack.com/<redacted>", "https://hooks.slack.com/services/T0/B0/SECRET"},
+		{"https://hooks.example/", "https://hooks.example/", "https://hooks.example/"},
+		{"https://hooks.example", "https://hooks.example", "https://hooks.example"},
+		{"https://hooks.example/p#frag", "https://hooks.example/<redacted>", "https://hooks.example/p"},
+		{"/relative/path?sig=1", "/<redacted>?<redacted>", "/relative/path?<redacted>"},
+		{"mailto:ops@example.com", "mailto:<redacted>", "mailto:<redacted>"},
+		{"http://[::1]:80/a b", "http://[::1]:80/<redacted>", "http://[::1]:80/a%20b"},
+		{"http://%zz", "<invalid URL>", "<invalid URL>"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.raw, func(t *testing.T) {
 			if got := RedactURL(tc.raw); got != tc.want {
 				t.Errorf("RedactURL(%q) = %q, want %q", tc.raw, got, tc.want)
+			}
+			if got := RedactLocation(tc.raw); got != tc.wantLocation {
+				t.Errorf("RedactLocation(%q) = %q, want %q", tc.raw, got, tc.wantLocation)
 			}
 		})
 	}
@@ -198,7 +204,7 @@ func TestClassifyErrorRedactsURL(t *testing.T) {
 			t.Errorf("Reason %q contains %q", got.Reason, secret)
 		}
 	}
-	if !strings.Contains(got.Reason, "https://<redacted>@hooks.example/p?<redacted>") {
+	if !strings.Contains(got.Reason, "https://<redacted>@hooks.example/<redacted>?<redacted>") {
 		t.Errorf("Reason %q does not name the redacted URL", got.Reason)
 	}
 }

@@ -215,3 +215,24 @@ func (s *Store) ReleaseOwner(ctx context.Context, owner string) (int, error) {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
+
+// ReleaseHolds implements store.Store.
+func (s *Store) ReleaseHolds(ctx context.Context, destination, reason string, now time.Time) (int, error) {
+	var released int64
+	err := s.writer.do(ctx, func(tx *txn) error {
+		destID, known := s.destinations[destination]
+		if !known {
+			return nil
+		}
+		res, err := tx.w.conn.ExecContext(tx.ctx, `UPDATE deliveries
+			SET held_ns = max(held_ns - (next_at - ?1), 0), next_at = ?1, hold_reason = ''
+			WHERE state = 0 AND destination_id = ?2 AND hold_reason = ?3 AND next_at > ?1 AND lease_owner IS NULL`,
+			nanos(now), destID, reason)
+		if err != nil {
+			return fmt.Errorf("release %s holds of %s: %w", reason, destination, err)
+		}
+		released, err = res.RowsAffected()
+		return err
+	})
+	return int(released), err
+}

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"DeliveryIDsNeverReused", testIDsNeverReused},
 		{"OrderingHoldsFollowers", testOrderingHolds},
 		{"HoldsAccumulateHeldTime", testHeldTime},
+		{"ReleaseHoldsMakesDue", testReleaseHolds},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -670,5 +671,29 @@ func testHeldTime(t *testing.T, s store.Store) {
 		NextAt: base.Add(90 * time.Second), HoldReason: store.HoldRateLimit, HeldFor: time.Minute})
 	if d := deliveriesOf(t, s, "e1")[0]; d.HeldFor != 90*time.Second || d.Attempts != 0 {
 		t.Errorf("held for %s with %d attempts, want 1m30s and none", d.HeldFor, d.Attempts)
+	}
+}
+
+func testReleaseHolds(t *testing.T, s store.Store) {
+	accept(t, s, one("held", planned("r", "down", "")))
+	accept(t, s, one("other", planned("r", "up", "")))
+	for _, c := range claim(t, s, base, 10, 0) {
+		complete(t, s, &store.Update{DeliveryID: c.Delivery.ID, LeaseToken: c.Delivery.LeaseToken, State: store.StateScheduled,
+			At: base, NextAt: base.Add(time.Hour), HoldReason: store.HoldCircuitOpen, HeldFor: time.Hour})
+	}
+
+	n, err := s.ReleaseHolds(context.Background(), "down", store.HoldCircuitOpen, base.Add(10*time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("ReleaseHolds = %d, %v; want 1", n, err)
+	}
+	d := deliveriesOf(t, s, "held")[0]
+	if !d.NextAt.Equal(base.Add(10*time.Minute)) || d.HoldReason != "" || d.HeldFor != 10*time.Minute {
+		t.Errorf("released delivery: due %s, hold %q, held %s; want due at the release, no hold, held 10m", d.NextAt, d.HoldReason, d.HeldFor)
+	}
+	if o := deliveriesOf(t, s, "other")[0]; !o.NextAt.Equal(base.Add(time.Hour)) {
+		t.Errorf("another destination's hold was released too")
+	}
+	if n, err := s.ReleaseHolds(context.Background(), "unknown", store.HoldCircuitOpen, base); err != nil || n != 0 {
+		t.Errorf("ReleaseHolds of an unknown destination = %d, %v", n, err)
 	}
 }
