@@ -245,3 +245,36 @@ func (cfg InstanceConfig) WithDefaults() InstanceConfig {
 	}
 	return cfg
 }
+
+// TargetValidator is implemented by connectors that can check a route target
+// against an instance config when the config loads, before any event arrives:
+// a target with nowhere to send, or a literal address of the wrong kind. It must
+// be fast and free of side effects, like ValidateConfig.
+type TargetValidator interface {
+	// ValidateTarget returns the target's problems; a Diagnostic's Path is the
+	// parameter's name, or empty for the target as a whole.
+	ValidateTarget(config json.RawMessage, target TargetSpec) []Diagnostic
+}
+
+// TargetSpec is a route target as written in the config.
+type TargetSpec struct {
+	// Literal holds the parameters whose values have no template action; their
+	// values are final.
+	Literal Params
+	// Templated names the parameters rendered per event, whose values are not
+	// known until then.
+	Templated []string
+}
+
+// Has reports whether the target sets the parameter, literally or by template.
+func (t TargetSpec) Has(param string) bool {
+	if _, ok := t.Literal[param]; ok {
+		return true
+	}
+	for _, name := range t.Templated {
+		if name == param {
+			return true
+		}
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -111,8 +112,12 @@ func printTarget(w io.Writer, plan *app.Plan, previews *previewer, in *event.Inc
 		fmt.Fprintf(w, "         message:\n%s\n", indent(message, "           "))
 	}
 	preview, err := previews.preview(t, in, message)
+	if errors.Is(err, errNoPreview) {
+		fmt.Fprintf(w, "         request: (%v)\n", err)
+		return
+	}
 	if err != nil {
-		fmt.Fprintf(w, "         request: (not available: %v)\n", err)
+		fmt.Fprintf(w, "         the delivery would be dead: %v\n", err)
 		return
 	}
 	fmt.Fprintf(w, "         request:\n%s\n", indent(preview, "           "))
@@ -137,7 +142,7 @@ func (p *previewer) preview(t route.Planned, in *event.Incoming, message string)
 	}
 	pv, ok := inst.(sdk.Previewer)
 	if !ok {
-		return "", fmt.Errorf("connector %s cannot show its request", t.Connector)
+		return "", fmt.Errorf("%w: connector %s cannot show its request", errNoPreview, t.Connector)
 	}
 	env := in.Envelope
 	req := &sdk.DeliveryRequest{DeliveryID: "dlv_preview", Attempt: 1, Route: t.Route, Target: t.Params,
@@ -146,6 +151,10 @@ func (p *previewer) preview(t route.Planned, in *event.Incoming, message string)
 			EntityID: env.EntityID, Action: env.Action, Derived: env.Derived, ParentEventID: env.ParentEventID, Envelope: in.Body}}}
 	return pv.Preview(context.Background(), req)
 }
+
+// errNoPreview marks a connector that cannot show its request, as opposed to a
+// request the connector would reject.
+var errNoPreview = errors.New("no preview")
 
 func (p *previewer) instance(name string) (sdk.Instance, error) {
 	if inst, ok := p.instances[name]; ok {

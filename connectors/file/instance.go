@@ -131,10 +131,10 @@ func (in *instance) resolve(req *sdk.DeliveryRequest) (target, error) {
 	if in.root == nil {
 		return target{}, fmt.Errorf("the route target sets path, but connector %s has no dir to keep it in; set dir", in.name)
 	}
-	rel := filepath.Clean(filepath.FromSlash(req.Target.String("path")))
-	if rel == "." || !filepath.IsLocal(rel) {
-		return target{}, fmt.Errorf("target path %q is not a file inside dir %s; use a relative path such as team/deliveries.jsonl", req.Target.String("path"), in.dir)
+	if err := checkRelative(req.Target.String("path")); err != nil {
+		return target{}, fmt.Errorf("target %w (dir is %s)", err, in.dir)
 	}
+	rel := filepath.Clean(filepath.FromSlash(req.Target.String("path")))
 	open := func() (*os.File, error) { return in.openInRoot(rel) }
 	return target{path: filepath.Join(in.dir, rel), open: open}, nil
 }

@@ -109,10 +109,80 @@ func Compile(cfg *config.Config, registry Registry) (*Plan, error) {
 
 	engine := render.New(render.Options{WebURL: cfg.Turbo.WebURL, Location: time.UTC})
 	table, errs := route.Compile(cfg, lookup, engine)
+	errs = append(errs, validateTargets(cfg, registry)...)
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, errs.Sorted()
 	}
 	return &Plan{Config: cfg, Routes: table, Infos: infos}, nil
+}
+
+// validateTargets lets each connector that can check its route targets at
+// load do so, and places its problems at the target's parameters.
+func validateTargets(cfg *config.Config, registry Registry) config.Errors {
+	blocks := make(map[string]config.Connector, len(cfg.Connectors))
+	for _, c := range cfg.Connectors {
+		blocks[c.Name] = c
+	}
+	var errs config.Errors
+	for _, r := range cfg.Routes {
+		for _, target := range r.To {
+			block, ok := blocks[target.Connector]
+			if !ok {
+				continue
+			}
+			kind, ok := registry.Connector(block.Type)
+			validator, can := kind.(sdk.TargetValidator)
+			if !ok || !can {
+				continue
+			}
+			options, err := json.Marshal(block.Options)
+			if err != nil {
+				continue
+			}
+			for _, d := range validator.ValidateTarget(options, targetSpec(target)) {
+				at := target.At
+				if pos, ok := target.ParamAt[d.Path]; ok {
+					at = pos
+				}
+				errs = append(errs, &config.Error{File: cfg.File, At: at, Message: d.Message})
+			}
+		}
+	}
+	return errs
+}
+
+// targetSpec splits a target's parameters into literal values and templates.
+// A value with "{{" in it is a template.
+func targetSpec(target config.Target) sdk.TargetSpec {
+	spec := sdk.TargetSpec{Literal: sdk.Params{}}
+	for name, value := range target.Params {
+		if hasTemplate(value) {
+			spec.Templated = append(spec.Templated, name)
+			continue
+		}
+		spec.Literal[name] = value
+	}
+	return spec
+}
+
+func hasTemplate(value any) bool {
+	switch v := value.(type) {
+	case string:
+		return strings.Contains(v, "{{")
+	case []string:
+		for _, item := range v {
+			if strings.Contains(item, "{{") {
+				return true
+			}
+		}
+	case map[string]string:
+		for _, item := range v {
+			if strings.Contains(item, "{{") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // runtime is one config snapshot with live connector instances; the dispatcher
