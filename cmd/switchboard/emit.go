@@ -29,6 +29,7 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	secret := fs.String("secret", "", "signing secret (default $SWITCHBOARD_SECRET, else the first of the config's ingest.secrets)")
 	unsigned := fs.Bool("unsigned", false, "send without a signature (for an instance with ingest.insecure: true)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
+	newID := fs.Bool("new-id", false, "give each event a new random id, so a file can be sent again as a new event instead of a duplicate")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -47,6 +48,9 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitOK
 	for _, name := range fs.Args() {
 		f, err := readEventFile(name, stdin)
+		if err == nil && *newID {
+			err = f.renew()
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "switchboard emit: %v\n", err)
 			return exitUsage

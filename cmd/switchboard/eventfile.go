@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/turbocode/switchboard/core/event"
 )
 
@@ -105,4 +107,45 @@ func (f *eventFile) incoming(received time.Time, maxBatch int) ([]*event.Incomin
 	default:
 		return event.ParseEnvelopes(f.body, maxBatch)
 	}
+}
+
+// renew gives the file's events new random ids: event_id in envelopes, id in a
+// CloudEvent, X-Webhook-Delivery-Id in a native delivery. The body is encoded
+// again, compactly.
+func (f *eventFile) renew() error {
+	if f.format == event.FormatTurbo {
+		for k := range f.headers {
+			if equalFold(k, "X-Webhook-Delivery-Id") {
+				f.headers[k] = uuid.NewString()
+			}
+		}
+		return nil
+	}
+
+	key := "event_id"
+	if f.format == event.FormatCloudEvents {
+		key = "id"
+	}
+	var one map[string]any
+	if err := json.Unmarshal(f.body, &one); err == nil {
+		one[key] = uuid.NewString()
+		return f.encode(one)
+	}
+	var many []map[string]any
+	if err := json.Unmarshal(f.body, &many); err != nil {
+		return fmt.Errorf("%s: give it new ids: %w", f.name, err)
+	}
+	for _, e := range many {
+		e[key] = uuid.NewString()
+	}
+	return f.encode(many)
+}
+
+func (f *eventFile) encode(v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%s: encode: %w", f.name, err)
+	}
+	f.body = body
+	return nil
 }

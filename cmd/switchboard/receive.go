@@ -26,8 +26,9 @@ const exampleHookSecret = "whsec_c3dpdGNoYm9hcmQtbG9jYWwtZGV2LWtleS0xMjM0NQ=="
 func runReceive(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("receive", "receive [flags]",
 		"Runs a local webhook receiver for trying routes out: it prints every request it gets, checks\n"+
-			"Standard Webhooks signatures (a whsec_ secret) or X-Webhook-Signature (any other secret), and\n"+
-			"answers with --status, so retries can be watched too. Stop it with Ctrl-C.", stderr)
+			"Standard Webhooks signatures (a whsec_ secret) or X-Webhook-Signature (any other secret),\n"+
+			"answers a request with a valid signature with --status, so retries can be watched too, and\n"+
+			"any other with 401. Stop it with Ctrl-C.", stderr)
 	listen := fs.String("listen", "127.0.0.1:8480", "address to listen on")
 	secret := fs.String("secret", "", "secret to verify signatures with (default $URGENT_HOOK_SECRET, else the example config's)")
 	status := fs.Int("status", http.StatusOK, "HTTP status to answer with (for example 503 to see retries)")
@@ -78,22 +79,21 @@ func serveUntilSignal(listener net.Listener, handler http.Handler) int {
 }
 
 // verifier checks a request's signature and says how it went.
-type verifier func(h http.Header, body []byte) string
+type verifier func(h http.Header, body []byte) error
 
 func newVerifier(secret string) (verifier, error) {
 	if !signature.IsStandardKey(secret) {
-		return func(h http.Header, body []byte) string {
-			return describe(signature.VerifyTurbo([][]byte{[]byte(secret)}, h.Get(signature.HeaderTurboSignature), body))
+		return func(h http.Header, body []byte) error {
+			return signature.VerifyTurbo([][]byte{[]byte(secret)}, h.Get(signature.HeaderTurboSignature), body)
 		}, nil
 	}
 	key, err := signature.DecodeStandardKey(secret)
 	if err != nil {
 		return nil, err
 	}
-	return func(h http.Header, body []byte) string {
-		err := signature.VerifyStandard([][]byte{key}, h.Get(signature.HeaderWebhookID), h.Get(signature.HeaderWebhookTimestamp),
+	return func(h http.Header, body []byte) error {
+		return signature.VerifyStandard([][]byte{key}, h.Get(signature.HeaderWebhookID), h.Get(signature.HeaderWebhookTimestamp),
 			h.Get(signature.HeaderWebhookSignature), body, time.Now(), 5*time.Minute)
-		return describe(err)
 	}, nil
 }
 
@@ -121,16 +121,22 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 
+	verifyErr := r.verify(req.Header, body)
 	r.mu.Lock()
 	r.count++
 	fmt.Fprintf(r.out, "#%d %s %s %s  id=%s  %s  %s\n", r.count, time.Now().Format("15:04:05.000"), req.Method, req.URL.Path,
-		deliveryID(req.Header), summarize(body), r.verify(req.Header, body))
+		deliveryID(req.Header), summarize(body), describe(verifyErr))
 	if r.showBody {
 		fmt.Fprintln(r.out, indent(string(body), "    "))
 	}
 	r.mu.Unlock()
 
 	w.Header().Set("Content-Type", "application/json")
+	if verifyErr != nil {
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"received":false,"error":"invalid signature"}`)
+		return
+	}
 	w.WriteHeader(r.status)
 	fmt.Fprintf(w, `{"received":%t}`, r.status < 300)
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +52,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	cfg := plan.Config
+	if err := checkPlaceholderSecrets(cfg); err != nil {
+		return nil, err
+	}
 	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery}
 
 	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger)
@@ -93,9 +97,6 @@ func policy(cfg *config.Config) dispatch.Policy {
 
 func (a *App) newIngest(cfg *config.Config) (http.Handler, error) {
 	in := cfg.Ingest
-	if in.Insecure {
-		a.log.Warn("ingest.insecure is set: unsigned requests are accepted; never expose this listener beyond a trusted network")
-	}
 	return ingest.NewHandler(ingest.Options{Acceptor: a, Secrets: in.Secrets, Insecure: in.Insecure,
 		MaxBodyBytes: in.MaxBodyBytes, MaxBatch: in.MaxBatch, Tolerance: in.Tolerance, RetryAfter: in.RetryAfter,
 		Clock: a.clock, Logger: a.log, Ready: a.ready})
@@ -112,14 +113,8 @@ func (a *App) Store() store.Store { return a.store }
 func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.EventResult, error) {
 	rt := a.current.Load()
 	cfg := rt.plan.Config
-	if backlog := a.store.Backlog(); backlog >= int64(cfg.Ingest.MaxBacklog) {
-		return nil, fmt.Errorf("%w: %d deliveries pending, ingest.max_backlog is %d", ingest.ErrBacklogFull, backlog, cfg.Ingest.MaxBacklog)
-	}
-
-	if limit := cfg.Storage.MaxSizeBytes; limit > 0 {
-		if size := a.store.SizeBytes(); size >= limit {
-			return nil, fmt.Errorf("%w: the store takes %d bytes, storage.max_size_bytes is %d", ingest.ErrStoreFull, size, limit)
-		}
+	if err := a.overLimits(cfg); err != nil {
+		return nil, err
 	}
 
 	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events))}
@@ -175,12 +170,32 @@ func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
 	return ne, nil
 }
 
-// ready reports whether ingest can accept: the store must commit.
+// ready reports whether ingest can accept: the store must commit, and neither
+// the backlog nor the store's size may be over its limit, so that a load
+// balancer stops sending to an instance that would answer 503.
 func (a *App) ready() error {
+	cfg := a.current.Load().plan.Config
+	if err := a.overLimits(cfg); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := a.store.Ping(ctx); err != nil {
 		return fmt.Errorf("store not ready: %w", err)
+	}
+	return nil
+}
+
+// overLimits returns ErrBacklogFull or ErrStoreFull when the backlog or the
+// store's size is over its configured limit.
+func (a *App) overLimits(cfg *config.Config) error {
+	if backlog := a.store.Backlog(); backlog >= int64(cfg.Ingest.MaxBacklog) {
+		return fmt.Errorf("%w: %d deliveries pending, ingest.max_backlog is %d", ingest.ErrBacklogFull, backlog, cfg.Ingest.MaxBacklog)
+	}
+	if limit := cfg.Storage.MaxSizeBytes; limit > 0 {
+		if size := a.store.SizeBytes(); size >= limit {
+			return fmt.Errorf("%w: the store takes %d bytes, storage.max_size_bytes is %d", ingest.ErrStoreFull, size, limit)
+		}
 	}
 	return nil
 }
@@ -237,7 +252,7 @@ func (a *App) runDispatcher(ctx context.Context) {
 }
 
 func (a *App) shutdown(server *http.Server, stopDispatch context.CancelFunc, wg *sync.WaitGroup, cfg *config.Config) {
-	a.log.Info("shutting down: no new requests; running attempts may finish", "timeout", cfg.Server.ShutdownTimeout)
+	a.log.Info("shutting down: no new requests; running attempts may finish", "timeout", cfg.Server.ShutdownTimeout.String())
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 	defer cancel()
 	if err := server.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
@@ -285,4 +300,24 @@ func (a *App) retain(ctx context.Context, st config.Storage) {
 		}
 		timer.Reset(st.RetentionInterval)
 	}
+}
+
+// checkPlaceholderSecrets refuses to start when ingest listens beyond loopback
+// with a secret that is a placeholder, such as the example config's default:
+// anyone could sign events with a secret that is published.
+func checkPlaceholderSecrets(cfg *config.Config) error {
+	host, _, err := net.SplitHostPort(cfg.Server.Listen)
+	if err != nil {
+		return nil
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	for i, secret := range cfg.Ingest.Secrets {
+		lower := strings.ToLower(secret.Reveal())
+		if strings.Contains(lower, "change-me") || strings.Contains(lower, "changeme") {
+			return fmt.Errorf("ingest.secrets[%d] is a placeholder (it contains \"change me\") and server.listen %s is reachable from other machines; set a real secret, for example TURBO_WEBHOOK_SECRET=$(openssl rand -hex 24)", i, cfg.Server.Listen)
+		}
+	}
+	return nil
 }

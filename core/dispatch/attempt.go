@@ -230,7 +230,7 @@ func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, lo
 	case res.Outcome == sdk.OutcomeRetry:
 		if cooldown := dst.circuit.failure(d.policy, u.Attempt.StartedAt, now); cooldown > 0 {
 			log.Warn("circuit opened: destination keeps failing; holding its deliveries", "destination", dst.key,
-				"failures", dst.circuit.failures, "cooldown", cooldown)
+				"failures", dst.circuit.failures, "cooldown", cooldown.String())
 			d.block(dst, now.Add(cooldown), store.HoldCircuitOpen)
 		}
 	case res.Outcome == sdk.OutcomeDelivered || res.StatusCode > 0:

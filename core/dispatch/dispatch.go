@@ -239,14 +239,14 @@ func (d *Dispatcher) drain(workers *sync.WaitGroup, cancel context.CancelFunc) b
 	case <-timeout.C:
 	}
 
-	d.log.Warn("attempts still running at the shutdown timeout; cancelling them", "timeout", d.policy.ShutdownTimeout)
+	d.log.Warn("attempts still running at the shutdown timeout; cancelling them", "timeout", d.policy.ShutdownTimeout.String())
 	cancel()
 	select {
 	case <-done:
 		return true
 	case <-time.After(cancelGrace):
 		d.log.Error("attempts did not return after cancellation; stopping without their outcomes, which are retried when their leases expire",
-			"grace", cancelGrace)
+			"grace", cancelGrace.String())
 		return false
 	}
 }

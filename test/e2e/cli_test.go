@@ -38,6 +38,12 @@ func TestEmitPostsEveryFormatSigned(t *testing.T) {
 		t.Errorf("emitting the same delivery again: %v\n%s", err, again)
 	}
 
+	renewed, err := exec.Command(binary, "emit", "--config", in.config, "--new-id",
+		"../../testdata/turbo/native/issue-assigned.json", "../../testdata/turbo/envelope/issue-created-high.json").CombinedOutput()
+	if err != nil || strings.Count(string(renewed), " 202 Accepted") != 2 {
+		t.Errorf("emit --new-id of files already sent: %v, want both accepted as new events:\n%s", err, renewed)
+	}
+
 	bad, err := exec.Command(binary, "emit", "--config", in.config, "--secret", "not-the-configured-secret", "../../testdata/turbo/envelope/issue-created-low.json").CombinedOutput()
 	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 || !strings.Contains(string(bad), "401") {
 		t.Errorf("emit with a wrong secret: %v, want exit 1 with the 401 answer:\n%s", err, bad)
@@ -127,7 +133,9 @@ func TestReceiveChecksSignatures(t *testing.T) {
 	if !lines.Scan() || !strings.Contains(lines.Text(), "issue.created e-1  signature valid") {
 		t.Errorf("line for a signed request = %q", lines.Text())
 	}
-	send("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	if status := send("v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="); status != http.StatusUnauthorized {
+		t.Errorf("receive answered a tampered request with %d, want 401", status)
+	}
 	if !lines.Scan() || !strings.Contains(lines.Text(), "SIGNATURE INVALID") {
 		t.Errorf("line for a tampered request = %q", lines.Text())
 	}

@@ -96,7 +96,8 @@ func newInstance(t *testing.T, configText, receiverURL string) *instance {
 	return &instance{t: t, dir: dir, config: path, addr: addr}
 }
 
-// start runs `switchboard serve` and waits until /readyz answers 200.
+// start runs `switchboard serve` and waits until /healthz answers 200. It does
+// not wait for /readyz, which stays 503 while a limit is exceeded.
 func (in *instance) start(extraArgs ...string) {
 	in.t.Helper()
 	in.logs = &syncBuffer{}
@@ -114,7 +115,7 @@ func (in *instance) start(extraArgs ...string) {
 
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get("http://" + in.addr + "/readyz")
+		resp, err := http.Get("http://" + in.addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -264,6 +264,11 @@ func TestBackpressure(t *testing.T) {
 				if e, d := counts(t, in.dbPath()); e != events || d != deliveries {
 					t.Errorf("event %d was refused but the store changed", i)
 				}
+				if ready, err := http.Get("http://" + in.addr + "/readyz"); err != nil || ready.StatusCode != http.StatusServiceUnavailable {
+					t.Errorf("/readyz while ingest refuses events: %v, want 503", err)
+				} else {
+					ready.Body.Close()
+				}
 			}
 		})
 	}

@@ -29,7 +29,7 @@ func lockFile(dbPath string) (*fileLock, error) {
 		holder := readHolder(f)
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%w: %s is locked by process %s; stop that process, or give this one another storage.dsn (one process per SQLite file; use postgres to run several instances)", store.ErrLocked, dbPath, holder)
+			return nil, fmt.Errorf("%w: %s is locked by process %s; stop that process, or give this one another storage.dsn (one process uses one SQLite file)", store.ErrLocked, dbPath, holder)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}

@@ -207,7 +207,7 @@ func (w *writer) close(timeout time.Duration) bool {
 	case <-w.stopped:
 		return true
 	case <-time.After(timeout):
-		w.log.Error("store writer did not finish the queued commits in time; leaving its connection open", "timeout", timeout)
+		w.log.Error("store writer did not finish the queued commits in time; leaving its connection open", "timeout", timeout.String())
 		return false
 	}
 }
