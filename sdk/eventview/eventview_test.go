@@ -1,0 +1,122 @@
+package eventview
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T, name string) *View {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("../../testdata/turbo/envelope", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestParseFixtures(t *testing.T) {
+	tests := []struct {
+		file   string
+		label  string
+		what   string
+		link   string
+		status string
+	}{
+		{"issue-created-high.json", "TURBO-42 Login fails with 500 after password reset", "issue created",
+			"https://turbo.example/issues/TURBO-42", "open"},
+		{"issue-closed.json", "TURBO-42 Login fails with 500 after password reset", "issue closed",
+			"https://turbo.example/issues/TURBO-42", "closed"},
+		{"milestone-completed.json", "TURBO-M3 v2.4 release", "milestone completed",
+			"https://turbo.example/milestones/9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", "completed"},
+		{"project-created.json", "TURBO Turbo Web", "project created",
+			"https://turbo.example/projects/6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f", "active"},
+		{"comment-created.json", "comment on issue 3b2f8e1a…", "comment created",
+			"https://turbo.example/issues/3b2f8e1a-7c4d-4e5f-9a6b-8c7d6e5f4a3b#comment-8e9f0a1b-2c3d-4e4f-8a5b-6c7d8e9f0a1b", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			v := load(t, tt.file)
+			if got := v.Label(); got != tt.label {
+				t.Errorf("Label = %q, want %q", got, tt.label)
+			}
+			if got := v.What(); got != tt.what {
+				t.Errorf("What = %q, want %q", got, tt.what)
+			}
+			if got := v.Link("https://turbo.example/"); got != tt.link {
+				t.Errorf("Link = %q, want %q", got, tt.link)
+			}
+			if v.Status != tt.status {
+				t.Errorf("Status = %q, want %q", v.Status, tt.status)
+			}
+		})
+	}
+}
+
+func TestIssueFields(t *testing.T) {
+	v := load(t, "issue-updated-status.json")
+	if v.Priority != "critical" || v.Type != "bug" || v.Assignee != "lead@example.com" || v.ProjectID == "" {
+		t.Errorf("issue fields = priority %q, type %q, assignee %q, project %q", v.Priority, v.Type, v.Assignee, v.ProjectID)
+	}
+	if due, ok := v.Due(); !ok || due.Day() != 5 {
+		t.Errorf("Due = %v, %v; want 2026-12-05", due, ok)
+	}
+	var lines []string
+	for _, c := range v.Changes {
+		lines = append(lines, c.String())
+	}
+	if got := strings.Join(lines, "; "); got != "status: open → in_progress; priority: high → critical; assignee: none → lead@example.com" {
+		t.Errorf("Changes = %s", got)
+	}
+	if v.Actor() != "dev@example.com" {
+		t.Errorf("Actor = %q", v.Actor())
+	}
+}
+
+func TestCommentAndAIActor(t *testing.T) {
+	c := load(t, "comment-created.json")
+	if !strings.Contains(c.Comment, "Root cause is the session cache") || c.IssueID == "" {
+		t.Errorf("comment = %q on issue %q", c.Comment, c.IssueID)
+	}
+	ai := load(t, "issue-created-low.json")
+	if ai.Actor() != "AI: triage-bot (AI)" {
+		t.Errorf("Actor = %q, want the AI marked", ai.Actor())
+	}
+}
+
+func TestChangesWithoutList(t *testing.T) {
+	v := FromDoc(map[string]any{
+		"event_type": "issue.updated", "entity_type": "issue", "action": "updated",
+		"data": map[string]any{
+			"previous": map[string]any{"status": "open", "title": "x", "updated_at": "1"},
+			"current":  map[string]any{"status": "review", "title": "x", "updated_at": "2", "due_date": nil},
+		},
+	})
+	if len(v.Changes) != 1 || v.Changes[0].String() != "status: open → review" {
+		t.Errorf("Changes = %+v, want only the status", v.Changes)
+	}
+}
+
+func TestTruncateRunes(t *testing.T) {
+	if got := Truncate("Ünïcödé ✓ text", 8); got != "Ünïcödé…" {
+		t.Errorf("Truncate = %q", got)
+	}
+	if got := Truncate("short", 80); got != "short" {
+		t.Errorf("Truncate = %q", got)
+	}
+}
+
+func TestLinkWithoutEntity(t *testing.T) {
+	v := FromDoc(map[string]any{"event_type": "note.created", "entity_type": "note", "entity_id": "n1"})
+	if got := v.Link("https://turbo.example"); got != "https://turbo.example" {
+		t.Errorf("Link of a note = %q, want the web UI's start page", got)
+	}
+	if got := v.Label(); got != "note n1" {
+		t.Errorf("Label = %q", got)
+	}
+}
