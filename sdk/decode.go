@@ -9,15 +9,17 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // DecodeConfig decodes an instance config into dst, a pointer to a struct whose
 // fields carry json tags. It returns one Diagnostic per key that no field names
 // and per value of the wrong type, with paths in the config's form
-// ("signing.secrets[1]", "headers.X-Token"). Messages never contain the value,
-// which may be a secret. A JSON null leaves the field at its zero value, and
-// fields the config does not set keep the value dst had, so callers set
-// defaults before decoding. Types that implement json.Unmarshaler or
+// ("signing.secrets[1]", "headers.X-Token"). An unknown key's message names
+// the closest known key when one is a likely typo. Messages never contain a
+// value, which may be a secret. A JSON null leaves the field at its zero
+// value, and fields the config does not set keep the value dst had, so callers
+// set defaults before decoding. Types that implement json.Unmarshaler or
 // encoding.TextUnmarshaler decode themselves.
 func DecodeConfig(raw json.RawMessage, dst any) []Diagnostic {
 	target := reflect.ValueOf(dst)
@@ -90,7 +92,7 @@ func (d *configDecoder) object(raw json.RawMessage, path string, v reflect.Value
 	for _, key := range sortedConfigKeys(members) {
 		index, ok := fields[key]
 		if !ok {
-			d.add(joinConfigPath(path, key), "unknown key; known keys: "+strings.Join(sortedConfigKeys(fields), ", "))
+			d.add(joinConfigPath(path, key), unknownKeyMessage(key, sortedConfigKeys(fields)))
 			continue
 		}
 		d.value(members[key], joinConfigPath(path, key), v.Field(index))
@@ -213,6 +215,64 @@ func jsonValueKind(raw json.RawMessage) string {
 	default:
 		return "a number"
 	}
+}
+
+// unknownKeyMessage names the fix for an unknown key: the closest known key
+// when one is a likely typo, else the list of known keys. It reads as the
+// daemon's own config errors do.
+func unknownKeyMessage(key string, known []string) string {
+	if suggestion := closestKey(key, known); suggestion != "" {
+		return fmt.Sprintf("unknown key %q; did you mean %q?", key, suggestion)
+	}
+	return "unknown key; known keys: " + strings.Join(known, ", ")
+}
+
+// closestKey returns the candidate nearest to key, or "" when none is close
+// enough to be a likely typo: at most one edit per three characters of the
+// shorter word, and at least one. Case is ignored. Ties go to the candidate
+// listed first. The daemon's config loader uses the same rule.
+func closestKey(key string, candidates []string) string {
+	best, bestDistance := "", -1
+	for _, candidate := range candidates {
+		distance := editDistance(strings.ToLower(key), strings.ToLower(candidate))
+		shorter := min(utf8.RuneCountInString(key), utf8.RuneCountInString(candidate))
+		if distance > max(1, shorter/3) {
+			continue
+		}
+		if bestDistance < 0 || distance < bestDistance {
+			best, bestDistance = candidate, distance
+		}
+	}
+	return best
+}
+
+// editDistance returns the optimal string alignment distance between a and b:
+// the number of insertions, deletions, substitutions and swaps of two adjacent
+// characters that turn one into the other.
+func editDistance(a, b string) int {
+	s, t := []rune(a), []rune(b)
+	rows := make([][]int, len(s)+1)
+	for i := range rows {
+		rows[i] = make([]int, len(t)+1)
+		rows[i][0] = i
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
+	}
+
+	for i := 1; i <= len(s); i++ {
+		for j := 1; j <= len(t); j++ {
+			cost := 1
+			if s[i-1] == t[j-1] {
+				cost = 0
+			}
+			rows[i][j] = min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
+				rows[i][j] = min(rows[i][j], rows[i-2][j-2]+1)
+			}
+		}
+	}
+	return rows[len(s)][len(t)]
 }
 
 func joinConfigPath(parent, key string) string {

@@ -25,6 +25,6 @@ func ExampleDecodeConfig() {
 	fmt.Println(cfg.URL)
 	// Output:
 	// signing.secret: want a string, got a number
-	// signing.sheme: unknown key; known keys: scheme, secret
+	// signing.sheme: unknown key "sheme"; did you mean "scheme"?
 	// https://hooks.example.com
 }

@@ -84,8 +84,12 @@ func TestDecodeConfigDiagnostics(t *testing.T) {
 		wantPath string
 		wantText string
 	}{
-		{"unknown key", `{"ulr":"x"}`, "ulr", "unknown key; known keys: headers, mode, retries, signing, sync, url"},
-		{"unknown nested key", `{"signing":{"sheme":"turbo"}}`, "signing.sheme", "unknown key; known keys: scheme, secret, secrets"},
+		{"unknown key", `{"colour":"x"}`, "colour", "unknown key; known keys: headers, mode, retries, signing, sync, url"},
+		{"misspelt key", `{"ulr":"x"}`, "ulr", `unknown key "ulr"; did you mean "url"?`},
+		{"misspelt key with a swap", `{"retires":3}`, "retires", `unknown key "retires"; did you mean "retries"?`},
+		{"key in another case", `{"URL":"x"}`, "URL", `unknown key "URL"; did you mean "url"?`},
+		{"misspelt nested key", `{"signing":{"sheme":"turbo"}}`, "signing.sheme", `unknown key "sheme"; did you mean "scheme"?`},
+		{"unknown nested key", `{"signing":{"key":"turbo"}}`, "signing.key", "unknown key; known keys: scheme, secret, secrets"},
 		{"string for int", `{"retries":"3"}`, "retries", "want an integer, got a string"},
 		{"number for string", `{"url":3}`, "url", "want a string, got a number"},
 		{"list for bool", `{"sync":[true]}`, "sync", "want true or false, got a list"},

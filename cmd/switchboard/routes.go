@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/turbocode/switchboard/core/app"
+	"github.com/turbocode/switchboard/core/config"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/route"
 	"github.com/turbocode/switchboard/sdk"
@@ -81,7 +83,11 @@ func printDecisions(w io.Writer, plan *app.Plan, previews *previewer, in *event.
 		}
 		matched++
 		fmt.Fprintf(w, "  + %s: matches\n", d.Route)
-		for _, t := range d.Targets {
+		targets := routeTargets(plan, d.Route)
+		for i, t := range d.Targets {
+			if i < len(targets) {
+				t.Params = redactReferenced(t.Params, targets[i].Referenced)
+			}
 			printTarget(w, plan, previews, in, t)
 		}
 	}
@@ -99,8 +105,7 @@ func printTarget(w io.Writer, plan *app.Plan, previews *previewer, in *event.Inc
 		return
 	}
 	for _, name := range t.Params.Names() {
-		value, _ := json.Marshal(t.Params[name])
-		fmt.Fprintf(w, "         %s: %s\n", name, value)
+		fmt.Fprintf(w, "         %s: %s\n", name, jsonText(t.Params[name]))
 	}
 
 	message, ok, err := plan.Routes.RenderMessage(t.Route, []*event.Incoming{in})
@@ -177,4 +182,64 @@ func (p *previewer) close() {
 	for _, name := range names {
 		p.instances[name].Close()
 	}
+}
+
+// routeTargets returns the targets of the named route as the config wrote them.
+func routeTargets(plan *app.Plan, name string) []config.Target {
+	for _, r := range plan.Config.Routes {
+		if r.Name == name {
+			return r.To
+		}
+	}
+	return nil
+}
+
+// redactReferenced returns params with "<secret>" in place of every value that
+// the config took from a ${...} reference, which may be a credential.
+func redactReferenced(params sdk.Params, refs map[string]bool) sdk.Params {
+	if len(refs) == 0 {
+		return params
+	}
+	out := make(sdk.Params, len(params))
+	for name, value := range params {
+		switch v := value.(type) {
+		case string:
+			if refs[name] {
+				value = redacted
+			}
+		case []string:
+			list := append([]string(nil), v...)
+			for i := range list {
+				if refs[fmt.Sprintf("%s[%d]", name, i)] {
+					list[i] = redacted
+				}
+			}
+			value = list
+		case map[string]string:
+			m := make(map[string]string, len(v))
+			for key, item := range v {
+				if refs[name+"."+key] {
+					item = redacted
+				}
+				m[key] = item
+			}
+			value = m
+		}
+		out[name] = value
+	}
+	return out
+}
+
+const redacted = "<secret>"
+
+// jsonText encodes v as compact JSON without escaping <, > and &, for people to
+// read.
+func jsonText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -214,6 +214,10 @@ type Target struct {
 	At     Position
 	// ParamAt maps a parameter name to where its value is.
 	ParamAt map[string]Position
+	// Referenced holds the parameter paths ("url", "headers.X-Api-Key",
+	// "to[1]") whose value, as written, has a ${...} reference: it may be a
+	// credential, so previews show it as <secret>.
+	Referenced map[string]bool
 }
 
 // Position is a place in the config file. Line and Column count from 1.

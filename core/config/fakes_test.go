@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/httpresult"
 )
 
 // fakeConnector is a connector kind whose ValidateConfig runs a function over the
@@ -58,7 +61,7 @@ func (c fakeCatalog) Types() []string {
 func testCatalog() fakeCatalog {
 	return fakeCatalog{
 		"http": &fakeConnector{
-			info: sdk.Info{Name: "http", TargetParams: []sdk.ParamSpec{
+			info: sdk.Info{Name: "http", SecretPaths: []string{"signing.secret", "headers"}, TargetParams: []sdk.ParamSpec{
 				{Name: "url"},
 				{Name: "headers", Kind: sdk.ParamMap},
 			}},
@@ -79,8 +82,10 @@ func testCatalog() fakeCatalog {
 
 func validateFakeHTTP(options map[string]any) []sdk.Diagnostic {
 	var diags []sdk.Diagnostic
-	if _, ok := options["url"].(string); !ok {
+	if u, ok := options["url"].(string); !ok {
 		diags = append(diags, sdk.Diagnostic{Path: "url", Message: "missing url; set the address to send events to"})
+	} else if diag, bad := checkFakeURL(u); bad {
+		diags = append(diags, diag)
 	}
 	if signing, ok := options["signing"].(map[string]any); ok {
 		if secret, _ := signing["secret"].(string); len(secret) < 24 {
@@ -97,6 +102,21 @@ func validateFakeHTTP(options map[string]any) []sdk.Diagnostic {
 		diags = append(diags, sdk.Diagnostic{Message: "the block is rejected as a whole"})
 	}
 	return diags
+}
+
+// checkFakeURL rejects a URL that is not http or https, showing it redacted as
+// the real http connector does, because a connector receives only the expanded
+// value, which may contain a credential.
+func checkFakeURL(raw string) (sdk.Diagnostic, bool) {
+	u, err := url.Parse(raw)
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		return sdk.Diagnostic{}, false
+	}
+	scheme := ""
+	if err == nil {
+		scheme = u.Scheme
+	}
+	return sdk.Diagnostic{Path: "url", Message: fmt.Sprintf("URL %s has scheme %q; use http or https", httpresult.RedactURL(raw), scheme)}, true
 }
 
 func validateFakeFile(options map[string]any) []sdk.Diagnostic {
@@ -116,6 +136,7 @@ var testEnv = map[string]string{
 	"EMPTY":                   "",
 	"WORKERS":                 "16",
 	"TEAM":                    "platform",
+	"NOT_A_URL":               "not a url from the environment",
 }
 
 // envOf returns an Env that looks names up in vars.

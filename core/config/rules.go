@@ -71,7 +71,7 @@ func checkStorageDriver(d *decoder, cfg *Config) {
 	switch {
 	case d.failed[path] || cfg.Storage.Driver == "sqlite":
 	case cfg.Storage.Driver == "postgres":
-		d.errorAt(path, "storage.driver postgres is not available in this version; use sqlite")
+		d.errorAt(path, "postgres is not available in this version; use sqlite")
 	default:
 		d.errorAt(path, "unknown storage driver %s; use sqlite", d.writtenValue(path, ""))
 	}

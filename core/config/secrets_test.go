@@ -37,6 +37,9 @@ connectors:
     type: http
     timeout: ${CANARY}
     signing: {secret: "${SHORT_CANARY}"}
+  bad-url:
+    type: http
+    url: "${CANARY} is not a URL"
 routes:
   - name: ${CANARY}
     events: ["${CANARY}"]
@@ -59,6 +62,9 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 		t.Fatal("Parse accepted a config full of errors")
 	}
 	text := err.Error()
+	if want := `connectors.bad-url.url: URL /<redacted> has scheme`; !strings.Contains(text, want) {
+		t.Errorf("errors do not show the connector's URL redacted (%s):\n%s", want, text)
+	}
 	if count := strings.Count(text, "\n") + 1; count < 20 {
 		t.Errorf("got %d errors, want at least 20, one per rejected value:\n%s", count, text)
 	}

@@ -10,7 +10,7 @@ func TestSummary(t *testing.T) {
 		{
 			file: "testdata/valid/minimal.yaml",
 			want: "file:     testdata/valid/minimal.yaml\n" +
-				"listen:   127.0.0.1:8470 (ingest), 127.0.0.1:8471 (admin)\n" +
+				"listen:   127.0.0.1:8470 (ingest; admin listener: not served by this version)\n" +
 				"storage:  sqlite data/switchboard.db\n" +
 				"connectors (0):\n" +
 				"routes (0):\n",
@@ -18,7 +18,7 @@ func TestSummary(t *testing.T) {
 		{
 			file: "testdata/valid/full.yaml",
 			want: "file:     testdata/valid/full.yaml\n" +
-				"listen:   127.0.0.1:9470 (ingest), 127.0.0.1:9471 (admin)\n" +
+				"listen:   127.0.0.1:9470 (ingest; admin listener: not served by this version)\n" +
 				"storage:  sqlite data/switchboard.db\n" +
 				"connectors (4):\n" +
 				"  urgent-hook  http\n" +

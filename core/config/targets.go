@@ -1,6 +1,8 @@
 package config
 
 import (
+	"strings"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -16,7 +18,7 @@ func (d *decoder) decodeTargets(n *yaml.Node, path string) []Target {
 }
 
 func (d *decoder) decodeTarget(n *yaml.Node, path string) Target {
-	t := Target{At: positionOf(n, path), Params: map[string]any{}, ParamAt: map[string]Position{}}
+	t := Target{At: positionOf(n, path), Params: map[string]any{}, ParamAt: map[string]Position{}, Referenced: map[string]bool{}}
 
 	for _, p := range d.pairs(n, path) {
 		paramPath := childPath(path, p.name)
@@ -27,6 +29,7 @@ func (d *decoder) decodeTarget(n *yaml.Node, path string) Target {
 		if value, ok := d.paramValue(p.value, paramPath); ok {
 			t.Params[p.name] = value
 			t.ParamAt[p.name] = positionOf(p.value, paramPath)
+			markReferences(p.value, p.name, t.Referenced)
 		}
 	}
 	return t
@@ -79,4 +82,24 @@ func (d *decoder) paramText(n *yaml.Node, path, want string) (string, bool) {
 		return "", false
 	}
 	return d.scalarText(n, path, want)
+}
+
+// markReferences records in refs each path under name whose scalar value, as
+// written, has a ${...} reference.
+func markReferences(n *yaml.Node, name string, refs map[string]bool) {
+	n = resolve(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if strings.Contains(n.Value, "${") {
+			refs[name] = true
+		}
+	case yaml.SequenceNode:
+		for i, item := range n.Content {
+			markReferences(item, itemPath(name, i), refs)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			markReferences(n.Content[i+1], childPath(name, n.Content[i].Value), refs)
+		}
+	}
 }

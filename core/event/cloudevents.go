@@ -62,11 +62,11 @@ type attribute struct {
 // Each CloudEvent becomes an envelope: event_id is CloudEventID(source, id) and
 // event_type the CloudEvent's type. When data is a JSON object with an
 // event_type member it is read as an envelope (its event_id replaced by the
-// derived one). Otherwise entity_type and action come from the type's first and
-// last segment when the type is of the <entity>.<action> form (else
-// "cloudevent" and the whole type), entity_id is the subject, and data.current
-// holds the data, or {"data_base64": ...} for data that is not JSON. The
-// attributes are kept in the Extra key "cloudevent".
+// derived one), and that event_type must equal the type. Otherwise entity_type
+// and action come from the type's first and last segment when the type is of
+// the <entity>.<action> form (else "cloudevent" and the whole type), entity_id
+// is the subject, and data.current holds the data, or {"data_base64": ...} for
+// data that is not JSON. The attributes are kept in the Extra key "cloudevent".
 func FromCloudEventStructured(body []byte, maxBatch int, received time.Time) ([]*Incoming, error) {
 	res, err := scanJSON(body, true)
 	if err != nil {
@@ -111,7 +111,7 @@ func FromCloudEventBinary(attrs map[string]string, contentType string, body []by
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > 0 && isJSONMediaType(ce.contentType) {
+	if len(body) > 0 && IsJSONMediaType(ce.contentType) {
 		res, err := scanJSON(body, false)
 		if err != nil {
 			return nil, err
@@ -161,7 +161,7 @@ func decodeStructured(buf []byte, members []member) (*cloudEvent, *FieldError) {
 	if ce.dataJSON && ce.dataBase64 != nil {
 		return nil, fieldError("data_base64", "set together with data; send the data in one of them")
 	}
-	if ce.dataJSON && ce.contentType != "" && !isJSONMediaType(ce.contentType) && ce.data[0] == '"' {
+	if ce.dataJSON && ce.contentType != "" && !IsJSONMediaType(ce.contentType) && ce.data[0] == '"' {
 		// Data of a non-JSON media type travels as a JSON string; without
 		// datacontenttype, structured mode means application/json.
 		ce.data, ce.dataJSON = []byte(stringValue(ce.data)), false
@@ -341,10 +341,14 @@ func (ce *cloudEvent) wrapsEnvelope() bool {
 
 // unwrapEnvelope reads the data as an envelope and validates it with the
 // derived event id, and with the event's time when the envelope has no
-// timestamp. Its errors name fields under "data.".
+// timestamp. The envelope's event_type must equal the CloudEvent's type. Its
+// errors name fields under "data.".
 func (ce *cloudEvent) unwrapEnvelope(env *Envelope, received time.Time) *FieldError {
 	members := objectMembers(ce.data, make([]member, 0, 16))
 	err := decodeEnvelope(ce.data, members, env)
+	if err == nil {
+		err = ce.checkWrappedType(env.EventType)
+	}
 	if err == nil {
 		env.EventID = CloudEventID(ce.source, ce.id)
 		if env.arrived.text == "" {
@@ -359,6 +363,18 @@ func (ce *cloudEvent) unwrapEnvelope(env *Envelope, received time.Time) *FieldEr
 		return err
 	}
 	return nil
+}
+
+// checkWrappedType rejects a wrapped envelope whose event_type differs from
+// the CloudEvent's type, because routes would see one type while the sender's
+// CloudEvents tooling shows the other. An invalid event_type is left to
+// validate, which explains the rule.
+func (ce *cloudEvent) checkWrappedType(eventType string) *FieldError {
+	if eventType == ce.eventType || !isEventType(eventType) {
+		return nil
+	}
+	return fieldError("event_type", "%s differs from the CloudEvent's %s %s; send the same event type in both",
+		quoteValue(eventType), ce.fieldPrefix+"type", quoteValue(ce.eventType))
 }
 
 // setTimestamp sets the time attribute as the timestamp, or received when the
@@ -454,9 +470,10 @@ func isAttributeName(name string) bool {
 	return true
 }
 
-// isJSONMediaType reports whether a media type (parameters allowed) is JSON:
+// IsJSONMediaType reports whether a media type (parameters allowed) is JSON,
+// and so whether FromCloudEventBinary parses binary-mode data as JSON:
 // application/json, text/json or any type with the +json suffix.
-func isJSONMediaType(contentType string) bool {
+func IsJSONMediaType(contentType string) bool {
 	mediaType, _, _ := strings.Cut(contentType, ";")
 	mediaType = strings.ToLower(strings.TrimSpace(mediaType))
 	return mediaType == "application/json" || mediaType == "text/json" || strings.HasSuffix(mediaType, "+json")

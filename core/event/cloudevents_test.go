@@ -174,6 +174,12 @@ func TestFromCloudEventStructuredErrors(t *testing.T) {
 		{"data and data_base64", `{` + head + `, "type": "a.b", "data": {}, "data_base64": "AA=="}`, "data_base64", "set together with data"},
 		{"bad base64", `{` + head + `, "type": "a.b", "data_base64": "!!"}`, "data_base64", "not valid base64"},
 		{"wrapped envelope invalid", `{` + head + `, "type": "a.b", "data": {"event_type": "Bad"}}`, "data.event_type", "not a valid event type"},
+		{"wrapped envelope of another type", `{` + head + `, "type": "issue.created", "subject": "i-1", "data": {"event_type": "issue.updated", "entity_id": "i-2"}}`,
+			"data.event_type", `"issue.updated" differs from the CloudEvent's type "issue.created"`},
+		{"wrapped envelope marked derived", `{` + head + `, "type": "issue.created", "data": {"event_type": "issue.created", "entity_id": "i-1", "derived": true}}`,
+			"data.derived", "Switchboard sets derived"},
+		{"wrapped envelope with a parent", `{` + head + `, "type": "issue.created", "data": {"event_type": "issue.created", "entity_id": "i-1", "parent_event_id": "p-1"}}`,
+			"data.parent_event_id", "Switchboard sets parent_event_id"},
 		{"batch index", `[{` + head + `, "type": "a.b"}, {"specversion": "1.0"}]`, "events[1].id", "missing"},
 		{"empty batch", `[]`, "", "the batch is empty; send 1 to 10 CloudEvents"},
 	}
@@ -318,7 +324,14 @@ func TestFromCloudEventBinaryErrors(t *testing.T) {
 		})
 	}
 
-	_, err := FromCloudEventBinary(valid, "application/json", []byte(`{"a": `), received)
+	_, err := FromCloudEventBinary(with("type", "issue.created"), "application/json",
+		[]byte(`{"event_type": "issue.updated", "entity_id": "i-1"}`), received)
+	var fieldErr *FieldError
+	if !errors.As(err, &fieldErr) || fieldErr.Field != "data.event_type" || !strings.Contains(fieldErr.Message, `ce-type "issue.created"`) {
+		t.Errorf("binary data of another event type: error = %v, want data.event_type naming ce-type", err)
+	}
+
+	_, err = FromCloudEventBinary(valid, "application/json", []byte(`{"a": `), received)
 	var syntaxErr *SyntaxError
 	if !errors.As(err, &syntaxErr) {
 		t.Errorf("malformed JSON data: error = %v, want a *SyntaxError", err)

@@ -231,7 +231,7 @@ func (s *scanner) value() error {
 	case c == '[':
 		return s.array()
 	case c == '"':
-		_, err := s.str()
+		_, err := s.str(false)
 		return err
 	case c == '-' || (c >= '0' && c <= '9'):
 		return s.number()
@@ -264,16 +264,19 @@ func (s *scanner) object() error {
 		return nil
 	}
 	for {
+		// A problem inside the key is located at the object, and one after it
+		// (a duplicate, the value) at the key.
+		s.path[len(s.path)-1] = pathElem{}
 		compactKey := s.offset() + 1
 		key, err := s.objectKey()
 		if err != nil {
 			return err
 		}
+		s.path[len(s.path)-1] = pathElem{key: key, isKey: true}
 		if seen, err = s.checkDuplicate(key, base, seen); err != nil {
 			return err
 		}
 		s.keys = append(s.keys, key)
-		s.path[len(s.path)-1] = pathElem{key: key, isKey: true}
 
 		start := s.offset()
 		if err := s.value(); err != nil {
@@ -302,7 +305,7 @@ func (s *scanner) objectKey() (keyRef, error) {
 		return keyRef{}, s.failAt("expected a string key in double quotes")
 	}
 	start := s.pos
-	escaped, err := s.str()
+	escaped, err := s.str(true)
 	if err != nil {
 		return keyRef{}, err
 	}
@@ -430,8 +433,9 @@ func (s *scanner) leave(keysBase int) {
 	s.keys = s.keys[:keysBase]
 }
 
-// str scans a string and reports whether it contains escapes.
-func (s *scanner) str() (escaped bool, err error) {
+// str scans a string, which is an object key when key is set, and reports
+// whether it contains escapes.
+func (s *scanner) str(key bool) (escaped bool, err error) {
 	i := s.pos + 1
 	for {
 		for i < len(s.in) && plainStringByte[s.in[i]] {
@@ -439,7 +443,8 @@ func (s *scanner) str() (escaped bool, err error) {
 		}
 		if i >= len(s.in) {
 			s.pos = i
-			return false, s.fail("unterminated string; close it with '\"'")
+			noun, _ := stringNoun(key)
+			return false, s.fail("unterminated " + noun + "; close it with '\"'")
 		}
 		switch c := s.in[i]; {
 		case c == '"':
@@ -447,7 +452,8 @@ func (s *scanner) str() (escaped bool, err error) {
 			return escaped, nil
 		case c == '\\':
 			escaped = true
-			n, msg := escapeLength(s.in[i:])
+			_, where := stringNoun(key)
+			n, msg := escapeLength(s.in[i:], where)
 			if msg != "" {
 				s.pos = i
 				return false, s.fail(msg)
@@ -455,16 +461,27 @@ func (s *scanner) str() (escaped bool, err error) {
 			i += n
 		case c < 0x20:
 			s.pos = i
-			return false, s.fail("control character " + describeByte(c) + " in a string; escape it (for example \\n or \\u0000)")
+			_, where := stringNoun(key)
+			return false, s.fail("control character " + describeByte(c) + " in " + where + "; escape it (for example \\n or \\u0000)")
 		default:
 			r, size := utf8.DecodeRune(s.in[i:])
 			if r == utf8.RuneError && size <= 1 {
 				s.pos = i
-				return false, s.fail("invalid UTF-8 in a string; send the body as UTF-8")
+				_, where := stringNoun(key)
+				return false, s.fail("invalid UTF-8 in " + where + "; send the body as UTF-8")
 			}
 			i += size
 		}
 	}
+}
+
+// stringNoun names a string token for messages, bare ("object key") and with
+// its article ("an object key").
+func stringNoun(key bool) (noun, withArticle string) {
+	if key {
+		return "object key", "an object key"
+	}
+	return "string", "a string"
 }
 
 // plainStringByte marks the bytes that stand for themselves inside a string:
@@ -477,33 +494,33 @@ var plainStringByte = func() (table [256]bool) {
 }()
 
 // escapeLength returns the length of the escape sequence at the start of b, or a
-// message saying why it is invalid.
-func escapeLength(b []byte) (int, string) {
+// message saying why it is invalid. where names the token, such as "a string".
+func escapeLength(b []byte, where string) (int, string) {
 	if len(b) < 2 {
-		return 0, "unterminated escape sequence in a string"
+		return 0, "unterminated escape sequence in " + where
 	}
 	switch b[1] {
 	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 		return 2, ""
 	case 'u':
 	default:
-		return 0, "invalid escape \\" + string(rune(b[1])) + " in a string; use \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\uXXXX"
+		return 0, "invalid escape \\" + string(rune(b[1])) + " in " + where + "; use \\\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\uXXXX"
 	}
 
 	r, ok := hex4(b[2:])
 	if !ok {
-		return 0, "invalid \\u escape in a string; write \\u and four hex digits"
+		return 0, "invalid \\u escape in " + where + "; write \\u and four hex digits"
 	}
 	switch {
 	case r >= 0xDC00 && r <= 0xDFFF:
-		return 0, "unpaired UTF-16 low surrogate escape in a string; the text is not valid Unicode"
+		return 0, "unpaired UTF-16 low surrogate escape in " + where + "; the text is not valid Unicode"
 	case r >= 0xD800 && r <= 0xDBFF:
 		if len(b) < 12 || b[6] != '\\' || b[7] != 'u' {
-			return 0, "unpaired UTF-16 high surrogate escape in a string; the text is not valid Unicode"
+			return 0, "unpaired UTF-16 high surrogate escape in " + where + "; the text is not valid Unicode"
 		}
 		low, ok := hex4(b[8:])
 		if !ok || low < 0xDC00 || low > 0xDFFF {
-			return 0, "unpaired UTF-16 high surrogate escape in a string; the text is not valid Unicode"
+			return 0, "unpaired UTF-16 high surrogate escape in " + where + "; the text is not valid Unicode"
 		}
 		return 12, ""
 	default:

@@ -9,17 +9,18 @@ import (
 
 func TestMarshalBuiltEnvelope(t *testing.T) {
 	env := &Envelope{
-		EventID:    "d-1",
-		EventType:  "issue.status_changed",
-		Timestamp:  time.Date(2026, 12, 2, 10, 0, 0, 20113000, time.FixedZone("", -5*3600)),
-		EntityType: "issue",
-		EntityID:   "i-1",
-		Action:     "status_changed",
-		Actor:      &Actor{Type: "system", Metadata: json.RawMessage(`{ "rule" : "derive" }`)},
-		Data:       json.RawMessage("{\n  \"changes\": [\"status\"]\n}"),
-		Context:    map[string]string{"project_id": "p-1"},
-		Derived:    true,
-		Extra:      map[string]json.RawMessage{"b": json.RawMessage(`[1, 2]`), "a": json.RawMessage(`"x"`)},
+		EventID:       "d-1",
+		EventType:     "issue.status_changed",
+		Timestamp:     time.Date(2026, 12, 2, 10, 0, 0, 20113000, time.FixedZone("", -5*3600)),
+		EntityType:    "issue",
+		EntityID:      "i-1",
+		Action:        "status_changed",
+		Actor:         &Actor{Type: "system", Metadata: json.RawMessage(`{ "rule" : "derive" }`)},
+		Data:          json.RawMessage("{\n  \"changes\": [\"status\"]\n}"),
+		Context:       map[string]string{"project_id": "p-1"},
+		Derived:       true,
+		ParentEventID: "p-0",
+		Extra:         map[string]json.RawMessage{"b": json.RawMessage(`[1, 2]`), "a": json.RawMessage(`"x"`)},
 	}
 	got, err := env.Marshal()
 	if err != nil {
@@ -27,7 +28,7 @@ func TestMarshalBuiltEnvelope(t *testing.T) {
 	}
 	want := `{"event_id":"d-1","event_type":"issue.status_changed","timestamp":"2026-12-02T10:00:00.020113-05:00",` +
 		`"entity_type":"issue","entity_id":"i-1","action":"status_changed","actor":{"type":"system","metadata":{"rule":"derive"}},` +
-		`"data":{"changes":["status"]},"context":{"project_id":"p-1"},"derived":true,"a":"x","b":[1,2]}`
+		`"data":{"changes":["status"]},"context":{"project_id":"p-1"},"derived":true,"parent_event_id":"p-0","a":"x","b":[1,2]}`
 	if string(got) != want {
 		t.Errorf("Marshal:\n got %s\nwant %s", got, want)
 	}

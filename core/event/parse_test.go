@@ -49,14 +49,14 @@ func TestParseEnvelopesCanonicalOrder(t *testing.T) {
 	body := `{"zeta": 1, "context": {"b": "2", "a": "1"}, "data": {"z": 1, "a": 2},
 		"action": "created", "timestamp": "2026-12-01T17:03:10.500+01:00", "entity_id": "e1",
 		"event_type": "issue.created", "alpha": [true], "event_id": "id-1",
-		"actor": {"name": "dev@example.com", "type": "user"}, "derived": true, "parent_event_id": "p-1"}`
+		"actor": {"name": "dev@example.com", "type": "user"}}`
 	events, err := ParseEnvelopes([]byte(body), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"event_id":"id-1","event_type":"issue.created","timestamp":"2026-12-01T17:03:10.500+01:00",` +
 		`"entity_type":"issue","entity_id":"e1","action":"created","actor":{"type":"user","name":"dev@example.com"},` +
-		`"data":{"z":1,"a":2},"context":{"a":"1","b":"2"},"derived":true,"parent_event_id":"p-1","alpha":[true],"zeta":1}`
+		`"data":{"z":1,"a":2},"context":{"a":"1","b":"2"},"alpha":[true],"zeta":1}`
 	if got := string(events[0].Body); got != want {
 		t.Errorf("body:\n got %s\nwant %s", got, want)
 	}
@@ -113,7 +113,9 @@ func TestParseEnvelopesFieldErrors(t *testing.T) {
 		{"context number", `{` + valid + `, "context": {"project_id": 5}}`, "context.project_id", "must be a string or null"},
 		{"context not object", `{` + valid + `, "context": "p"}`, "context", "must be an object"},
 		{"derived not bool", `{` + valid + `, "derived": "yes"}`, "derived", "must be true or false"},
-		{"bad parent id", `{` + valid + `, "parent_event_id": "a/b"}`, "parent_event_id", "not a valid event id"},
+		{"derived set by sender", `{` + valid + `, "derived": true}`, "derived", "Switchboard sets derived"},
+		{"parent id set by sender", `{` + valid + `, "parent_event_id": "p-1"}`, "parent_event_id", "Switchboard sets parent_event_id"},
+		{"invalid parent id set by sender", `{` + valid + `, "parent_event_id": "a/b"}`, "parent_event_id", "Switchboard sets parent_event_id"},
 		{"not an object", `"issue.created"`, "", "must be one event object"},
 	}
 	for _, tt := range tests {
@@ -145,6 +147,7 @@ func TestParseEnvelopesAcceptedVariants(t *testing.T) {
 		{"braced UUID", `{"event_id": "{5d1e0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b}", "event_type": "issue.created", "timestamp": "2026-12-01T08:00:00Z", "entity_id": "i"}`},
 		{"id characters", `{"event_id": "turbo:delivery.42_a~b-c", "event_type": "issue.created", "timestamp": "2026-12-01T08:00:00Z", "entity_id": "i"}`},
 		{"nulls for optional fields", `{"event_id": "n-1", "event_type": "issue.created", "timestamp": "2026-12-01T08:00:00Z", "entity_id": "i", "actor": null, "data": null, "context": null, "derived": null, "parent_event_id": null}`},
+		{"derived false", `{"event_id": "n-2", "event_type": "issue.created", "timestamp": "2026-12-01T08:00:00Z", "entity_id": "i", "derived": false, "parent_event_id": ""}`},
 		{"escaped key", `{"event\u005fid": "e-1", "event_type": "issue.created", "timestamp": "2026-12-01T08:00:00Z", "entity_id": "i"}`},
 	}
 	for _, tt := range tests {
@@ -164,6 +167,8 @@ func TestParseEnvelopesSyntaxErrors(t *testing.T) {
 		{"duplicate key", `{"event_id": "a", "event_id": "b"}`, "event_id"},
 		{"duplicate in a batch", `[{"a": 1}, {"data": {"x": 1, "x": 2}}]`, "events[1].data.x"},
 		{"invalid utf-8", "{\"data\": {\"t\": \"\xc3\x28\"}}", "data.t"},
+		{"invalid utf-8 in a top-level key", "{\"timestamp\": \"2026-12-01T16:03:10Z\", \"n\xc3\x28te\": 1}", ""},
+		{"invalid utf-8 in a key in a batch", "[{\"a\": 1}, {\"a\": 1, \"\xff\": 2}]", "events[1]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,8 +15,8 @@ const (
 	eventIDCharacters = "A-Z a-z 0-9 . _ : ~ -"
 )
 
-// validate checks the envelope rules and fills entity_type and action from
-// event_type where they are missing.
+// validate checks the rules of an inbound envelope and fills entity_type and
+// action from event_type where they are missing.
 func (e *Envelope) validate() *FieldError {
 	if err := checkEventID("event_id", e.EventID); err != nil {
 		return err
@@ -33,8 +33,20 @@ func (e *Envelope) validate() *FieldError {
 	if err := e.checkActor(); err != nil {
 		return err
 	}
+	return e.checkNotDerived()
+}
+
+// checkNotDerived rejects an inbound event that claims to be derived. Only
+// Switchboard makes derived events, and a route without `derived: true` skips
+// them, so a sender that set the flag could hide its event from those routes.
+// false, null and an empty parent_event_id are accepted as absent.
+func (e *Envelope) checkNotDerived() *FieldError {
+	const reason = "Switchboard sets %s only on the events it derives itself; leave it out of the events you send"
+	if e.Derived {
+		return fieldError("derived", reason, "derived")
+	}
 	if e.ParentEventID != "" {
-		return checkEventID("parent_event_id", e.ParentEventID)
+		return fieldError("parent_event_id", reason, "parent_event_id")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -43,6 +44,9 @@ func (h *handler) parseEvents(kind bodyKind, header http.Header, body []byte, re
 	switch kind {
 	case kindEnvelope:
 		events, err = event.ParseEnvelopes(body, h.maxBatch)
+		if err != nil {
+			return nil, withNativeHint(parseError(err), header, body)
+		}
 	case kindCloudEvent, kindCloudEventBatch:
 		if apiErr := checkStructuredShape(kind, body); apiErr != nil {
 			return nil, apiErr
@@ -63,6 +67,28 @@ func (h *handler) parseEvents(kind bodyKind, header http.Header, body []byte, re
 		return nil, parseError(err)
 	}
 	return events, nil
+}
+
+// nativeHint is added to an envelope error when the request looks like a
+// delivery of Turbo's native webhook sent to the wrong endpoint.
+const nativeHint = " (this looks like a Turbo native delivery; post it to /v1/turbo/webhook)"
+
+// withNativeHint adds nativeHint to a 400 for an envelope body that has an
+// X-Webhook-Event header and no top-level event_type, as Turbo's native
+// deliveries do.
+func withNativeHint(apiErr *apiError, header http.Header, body []byte) *apiError {
+	if apiErr.status != http.StatusBadRequest || firstValue(header, signature.HeaderTurboEvent) == "" {
+		return apiErr
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return apiErr // not one object, or not JSON, so not a native body
+	}
+	if _, ok := members["event_type"]; ok {
+		return apiErr
+	}
+	apiErr.message += nativeHint
+	return apiErr
 }
 
 // checkStructuredShape checks that application/cloudevents+json carries one

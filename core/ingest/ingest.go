@@ -72,7 +72,10 @@ type Options struct {
 	// Clock stamps received events and checks signature timestamps. Default
 	// clock.System.
 	Clock sdk.Clock
-	// Logger receives one line per request. Default slog.Default().
+	// Logger receives a line per accepted request and per rejected one. A
+	// rejection with a 4xx status is logged at info or warn at most once per
+	// status per 10 seconds, and at debug otherwise (see logRejection). Default
+	// slog.Default().
 	Logger *slog.Logger
 	// Ready reports why the instance cannot take events, for GET /readyz; nil
 	// means always ready.
@@ -91,6 +94,7 @@ type handler struct {
 	retryAfter   []string // the Retry-After header value
 	clock        sdk.Clock
 	log          *slog.Logger
+	rejections   *rejectionSampler
 	ready        func() error
 }
 
@@ -124,6 +128,8 @@ func NewHandler(opts Options) (http.Handler, error) {
 		clock:     opts.Clock,
 		log:       opts.Logger,
 		ready:     opts.Ready,
+
+		rejections: newRejectionSampler(rejectionLogWindow),
 	}
 	if h.clock == nil {
 		h.clock = clock.System

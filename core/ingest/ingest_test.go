@@ -637,8 +637,8 @@ func TestLogs(t *testing.T) {
 		t.Errorf("accepted line = %v", accepted)
 	}
 
-	// A rejected request is logged at debug with its reason, and no log line
-	// holds a secret or a signature value.
+	// A rejected request is logged with its reason, a 401 at warn, and no log
+	// line holds a secret or a signature value.
 	ts.logs.Reset()
 	badSignature := signature.SignTurbo([]byte("another-secret-0123456789"), body)
 	req := request("/v1/events", "application/json", body)
@@ -651,8 +651,11 @@ func TestLogs(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("got %d log lines, want 2: %s", len(lines), ts.logs)
 	}
-	if lines[0]["level"] != "DEBUG" || lines[0]["status"] != 401.0 || !strings.Contains(fmt.Sprint(lines[0]["reason"]), "no signature matches") {
+	if lines[0]["level"] != "WARN" || lines[0]["status"] != 401.0 || !strings.Contains(fmt.Sprint(lines[0]["reason"]), "no signature matches") {
 		t.Errorf("401 line = %v", lines[0])
+	}
+	if lines[0]["suppressed"] != 0.0 || lines[0]["remote_addr"] == nil {
+		t.Errorf("401 line = %v, want suppressed 0 and the remote address", lines[0])
 	}
 	if lines[1]["level"] != "WARN" || lines[1]["status"] != 500.0 || lines[1]["err"] != "boom" {
 		t.Errorf("500 line = %v", lines[1])

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/turbocode/switchboard/core/event"
 )
 
 // bodyKind is the format of a POST /v1/events body.
@@ -26,18 +28,40 @@ const (
 	mediaCloudEventBatch = "application/cloudevents-batch+json"
 )
 
-// Headers that mark a binary-mode CloudEvent.
+// Headers that mark a binary-mode CloudEvent, and the attribute that names
+// its data's media type when Content-Type is missing.
 const (
-	headerCESpecVersion = "Ce-Specversion"
-	headerCEID          = "Ce-Id"
+	headerCESpecVersion     = "Ce-Specversion"
+	headerCEID              = "Ce-Id"
+	headerCEDataContentType = "Ce-Datacontenttype"
 )
 
 // eventsKind detects the format of a POST /v1/events request from its
 // Content-Type and ce- headers. The CloudEvents media types select structured
 // mode. Otherwise a ce-specversion or ce-id header selects binary mode, whatever
-// the Content-Type, and without one the body must be application/json.
+// the Content-Type, and without one the body must be application/json. A body
+// read as JSON must be UTF-8 (see checkCharset).
 func eventsKind(header http.Header) (bodyKind, *apiError) {
 	contentType := firstValue(header, "Content-Type")
+	kind, apiErr := eventsMediaKind(header, contentType)
+	if apiErr != nil {
+		return 0, apiErr
+	}
+
+	if kind == kindCloudEventBinary {
+		if contentType == "" {
+			// Binary mode falls back to the attribute for the data's media type.
+			contentType = firstValue(header, headerCEDataContentType)
+		}
+		if !event.IsJSONMediaType(contentType) {
+			return kind, nil // the data is stored as bytes, whatever its charset
+		}
+	}
+	return kind, checkCharset(contentType)
+}
+
+// eventsMediaKind selects the body format from the media type and ce- headers.
+func eventsMediaKind(header http.Header, contentType string) (bodyKind, *apiError) {
 	switch mediaType(contentType) {
 	case mediaCloudEvent:
 		return kindCloudEvent, nil
@@ -54,13 +78,47 @@ func eventsKind(header http.Header) (bodyKind, *apiError) {
 		"application/cloudevents-batch+json, or a binary-mode CloudEvent with ce-specversion and ce-id headers")
 }
 
-// requireJSON checks that a request's Content-Type is application/json.
+// requireJSON checks that a request's Content-Type is application/json, in
+// UTF-8.
 func requireJSON(header http.Header) *apiError {
 	contentType := firstValue(header, "Content-Type")
 	if mediaType(contentType) != mediaJSON {
 		return unsupportedMedia(contentType, "application/json")
 	}
-	return nil
+	return checkCharset(contentType)
+}
+
+// checkCharset accepts a Content-Type without a charset parameter or with
+// charset utf-8 in any case, because ingest parses every JSON body as UTF-8.
+// RFC 8259 requires UTF-8 for JSON exchanged between systems.
+func checkCharset(contentType string) *apiError {
+	charset, ok := charsetParameter(contentType)
+	if !ok || strings.EqualFold(charset, "utf-8") {
+		return nil
+	}
+	return &apiError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia,
+		message: "charset " + quote(charset) + " is not supported; send the body as UTF-8, with charset=utf-8 or no charset parameter"}
+}
+
+// charsetParameter returns the value of a Content-Type's charset parameter,
+// without quotes, and whether the parameter is present. Parameter names are
+// case-insensitive.
+func charsetParameter(contentType string) (string, bool) {
+	_, params, _ := strings.Cut(contentType, ";")
+	for params != "" {
+		var param string
+		param, params, _ = strings.Cut(params, ";")
+		name, value, _ := strings.Cut(param, "=")
+		if !strings.EqualFold(strings.TrimSpace(name), "charset") {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+			value = value[1 : len(value)-1]
+		}
+		return value, true
+	}
+	return "", false
 }
 
 func unsupportedMedia(contentType, expected string) *apiError {

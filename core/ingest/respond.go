@@ -12,6 +12,7 @@ import (
 
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/sdk/signature"
 )
 
 // The codes of error responses.
@@ -78,6 +79,8 @@ func parseError(err error) *apiError {
 func (h *handler) acceptError(ctx context.Context, err error, events []*event.Incoming) *apiError {
 	var conflictErr *store.ConflictError
 	switch {
+	case errors.As(err, &conflictErr) && isNativeDelivery(events):
+		return nativeConflict(conflictErr, err)
 	case errors.As(err, &conflictErr):
 		return &apiError{status: http.StatusConflict, code: codeConflict, message: conflictErr.Error(),
 			field: eventIDField(events, conflictErr.EventID), cause: err}
@@ -92,6 +95,21 @@ func (h *handler) acceptError(ctx context.Context, err error, events []*event.In
 	default:
 		return internal(err)
 	}
+}
+
+// isNativeDelivery reports whether the events are one delivery of Turbo's
+// native webhook, whose event_id is its X-Webhook-Delivery-Id header.
+func isNativeDelivery(events []*event.Incoming) bool {
+	return len(events) == 1 && events[0].Format == event.FormatTurbo
+}
+
+// nativeConflict is the 409 of a native delivery. It names the header instead
+// of event_id, which Turbo does not send.
+func nativeConflict(conflictErr *store.ConflictError, err error) *apiError {
+	return &apiError{status: http.StatusConflict, code: codeConflict, field: signature.HeaderTurboDeliveryID, cause: err,
+		message: "a delivery with " + signature.HeaderTurboDeliveryID + " " + quote(conflictErr.EventID) +
+			" was already accepted with a different body or X-Webhook-Event; nothing was stored. " +
+			"A retry must resend the same body and event, and a new delivery needs a new delivery id"}
 }
 
 func internal(err error) *apiError {
@@ -130,7 +148,7 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body) // a failed write means the client went away
 }
 
-// fail sends an error response and logs it: 5xx at warn, 4xx at debug.
+// fail sends an error response and logs it (see logRejection).
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 	if e.status == http.StatusServiceUnavailable {
 		w.Header()["Retry-After"] = h.retryAfter
@@ -152,27 +170,6 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 	bufferPool.Put(bp)
 
 	h.logRejection(r, e)
-}
-
-func (h *handler) logRejection(r *http.Request, e *apiError) {
-	level := slog.LevelDebug
-	if e.status >= 500 {
-		level = slog.LevelWarn
-	}
-	if !h.log.Enabled(r.Context(), level) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", e.status), slog.String("code", e.code), slog.String("reason", e.message),
-	}
-	if e.field != "" {
-		attrs = append(attrs, slog.String("field", e.field))
-	}
-	if e.cause != nil && e.status >= 500 {
-		attrs = append(attrs, slog.Any("err", e.cause))
-	}
-	h.log.LogAttrs(r.Context(), level, "request rejected", attrs...)
 }
 
 // writeAccepted sends 202 with each event's id and duplicate flag, or 200 when

@@ -70,21 +70,22 @@ func SignStandard(keys [][]byte, id string, timestamp time.Time, body []byte) st
 }
 
 // VerifyStandard checks Standard Webhooks headers against every key. The
-// timestamp must be within tolerance of now, in either direction.
+// timestamp, in Unix seconds, must be within tolerance of now in either
+// direction. One in milliseconds or a finer unit returns ErrMalformed with a
+// message that names the unit.
 func VerifyStandard(keys [][]byte, id, timestamp, signatures string, body []byte, now time.Time, tolerance time.Duration) error {
 	if id == "" || timestamp == "" || signatures == "" {
-		return fmt.Errorf("%w: send %s, %s and %s", ErrMissing, HeaderWebhookID, HeaderWebhookTimestamp, HeaderWebhookSignature)
+		return fmt.Errorf("%w: send webhook-id, %s and webhook-signature", ErrMissing, timestampName)
 	}
 	if strings.Contains(id, ".") {
-		return fmt.Errorf("%w: %s must not contain '.'", ErrMalformed, HeaderWebhookID)
+		return fmt.Errorf("%w: webhook-id must not contain '.'", ErrMalformed)
 	}
 	seconds, err := strconv.ParseInt(timestamp, 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: %s must be integer Unix seconds", ErrMalformed, HeaderWebhookTimestamp)
+		return fmt.Errorf("%w: %s must be integer Unix seconds", ErrMalformed, timestampName)
 	}
-	skew := now.Sub(time.Unix(seconds, 0))
-	if skew > tolerance || skew < -tolerance {
-		return fmt.Errorf("%w: %s is %s away from this server's clock (tolerance %s)", ErrTimestamp, HeaderWebhookTimestamp, skew.Round(time.Second), tolerance)
+	if err := checkTimestamp(seconds, now, tolerance); err != nil {
+		return err
 	}
 
 	for _, key := range keys {

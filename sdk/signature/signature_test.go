@@ -2,6 +2,9 @@ package signature
 
 import (
 	"errors"
+	"math"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,6 +63,39 @@ func TestVerifyStandard(t *testing.T) {
 	}
 }
 
+func TestVerifyStandardTimestampMessages(t *testing.T) {
+	key, _ := DecodeStandardKey(specSecret)
+	now := time.Unix(1764842093, 0)
+	tests := []struct {
+		name      string
+		timestamp string
+		want      error
+		message   string
+	}{
+		{"milliseconds", "1764842093000", ErrMalformed, "webhook-timestamp must be Unix seconds; 1764842093000 looks like milliseconds"},
+		{"microseconds", "1764842093000000", ErrMalformed, "1764842093000000 looks like microseconds"},
+		{"nanoseconds", "1764842093000000000", ErrMalformed, "1764842093000000000 looks like nanoseconds"},
+		{"behind", "1764841793", ErrTimestamp, "webhook-timestamp 1764841793 is 5m0s behind this server's clock; the tolerance is 4m0s"},
+		{"ahead", "1764842393", ErrTimestamp, "webhook-timestamp 1764842393 is 5m0s ahead of this server's clock; the tolerance is 4m0s"},
+		{"largest integer", "9223372036854775807", ErrTimestamp, "is 9223372035089933714 seconds ahead"},
+		{"smallest integer", "-9223372036854775808", ErrTimestamp, "is 9223372038619617901 seconds behind"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := VerifyStandard([][]byte{key}, specID, tt.timestamp, specSignature, []byte(specBody), now, 4*time.Minute)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("VerifyStandard() = %v, want %v", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.message) {
+				t.Errorf("error = %q, want it to contain %q", err, tt.message)
+			}
+			if strings.Contains(err.Error(), "2562047h") {
+				t.Errorf("error = %q shows an overflowed duration", err)
+			}
+		})
+	}
+}
+
 func TestVerifyTurbo(t *testing.T) {
 	secret := []byte("0123456789abcdef-turbo")
 	body := []byte(`{"issue":{"id":"x"}}`)
@@ -92,4 +128,27 @@ func TestDecodeStandardKeyRejectsBadKeys(t *testing.T) {
 			t.Errorf("DecodeStandardKey(%q) succeeded, want an error", secret)
 		}
 	}
+}
+
+func FuzzVerifyStandardTimestamp(f *testing.F) {
+	f.Add(int64(1764842093))
+	f.Add(int64(1764842093000))
+	f.Add(int64(math.MaxInt64))
+	f.Add(int64(math.MinInt64))
+	f.Add(int64(-1))
+	key, _ := DecodeStandardKey(specSecret)
+	now := time.Unix(1764842093, 0)
+	f.Fuzz(func(t *testing.T, seconds int64) {
+		err := VerifyStandard([][]byte{key}, specID, strconv.FormatInt(seconds, 10), specSignature, []byte(specBody), now, 5*time.Minute)
+		if err == nil {
+			t.Fatalf("timestamp %d verified a signature made for another timestamp", seconds)
+		}
+		inTolerance := seconds >= now.Unix()-300 && seconds <= now.Unix()+300
+		if inTolerance != errors.Is(err, ErrMismatch) {
+			t.Errorf("timestamp %d: error %v; within tolerance = %v", seconds, err, inTolerance)
+		}
+		if strings.Contains(err.Error(), "2562047h") {
+			t.Errorf("timestamp %d: error %q shows an overflowed duration", seconds, err)
+		}
+	})
 }

@@ -140,3 +140,31 @@ func TestReceiveChecksSignatures(t *testing.T) {
 		t.Errorf("line for a tampered request = %q", lines.Text())
 	}
 }
+
+// TestRoutesTestHidesReferencedValues checks that a target value taken from
+// the environment, which may be a credential, shows as <secret>.
+func TestRoutesTestHidesReferencedValues(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfig(t, dir, `
+ingest: {insecure: true}
+connectors:
+  hook: {type: http, url: "https://hooks.example.com/turbo"}
+routes:
+  - name: all
+    to: [{connector: hook, headers: {X-Api-Key: "${HDR_TOKEN}", X-Issue: "{{"{{"}} .data.current.issue_key {{"}}"}}"}}]
+`, configValues{})
+	cmd := exec.Command(binary, "routes", "test", "--config", path, "--event", "../../testdata/turbo/envelope/issue-created-high.json")
+	cmd.Env = append(cmd.Environ(), "HDR_TOKEN=token-from-the-environment")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("routes test: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "token-from-the-environment") {
+		t.Errorf("routes test shows a value from the environment:\n%s", out)
+	}
+	for _, want := range []string{`"X-Api-Key":"<secret>"`, "X-Api-Key: <secret>", "X-Issue: TURBO-42"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("routes test output lacks %q:\n%s", want, out)
+		}
+	}
+}
