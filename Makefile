@@ -4,7 +4,7 @@
 GO      ?= go
 BIN     := bin/switchboard
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION) -X github.com/turbocode/switchboard/connectors/http.Version=$(VERSION)
+LDFLAGS := -X main.version=$(VERSION)
 
 # Packages whose tests exercise concurrency run with the race detector.
 RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/...

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"github.com/turbocode/switchboard/connectors/discord"
 	"github.com/turbocode/switchboard/connectors/file"
 	httpconn "github.com/turbocode/switchboard/connectors/http"
 	"github.com/turbocode/switchboard/core/app"
 )
 
-// builtins returns the connector kinds compiled into the binary.
+// builtins returns the connector kinds compiled into the binary, each told the
+// binary's version for its User-Agent.
 func builtins() app.Registry {
+	httpconn.Version, discord.Version = version, version
 	return app.Registry{
-		"http": httpconn.New(),
-		"file": file.New(),
+		"http":    httpconn.New(),
+		"discord": discord.New(),
+		"file":    file.New(),
 	}
 }

@@ -25,7 +25,7 @@ func (e *Engine) funcMap(markup sdk.Markup) template.FuncMap {
 		"title":          title,
 		"join":           join,
 		"json":           jsonHelper(markup),
-		"link":           e.link,
+		"link":           e.linkHelper(markup),
 		"priority_color": priorityColor,
 		"priority_emoji": priorityEmoji,
 		"changes":        changes,

@@ -315,3 +315,17 @@ func TestChangesEscaped(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestLinkNotBrokenBySlackOrDiscordEscaping(t *testing.T) {
+	doc := map[string]any{"entity_type": "comment", "entity_id": "c_1", "context": map[string]any{"issue_id": "i_2"}}
+	for _, markup := range []sdk.Markup{sdk.MarkupSlack, sdk.MarkupDiscord} {
+		tmpl, err := New(Options{WebURL: "https://turbo.example"}).Parse("t", "{{ link }}", markup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tmpl.Execute(doc)
+		if err != nil || got != "https://turbo.example/issues/i_2#comment-c_1" {
+			t.Errorf("%s: link = %q, %v; want the URL unescaped", markup, got, err)
+		}
+	}
+}
