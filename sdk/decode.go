@@ -135,10 +135,15 @@ func (d *configDecoder) list(raw json.RawMessage, path string, v reflect.Value) 
 	v.Set(out)
 }
 
-// leaf decodes a scalar, or a type that decodes itself, with encoding/json.
+// leaf decodes a scalar, or a type that decodes itself, with encoding/json. A
+// number or a boolean may also come as a string, because a value expanded from
+// ${NAME} in the config file is always a string: port: ${SMTP_PORT}.
 func (d *configDecoder) leaf(raw json.RawMessage, path string, v reflect.Value) {
 	err := json.Unmarshal(raw, v.Addr().Interface())
 	if err == nil {
+		return
+	}
+	if unquoted, ok := numberOrBoolInString(raw, v.Kind()); ok && json.Unmarshal(unquoted, v.Addr().Interface()) == nil {
 		return
 	}
 	var typeErr *json.UnmarshalTypeError
@@ -148,6 +153,25 @@ func (d *configDecoder) leaf(raw json.RawMessage, path string, v reflect.Value) 
 	}
 	// The error comes from the type's own UnmarshalJSON, which states the problem.
 	d.add(path, err.Error())
+}
+
+// numberOrBoolInString returns the text of a JSON string as a JSON literal when
+// the destination kind is a number or a boolean.
+func numberOrBoolInString(raw json.RawMessage, kind reflect.Kind) (json.RawMessage, bool) {
+	var text string
+	if json.Unmarshal(raw, &text) != nil {
+		return nil, false
+	}
+	text = strings.TrimSpace(text)
+	switch kind {
+	case reflect.Bool:
+		return json.RawMessage(text), text == "true" || text == "false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return json.RawMessage(text), json.Valid([]byte(text)) && text != "" && (text[0] == '-' || (text[0] >= '0' && text[0] <= '9'))
+	}
+	return nil, false
 }
 
 func decodesItself(t reflect.Type) bool {

@@ -90,7 +90,7 @@ func TestDecodeConfigDiagnostics(t *testing.T) {
 		{"key in another case", `{"URL":"x"}`, "URL", `unknown key "URL"; did you mean "url"?`},
 		{"misspelt nested key", `{"signing":{"sheme":"turbo"}}`, "signing.sheme", `unknown key "sheme"; did you mean "scheme"?`},
 		{"unknown nested key", `{"signing":{"key":"turbo"}}`, "signing.key", "unknown key; known keys: scheme, secret, secrets"},
-		{"string for int", `{"retries":"3"}`, "retries", "want an integer, got a string"},
+		{"word for int", `{"retries":"three"}`, "retries", "want an integer, got a string"},
 		{"number for string", `{"url":3}`, "url", "want a string, got a number"},
 		{"list for bool", `{"sync":[true]}`, "sync", "want true or false, got a list"},
 		{"string for map", `{"headers":"X-A: b"}`, "headers", "want a map, got a string"},
@@ -150,4 +150,23 @@ func FuzzDecodeConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDecodeConfigNumbersAndBoolsFromStrings(t *testing.T) {
+	var cfg struct {
+		Port int     `json:"port"`
+		Rate float64 `json:"rate"`
+		TLS  bool    `json:"tls"`
+	}
+	if diags := DecodeConfig(json.RawMessage(`{"port": "587", "rate": " 0.5", "tls": "false"}`), &cfg); len(diags) != 0 {
+		t.Fatalf("DecodeConfig = %+v, want values from ${...} strings accepted", diags)
+	}
+	if cfg.Port != 587 || cfg.Rate != 0.5 || cfg.TLS {
+		t.Errorf("decoded %+v", cfg)
+	}
+	for _, raw := range []string{`{"port": "five"}`, `{"port": "5e"}`, `{"tls": "yes"}`, `{"port": "[1]"}`} {
+		if diags := DecodeConfig(json.RawMessage(raw), &cfg); len(diags) != 1 {
+			t.Errorf("DecodeConfig(%s) = %+v, want one problem", raw, diags)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/turbocode/switchboard/connectors/discord"
+	"github.com/turbocode/switchboard/connectors/email"
 	"github.com/turbocode/switchboard/connectors/file"
 	httpconn "github.com/turbocode/switchboard/connectors/http"
 	"github.com/turbocode/switchboard/core/app"
@@ -10,10 +11,11 @@ import (
 // builtins returns the connector kinds compiled into the binary, each told the
 // binary's version for its User-Agent.
 func builtins() app.Registry {
-	httpconn.Version, discord.Version = version, version
+	httpconn.Version, discord.Version, email.Version = version, version, version
 	return app.Registry{
 		"http":    httpconn.New(),
 		"discord": discord.New(),
+		"email":   email.New(),
 		"file":    file.New(),
 	}
 }

@@ -1,0 +1,41 @@
+package email
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/turbocode/switchboard/sdk"
+)
+
+func TestValidateTarget(t *testing.T) {
+	config := json.RawMessage(`{"host":"smtp.example.com","from":"turbo@example.com"}`)
+	tests := []struct {
+		name   string
+		target sdk.TargetSpec
+		want   []sdk.Diagnostic
+	}{
+		{"literal list", sdk.TargetSpec{Literal: sdk.Params{"to": []string{"lead@example.com", "Dev <dev@example.com>"}}}, nil},
+		{"literal string", sdk.TargetSpec{Literal: sdk.Params{"to": "lead@example.com"}}, nil},
+		{"templated list", sdk.TargetSpec{Templated: []string{"to"}}, nil},
+		{"literal subject", sdk.TargetSpec{Literal: sdk.Params{"to": "a@example.com", "subject": "Urgent"}}, nil},
+		{"invalid address", sdk.TargetSpec{Literal: sdk.Params{"to": []string{"lead@example.com", "#urgent"}}},
+			[]sdk.Diagnostic{{Path: "to", Message: `invalid address "#urgent": mail: missing '@' or angle-addr`}}},
+		{"empty list", sdk.TargetSpec{Literal: sdk.Params{"to": []string{""}}},
+			[]sdk.Diagnostic{{Path: "to", Message: "empty; list at least one address"}}},
+		{"subject with a line break", sdk.TargetSpec{Literal: sdk.Params{"to": "a@example.com", "subject": "a\r\nBcc: b@example.com"}},
+			[]sdk.Diagnostic{{Path: "subject", Message: "contains a line break or another control character; remove it"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := New().ValidateTarget(config, tc.target)
+			if len(got) != len(tc.want) {
+				t.Fatalf("ValidateTarget = %+v, want %+v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("diagnostic %d = %+v, want %+v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
