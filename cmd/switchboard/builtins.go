@@ -5,17 +5,19 @@ import (
 	"github.com/turbocode/switchboard/connectors/email"
 	"github.com/turbocode/switchboard/connectors/file"
 	httpconn "github.com/turbocode/switchboard/connectors/http"
+	"github.com/turbocode/switchboard/connectors/slack"
 	"github.com/turbocode/switchboard/core/app"
 )
 
 // builtins returns the connector kinds compiled into the binary, each told the
 // binary's version for its User-Agent.
 func builtins() app.Registry {
-	httpconn.Version, discord.Version, email.Version = version, version, version
+	httpconn.Version, discord.Version, email.Version, slack.Version = version, version, version, version
 	return app.Registry{
 		"http":    httpconn.New(),
 		"discord": discord.New(),
 		"email":   email.New(),
 		"file":    file.New(),
+		"slack":   slack.New(),
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -120,6 +121,9 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "could not read the body", http.StatusBadRequest)
 		return
 	}
+	if r.answerAsPlatform(w, req, body) {
+		return
+	}
 
 	verifyErr := r.verify(req.Header, body)
 	r.mu.Lock()
@@ -168,4 +172,75 @@ func summarize(body []byte) string {
 		return fmt.Sprintf("%d events: %s", len(many), strings.Join(types, ", "))
 	}
 	return fmt.Sprintf("%d bytes", len(body))
+}
+
+// answerAsPlatform answers requests meant for Slack's Web API or a Discord
+// webhook the way those platforms do, so that the example config's Slack and
+// Discord connectors can point at this receiver and run with no credentials. It
+// reports whether the request was one of them. Neither platform signs its
+// requests, so there is no signature to check.
+func (r *receiver) answerAsPlatform(w http.ResponseWriter, req *http.Request, body []byte) bool {
+	path := req.URL.Path
+	switch {
+	case strings.HasSuffix(path, "/chat.postMessage"):
+		r.mu.Lock()
+		r.count++
+		n := r.count
+		fmt.Fprintf(r.out, "#%d %s Slack message: %s\n", n, time.Now().Format("15:04:05.000"), slackSummary(req, body))
+		r.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"ok":true,"channel":"C0LOCAL","ts":"%d.%06d"}`, time.Now().Unix(), n)
+		return true
+	case strings.HasSuffix(path, "/auth.test"):
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"ok":true,"user_id":"ULOCAL","team_id":"TLOCAL"}`)
+		return true
+	case strings.Contains(path, "/api/webhooks/") || strings.Contains(path, "/api/v10/webhooks/") || strings.Contains(path, "/api/v9/webhooks/"):
+		r.mu.Lock()
+		r.count++
+		n := r.count
+		fmt.Fprintf(r.out, "#%d %s Discord message: %s\n", n, time.Now().Format("15:04:05.000"), discordSummary(body))
+		r.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":"%d","channel_id":"1","content":""}`, 1000+n)
+		return true
+	}
+	return false
+}
+
+// slackSummary names the channel and the fallback text of a chat.postMessage
+// call, sent as a form or as JSON.
+func slackSummary(req *http.Request, body []byte) string {
+	var msg struct {
+		Channel string `json:"channel"`
+		Text    string `json:"text"`
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			msg.Channel, msg.Text = form.Get("channel"), form.Get("text")
+		}
+	}
+	return fmt.Sprintf("%s %q", msg.Channel, shorten(msg.Text, 120))
+}
+
+// discordSummary names the first embed's title, or the content.
+func discordSummary(body []byte) string {
+	var msg struct {
+		Content string `json:"content"`
+		Embeds  []struct {
+			Title string `json:"title"`
+		} `json:"embeds"`
+	}
+	json.Unmarshal(body, &msg)
+	if len(msg.Embeds) > 0 {
+		return fmt.Sprintf("embed %q", shorten(msg.Embeds[0].Title, 120))
+	}
+	return fmt.Sprintf("%q", shorten(msg.Content, 120))
+}
+
+func shorten(s string, max int) string {
+	if len([]rune(s)) <= max {
+		return s
+	}
+	return string([]rune(s)[:max-1]) + "…"
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/turbocode/switchboard/core/config"
-	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/sdk"
 )
 
@@ -78,28 +77,6 @@ routes:
 	_, err := LoadPlan(path, Registry{"http": httpKind{}})
 	if n := strings.Count(err.Error(), "hok"); n != 1 {
 		t.Errorf("the unknown connector is reported %d times, want once:\n%s", n, err)
-	}
-}
-
-func TestExampleConfigIsValid(t *testing.T) {
-	plan, err := LoadPlan("../../config.example.yaml", Registry{"http": httpKind{}, "file": httpKind{}})
-	if err != nil {
-		t.Fatalf("config.example.yaml: %v", err)
-	}
-	raw, err := os.ReadFile("../../testdata/turbo/envelope/issue-created-high.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	events, err := event.ParseEnvelopes(raw, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var routes []string
-	for _, p := range plan.Routes.Evaluate(events[0]) {
-		routes = append(routes, p.Route+"->"+p.Connector)
-	}
-	if got := strings.Join(routes, ","); got != "audit-everything->audit,urgent->urgent-hook" {
-		t.Errorf("a high-priority issue goes to %s, want the audit trail and the urgent hook", got)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/markup"
 )
 
 // escapeFunc is the name under which each template's escaper is registered.
@@ -73,35 +74,6 @@ func escapeJSONString(s string) string {
 	return b.String()
 }
 
-// slackEscaper escapes the three characters that Slack's mrkdwn treats as
-// control characters, which also keeps "<!channel>" and "<@U123>" from pinging.
-var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+func escapeSlack(s string) string { return markup.Slack(s) }
 
-func escapeSlack(s string) string {
-	return slackEscaper.Replace(s)
-}
-
-// discordEscaper neutralises Discord markdown and mentions. Formatting
-// characters get a backslash (which Discord shows as the bare character), the
-// backslash itself is doubled so that text cannot undo an escape, and every "@"
-// is followed by a zero-width space, which stops @everyone, @here, <@id>, <@!id>
-// and <@&id> from pinging. "<" is escaped too, so <#channel> and other
-// angle-bracket mentions show as text.
-var discordEscaper = strings.NewReplacer(
-	`\`, `\\`,
-	"*", `\*`,
-	"_", `\_`,
-	"~", `\~`,
-	"`", "\\`",
-	"|", `\|`,
-	">", `\>`,
-	"#", `\#`,
-	"<", `\<`,
-	"[", `\[`,
-	"]", `\]`,
-	"@", "@\u200b",
-)
-
-func escapeDiscord(s string) string {
-	return discordEscaper.Replace(s)
-}
+func escapeDiscord(s string) string { return markup.Discord(s) }

@@ -105,7 +105,7 @@ func TestEscapeByMarkup(t *testing.T) {
 		{sdk.MarkupText, doc["v"].(string)},
 		{sdk.MarkupJSON, `a & <b> \"q\" \\ *x* _y_ ~z~ ` + "`c`" + ` |s| > #h @everyone @here <@123> <#456> <@&789> [l](u)\n\t\u2028\u2029\u0001`},
 		{sdk.MarkupHTML, "a &amp; &lt;b&gt; &#34;q&#34; \\ *x* _y_ ~z~ `c` |s| &gt; #h @everyone @here &lt;@123&gt; &lt;#456&gt; &lt;@&amp;789&gt; [l](u)\n\t\u2028\u2029\x01"},
-		{sdk.MarkupSlack, "a &amp; &lt;b&gt; \"q\" \\ *x* _y_ ~z~ `c` |s| &gt; #h @everyone @here &lt;@123&gt; &lt;#456&gt; &lt;@&amp;789&gt; [l](u)\n\t\u2028\u2029\x01"},
+		{sdk.MarkupSlack, "a &amp; &lt;b&gt; \"q\" \\ ∗x∗ ˍyˍ ∼z∼ ˋcˋ |s| &gt; #h @everyone @here &lt;@123&gt; &lt;#456&gt; &lt;@&amp;789&gt; [l](u)\n\t\u2028\u2029\x01"},
 		{sdk.MarkupDiscord, "a & \\<b\\> \"q\" \\\\ \\*x\\* \\_y\\_ \\~z\\~ \\`c\\` \\|s\\| \\> \\#h @\u200beveryone @\u200bhere \\<@\u200b123\\> \\<\\#456\\> \\<@\u200b&789\\> \\[l\\](u)\n\t\u2028\u2029\x01"},
 	}
 	for _, tt := range tests {

@@ -168,3 +168,23 @@ routes:
 		}
 	}
 }
+
+// TestExampleConfig checks that config.example.yaml loads with the built-in
+// connectors and sends a high-priority issue to the audit trail, the webhook,
+// Slack and Discord.
+func TestExampleConfig(t *testing.T) {
+	out, err := exec.Command(binary, "check", "--config", "../../config.example.yaml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("check config.example.yaml: %v\n%s", err, out)
+	}
+	out, err = exec.Command(binary, "routes", "test", "--config", "../../config.example.yaml",
+		"--event", "../../testdata/turbo/envelope/issue-created-high.json").CombinedOutput()
+	if err != nil {
+		t.Fatalf("routes test: %v\n%s", err, out)
+	}
+	for _, want := range []string{"+ audit-everything: matches", "+ urgent: matches", "-> urgent-hook", "-> slack", "-> discord"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("routes test output lacks %q:\n%s", want, out)
+		}
+	}
+}
