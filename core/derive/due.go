@@ -1,0 +1,89 @@
+package derive
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/turbocode/switchboard/core/event"
+)
+
+// dueEntityTypes are the entity types with due-date events.
+var dueEntityTypes = map[string]bool{"issue": true, "milestone": true}
+
+// Due returns the due-date events an entity is owed at now: <type>.overdue
+// once its due date has passed, else <type>.due_date_approaching for the
+// smallest threshold before the due date that now has reached. Larger
+// thresholds already passed are skipped, so an issue created a day before its
+// due date gets the 24h warning and not also the 72h one. The ids cover the
+// entity, the type, the threshold and the due date, so each warning goes out
+// once per due date and a moved due date warns again; the store's duplicate
+// check drops the ones already sent.
+func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incoming, error) {
+	if e == nil || e.Closed || e.DueAt.IsZero() || !dueEntityTypes[e.Type] {
+		return nil, nil
+	}
+	due := e.DueAt.UTC().Format(time.RFC3339)
+
+	if !now.Before(e.DueAt) {
+		in, err := dueEvent(e, e.Type+".overdue", "due:"+due, e.DueAt)
+		return []*event.Incoming{in}, err
+	}
+
+	sorted := append([]time.Duration(nil), thresholds...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	for _, threshold := range sorted {
+		at := e.DueAt.Add(-threshold)
+		if now.Before(at) {
+			continue
+		}
+		in, err := dueEvent(e, e.Type+".due_date_approaching", fmt.Sprintf("threshold:%s|due:%s", threshold, due), at)
+		return []*event.Incoming{in}, err
+	}
+	return nil, nil
+}
+
+// NextDue returns when an entity is next owed a due-date event, zero when never.
+func NextDue(e *Entity, now time.Time, thresholds []time.Duration) time.Time {
+	if e == nil || e.Closed || e.DueAt.IsZero() || !dueEntityTypes[e.Type] {
+		return time.Time{}
+	}
+	next := e.DueAt
+	for _, threshold := range thresholds {
+		if at := e.DueAt.Add(-threshold); at.After(now) && at.Before(next) {
+			next = at
+		}
+	}
+	return next
+}
+
+// dueEvent builds one due-date event, timed at the moment it became due, so
+// that the same event built twice is the same.
+func dueEvent(e *Entity, eventType, detail string, at time.Time) (*event.Incoming, error) {
+	id := uuid.NewSHA1(Namespace, []byte(e.Key+"|"+eventType+"|"+detail)).String()
+	data, err := json.Marshal(map[string]any{"current": e.State})
+	if err != nil {
+		return nil, err
+	}
+	_, action, _ := cutLast(eventType)
+	env := &event.Envelope{EventID: id, EventType: eventType, Timestamp: at.UTC(), EntityType: e.Type, EntityID: e.ID,
+		Action: action, Actor: &event.Actor{Type: "system", Name: "switchboard"}, Data: data, Derived: true}
+	if e.ProjectID != "" {
+		env.Context = map[string]string{"project_id": e.ProjectID}
+	}
+	if e.Type == "milestone" {
+		env.Context = withContext(env.Context, "milestone_id", e.ID)
+	}
+	return Incoming(env)
+}
+
+func withContext(ctx map[string]string, key, value string) map[string]string {
+	if ctx == nil {
+		ctx = map[string]string{}
+	}
+	ctx[key] = value
+	return ctx
+}

@@ -1,0 +1,109 @@
+// Package derive synthesises the events Turbo does not send: the changes an
+// update carries (issue.status_changed, issue.assigned, ...) and the events of
+// time (issue.due_date_approaching, issue.overdue, the daily digest). It is
+// pure: the store calls it inside the transaction that stores an event and its
+// entity's new state, so two events about one entity never compare against
+// the same stale state.
+package derive
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Entity is the last known state of one entity, as the store keeps it.
+type Entity struct {
+	// Key is "<entity_type>:<entity_id>".
+	Key       string
+	Type      string
+	ID        string
+	ProjectID string
+	// State is the entity's last data.current, as it arrived.
+	State json.RawMessage
+	// Fields are the values the change rules compare, read from State.
+	Fields Fields
+	// DueAt is the due date, zero when none.
+	DueAt time.Time
+	// Closed is set for a closed issue, a completed or cancelled milestone,
+	// initiative or project, and an archived project: no due-date events follow.
+	Closed bool
+	// LastChange maps a change type to the id of the last change of that type
+	// seen, so that Turbo's own event for a change already derived (or the
+	// reverse) is recognised as the same change.
+	LastChange map[string]string
+	// SeenAt is when the entity last changed.
+	SeenAt time.Time
+}
+
+// Fields are the values of data.current that the change rules read.
+type Fields struct {
+	Status     *string  `json:"status"`
+	Priority   *string  `json:"priority"`
+	Assignee   *string  `json:"assignee"`
+	DueDate    *string  `json:"due_date"`
+	BlockedBy  []any    `json:"blocked_by"`
+	Blocked    bool     `json:"-"`
+	IsArchived *bool    `json:"is_archived"`
+	Completion *float64 `json:"completion_percentage"`
+	Progress   *float64 `json:"progress"`
+	ProjectID  *string  `json:"project_id"`
+	UpdatedAt  *string  `json:"updated_at"`
+}
+
+// ReadFields decodes the tracked fields of a data.current object.
+func ReadFields(current json.RawMessage) (Fields, error) {
+	var f Fields
+	if len(current) == 0 {
+		return f, nil
+	}
+	if err := json.Unmarshal(current, &f); err != nil {
+		return f, err
+	}
+	f.Blocked = len(f.BlockedBy) > 0
+	return f, nil
+}
+
+// text returns a field's value, "" for a missing or null one.
+func text(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// completion returns the completion percentage, or the progress, and whether
+// the entity has either.
+func (f Fields) completion() (float64, bool) {
+	switch {
+	case f.Completion != nil:
+		return *f.Completion, true
+	case f.Progress != nil:
+		return *f.Progress, true
+	}
+	return 0, false
+}
+
+// closedStatuses are the statuses after which an entity expects no due-date
+// events.
+var closedStatuses = map[string]bool{"closed": true, "completed": true, "cancelled": true, "archived": true}
+
+// isClosed reports whether an entity with these fields is done.
+func (f Fields) isClosed() bool {
+	return closedStatuses[text(f.Status)] || (f.IsArchived != nil && *f.IsArchived)
+}
+
+// dueAt parses the due date; zero when there is none or it does not parse.
+func (f Fields) dueAt() time.Time {
+	t, err := time.Parse(time.RFC3339Nano, text(f.DueDate))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// percentText formats a percentage without a needless decimal point.
+func percentText(p float64) string {
+	return strings.TrimSuffix(strconv.FormatFloat(p, 'f', 2, 64), ".00")
+}
