@@ -124,6 +124,18 @@ type AcceptRequest struct {
 	// dispatcher.
 	LeaseOwner string
 	LeaseUntil time.Time
+
+	// Derive asks the store to derive change events from each new event, in this
+	// transaction, against its entity's stored state (core/derive), to store
+	// them with the deliveries Plan gives them, and to update the entity's state.
+	// An event that reports a change already stored (Turbo's own issue.assigned
+	// after Switchboard derived it) is a duplicate.
+	Derive bool
+	// Plan routes a derived event into its deliveries; required with Derive.
+	Plan func(in *event.Incoming) ([]*NewDelivery, error)
+	// DueThresholds are the times before a due date that are owed a warning;
+	// they set when an entity is next due.
+	DueThresholds []time.Duration
 }
 
 // NewEvent is an event to store with the deliveries routing planned for it.
@@ -153,6 +165,8 @@ type NewDelivery struct {
 // AcceptResult reports what Accept did with each event, in request order.
 type AcceptResult struct {
 	Events []EventResult
+	// Derived counts the derived events stored.
+	Derived int
 	// Deliveries are the scheduled deliveries created, leased to the request's
 	// LeaseOwner when one was given.
 	Deliveries []*Claimed
