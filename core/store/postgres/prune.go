@@ -1,0 +1,73 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Prune implements store.Store. It walks events in seq order from where this
+// store's previous call stopped and stops at the first event received at or
+// after cutoff, so a call costs at most limit rows even on a large store. One
+// statement deletes the events whose deliveries are all delivered, skipped or
+// cancelled, with their deliveries and attempts; it locks only those rows,
+// which ingest never touches again, so it does not hold up ingest. Events it
+// must keep are passed over; a pass that reaches the end starts the next one
+// from the oldest event, so they are looked at again once their deliveries
+// finish. Instances that prune at the same time do the same work twice,
+// harmlessly: the second finds the rows gone.
+//
+// NOTE: an operator action that adds a delivery to an old finished event
+// (a replay) at the moment the event is pruned would leave that delivery
+// without its event; replays are not built yet.
+func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bool, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	s.pruneMu.Lock()
+	defer s.pruneMu.Unlock()
+
+	rows, err := s.pool.Query(ctx, `SELECT seq, received_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`, s.pruneCursor, limit)
+	if err != nil {
+		return 0, false, unavailable("find events to prune", err)
+	}
+	type candidate struct{ Seq, ReceivedAt int64 }
+	candidates, err := pgx.CollectRows(rows, pgx.RowToStructByPos[candidate])
+	if err != nil {
+		return 0, false, unavailable("find events to prune", err)
+	}
+
+	cursor, reachedEnd := s.pruneCursor, len(candidates) < limit
+	var old []int64
+	for _, c := range candidates {
+		if c.ReceivedAt >= nanos(cutoff) {
+			reachedEnd = true
+			break
+		}
+		cursor = c.Seq
+		old = append(old, c.Seq)
+	}
+
+	deleted := 0
+	if len(old) > 0 {
+		tag, err := s.pool.Exec(ctx, `WITH doomed AS (
+				SELECT seq FROM events e WHERE seq = ANY($1) AND NOT EXISTS (
+					SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.state IN (0, 2))),
+			gone_attempts AS (
+				DELETE FROM attempts WHERE delivery_id IN (
+					SELECT id FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))),
+			gone_deliveries AS (
+				DELETE FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))
+			DELETE FROM events WHERE seq IN (SELECT seq FROM doomed)`, old)
+		if err != nil {
+			return 0, false, unavailable("prune old events", err)
+		}
+		deleted = int(tag.RowsAffected())
+	}
+
+	if reachedEnd {
+		cursor = 0
+	}
+	s.pruneCursor = cursor
+	return deleted, !reachedEnd, nil
+}
