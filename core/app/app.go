@@ -117,7 +117,8 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 		return nil, err
 	}
 
-	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events))}
+	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events)),
+		Derive: true, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
 		ne, err := a.plan(rt, in)
@@ -138,13 +139,37 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	if err != nil {
 		return nil, err
 	}
-	if !a.paused {
-		a.disp.Submit(res.Deliveries)
-		if ordered || !handoff {
-			a.disp.Wake()
-		}
+	if res.Derived > 0 {
+		// Derived events may route to ordered connectors that the received ones
+		// did not; waking costs little next to the events themselves.
+		ordered = true
 	}
+	a.handOff(res.Deliveries, ordered || !handoff)
 	return res.Events, nil
+}
+
+// handOff gives new deliveries to the local dispatcher, and wakes it to claim
+// those it was not given.
+func (a *App) handOff(deliveries []*store.Claimed, wake bool) {
+	if a.paused {
+		return
+	}
+	a.disp.Submit(deliveries)
+	if wake {
+		a.disp.Wake()
+	}
+}
+
+// planDerived routes the events the store derives, with the config snapshot
+// that routed their parent.
+func (a *App) planDerived(rt *runtime) func(*event.Incoming) ([]*store.NewDelivery, error) {
+	return func(in *event.Incoming) ([]*store.NewDelivery, error) {
+		ne, err := a.plan(rt, in)
+		if err != nil {
+			return nil, err
+		}
+		return ne.Deliveries, nil
+	}
 }
 
 // plan routes one event into the deliveries it causes. A target whose template
