@@ -17,6 +17,7 @@ import (
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/ingest"
+	"github.com/turbocode/switchboard/core/schedule"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
 	"github.com/turbocode/switchboard/sdk"
@@ -42,6 +43,7 @@ type App struct {
 	disp     *dispatch.Dispatcher
 	current  atomic.Pointer[runtime]
 	ingest   http.Handler
+	sched    *schedule.Scheduler
 	paused   bool
 }
 
@@ -70,6 +72,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
 		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() }})
 
+	a.sched = a.newScheduler()
 	if a.ingest, err = a.newIngest(cfg); err != nil {
 		a.store.Close()
 		rt.close(opts.Logger)
@@ -252,8 +255,9 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	} else {
 		a.log.Warn("delivery is paused: events are accepted and stored but not delivered")
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage) }()
+	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- server.Serve(listener) }()
