@@ -2,6 +2,10 @@ package derive
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -42,7 +46,9 @@ type ProjectSummary struct {
 func Report(eventType string, from, to time.Time, tz string, s *Summary) (*event.Incoming, error) {
 	end := to.UTC().Format(time.RFC3339)
 	id := uuid.NewSHA1(Namespace, []byte("system|"+eventType+"|"+end)).String()
+	title := reportTitles[eventType] + ", " + from.UTC().Format("2 Jan 15:04") + " to " + to.UTC().Format("2 Jan 15:04 UTC")
 	data, err := json.Marshal(map[string]any{
+		"current": map[string]string{"title": title, "description": s.Text()},
 		"period":  map[string]string{"from": from.UTC().Format(time.RFC3339), "to": end, "timezone": tz},
 		"summary": s,
 	})
@@ -53,6 +59,43 @@ func Report(eventType string, from, to time.Time, tz string, s *Summary) (*event
 	env := &event.Envelope{EventID: id, EventType: eventType, Timestamp: to.UTC(), EntityType: "system",
 		EntityID: action, Action: action, Actor: &event.Actor{Type: "system", Name: "switchboard"}, Data: data, Derived: true}
 	return Incoming(env)
+}
+
+// reportTitles head the reports' messages.
+var reportTitles = map[string]string{"system.daily_digest": "Daily digest", "system.weekly_report": "Weekly report"}
+
+// Text is the summary as a few lines for a person: the issue figures, the
+// events by type, and each project's figures.
+func (s *Summary) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n", s.Issues.text())
+	if len(s.EventsByType) == 0 {
+		b.WriteString("No events.")
+		return b.String()
+	}
+	b.WriteString("Events: " + countsText(s.EventsByType) + ".")
+	for _, id := range slices.Sorted(maps.Keys(s.ByProject)) {
+		p := s.ByProject[id]
+		name := "Project " + id
+		if id == "" {
+			name = "No project"
+		}
+		fmt.Fprintf(&b, "\n%s: %d events; %s", name, p.Events, p.Issues.text())
+	}
+	return b.String()
+}
+
+func (c IssueCounts) text() string {
+	return fmt.Sprintf("%d issues created, %d closed, %d overdue.", c.Created, c.Closed, c.Overdue)
+}
+
+// countsText lists counts by name, sorted: "comment.created 4, issue.created 3".
+func countsText(counts map[string]int) string {
+	parts := make([]string, 0, len(counts))
+	for _, name := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%s %d", name, counts[name]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Count adds n events of one type in a project to the summary.

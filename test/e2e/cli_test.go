@@ -88,6 +88,20 @@ func TestRoutesTestShowsDecisionsAndRequests(t *testing.T) {
 	if err != nil || !strings.Contains(string(low), `- urgent: no match: where data.current.priority: "low" is not one of [high critical]`) {
 		t.Errorf("routes test of a low-priority issue: %v\n%s", err, low)
 	}
+
+	update, err := exec.Command(binary, "routes", "test", "--config", in.config,
+		"--event", "../../testdata/turbo/envelope/issue-updated-status.json").CombinedOutput()
+	for _, want := range []string{
+		"derives 3 event(s), from data.previous:",
+		"event 7b5710f9-0af2-5e7e-baa1-d85491cf50c4  issue.status_changed  (derived)",
+		"event 34652d99-79b1-5fbe-8c31-179685711892  issue.assigned  (derived)",
+		"+ derived: matches",
+		"- everything: no match: derived event issue.priority_changed needs derived: true or its exact name",
+	} {
+		if err != nil || !strings.Contains(string(update), want) {
+			t.Errorf("routes test of an update: %v; output lacks %q:\n%s", err, want, update)
+		}
+	}
 }
 
 // TestReceiveChecksSignatures runs the local receiver and sends it a signed and
