@@ -303,7 +303,11 @@ func (a *acceptTx) add(ctx context.Context, ev *store.NewEvent) (int, bool, erro
 	}
 
 	env := ev.Incoming.Envelope
-	res, err := derive.Changes(ev.Incoming, a.entities[env.EntityType+":"+env.EntityID])
+	prepared := ev.Prepared
+	if prepared == nil {
+		prepared = derive.Prepare(ev.Incoming)
+	}
+	res, err := prepared.Changes(a.entities[env.EntityType+":"+env.EntityID])
 	if err != nil {
 		return 0, false, err
 	}

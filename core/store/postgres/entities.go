@@ -10,7 +10,7 @@ import (
 )
 
 // entityColumns is the column list readEntities scans.
-const entityColumns = `key, entity_type, entity_id, project_id, state, due_at, closed, last_change, seen_at`
+const entityColumns = `key, entity_type, entity_id, project_id, state, due_at, closed, last_change, seen_at, next_due_at`
 
 // readEntities reads the entity states the request's events are about. The
 // transaction holds each entity's advisory lock, taken before this read, so
@@ -24,9 +24,9 @@ func (a *acceptTx) readEntities(results pgx.BatchResults) error {
 	a.entities = map[string]*derive.Entity{}
 	for rows.Next() {
 		e := &derive.Entity{}
-		var dueAt, seenAt int64
+		var dueAt, seenAt, nextDue int64
 		var lastChange string
-		if err := rows.Scan(&e.Key, &e.Type, &e.ID, &e.ProjectID, &e.State, &dueAt, &e.Closed, &lastChange, &seenAt); err != nil {
+		if err := rows.Scan(&e.Key, &e.Type, &e.ID, &e.ProjectID, &e.State, &dueAt, &e.Closed, &lastChange, &seenAt, &nextDue); err != nil {
 			return fmt.Errorf("read entities: %w", err)
 		}
 		if e.Fields, err = derive.ReadFields(e.State); err != nil {
@@ -35,7 +35,7 @@ func (a *acceptTx) readEntities(results pgx.BatchResults) error {
 		if err := json.Unmarshal([]byte(lastChange), &e.LastChange); err != nil {
 			return fmt.Errorf("read entity %s: %w", e.Key, err)
 		}
-		e.DueAt, e.SeenAt = fromNanos(dueAt), fromNanos(seenAt)
+		e.DueAt, e.SeenAt, e.NextDueAt = fromNanos(dueAt), fromNanos(seenAt), fromNanos(nextDue)
 		a.entities[e.Key] = e
 	}
 	return rows.Err()
@@ -67,7 +67,8 @@ func (a *acceptTx) queueEntities(batch *pgx.Batch) {
 		keys[i], types[i], ids[i], projects[i], changes[i] = e.Key, e.Type, e.ID, e.ProjectID, string(lastChange)
 		states[i], closed[i] = e.State, e.Closed
 		due[i], seen[i] = nanos(e.DueAt), nanos(e.SeenAt)
-		nextDue[i] = nanos(derive.NextDue(e, a.req.ReceivedAt, a.req.DueThresholds))
+		e.NextDueAt = fromNanos(nanos(derive.NextDue(e, a.req.ReceivedAt, a.req.DueThresholds)))
+		nextDue[i] = nanos(e.NextDueAt)
 		i++
 	}
 	batch.Queue(`INSERT INTO entities (key, entity_type, entity_id, project_id, state, due_at, closed, last_change,

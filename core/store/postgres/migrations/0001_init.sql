@@ -127,3 +127,10 @@ CREATE TABLE leases (
     owner text   NOT NULL,
     until bigint NOT NULL
 );
+
+-- When each periodic job (the daily digest, the weekly report) last ran, so a
+-- restart catches up a missed run once.
+CREATE TABLE schedule_marks (
+    name text   PRIMARY KEY,
+    at   bigint NOT NULL
+);
