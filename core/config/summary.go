@@ -18,7 +18,7 @@ func Summary(cfg *Config) string {
 	// server.admin_listen is validated, but nothing listens on it yet, so the
 	// summary does not present it as served.
 	fmt.Fprintf(w, "listen:\t%s (ingest; admin listener: not served by this version)\n", cfg.Server.Listen)
-	fmt.Fprintf(w, "storage:\t%s %s\n", cfg.Storage.Driver, cfg.Storage.DSN)
+	fmt.Fprintf(w, "storage:\t%s %s\n", cfg.Storage.Driver, RedactDSN(cfg.Storage.DSN))
 	w.Flush()
 
 	fmt.Fprintf(w, "connectors (%d):\n", len(cfg.Connectors))
