@@ -47,6 +47,9 @@ func (s *Store) Accept(ctx context.Context, req *store.AcceptRequest) (*store.Ac
 	for key, id := range a.newDestinations {
 		s.destinations.Store(key, id)
 	}
+	if a.notify {
+		s.notifier.request()
+	}
 	return a.result, nil
 }
 

@@ -142,7 +142,7 @@ func (s *Store) ReleaseHolds(ctx context.Context, destination, reason string, no
 }
 
 // updateAndNotify runs an update that may make deliveries claimable and, when
-// it changed rows, notifies the other instances in the same transaction.
+// it changed rows, notifies the other instances.
 func (s *Store) updateAndNotify(ctx context.Context, op, query string, args ...any) (int, error) {
 	var changed int64
 	err := s.inTx(ctx, op, func(tx pgx.Tx) (int64, error) {
@@ -150,11 +150,12 @@ func (s *Store) updateAndNotify(ctx context.Context, op, query string, args ...a
 		if err != nil {
 			return 0, err
 		}
-		if changed = tag.RowsAffected(); changed > 0 {
-			_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, s.listener.origin)
-		}
-		return 0, err
+		changed = tag.RowsAffected()
+		return 0, nil
 	})
+	if changed > 0 {
+		s.notifier.request()
+	}
 	return int(changed), err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -18,6 +19,7 @@ func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error,
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	results := make([]error, len(updates))
+	promoted := false
 	err := s.inTx(ctx, "complete", func(tx pgx.Tx) (int64, error) {
 		clear(results)
 		orderingKeys, err := updateLeased(ctx, tx, updates, results)
@@ -30,10 +32,14 @@ func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error,
 				finished++
 			}
 		}
+		promoted = slices.ContainsFunc(orderingKeys, func(key string) bool { return key != "" })
 		return -finished, s.recordOutcomes(ctx, tx, updates, results, orderingKeys)
 	})
 	if err != nil {
 		return nil, err
+	}
+	if promoted {
+		s.notifier.request()
 	}
 	return results, nil
 }
@@ -101,9 +107,6 @@ func (s *Store) recordOutcomes(ctx context.Context, tx pgx.Tx, updates []*store.
 				WHERE id = (SELECT id FROM deliveries WHERE state = 0 AND ordering_key = $2 ORDER BY id LIMIT 1)
 				  AND hold_reason = 'ordering'`, nanos(updates[i].At), key)
 		}
-	}
-	if len(promote) > 0 {
-		batch.Queue(`SELECT pg_notify($1, $2)`, s.channel, s.listener.origin)
 	}
 	stateSlots := queueEntityStates(batch, updates, results)
 	if batch.Len() == 0 {

@@ -62,6 +62,7 @@ type Store struct {
 	backlog    backlogCounter
 	claimAfter atomic.Int64 // the destination id the last claim ended on
 	listener   *listener
+	notifier   *notifier
 
 	pruneMu     sync.Mutex
 	pruneCursor int64
@@ -149,8 +150,10 @@ func (s *Store) open(ctx context.Context, opts Options, conn *pgx.ConnConfig) er
 		stop()
 		return err
 	}
-	s.done.Add(1)
+	s.notifier = newNotifier(s.pool, s.channel, s.listener.origin, s.log)
+	s.done.Add(2)
 	go func() { defer s.done.Done(); s.backlog.run(runCtx, s.pool, s.log) }()
+	go func() { defer s.done.Done(); s.notifier.run(runCtx) }()
 	return nil
 }
 

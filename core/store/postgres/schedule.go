@@ -35,6 +35,9 @@ func (s *Store) RunDue(ctx context.Context, req *store.AcceptRequest, limit int)
 	for key, id := range a.newDestinations {
 		s.destinations.Store(key, id)
 	}
+	if a.notify {
+		s.notifier.request()
+	}
 	return a.result, more, nil
 }
 

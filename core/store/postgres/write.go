@@ -70,9 +70,6 @@ func (a *acceptTx) write(ctx context.Context) error {
 	if len(a.changed) > 0 {
 		a.queueEntities(batch)
 	}
-	if a.notify {
-		batch.Queue(`SELECT pg_notify($1, $2)`, a.s.channel, a.s.listener.origin)
-	}
 	if batch.Len() == 0 {
 		return nil
 	}
