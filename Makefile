@@ -1,5 +1,8 @@
 # Switchboard. `make run` starts the daemon on config.example.yaml; `make test`
-# runs every test (the long suites have their own targets).
+# runs every test (the long suites have their own targets). The PostgreSQL
+# tests run when SWITCHBOARD_TEST_POSTGRES names a server and are skipped
+# otherwise; `make test-postgres` runs `make test` with a throwaway server, as
+# CI does.
 
 GO      ?= go
 BIN     := bin/switchboard
@@ -9,7 +12,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Packages whose tests exercise concurrency run with the race detector.
 RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/...
 
-.PHONY: build run test test-e2e bench bench-quick lint fmt clean
+.PHONY: build run test test-postgres test-e2e test-multi bench bench-quick lint fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
@@ -22,14 +25,25 @@ test: lint
 	$(GO) test -count=1 ./...
 	$(MAKE) bench-quick
 
+# make test with a throwaway PostgreSQL cluster (scripts/pg-test-cluster), so
+# that the PostgreSQL store and multi-instance tests run too.
+test-postgres:
+	scripts/pg-test-cluster run $(MAKE) test
+
 # The end-to-end suite alone: the real binary, fixtures, SIGKILL and restart.
 test-e2e:
 	$(GO) test -count=1 -v ./test/e2e/...
 
-# The full benchmark: several minutes. It prints the table of figures and
-# targets and writes it to bench-results.md; docs/benchmarks.md publishes it.
+# Three instances on one PostgreSQL database, 10,000 events, one instance
+# killed with SIGKILL half way; make test runs the same test with 1,000.
+test-multi:
+	scripts/pg-test-cluster run $(GO) test -count=1 -v -run TestThreeInstancesShareOneDatabase ./test/e2e/ -args -multi.events=10000
+
+# The full benchmark: several minutes, SQLite and then PostgreSQL on a
+# throwaway cluster. It prints the table of figures and targets and writes it
+# to bench-results.md; docs/benchmarks.md publishes it.
 bench: build
-	$(GO) run ./tools/bench -binary $(BIN) -out bench-results.md
+	scripts/pg-test-cluster run $(GO) run ./tools/bench -binary $(BIN) -out bench-results.md
 
 # A seconds-long run of the benchmark harness, to check that it works.
 bench-quick: build
