@@ -44,3 +44,13 @@ func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
 }
+
+// NewestVersion returns the highest version among the migrations in dir of
+// fsys, 0 when they cannot be read.
+func NewestVersion(fsys fs.FS, dir string) int {
+	migrations, err := ReadMigrations(fsys, dir)
+	if err != nil || len(migrations) == 0 {
+		return 0
+	}
+	return migrations[len(migrations)-1].Version
+}

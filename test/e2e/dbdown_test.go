@@ -19,7 +19,7 @@ import (
 
 // TestDatabaseDownAnswers503AndLosesNothing runs an instance whose database
 // connections go through a proxy, cuts the proxy while events arrive, and
-// checks that ingest answers 503 and /readyz fails while the database is
+// checks that ingest responds with 503 and /readyz fails while the database is
 // unreachable, that ingest accepts again once it is back, and that every
 // event answered 2xx is delivered.
 func TestDatabaseDownAnswers503AndLosesNothing(t *testing.T) {

@@ -21,7 +21,7 @@ var heldUntilPromoted = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Accept implements store.Store. A request is one transaction. It first takes
 // the advisory locks of the entities and ordering keys it touches, in one
-// order, then checks every event against the stored ones and the others of
+// order. Then it checks every event against the stored ones and the others of
 // the request, and only then writes, so a conflict rejects the request before
 // anything of it is written. Two instances that store the same new event id
 // at once both pass the check; the unique index refuses the second commit,
@@ -140,10 +140,10 @@ func (a *acceptTx) run(ctx context.Context) error {
 	return a.write(ctx)
 }
 
-// prepare takes the locks and reads what the checks need, in one round trip:
-// the stored events with the request's ids, the entities the request's events
-// are about, the ordering keys of its deliveries that are busy, and ids for
-// the rows it will probably write.
+// prepare takes the locks and reads what the checks need, in one round trip.
+// It reads the stored events with the request's ids, the entities the
+// request's events are about and the busy ordering keys of its deliveries, and
+// takes ids for the rows it will probably write.
 func (a *acceptTx) prepare(ctx context.Context) error {
 	entityKeys, orderingKeys := a.lockKeys()
 	var lockKeys []int64
@@ -262,7 +262,7 @@ func (a *acceptTx) readBusy(results pgx.BatchResults) error {
 }
 
 // checkKnown fills in each event's id and whether it is a duplicate, and
-// reports the duplicates; it rejects the request when a known id arrives with
+// reports the duplicates. It rejects the request when a known id arrives with
 // another content hash. An id repeated within the request counts as known
 // from its second occurrence on.
 func (a *acceptTx) checkKnown() ([]bool, error) {
@@ -295,7 +295,7 @@ func (a *acceptTx) checkKnown() ([]bool, error) {
 	return known, nil
 }
 
-// add plans one new event and, when the request asks, the change events it
+// add plans one new event and, when the request sets Derive, the change events it
 // derives and its entity's new state. It returns how many derived events it
 // planned, and reports the event a duplicate when it reports a change that is
 // stored already.

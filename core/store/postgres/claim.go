@@ -121,7 +121,7 @@ func (s *Store) RenewLeases(ctx context.Context, owner string, ids []int64, unti
 	return nil
 }
 
-// ReleaseOwner implements store.Store, and tells the other instances, which
+// ReleaseOwner implements store.Store, and notifies the other instances, which
 // may claim the released deliveries at once.
 func (s *Store) ReleaseOwner(ctx context.Context, owner string) (int, error) {
 	ctx, cancel := s.bound(ctx)

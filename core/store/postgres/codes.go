@@ -1,10 +1,6 @@
 package postgres
 
-import (
-	"time"
-
-	"github.com/turbocode/switchboard/core/store"
-)
+import "github.com/turbocode/switchboard/core/store"
 
 // The state column stores store.State as a small integer, with the codes of
 // the SQLite store.
@@ -19,17 +15,7 @@ var stateCodes = map[store.State]int16{
 var stateNames = map[int16]store.State{0: store.StateScheduled, 1: store.StateDelivered, 2: store.StateDead,
 	3: store.StateSkipped, 4: store.StateCancelled}
 
-// nanos returns t as Unix nanoseconds, 0 for the zero time.
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+var (
+	nanos     = store.UnixNanos
+	fromNanos = store.FromUnixNanos
+)

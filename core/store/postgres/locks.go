@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"hash/fnv"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -70,11 +71,7 @@ func lockNow(ctx context.Context, tx pgx.Tx, keys []int64) error {
 // fnv64 is FNV-1a 64. Lock keys derive from it, so every instance must compute
 // the same value: it must never change.
 func fnv64(s string) uint64 {
-	const offset, prime = 14695981039346656037, 1099511628211
-	h := uint64(offset)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= prime
-	}
-	return h
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }

@@ -13,7 +13,7 @@ import (
 // lock for the whole database while a transaction that ran NOTIFY commits, so
 // a NOTIFY inside every Accept would make their commits wait for each other
 // instead of sharing WAL flushes. Requests that arrive while one notification
-// is being sent are answered by the next one.
+// is being sent are served by the next one.
 type notifier struct {
 	pool    *pgxpool.Pool
 	channel string
@@ -26,7 +26,7 @@ func newNotifier(pool *pgxpool.Pool, channel, origin string, log *slog.Logger) *
 	return &notifier{pool: pool, channel: channel, origin: origin, log: log, pending: make(chan struct{}, 1)}
 }
 
-// request asks for a notification to be sent soon; it never blocks.
+// request queues a notification to be sent soon. It never blocks.
 func (n *notifier) request() {
 	select {
 	case n.pending <- struct{}{}:

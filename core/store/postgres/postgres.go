@@ -2,10 +2,10 @@
 // PostgreSQL database. Each request is one transaction on a pooled
 // connection; PostgreSQL flushes the WAL of concurrent commits together, so
 // the store needs no writer of its own. Instances claim due deliveries with
-// FOR UPDATE SKIP LOCKED and a lease with a fencing token, serialise the work
-// on one entity or one ordering key with transaction-scoped advisory locks,
-// and wake each other with LISTEN/NOTIFY when they store work that any of them
-// may take.
+// FOR UPDATE SKIP LOCKED and a lease with a fencing token. They serialise the
+// work on one entity or one ordering key with transaction-scoped advisory
+// locks, and wake each other with LISTEN/NOTIFY when they store work that any
+// of them may take.
 package postgres
 
 import (

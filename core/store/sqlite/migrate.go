@@ -18,13 +18,7 @@ func loadMigrations() ([]store.Migration, error) {
 }
 
 // SchemaVersion is the newest schema this binary knows.
-func SchemaVersion() int {
-	migrations, err := loadMigrations()
-	if err != nil || len(migrations) == 0 {
-		return 0
-	}
-	return migrations[len(migrations)-1].Version
-}
+func SchemaVersion() int { return store.NewestVersion(migrationFiles, "migrations") }
 
 // migrate applies the pending migrations, each in its own transaction, and
 // refuses a database whose schema is newer than this binary.

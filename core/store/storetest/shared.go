@@ -252,7 +252,7 @@ func testSharedDerive(t *testing.T, a, b store.Store) {
 	}
 }
 
-// testSharedLease asks for the scheduler's lease from both handles at once:
+// testSharedLease requests the scheduler's lease from both handles at once:
 // one gets it.
 func testSharedLease(t *testing.T, a, b store.Store) {
 	for round := 0; round < 10; round++ {
