@@ -140,3 +140,13 @@ func TestLostSchemaFailsAcceptAsUnavailable(t *testing.T) {
 		t.Fatalf("Accept without its table = %v, want ErrUnavailable", err)
 	}
 }
+
+func TestInvalidDSNHidesPassword(t *testing.T) {
+	_, err := Open(context.Background(), Options{DSN: "postgres://sb:secret-password@db:notaport/sb"})
+	if err == nil {
+		t.Fatal("Open with an invalid port succeeded")
+	}
+	if strings.Contains(err.Error(), "secret-password") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}
