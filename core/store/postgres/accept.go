@@ -34,7 +34,7 @@ func (s *Store) Accept(ctx context.Context, req *store.AcceptRequest) (*store.Ac
 	}
 
 	var a *acceptTx
-	err := s.inTx(ctx, "accept", func(tx pgx.Tx) (int64, error) {
+	err := s.inTx(ctx, "accept", func(tx *pipeTx) (int64, error) {
 		a = &acceptTx{s: s, tx: tx, req: req}
 		if err := a.run(ctx); err != nil {
 			return 0, err
@@ -66,7 +66,7 @@ func plannedDestinations(req *store.AcceptRequest) []string {
 // acceptTx is one run of an Accept transaction.
 type acceptTx struct {
 	s      *Store
-	tx     pgx.Tx
+	tx     *pipeTx
 	req    *store.AcceptRequest
 	result *store.AcceptResult
 

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -28,17 +27,6 @@ type backlogCounter struct {
 }
 
 func (b *backlogCounter) value() int64 { return b.counted.Load() + b.local.Load() }
-
-// commit commits tx and then adds delta scheduled deliveries.
-func (b *backlogCounter) commit(ctx context.Context, tx pgx.Tx, delta int64) error {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	b.local.Add(delta)
-	return nil
-}
 
 // refresh counts again. It takes its connection before it holds mu: a commit
 // waiting for mu holds a pooled connection, so waiting for one while holding

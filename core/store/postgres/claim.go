@@ -145,7 +145,7 @@ func (s *Store) ReleaseHolds(ctx context.Context, destination, reason string, no
 // it changed rows, notifies the other instances.
 func (s *Store) updateAndNotify(ctx context.Context, op, query string, args ...any) (int, error) {
 	var changed int64
-	err := s.inTx(ctx, op, func(tx pgx.Tx) (int64, error) {
+	err := s.inTx(ctx, op, func(tx *pipeTx) (int64, error) {
 		tag, err := tx.Exec(ctx, query, args...)
 		if err != nil {
 			return 0, err

@@ -20,7 +20,7 @@ func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error,
 	defer cancel()
 	results := make([]error, len(updates))
 	promoted := false
-	err := s.inTx(ctx, "complete", func(tx pgx.Tx) (int64, error) {
+	err := s.inTx(ctx, "complete", func(tx *pipeTx) (int64, error) {
 		clear(results)
 		orderingKeys, err := updateLeased(ctx, tx, updates, results)
 		if err != nil {
@@ -33,7 +33,7 @@ func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error,
 			}
 		}
 		promoted = slices.ContainsFunc(orderingKeys, func(key string) bool { return key != "" })
-		return -finished, s.recordOutcomes(ctx, tx, updates, results, orderingKeys)
+		return -finished, s.recordOutcomes(ctx, tx, updates, results, orderingKeys, -finished)
 	})
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func (s *Store) Complete(ctx context.Context, updates []*store.Update) ([]error,
 // updateLeased applies each update whose lease token still holds, setting
 // ErrLeaseLost in results for the others. It returns the ordering key of each
 // update that finished an ordered delivery, "" for the rest.
-func updateLeased(ctx context.Context, tx pgx.Tx, updates []*store.Update, results []error) ([]string, error) {
+func updateLeased(ctx context.Context, tx *pipeTx, updates []*store.Update, results []error) ([]string, error) {
 	batch := &pgx.Batch{}
 	for _, u := range updates {
 		counted := 0
@@ -83,10 +83,10 @@ func updateLeased(ctx context.Context, tx pgx.Tx, updates []*store.Update, resul
 
 // recordOutcomes writes, for the updates that held, their attempts, the
 // promotion of the next delivery of each ordering key they finished, and
-// their entity states. An entity state whose version changed is the update's
+// their entity states, and commits with delta scheduled deliveries. An entity state whose version changed is the update's
 // own ErrStateConflict: the outcome is recorded all the same, because its
 // effect at the destination has happened.
-func (s *Store) recordOutcomes(ctx context.Context, tx pgx.Tx, updates []*store.Update, results []error, orderingKeys []string) error {
+func (s *Store) recordOutcomes(ctx context.Context, tx *pipeTx, updates []*store.Update, results []error, orderingKeys []string, delta int64) error {
 	batch := &pgx.Batch{}
 	queueAttempts(batch, updates, results)
 
@@ -113,9 +113,10 @@ func (s *Store) recordOutcomes(ctx context.Context, tx pgx.Tx, updates []*store.
 		return nil
 	}
 
-	batchResults := tx.SendBatch(ctx, batch)
+	queued := batch.Len()
+	batchResults := tx.SendFinal(ctx, batch, delta)
 	defer batchResults.Close()
-	for range batch.Len() - len(stateSlots) {
+	for range queued - len(stateSlots) {
 		if _, err := batchResults.Exec(); err != nil {
 			return fmt.Errorf("record attempts and promote ordered deliveries: %w", err)
 		}

@@ -59,7 +59,7 @@ func lockAll(batch *pgx.Batch, keys []int64) {
 }
 
 // lockNow takes the transaction locks of keys at once.
-func lockNow(ctx context.Context, tx pgx.Tx, keys []int64) error {
+func lockNow(ctx context.Context, tx *pipeTx, keys []int64) error {
 	batch := &pgx.Batch{}
 	lockAll(batch, keys)
 	if batch.Len() == 0 {

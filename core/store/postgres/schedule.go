@@ -21,7 +21,7 @@ func (s *Store) RunDue(ctx context.Context, req *store.AcceptRequest, limit int)
 	defer cancel()
 	var a *acceptTx
 	more := false
-	err := s.inTx(ctx, "derive due-date events", func(tx pgx.Tx) (int64, error) {
+	err := s.inTx(ctx, "derive due-date events", func(tx *pipeTx) (int64, error) {
 		a = &acceptTx{s: s, tx: tx, req: req}
 		var err error
 		if more, err = a.runDue(ctx, limit); err != nil {

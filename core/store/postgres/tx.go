@@ -25,7 +25,7 @@ type querier interface {
 // failed only because of a concurrent transaction. fn returns the change its
 // commit makes to the number of scheduled deliveries. A *store.ConflictError
 // from fn is returned as it is; any other failure is store.ErrUnavailable.
-func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) (int64, error)) error {
+func (s *Store) inTx(ctx context.Context, op string, fn func(tx *pipeTx) (int64, error)) error {
 	for try := 1; ; try++ {
 		err := s.tryTx(ctx, fn)
 		var conflict *store.ConflictError
@@ -42,19 +42,24 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) (int64, 
 	}
 }
 
-func (s *Store) tryTx(ctx context.Context, fn func(tx pgx.Tx) (int64, error)) error {
-	tx, err := s.pool.Begin(ctx)
+func (s *Store) tryTx(ctx context.Context, fn func(tx *pipeTx) (int64, error)) error {
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	// After a commit, Rollback does nothing.
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer conn.Release()
+	tx := &pipeTx{conn: conn.Conn(), backlog: &s.backlog}
 
 	delta, err := fn(tx)
-	if err != nil {
-		return err
+	if err == nil && !tx.committed {
+		err = tx.commit(ctx, delta)
 	}
-	return s.backlog.commit(ctx, tx, delta)
+	if err != nil && tx.begun && conn.Conn().PgConn().TxStatus() != 'I' {
+		// When the rollback fails too, Release closes the connection, which
+		// ends the transaction on the server.
+		conn.Exec(context.WithoutCancel(ctx), "rollback")
+	}
+	return err
 }
 
 // registerDestinations makes sure every key has a row in destinations and

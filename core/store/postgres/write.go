@@ -38,7 +38,7 @@ func (al *allocation) read(results pgx.BatchResults) error {
 }
 
 // ensure takes more ids when the transaction needs more than it has.
-func (al *allocation) ensure(ctx context.Context, tx pgx.Tx, events, deliveries, tokens int) error {
+func (al *allocation) ensure(ctx context.Context, tx *pipeTx, events, deliveries, tokens int) error {
 	events, deliveries, tokens = max(events-len(al.seqs), 0), max(deliveries-len(al.ids), 0), max(tokens-len(al.tokens), 0)
 	if events+deliveries+tokens == 0 {
 		return nil
@@ -73,7 +73,7 @@ func (a *acceptTx) write(ctx context.Context) error {
 	if batch.Len() == 0 {
 		return nil
 	}
-	if err := a.tx.SendBatch(ctx, batch).Close(); err != nil {
+	if err := a.tx.SendFinal(ctx, batch, a.scheduled).Close(); err != nil {
 		return fmt.Errorf("insert %d events and %d deliveries: %w", len(a.events), len(a.deliveries), err)
 	}
 
