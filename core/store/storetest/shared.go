@@ -35,6 +35,7 @@ func RunShared(t *testing.T, newPair PairFactory) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			a, b := newPair(t)
 			t.Cleanup(func() { a.Close(); b.Close() })
 			tt.run(t, a, b)

@@ -19,7 +19,8 @@ import (
 // Factory returns an empty store that the test owns. The suite closes it.
 type Factory func(t *testing.T) store.Store
 
-// Run runs the whole suite against stores from newStore.
+// Run runs the whole suite against stores from newStore, the tests in
+// parallel, each on a store of its own.
 func Run(t *testing.T, newStore Factory) {
 	tests := []struct {
 		name string
@@ -58,6 +59,7 @@ func Run(t *testing.T, newStore Factory) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := newStore(t)
 			t.Cleanup(func() { s.Close() })
 			tt.run(t, s)
