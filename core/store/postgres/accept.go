@@ -19,40 +19,6 @@ import (
 // nanoseconds.
 var heldUntilPromoted = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Accept implements store.Store. A request is one transaction. It first takes
-// the advisory locks of the entities and ordering keys it touches, in one
-// order. Then it checks every event against the stored ones and the others of
-// the request, and only then writes, so a conflict rejects the request before
-// anything of it is written. Two instances that store the same new event id
-// at once both pass the check; the unique index refuses the second commit,
-// and the second request runs again and finds the first one's event.
-func (s *Store) Accept(ctx context.Context, req *store.AcceptRequest) (*store.AcceptResult, error) {
-	ctx, cancel := s.bound(ctx)
-	defer cancel()
-	if err := s.registerDestinations(ctx, plannedDestinations(req)); err != nil {
-		return nil, err
-	}
-
-	var a *acceptTx
-	err := s.inTx(ctx, "accept", func(tx *pipeTx) (int64, error) {
-		a = &acceptTx{s: s, tx: tx, req: req}
-		if err := a.run(ctx); err != nil {
-			return 0, err
-		}
-		return a.scheduled, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for key, id := range a.newDestinations {
-		s.destinations.Store(key, id)
-	}
-	if a.notify {
-		s.notifier.request()
-	}
-	return a.result, nil
-}
-
 func plannedDestinations(req *store.AcceptRequest) []string {
 	var keys []string
 	for _, ev := range req.Events {
@@ -63,23 +29,34 @@ func plannedDestinations(req *store.AcceptRequest) []string {
 	return keys
 }
 
-// acceptTx is one run of an Accept transaction.
-type acceptTx struct {
-	s      *Store
-	tx     *pipeTx
+// acceptPart is one request of an Accept transaction, which carries the
+// requests that arrived together.
+type acceptPart struct {
 	req    *store.AcceptRequest
 	result *store.AcceptResult
+	// err rejects this request alone: it wrote nothing.
+	err error
+}
 
-	// contentHashes maps each stored event id or alias the request asked
-	// about to the content hash of the row that has it.
+// acceptTx is one run of an Accept transaction.
+type acceptTx struct {
+	s     *Store
+	tx    *pipeTx
+	parts []*acceptPart
+	// cur is the request whose events are being planned.
+	cur *acceptPart
+
+	// contentHashes maps each stored event id or alias the requests asked
+	// about, and each one this transaction inserts, to its content hash.
 	contentHashes map[string][]byte
 	// stored holds the ids and aliases known to be stored, by this
 	// transaction or earlier; absent those looked up and not found.
 	stored, absent map[string]bool
-	// entities are the entity states, updated as the request's events change
-	// them; changed holds the keys to write.
+	// entities are the entity states, updated as the requests' events change
+	// them; changed maps the keys to write to the request that changed them
+	// last.
 	entities map[string]*derive.Entity
-	changed  map[string]bool
+	changed  map[string]*store.AcceptRequest
 	// busy holds the ordering keys that have an unfinished delivery; locked
 	// those whose advisory lock this transaction holds.
 	busy, locked map[string]bool
@@ -95,6 +72,7 @@ type acceptTx struct {
 
 // eventRow is an event to insert.
 type eventRow struct {
+	part        *acceptPart
 	in          *event.Incoming
 	alias       string
 	duplicateOf string
@@ -108,29 +86,28 @@ type deliveryRow struct {
 	destID int64
 }
 
+func newAcceptTx(s *Store, tx *pipeTx, reqs []*store.AcceptRequest) *acceptTx {
+	a := &acceptTx{s: s, tx: tx, stored: map[string]bool{}, absent: map[string]bool{}, busy: map[string]bool{},
+		locked: map[string]bool{}, contentHashes: map[string][]byte{}}
+	for _, req := range reqs {
+		a.parts = append(a.parts, &acceptPart{req: req,
+			result: &store.AcceptResult{Events: make([]store.EventResult, len(req.Events))}})
+	}
+	return a
+}
+
+// run plans and writes every request. A request with a conflict is rejected
+// alone, before it planned anything, as if it had come alone after the ones
+// before it.
 func (a *acceptTx) run(ctx context.Context) error {
-	a.result = &store.AcceptResult{Events: make([]store.EventResult, len(a.req.Events))}
-	a.stored, a.absent, a.busy, a.locked = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	if err := a.prepare(ctx); err != nil {
 		return err
 	}
-	known, err := a.checkKnown()
-	if err != nil {
-		return err
-	}
-
-	for i, ev := range a.req.Events {
-		if known[i] {
-			continue
-		}
-		derived, duplicate, err := a.add(ctx, ev)
-		if err != nil {
+	for _, part := range a.parts {
+		if err := a.addRequest(ctx, part); err != nil {
 			return err
 		}
-		a.result.Events[i].Duplicate = duplicate
-		a.result.Derived += derived
 	}
-
 	if err := a.order(ctx); err != nil {
 		return err
 	}
@@ -138,6 +115,27 @@ func (a *acceptTx) run(ctx context.Context) error {
 		return err
 	}
 	return a.write(ctx)
+}
+
+func (a *acceptTx) addRequest(ctx context.Context, part *acceptPart) error {
+	known, err := a.checkKnown(part)
+	if err != nil {
+		part.err = err
+		return nil
+	}
+	a.cur = part
+	for i, ev := range part.req.Events {
+		if known[i] {
+			continue
+		}
+		derived, duplicate, err := a.add(ctx, ev)
+		if err != nil {
+			return err
+		}
+		part.result.Events[i].Duplicate = duplicate
+		part.result.Derived += derived
+	}
+	return nil
 }
 
 // prepare takes the locks and reads what the checks need, in one round trip.
@@ -157,11 +155,16 @@ func (a *acceptTx) prepare(ctx context.Context) error {
 
 	batch := &pgx.Batch{}
 	lockAll(batch, lockKeys)
-	ids := make([]string, len(a.req.Events))
-	deliveries := 0
-	for i, ev := range a.req.Events {
-		ids[i] = ev.Incoming.Envelope.EventID
-		deliveries += len(ev.Deliveries)
+	var ids []string
+	deliveries, tokens := 0, 0
+	for _, part := range a.parts {
+		for _, ev := range part.req.Events {
+			ids = append(ids, ev.Incoming.Envelope.EventID)
+			deliveries += len(ev.Deliveries)
+			if part.req.LeaseOwner != "" {
+				tokens += len(ev.Deliveries)
+			}
+		}
 	}
 	batch.Queue(`SELECT event_id, coalesce(alias_id, ''), content_hash FROM events
 		WHERE event_id = ANY($1) OR alias_id = ANY($1)`, ids)
@@ -171,11 +174,7 @@ func (a *acceptTx) prepare(ctx context.Context) error {
 	if len(orderingKeys) > 0 {
 		batch.Queue(`SELECT DISTINCT ordering_key FROM deliveries WHERE state = 0 AND ordering_key = ANY($1)`, orderingKeys)
 	}
-	tokens := 0
-	if a.req.LeaseOwner != "" {
-		tokens = deliveries
-	}
-	a.ids.queue(batch, len(a.req.Events), deliveries, tokens)
+	a.ids.queue(batch, len(ids), deliveries, tokens)
 
 	results := a.tx.SendBatch(ctx, batch)
 	defer results.Close()
@@ -207,16 +206,18 @@ func (a *acceptTx) prepare(ctx context.Context) error {
 // may change (when it derives), and the ordering keys of its deliveries.
 func (a *acceptTx) lockKeys() (entities, ordering []string) {
 	seenEntity, seenOrdering := map[string]bool{}, map[string]bool{}
-	for _, ev := range a.req.Events {
-		env := ev.Incoming.Envelope
-		if key := env.EntityType + ":" + env.EntityID; a.req.Derive && env.EntityID != "" && !env.Derived && !seenEntity[key] {
-			seenEntity[key] = true
-			entities = append(entities, key)
-		}
-		for _, nd := range ev.Deliveries {
-			if nd.OrderingKey != "" && !seenOrdering[nd.OrderingKey] {
-				seenOrdering[nd.OrderingKey] = true
-				ordering = append(ordering, nd.OrderingKey)
+	for _, part := range a.parts {
+		for _, ev := range part.req.Events {
+			env := ev.Incoming.Envelope
+			if key := env.EntityType + ":" + env.EntityID; part.req.Derive && env.EntityID != "" && !env.Derived && !seenEntity[key] {
+				seenEntity[key] = true
+				entities = append(entities, key)
+			}
+			for _, nd := range ev.Deliveries {
+				if nd.OrderingKey != "" && !seenOrdering[nd.OrderingKey] {
+					seenOrdering[nd.OrderingKey] = true
+					ordering = append(ordering, nd.OrderingKey)
+				}
 			}
 		}
 	}
@@ -229,7 +230,6 @@ func (a *acceptTx) readKnown(results pgx.BatchResults) error {
 		return fmt.Errorf("look up event ids: %w", err)
 	}
 	defer rows.Close()
-	a.contentHashes = map[string][]byte{}
 	for rows.Next() {
 		var id, alias string
 		var hash []byte
@@ -261,15 +261,16 @@ func (a *acceptTx) readBusy(results pgx.BatchResults) error {
 	return nil
 }
 
-// checkKnown fills in each event's id and whether it is a duplicate, and
-// reports the duplicates. It rejects the request when a known id arrives with
-// another content hash. An id repeated within the request counts as known
-// from its second occurrence on.
-func (a *acceptTx) checkKnown() ([]bool, error) {
-	known := make([]bool, len(a.req.Events))
+// checkKnown fills in the id of each event of part and whether it is a
+// duplicate, and reports the duplicates. It rejects the request when a known
+// id arrives with another content hash: stored, stored by an earlier request
+// of this transaction, or earlier in the same request. An id repeated within
+// the request counts as known from its second occurrence on.
+func (a *acceptTx) checkKnown(part *acceptPart) ([]bool, error) {
+	known := make([]bool, len(part.req.Events))
 	seen := map[string][16]byte{}
-	out := a.result.Events
-	for i, ev := range a.req.Events {
+	out := part.result.Events
+	for i, ev := range part.req.Events {
 		in := ev.Incoming
 		id := in.Envelope.EventID
 		out[i].EventID = id
@@ -300,7 +301,7 @@ func (a *acceptTx) checkKnown() ([]bool, error) {
 // planned, and reports the event a duplicate when it reports a change that is
 // stored already.
 func (a *acceptTx) add(ctx context.Context, ev *store.NewEvent) (int, bool, error) {
-	if !a.req.Derive {
+	if !a.cur.req.Derive {
 		a.addEvent(ev, "", "")
 		return 0, false, nil
 	}
@@ -328,7 +329,7 @@ func (a *acceptTx) add(ctx context.Context, ev *store.NewEvent) (int, bool, erro
 		if a.stored[in.Envelope.EventID] {
 			continue
 		}
-		deliveries, err := a.req.Plan(in)
+		deliveries, err := a.cur.req.Plan(in)
 		if err != nil {
 			return 0, false, fmt.Errorf("route derived event %s: %w", in.Envelope.EventType, err)
 		}
@@ -392,14 +393,16 @@ func derivedIDs(res derive.Result) []string {
 // change the event reports; duplicateOf the stored change it repeats, in
 // which case it has no deliveries.
 func (a *acceptTx) addEvent(ev *store.NewEvent, alias, duplicateOf string) {
-	in := ev.Incoming
-	row := &eventRow{in: in, alias: alias, duplicateOf: duplicateOf,
+	in, req := ev.Incoming, a.cur.req
+	row := &eventRow{part: a.cur, in: in, alias: alias, duplicateOf: duplicateOf,
 		stored: &store.StoredEvent{EventID: in.Envelope.EventID, EventType: in.Envelope.EventType, Format: in.Format,
-			Body: in.Body, ReceivedAt: a.req.ReceivedAt, Incoming: in}}
+			Body: in.Body, ReceivedAt: req.ReceivedAt, Incoming: in}}
 	a.events = append(a.events, row)
 	a.stored[in.Envelope.EventID] = true
+	a.contentHashes[in.Envelope.EventID] = in.ContentHash[:]
 	if alias != "" {
 		a.stored[alias] = true
+		a.contentHashes[alias] = in.ContentHash[:]
 	}
 
 	for _, nd := range ev.Deliveries {
@@ -407,7 +410,7 @@ func (a *acceptTx) addEvent(ev *store.NewEvent, alias, duplicateOf string) {
 		if state == "" {
 			state = store.StateScheduled
 		}
-		at := a.req.ReceivedAt
+		at := req.ReceivedAt
 		d := &store.Delivery{EventID: row.stored.EventID, EventType: row.stored.EventType, Route: nd.Route,
 			Connector: nd.Connector, Target: nd.Target, Untrusted: nd.Untrusted, Destination: nd.Destination,
 			OrderingKey: nd.OrderingKey, EntityKey: nd.EntityKey, State: state, CreatedAt: at, NextAt: at,
@@ -425,14 +428,14 @@ func (a *acceptTx) order(ctx context.Context) error {
 		return err
 	}
 	for _, row := range a.deliveries {
-		d := row.d
+		d, req := row.d, row.event.part.req
 		if d.State != store.StateScheduled {
 			continue
 		}
 		a.scheduled++
 		switch {
-		case d.OrderingKey == "" && a.req.LeaseOwner != "":
-			d.LeaseOwner, d.LeaseUntil = a.req.LeaseOwner, a.req.LeaseUntil
+		case d.OrderingKey == "" && req.LeaseOwner != "":
+			d.LeaseOwner, d.LeaseUntil = req.LeaseOwner, req.LeaseUntil
 		case d.OrderingKey == "":
 			a.notify = true
 		case a.busy[d.OrderingKey]:

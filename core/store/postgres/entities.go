@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/turbocode/switchboard/core/derive"
+	"github.com/turbocode/switchboard/core/store"
 )
 
 // entityColumns is the column list readEntities scans.
@@ -47,27 +48,28 @@ func (a *acceptTx) setEntity(e *derive.Entity) {
 		a.entities = map[string]*derive.Entity{}
 	}
 	if a.changed == nil {
-		a.changed = map[string]bool{}
+		a.changed = map[string]*store.AcceptRequest{}
 	}
 	a.entities[e.Key] = e
-	a.changed[e.Key] = true
+	a.changed[e.Key] = a.cur.req
 }
 
 // queueEntities writes the final state of every entity the request changed,
-// with the time it is next owed a due-date event.
+// with the time it is next owed a due-date event, as of the request that
+// changed it last.
 func (a *acceptTx) queueEntities(batch *pgx.Batch) {
 	n := len(a.changed)
 	keys, types, ids, projects, changes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	states, closed := make([][]byte, n), make([]bool, n)
 	due, seen, nextDue := make([]int64, n), make([]int64, n), make([]int64, n)
 	i := 0
-	for key := range a.changed {
+	for key, req := range a.changed {
 		e := a.entities[key]
 		lastChange, _ := json.Marshal(e.LastChange)
 		keys[i], types[i], ids[i], projects[i], changes[i] = e.Key, e.Type, e.ID, e.ProjectID, string(lastChange)
 		states[i], closed[i] = e.State, e.Closed
 		due[i], seen[i] = nanos(e.DueAt), nanos(e.SeenAt)
-		e.NextDueAt = fromNanos(nanos(derive.NextDue(e, a.req.ReceivedAt, a.req.DueThresholds)))
+		e.NextDueAt = fromNanos(nanos(derive.NextDue(e, req.ReceivedAt, req.DueThresholds)))
 		nextDue[i] = nanos(e.NextDueAt)
 		i++
 	}

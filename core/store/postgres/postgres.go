@@ -62,6 +62,7 @@ type Store struct {
 	backlog    backlogCounter
 	claimAfter atomic.Int64 // the destination id the last claim ended on
 	listener   *listener
+	accepts    *acceptBatcher
 	notifier   *notifier
 
 	pruneMu     sync.Mutex
@@ -151,6 +152,7 @@ func (s *Store) open(ctx context.Context, opts Options, conn *pgx.ConnConfig) er
 		return err
 	}
 	s.notifier = newNotifier(s.pool, s.channel, s.listener.origin, s.log)
+	s.accepts = newAcceptBatcher(s, max(2, opts.MaxConns/4), 64)
 	s.done.Add(2)
 	go func() { defer s.done.Done(); s.backlog.run(runCtx, s.pool, s.log) }()
 	go func() { defer s.done.Done(); s.notifier.run(runCtx) }()
@@ -232,14 +234,17 @@ func (s *Store) SizeBytes() int64 {
 	return size
 }
 
-// Close implements store.Store. Every write has committed when its call
-// returned, so there is nothing to flush.
+// Close implements store.Store: it writes the requests queued for Accept,
+// then closes the connections.
 func (s *Store) Close() error {
 	s.closeOnce.Do(s.closeHandles)
 	return nil
 }
 
 func (s *Store) closeHandles() {
+	if s.accepts != nil {
+		s.accepts.close()
+	}
 	if s.stop != nil {
 		s.stop()
 	}

@@ -22,7 +22,8 @@ func (s *Store) RunDue(ctx context.Context, req *store.AcceptRequest, limit int)
 	var a *acceptTx
 	more := false
 	err := s.inTx(ctx, "derive due-date events", func(tx *pipeTx) (int64, error) {
-		a = &acceptTx{s: s, tx: tx, req: req}
+		a = newAcceptTx(s, tx, []*store.AcceptRequest{req})
+		a.cur = a.parts[0]
 		var err error
 		if more, err = a.runDue(ctx, limit); err != nil {
 			return 0, err
@@ -38,14 +39,13 @@ func (s *Store) RunDue(ctx context.Context, req *store.AcceptRequest, limit int)
 	if a.notify {
 		s.notifier.request()
 	}
-	return a.result, more, nil
+	return a.cur.result, more, nil
 }
 
 func (a *acceptTx) runDue(ctx context.Context, limit int) (bool, error) {
-	a.result = &store.AcceptResult{}
-	a.stored, a.absent, a.busy, a.locked = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	req := a.cur.req
 	rows, err := a.tx.Query(ctx, `SELECT key FROM entities WHERE next_due_at > 0 AND next_due_at <= $1
-		ORDER BY next_due_at LIMIT $2`, nanos(a.req.ReceivedAt), limit+1)
+		ORDER BY next_due_at LIMIT $2`, nanos(req.ReceivedAt), limit+1)
 	if err != nil {
 		return false, fmt.Errorf("list due entities: %w", err)
 	}
@@ -104,7 +104,8 @@ func (a *acceptTx) addDue(ctx context.Context, e *derive.Entity) error {
 	if e == nil {
 		return nil
 	}
-	events, err := derive.Due(e, a.req.ReceivedAt, a.req.DueThresholds)
+	req := a.cur.req
+	events, err := derive.Due(e, req.ReceivedAt, req.DueThresholds)
 	if err != nil {
 		return fmt.Errorf("derive due-date events of %s: %w", e.Key, err)
 	}
@@ -115,12 +116,12 @@ func (a *acceptTx) addDue(ctx context.Context, e *derive.Entity) error {
 		if a.stored[in.Envelope.EventID] {
 			continue
 		}
-		deliveries, err := a.req.Plan(in)
+		deliveries, err := req.Plan(in)
 		if err != nil {
 			return fmt.Errorf("route derived event %s: %w", in.Envelope.EventType, err)
 		}
 		a.addEvent(&store.NewEvent{Incoming: in, Deliveries: deliveries}, "", "")
-		a.result.Derived++
+		a.cur.result.Derived++
 	}
 
 	next := *e

@@ -62,7 +62,7 @@ func (a *acceptTx) write(ctx context.Context) error {
 	}
 	batch := &pgx.Batch{}
 	if len(a.events) > 0 {
-		queueEvents(batch, a.events, a.req.ReceivedAt.UnixNano())
+		queueEvents(batch, a.events)
 	}
 	if len(a.deliveries) > 0 {
 		queueDeliveries(batch, a.deliveries)
@@ -79,7 +79,8 @@ func (a *acceptTx) write(ctx context.Context) error {
 
 	for _, row := range a.deliveries {
 		if row.d.LeaseOwner != "" {
-			a.result.Deliveries = append(a.result.Deliveries, &store.Claimed{Delivery: row.d, Event: row.event.stored})
+			result := row.event.part.result
+			result.Deliveries = append(result.Deliveries, &store.Claimed{Delivery: row.d, Event: row.event.stored})
 		}
 	}
 	return nil
@@ -137,7 +138,7 @@ func (a *acceptTx) resolveDestinations(ctx context.Context) error {
 	return nil
 }
 
-func queueEvents(batch *pgx.Batch, events []*eventRow, receivedAt int64) {
+func queueEvents(batch *pgx.Batch, events []*eventRow) {
 	n := len(events)
 	seqs, received := make([]int64, n), make([]int64, n)
 	ids, types, formats, aliases, projects, duplicates := make([]string, n), make([]string, n), make([]string, n),
@@ -146,7 +147,7 @@ func queueEvents(batch *pgx.Batch, events []*eventRow, receivedAt int64) {
 	for i, row := range events {
 		env := row.in.Envelope
 		seqs[i], ids[i], hashes[i], types[i] = row.stored.Seq, env.EventID, row.in.ContentHash[:], env.EventType
-		formats[i], bodies[i], received[i] = string(row.in.Format), row.in.Body, receivedAt
+		formats[i], bodies[i], received[i] = string(row.in.Format), row.in.Body, nanos(row.stored.ReceivedAt)
 		aliases[i], projects[i], duplicates[i] = row.alias, env.Context["project_id"], row.duplicateOf
 	}
 	batch.Queue(`INSERT INTO events (seq, event_id, content_hash, event_type, format, body, received_at,
