@@ -53,6 +53,18 @@ func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]
 	if filter.Connector != "" {
 		where, args = append(where, "d.connector = ?"), append(args, filter.Connector)
 	}
+	if filter.EventType != "" {
+		where, args = append(where, "e.event_type = ?"), append(args, filter.EventType)
+	}
+	if !filter.CreatedAfter.IsZero() {
+		where, args = append(where, "d.created_at >= ?"), append(args, nanos(filter.CreatedAfter))
+	}
+	if !filter.CreatedBefore.IsZero() {
+		where, args = append(where, "d.created_at < ?"), append(args, nanos(filter.CreatedBefore))
+	}
+	if filter.BeforeID > 0 {
+		where, args = append(where, "d.id < ?"), append(args, filter.BeforeID)
+	}
 	limit := filter.Limit
 	if limit <= 0 {
 		limit = 100

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"DeriveFixtureSequence", testDeriveSequence},
 		{"DeriveReportedChangeFirst", testDeriveReverse},
 	}
+	tests = append(tests, operationTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)
