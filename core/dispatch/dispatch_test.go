@@ -78,6 +78,7 @@ type harness struct {
 	store  *sqlite.Store
 	clock  *clock.Fake
 	disp   *Dispatcher
+	opts   Options
 	conns  map[string]*fakeConnector
 	cancel context.CancelFunc
 	done   chan error
@@ -100,8 +101,9 @@ func newHarness(t *testing.T, policy Policy, conns map[string]*fakeConnector) *h
 	for name, c := range conns {
 		snap.conns[name] = &Connector{Instance: c, Info: c.info, Timeout: 5 * time.Second, RateLimit: c.info.Capabilities.RateLimit}
 	}
-	h.disp = New(Options{Store: s, Clock: h.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Policy: policy, Owner: "test-owner", Snapshot: func() Snapshot { return snap }})
+	h.opts = Options{Store: s, Clock: h.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Policy: policy, Owner: "test-owner", Snapshot: func() Snapshot { return snap }}
+	h.disp = New(h.opts)
 	return h
 }
 
