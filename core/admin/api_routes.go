@@ -116,6 +116,7 @@ func (s *server) previewTarget(ctx context.Context, snap Snapshot, in *event.Inc
 		return tv
 	}
 	tv.Params = redactParams(p.Route, p.Connector, p.Params, snap.Config)
+	tv.Destination = redactDestination(p.Destination, p.Params, tv.Params)
 
 	message, _, err := snap.Routes.RenderMessage(p.Route, []*event.Incoming{in})
 	if err != nil {

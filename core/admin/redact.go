@@ -2,6 +2,8 @@ package admin
 
 import (
 	"encoding/json"
+	"net/url"
+	"strings"
 
 	"github.com/turbocode/switchboard/core/config"
 	"github.com/turbocode/switchboard/core/store"
@@ -13,16 +15,34 @@ import (
 // stored target holds rendered values in clear, credentials included. The
 // references are those of the route's targets to the same connector; when
 // the route is no longer in the config, every value is redacted.
-func redactTarget(d *store.Delivery, cfg *config.Config) json.RawMessage {
+func redactTarget(d *store.Delivery, cfg *config.Config) (json.RawMessage, string) {
 	var params sdk.Params
 	if err := json.Unmarshal(d.Target, &params); err != nil {
-		return json.RawMessage(`{}`)
+		return json.RawMessage(`{}`), config.Redacted
 	}
-	out, err := json.Marshal(redactParams(d.Route, d.Connector, params, cfg))
+	redacted := redactParams(d.Route, d.Connector, params, cfg)
+	out, err := json.Marshal(redacted)
 	if err != nil {
-		return json.RawMessage(`{}`)
+		return json.RawMessage(`{}`), config.Redacted
 	}
-	return out
+	return out, redactDestination(d.Destination, params, redacted)
+}
+
+// redactDestination hides in a destination key the values that the target's
+// redaction hid: the key holds destination parameters as rendered (a URL by
+// its scheme and host).
+func redactDestination(destination string, raw, redacted sdk.Params) string {
+	for name, value := range raw {
+		text, ok := value.(string)
+		if !ok || text == "" || redacted[name] != config.Redacted {
+			continue
+		}
+		destination = strings.ReplaceAll(destination, text, config.Redacted)
+		if u, err := url.Parse(text); err == nil && u.Host != "" {
+			destination = strings.ReplaceAll(destination, u.Scheme+"://"+u.Host, config.Redacted)
+		}
+	}
+	return destination
 }
 
 // redactParams redacts params planned for route and connector.

@@ -49,9 +49,10 @@ type eventView struct {
 }
 
 func (s *server) deliveryView(d *store.Delivery, snap Snapshot) deliveryView {
+	target, destination := redactTarget(d, snap.Config)
 	v := deliveryView{ID: store.PublicDeliveryID(s.backend.Store().StoreID(), d.ID), EventID: d.EventID,
-		EventType: d.EventType, Route: d.Route, Connector: d.Connector, Target: redactTarget(d, snap.Config),
-		Destination: d.Destination, Status: d.State, HoldReason: d.HoldReason, Attempts: d.Attempts,
+		EventType: d.EventType, Route: d.Route, Connector: d.Connector, Target: target,
+		Destination: destination, Status: d.State, HoldReason: d.HoldReason, Attempts: d.Attempts,
 		LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	if d.State == store.StateScheduled {
 		next := d.NextAt

@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +79,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery, opts: opts,
 		system: make(chan *event.Incoming, systemQueue)}
 	a.reload.path = opts.ConfigPath
+	if data, err := os.ReadFile(opts.ConfigPath); err == nil {
+		a.reload.digest = sha256.Sum256(data)
+	}
 	a.reload.status.Store(&admin.ReloadStatus{File: opts.ConfigPath, LoadedAt: opts.Clock.Now()})
 
 	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger)
