@@ -91,7 +91,9 @@ func (u *ui) delivery(w http.ResponseWriter, r *http.Request, sess *session) err
 	if ev, err := u.s.backend.Store().Event(r.Context(), d.EventID); err == nil {
 		page.Rendered = u.s.renderStored(r.Context(), snap, d, ev)
 	}
-	u.render(w, http.StatusOK, "delivery", u.page(sess, "deliveries", "Delivery "+page.D.ID, page))
+	v := u.page(sess, "deliveries", "Delivery "+page.D.ID, page)
+	v.Notice = notices[r.URL.Query().Get("done")]
+	u.render(w, http.StatusOK, "delivery", v)
 	return nil
 }
 
@@ -144,7 +146,7 @@ func (u *ui) retry(w http.ResponseWriter, r *http.Request, sess *session) error 
 	if err := u.s.record(r.Context(), sess.actor, "retry", public, "was "+string(d.State)+" (web UI)"); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/ui/deliveries/"+url.PathEscape(public), http.StatusSeeOther)
+	http.Redirect(w, r, "/ui/deliveries/"+url.PathEscape(public)+"?done=retried", http.StatusSeeOther)
 	return nil
 }
 
@@ -177,7 +179,9 @@ func (u *ui) event(w http.ResponseWriter, r *http.Request, sess *session) error 
 	for _, d := range deliveries {
 		page.Rendered[store.PublicDeliveryID(u.s.backend.Store().StoreID(), d.ID)] = u.s.renderStored(r.Context(), snap, d, ev)
 	}
-	u.render(w, http.StatusOK, "event", u.page(sess, "deliveries", "Event "+eventID, page))
+	v := u.page(sess, "deliveries", "Event "+eventID, page)
+	v.Notice = notices[r.URL.Query().Get("done")]
+	u.render(w, http.StatusOK, "event", v)
 	return nil
 }
 
@@ -202,7 +206,7 @@ func (u *ui) replay(w http.ResponseWriter, r *http.Request, sess *session) error
 	if err := u.s.record(r.Context(), sess.actor, "replay", eventID, detail); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/ui/events/"+url.PathEscape(eventID), http.StatusSeeOther)
+	http.Redirect(w, r, "/ui/events/"+url.PathEscape(eventID)+"?done=replayed", http.StatusSeeOther)
 	return nil
 }
 
@@ -321,4 +325,11 @@ func (u *ui) actions(w http.ResponseWriter, r *http.Request, sess *session) erro
 	}
 	u.render(w, http.StatusOK, "actions", u.page(sess, "actions", "Operator actions", map[string]any{"Items": items, "Next": next}))
 	return nil
+}
+
+// notices are the confirmations a page shows after an action redirected to
+// it; the query names one, so no text of the request is shown.
+var notices = map[string]string{
+	"retried":  "Retry requested: the delivery is due now. Reload to see the attempt.",
+	"replayed": "Replay requested: the new deliveries are listed below.",
 }
