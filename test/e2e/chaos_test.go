@@ -65,8 +65,8 @@ routes:
 // batches, and kills it with SIGKILL at random moments: while requests are
 // being accepted, while deliveries are in flight, and while a large batch is
 // being committed. After each kill it restarts the binary and sends again the
-// requests whose answer was lost, as a sender would. At the end every event
-// that got a 2xx answer must have reached each destination its routes name,
+// requests whose response was lost, as a sender would. At the end every event
+// that got a 2xx response must have reached each destination its routes name,
 // a delivery may reach its destination twice only when the first time was in
 // flight at a kill, and the store must pass SQLite's integrity check.
 //
@@ -96,8 +96,8 @@ func TestChaosKills(t *testing.T) {
 
 	in.start()
 	load.resendLost()
-	if lost := load.unanswered(); lost > 0 {
-		t.Fatalf("%d requests never got an answer after the last restart", lost)
+	if lost := load.pending(); lost > 0 {
+		t.Fatalf("%d requests never got a response after the last restart", lost)
 	}
 	accepted := load.acceptedEvents()
 	waitFor(t, "every accepted event to be delivered", 60*time.Second, func() bool {
@@ -115,7 +115,7 @@ func TestChaosKills(t *testing.T) {
 	checkIntegrity(t, in.dbPath())
 	checkAllDelivered(t, in.dbPath())
 
-	t.Logf("chaos: %d kills, %d events accepted (%d requests, %d resent after a lost answer), %d deliveries, %d duplicates (all in flight at a kill), integrity ok",
+	t.Logf("chaos: %d kills, %d events accepted (%d requests, %d resent after a lost response), %d deliveries, %d duplicates (all in flight at a kill), integrity ok",
 		*chaosKills, len(accepted), load.requests, load.resent, recv.deliveredCount(), duplicates)
 }
 
@@ -131,7 +131,7 @@ func killDuringIngest(in *instance, load *chaosLoad, rng *rand.Rand) time.Time {
 }
 
 // killMidDelivery posts a burst, stops, and kills the process once the
-// receiver is in the middle of answering deliveries.
+// receiver is in the middle of handling deliveries.
 func killMidDelivery(in *instance, load *chaosLoad, recv *chaosReceiver, rng *rand.Rand) time.Time {
 	stop := load.run(4)
 	time.Sleep(time.Duration(100+rng.IntN(200)) * time.Millisecond)
@@ -201,7 +201,7 @@ func checkAllDelivered(t *testing.T, path string) {
 }
 
 // chaosRequest is one request of the load, kept so that it can be sent again
-// when its answer is lost.
+// when its response is lost.
 type chaosRequest struct {
 	path    string
 	headers map[string]string
@@ -212,7 +212,7 @@ type chaosRequest struct {
 }
 
 // chaosLoad makes requests with fresh event ids from the fixtures and keeps
-// track of which were accepted and which lost their answer.
+// track of which were accepted and which lost their response.
 type chaosLoad struct {
 	t        *testing.T
 	in       *instance
@@ -295,8 +295,8 @@ func (l *chaosLoad) batch(n int, rng *rand.Rand) *chaosRequest {
 	return req
 }
 
-// send posts req once. A 2xx answer marks its events accepted; a lost answer
-// or a 503 keeps it for resendLost. Any other answer fails the test.
+// send posts req once. A 2xx response marks its events accepted. A lost response
+// or a 503 keeps it for resendLost, and any other status fails the test.
 func (l *chaosLoad) send(req *chaosRequest) {
 	headers := req.headers
 	if !req.native {
@@ -328,7 +328,7 @@ func (l *chaosLoad) send(req *chaosRequest) {
 	case resp.StatusCode == http.StatusServiceUnavailable:
 		l.lost = append(l.lost, req)
 	default:
-		l.t.Errorf("POST %s: status %d; a request the process accepted or lost must be answered 200 or 202 when sent again", req.path, resp.StatusCode)
+		l.t.Errorf("POST %s: status %d; a request the process accepted or lost must get 200 or 202 when sent again", req.path, resp.StatusCode)
 	}
 }
 
@@ -366,8 +366,8 @@ func (l *chaosLoad) sendBatch(n int) {
 	l.send(l.batch(n, rand.New(rand.NewPCG(uint64(l.prefix), uint64(n)))))
 }
 
-// resendLost sends again every request whose answer was lost, each up to ten
-// times while the process answers 503.
+// resendLost sends again every request whose response was lost, each up to ten
+// times while the process responds 503.
 func (l *chaosLoad) resendLost() {
 	for try := 0; try < 10; try++ {
 		l.mu.Lock()
@@ -384,7 +384,7 @@ func (l *chaosLoad) resendLost() {
 	}
 }
 
-func (l *chaosLoad) unanswered() int {
+func (l *chaosLoad) pending() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.lost)

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// chaosReceiver is the destination of the chaos test. It answers after a
+// chaosReceiver is the destination of the chaos test. It responds after a
 // random delay of up to 20ms, so that deliveries are in flight when a kill
 // comes, and one request in ten with 503. It counts the process's lives: each
 // kill starts a new generation.
@@ -29,7 +29,7 @@ type chaosReceiver struct {
 	byEvent    map[string]map[string]bool // path to event ids delivered
 }
 
-// arrival is one delivery the receiver answered with 2xx.
+// arrival is one delivery the receiver acknowledged with 2xx.
 type arrival struct {
 	generation int
 	at         time.Time
@@ -77,7 +77,7 @@ func (r *chaosReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// inFlight returns the number of requests being answered.
+// inFlight returns the number of requests being handled.
 func (r *chaosReceiver) inFlight() int { return int(r.running.Load()) }
 
 // killed records a kill at the given time and starts the next generation.
