@@ -21,6 +21,7 @@ type Config struct {
 	Ingest     Ingest
 	Turbo      Turbo
 	Delivery   Delivery
+	Schedule   Schedule
 	Plugins    Plugins
 	Log        Log
 	Connectors []Connector // in file order

@@ -55,8 +55,9 @@ func defaults(name string) *Config {
 			CircuitThreshold:          5,
 			CircuitCooldown:           30 * time.Second,
 		},
-		Plugins: Plugins{Dir: "plugins.d"},
-		Log:     Log{Level: "info", Format: "auto"},
+		Schedule: Schedule{Interval: time.Minute, DueSoon: defaultDueSoon},
+		Plugins:  Plugins{Dir: "plugins.d"},
+		Log:      Log{Level: "info", Format: "auto"},
 	}
 }
 
