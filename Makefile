@@ -34,6 +34,13 @@ CHAOS_SEED  ?= 0
 chaos:
 	$(GO) test -count=1 -timeout 20m -run 'TestChaosKills' -v ./test/e2e/ -args -chaos.kills=$(CHAOS_KILLS) -chaos.seed=$(CHAOS_SEED)
 
+# Every fuzz target for FUZZTIME each (10m by default: hours in all), then the
+# new corpus entries copied into testdata/fuzz for committing. `make test`
+# replays the committed corpus as ordinary tests.
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) tools/fuzz/run.sh
+
 # The full benchmark: several minutes. It prints the table of figures and
 # targets and writes it to bench-results.md; docs/benchmarks.md publishes it.
 bench: build
