@@ -27,7 +27,7 @@ func TestFullDiskAnswers503AndLosesNothing(t *testing.T) {
 	refused := bytes.Replace(body, []byte("5d1e0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b"), []byte("d15cf011-0000-4000-8000-0000000000ff"), 1)
 	events, deliveries := counts(t, in.dbPath())
 	for try := range 3 {
-		resp := postRaw(t, in, "/v1/events", standardHeaders(t, refused), refused)
+		resp, _ := postFull(t, in, "/v1/events", standardHeaders(t, refused), refused)
 		if resp.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("try %d with the disk full: status %d, want 503", try, resp.StatusCode)
 		}
@@ -67,22 +67,4 @@ func setFileSizeLimit(t *testing.T, in *instance, bytes uint64) {
 	if err := unix.Prlimit(in.cmd.Process.Pid, unix.RLIMIT_FSIZE, &limit, nil); err != nil {
 		t.Fatalf("set the file size limit of pid %d: %v", in.cmd.Process.Pid, err)
 	}
-}
-
-// postRaw posts body and returns the response with its body closed.
-func postRaw(t *testing.T, in *instance, path string, headers map[string]string, body []byte) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, "http://"+in.addr+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	resp.Body.Close()
-	return resp
 }
