@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/turbocode/switchboard/sdk/signature"
 )
 
 // `make chaos` runs TestChaosKills with -chaos.kills=20; `make test` runs it
@@ -240,20 +242,52 @@ func (l *chaosLoad) newID() string {
 	return fmt.Sprintf("%08x-%04x-4000-8000-%012x", l.prefix, l.next>>48, l.next)
 }
 
-// single returns a request for one fixture with a fresh event id.
+// single returns a request for one fixture with a fresh event id and a fresh
+// entity id. A copy about the same entity would repeat the fixture's change,
+// such as closing the same issue, and a repeated change routes nothing.
 func (l *chaosLoad) single(f fixture) *chaosRequest {
 	id := l.newID()
-	issue := strings.HasPrefix(fixtureType(l.t, f), "issue.")
+	eventType := fixtureType(l.t, f)
+	issue := strings.HasPrefix(eventType, "issue.")
+	body := bytes.ReplaceAll(f.body, []byte(fixtureEntityID(l.t, f, eventType)), []byte(l.newID()))
 	if f.path == "/v1/turbo/webhook" {
 		headers := map[string]string{}
 		for k, v := range f.headers {
 			headers[k] = v
 		}
 		headers["X-Webhook-Delivery-Id"] = id
-		return &chaosRequest{path: f.path, headers: headers, body: f.body, native: true, events: map[string]bool{id: issue}}
+		headers[signature.HeaderTurboSignature] = signature.SignTurbo([]byte(turboSecret), body)
+		return &chaosRequest{path: f.path, headers: headers, body: body, native: true, events: map[string]bool{id: issue}}
 	}
-	body := bytes.Replace(f.body, []byte(f.eventID), []byte(id), 1)
+	body = bytes.Replace(body, []byte(f.eventID), []byte(id), 1)
 	return &chaosRequest{path: f.path, body: body, events: map[string]bool{id: issue}}
+}
+
+// fixtureEntityID returns the id of the entity a fixture is about: the
+// envelope's entity_id, or in a native body the id of the object under the
+// entity's key, or the top-level <entity>_id of a flat body.
+func fixtureEntityID(t *testing.T, f fixture, eventType string) string {
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(f.body, &body); err != nil {
+		t.Fatalf("%s: %v", f.name, err)
+	}
+	entity, _, _ := strings.Cut(eventType, ".")
+	var id string
+	var nested struct {
+		ID string `json:"id"`
+	}
+	switch {
+	case body["entity_id"] != nil:
+		json.Unmarshal(body["entity_id"], &id)
+	case body[entity] != nil && json.Unmarshal(body[entity], &nested) == nil && nested.ID != "":
+		id = nested.ID
+	default:
+		json.Unmarshal(body[entity+"_id"], &id)
+	}
+	if id == "" {
+		t.Fatalf("%s: no entity id found", f.name)
+	}
+	return id
 }
 
 // fixtureType returns the event type of a fixture: the X-Webhook-Event
