@@ -102,8 +102,10 @@ func TestChaosKills(t *testing.T) {
 		t.Fatalf("%d requests never got a response after the last restart", lost)
 	}
 	accepted := load.acceptedEvents()
-	waitFor(t, "every accepted event to be delivered", 60*time.Second, func() bool {
-		return len(recv.missing(accepted)) == 0
+	// A delivery that arrived before a kill may be attempted again and fail,
+	// so the store must also have nothing left scheduled.
+	waitFor(t, "every accepted event to be delivered and nothing left scheduled", 60*time.Second, func() bool {
+		return len(recv.missing(accepted)) == 0 && scheduledCount(t, in.dbPath()) == 0
 	})
 	in.stop()
 
@@ -176,6 +178,22 @@ func checkIntegrity(t *testing.T, path string) {
 	if result != "ok" {
 		t.Errorf("PRAGMA integrity_check = %q, want ok", result)
 	}
+}
+
+// scheduledCount returns the deliveries not yet finished, read while the
+// process runs.
+func scheduledCount(t *testing.T, path string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM deliveries WHERE state = 0`).Scan(&n); err != nil {
+		t.Fatalf("count scheduled deliveries: %v", err)
+	}
+	return n
 }
 
 // checkAllDelivered expects every stored delivery in the delivered state.
