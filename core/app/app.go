@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/ingest"
@@ -126,7 +127,7 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	}
 
 	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events)),
-		Derive: true, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
+		Derive: cfg.Ingest.Derive, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
 		ne, err := a.plan(rt, in)
@@ -186,6 +187,9 @@ func (a *App) planDerived(rt *runtime) func(*event.Incoming) ([]*store.NewDelive
 func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
+	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
+		ne.Prepared = derive.Prepare(in)
+	}
 	for _, p := range planned {
 		target, err := json.Marshal(p.Params)
 		if err != nil {

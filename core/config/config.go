@@ -85,6 +85,10 @@ type Ingest struct {
 	MaxBacklog int
 	// RetryAfter is the wait a 503 answer asks for. Default 5s.
 	RetryAfter time.Duration
+	// Derive derives change events from each received event and keeps every
+	// entity's last state (docs/events.md). Default true; false saves that work
+	// when no route uses derived events, and due-date events then stop too.
+	Derive bool
 }
 
 // Turbo holds the addresses of the Turbo platform.

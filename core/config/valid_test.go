@@ -93,6 +93,7 @@ func TestParseDefaults(t *testing.T) {
 			Tolerance:    5 * time.Minute,
 			MaxBacklog:   1000000,
 			RetryAfter:   5 * time.Second,
+			Derive:       true,
 		},
 		Turbo: Turbo{
 			WebURL: "http://localhost:3001",

@@ -54,7 +54,7 @@ func (b *bench) startWith(adjust func(*systemOptions)) (*system, *generator, err
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := systemOptions{binary: b.o.binary, dir: dir, logLevel: b.o.logLevel, workers: b.o.workers}
+	opts := systemOptions{binary: b.o.binary, dir: dir, logLevel: b.o.logLevel, workers: b.o.workers, noDerive: b.o.noDerive}
 	adjust(&opts)
 	if b.o.profileDir != "" {
 		opts.cpuProfile = filepath.Join(b.o.profileDir, fmt.Sprintf("cpu-run-%d.pprof", b.runSeq))
