@@ -16,13 +16,16 @@ import (
 
 	"github.com/turbocode/switchboard/core/admin"
 	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/ingest"
 	"github.com/turbocode/switchboard/core/metrics"
+	"github.com/turbocode/switchboard/core/schedule"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // Options configure New.
@@ -34,6 +37,10 @@ type Options struct {
 	// PauseDelivery runs ingest without the dispatcher: events are accepted and
 	// stored, nothing is delivered until a later run without it.
 	PauseDelivery bool
+	// Resolver looks up the host names of destinations that come from
+	// templates or event data, for the network guard; nil means the system's
+	// resolver.
+	Resolver netguard.Resolver
 	// AdminListener, when set, serves the management side instead of a
 	// listener opened on server.admin_listen (for tests).
 	AdminListener net.Listener
@@ -53,6 +60,7 @@ type App struct {
 	disp     *dispatch.Dispatcher
 	current  atomic.Pointer[runtime]
 	ingest   http.Handler
+	sched    *schedule.Scheduler
 	paused   bool
 
 	// The management side: see operations.go, system.go and reload.go.
@@ -84,7 +92,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.reload.status.Store(&admin.ReloadStatus{File: opts.ConfigPath, LoadedAt: opts.Clock.Now()})
 
-	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger)
+	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger, opts.Resolver)
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +111,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
 		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() },
 		Observer: observer{a}, Paused: paused})
+	a.sched = a.newScheduler()
 
 	ingestHandler, err := a.newIngest(cfg)
 	if err != nil {
@@ -150,13 +159,20 @@ func (a *App) Store() store.Store { return a.store }
 // Accept implements ingest.Acceptor: it routes each event, stores it with its
 // deliveries, and hands the new deliveries to the local dispatcher.
 func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.EventResult, error) {
+	return a.accept(ctx, events, true)
+}
+
+// accept is Accept; derive false stores the events without deriving from
+// them, for system events, which describe no Turbo entity.
+func (a *App) accept(ctx context.Context, events []*event.Incoming, derive bool) ([]store.EventResult, error) {
 	rt := a.current.Load()
 	cfg := rt.plan.Config
 	if err := a.overLimits(cfg); err != nil {
 		return nil, err
 	}
 
-	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events))}
+	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events)),
+		Derive: derive && cfg.Ingest.Derive, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
 		ne, err := a.plan(rt, in)
@@ -178,13 +194,37 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 		return nil, err
 	}
 	a.countReceived(events, res.Events)
-	if !a.paused {
-		a.disp.Submit(res.Deliveries)
-		if ordered || !handoff {
-			a.disp.Wake()
-		}
+	if res.Derived > 0 {
+		// Derived events may route to ordered connectors that the received ones
+		// did not; waking costs little next to the events themselves.
+		ordered = true
 	}
+	a.handOff(res.Deliveries, ordered || !handoff)
 	return res.Events, nil
+}
+
+// handOff gives new deliveries to the local dispatcher, and wakes it to claim
+// those it was not given.
+func (a *App) handOff(deliveries []*store.Claimed, wake bool) {
+	if a.paused {
+		return
+	}
+	a.disp.Submit(deliveries)
+	if wake {
+		a.disp.Wake()
+	}
+}
+
+// planDerived routes the events the store derives, with the config snapshot
+// that routed their parent.
+func (a *App) planDerived(rt *runtime) func(*event.Incoming) ([]*store.NewDelivery, error) {
+	return func(in *event.Incoming) ([]*store.NewDelivery, error) {
+		ne, err := a.plan(rt, in)
+		if err != nil {
+			return nil, err
+		}
+		return ne.Deliveries, nil
+	}
 }
 
 // plan routes one event into the deliveries it causes. A target whose template
@@ -193,6 +233,9 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
+	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
+		ne.Prepared = derive.Prepare(in)
+	}
 	for _, p := range planned {
 		target, err := json.Marshal(p.Params)
 		if err != nil {
@@ -267,8 +310,9 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	} else {
 		a.log.Warn("delivery is paused: events are accepted and stored but not delivered")
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage) }()
+	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
 	wg.Add(1)
 	go func() { defer wg.Done(); a.storeSystemEvents(dispCtx) }()

@@ -132,7 +132,7 @@ func reconfigure(ctx context.Context, plan *Plan, old *runtime, a *App) (*runtim
 			rt.connectors[c.Name] = old.connectors[c.Name]
 			continue
 		}
-		conn, err := configureConnector(ctx, plan, c, a.registry, a.clock, a.log)
+		conn, err := configureConnector(ctx, plan, c, a.registry, a.clock, a.log, a.opts.Resolver)
 		if err != nil {
 			for _, made := range created {
 				made.Instance.Close()

@@ -132,7 +132,7 @@ func (a *App) storeSystemEvents(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case in := <-a.system:
-			if _, err := a.Accept(ctx, []*event.Incoming{in}); err != nil {
+			if _, err := a.accept(ctx, []*event.Incoming{in}, false); err != nil {
 				a.log.Error("could not store a system event", "event_type", in.Envelope.EventType, "event_id", in.Envelope.EventID, "err", err)
 				continue
 			}

@@ -52,6 +52,9 @@ func Run(t *testing.T, newStore Factory) {
 		{"ReleaseHoldsMakesDue", testReleaseHolds},
 		{"DeriveFixtureSequence", testDeriveSequence},
 		{"DeriveReportedChangeFirst", testDeriveReverse},
+		{"RunDueDerivesEachWarningOnce", testRunDue},
+		{"SummaryCountsThePeriod", testSummary},
+		{"LeaseAndMarks", testLeaseAndMarks},
 	}
 	tests = append(tests, operationTests...)
 	for _, tt := range tests {
