@@ -70,7 +70,7 @@ func (f *adminFlags) client() (*adminClient, error) {
 		client: &http.Client{Timeout: *f.timeout}}, nil
 }
 
-// apiFailure is an error answer of the management API.
+// apiFailure is an error response of the management API.
 type apiFailure struct {
 	Status  int
 	Message string `json:"error"`
@@ -84,7 +84,7 @@ func (e *apiFailure) Error() string {
 	return e.Message
 }
 
-// call sends a request and decodes a JSON answer into out (when not nil).
+// call sends a request and decodes the JSON response into out (when not nil).
 func (c *adminClient) call(method, path string, body, out any) error {
 	resp, err := c.send(method, path, body)
 	if err != nil {
@@ -93,7 +93,7 @@ func (c *adminClient) call(method, path string, body, out any) error {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("read the answer of %s %s: %w", method, path, err)
+		return fmt.Errorf("read the response of %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
 		failure := &apiFailure{Status: resp.StatusCode}
@@ -104,7 +104,7 @@ func (c *adminClient) call(method, path string, body, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("decode the answer of %s %s: %w", method, path, err)
+		return fmt.Errorf("decode the response of %s %s: %w", method, path, err)
 	}
 	return nil
 }

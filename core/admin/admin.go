@@ -17,7 +17,7 @@ import (
 	"github.com/turbocode/switchboard/sdk"
 )
 
-// Backend is the running daemon as the management side sees it; core/app
+// Backend is the running daemon as the management side uses it; core/app
 // implements it.
 type Backend interface {
 	// Store returns the store to read and to record operator actions in.
@@ -41,7 +41,7 @@ type Backend interface {
 	// storing nothing.
 	TestSend(ctx context.Context, connector string, params sdk.Params) (*TestResult, error)
 	// Preview returns the request the connector would send for req, without
-	// sending it; ErrNoPreview says it cannot show one.
+	// sending it; ErrNoPreview means it cannot show one.
 	Preview(ctx context.Context, connector string, req *sdk.DeliveryRequest) (string, error)
 	// Backup writes an online copy of the store to path.
 	Backup(ctx context.Context, path string) error

@@ -46,8 +46,8 @@ type testRequest struct {
 	Params sdk.Params `json:"params"`
 }
 
-// testConnector serves POST /api/v1/connectors/{name}/test. The answer is 200
-// whatever the destination said; its outcome is in the body.
+// testConnector serves POST /api/v1/connectors/{name}/test. The status is 200
+// whatever the destination returned, because its outcome is in the body.
 func (s *server) testConnector(w http.ResponseWriter, r *http.Request, actor string) error {
 	name := r.PathValue("name")
 	if _, err := s.connector(name); err != nil {

@@ -74,8 +74,8 @@ type dryRunView struct {
 }
 
 // dryRun serves POST /api/v1/dry-run: the body is an event in any inbound
-// format; the answer says which routes match it and what each target would
-// receive. Nothing is stored or sent.
+// format; the response lists which routes match it and what each target
+// would receive. Nothing is stored or sent.
 func (s *server) dryRun(w http.ResponseWriter, r *http.Request, _ string) error {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil || len(raw) > maxRequestBody {

@@ -75,7 +75,7 @@ func (u *ui) register(mux *http.ServeMux) {
 	}
 }
 
-// view is what every page template receives.
+// view is the data every page template receives.
 type view struct {
 	Title   string
 	Nav     string

@@ -69,8 +69,8 @@ type deliveryPage struct {
 	Rendered rendered
 }
 
-// rendered is what a delivery sends: its route's message and the request
-// its connector would make, or why neither can be shown.
+// rendered is the content a delivery sends: its route's message and the
+// request its connector would make, or the reason neither can be shown.
 type rendered struct {
 	Message string
 	Preview string

@@ -100,7 +100,7 @@ func (a *App) Retry(ctx context.Context, ids []int64) ([]int64, error) {
 }
 
 // Replay implements admin.Backend. The routes in force decide the targets, so
-// a replay after a reload follows the new rules; a replayed delivery has a
+// a replay after a reload follows the new rules. A replayed delivery has a
 // new id, attempt budget and maximum age.
 func (a *App) Replay(ctx context.Context, eventID, connector string) ([]*store.Delivery, error) {
 	stored, err := a.store.Event(ctx, eventID)

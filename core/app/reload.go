@@ -43,11 +43,12 @@ func (a *App) Reload() admin.ReloadStatus {
 // ReloadConfig reads the config file again and, when it is valid in full,
 // swaps it in: routes and ingest settings apply to the next event, changed
 // connectors are configured anew, unchanged ones keep their instance.
-// Deliveries already created keep their targets, attempts that are running
-// finish on the instance they started on, deliveries of a removed connector
-// are held until it comes back, and rate-limit and circuit state (kept by
-// destination in the dispatcher) carry over. An invalid config is rejected
-// whole, logged and reported by the management API; the old one stays.
+// Deliveries already created keep their targets. Attempts that are running
+// finish on the instance they started on, and deliveries of a removed
+// connector are held until it comes back. Rate-limit and circuit state is
+// kept by destination in the dispatcher, so it carries over. An invalid
+// config is rejected whole, logged and reported by the management API, and
+// the old one stays in force.
 func (a *App) ReloadConfig(ctx context.Context) error {
 	a.reload.mu.Lock()
 	defer a.reload.mu.Unlock()
@@ -210,7 +211,7 @@ func (a *App) closeLater(replaced []*dispatch.Connector) {
 	}()
 }
 
-// logReload says what the reload changed, and which changed keys take effect
+// logReload logs what the reload changed, and which changed keys take effect
 // only at the next start.
 func (a *App) logReload(before, after *config.Config, rt *runtime) {
 	var restart []string

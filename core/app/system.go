@@ -77,7 +77,7 @@ func (o observer) ConnectorDisabled(connector, reason string, d *store.Delivery)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := a.store.SetPause(ctx, &store.Pause{Connector: connector, Reason: reason, Actor: "switchboard", Automatic: true, At: now}); err != nil {
-		a.log.Error("could not store the disabled connector's pause; it holds until a restart", "connector", connector, "err", err)
+		a.log.Error("storing the disabled connector's pause failed; it is lost at the next restart", "connector", connector, "err", err)
 	}
 	if isSystem(d) {
 		return

@@ -118,7 +118,7 @@ func (m *Metrics) SystemEvent(eventType string) {
 	m.systemOut.WithLabelValues(m.typeLabel(eventType)).Inc()
 }
 
-// rejectionReasons names the ingest answers by status code.
+// rejectionReasons names the ingest responses by status code.
 var rejectionReasons = map[int]string{
 	http.StatusBadRequest:            "invalid",
 	http.StatusUnauthorized:          "unauthorized",
@@ -130,8 +130,8 @@ var rejectionReasons = map[int]string{
 	http.StatusServiceUnavailable:    "unavailable",
 }
 
-// CountRejections wraps the ingest handler and counts each answer of 400 or
-// more by its reason.
+// CountRejections wraps the ingest handler and counts each response with a
+// status of 400 or more by its reason.
 func (m *Metrics) CountRejections(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
