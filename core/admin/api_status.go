@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,17 +54,26 @@ func (s *server) listActions(w http.ResponseWriter, r *http.Request, _ string) e
 	if err != nil {
 		return err
 	}
-	found, err := s.backend.Store().Actions(r.Context(), limit, before)
+	items, next, err := s.actionPage(r.Context(), limit, before)
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	return nil
+}
+
+// actionPage returns one page of the audit log and the cursor of the next.
+func (s *server) actionPage(ctx context.Context, limit int, before int64) ([]actionView, string, error) {
+	found, err := s.backend.Store().Actions(ctx, limit, before)
+	if err != nil {
+		return nil, "", err
 	}
 	items := make([]actionView, len(found))
 	var last int64
 	for i, a := range found {
 		items[i], last = actionView{At: a.At, Actor: a.Actor, Action: a.Action, Target: a.Target, Detail: a.Detail}, a.ID
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nextCursor(len(found), limit, last)})
-	return nil
+	return items, nextCursor(len(found), limit, last), nil
 }
 
 // getBackup serves GET /api/v1/backup: an online copy of the store, written

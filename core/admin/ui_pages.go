@@ -310,17 +310,12 @@ func (u *ui) actions(w http.ResponseWriter, r *http.Request, sess *session) erro
 	if err != nil {
 		return err
 	}
-	found, err := u.s.backend.Store().Actions(r.Context(), 100, before)
+	items, cursor, err := u.s.actionPage(r.Context(), 100, before)
 	if err != nil {
 		return err
 	}
-	items := make([]actionView, len(found))
-	var last int64
-	for i, a := range found {
-		items[i], last = actionView{At: a.At, Actor: a.Actor, Action: a.Action, Target: a.Target, Detail: a.Detail}, a.ID
-	}
 	next := ""
-	if cursor := nextCursor(len(found), 100, last); cursor != "" {
+	if cursor != "" {
 		next = "/ui/actions?cursor=" + cursor
 	}
 	u.render(w, http.StatusOK, "actions", u.page(sess, "actions", "Operator actions", map[string]any{"Items": items, "Next": next}))

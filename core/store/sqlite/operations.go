@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/turbocode/switchboard/core/store"
@@ -36,48 +35,25 @@ const derivedWindow = 10000
 // stored JSON body, which has no index; the other filters and the cursor bound
 // the rows read.
 func (s *Store) Events(ctx context.Context, filter store.EventFilter) ([]*store.StoredEvent, error) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
-
-	if filter.EventType != "" {
-		add("e.event_type = ?", filter.EventType)
-	}
-	if filter.EntityType != "" {
-		add("json_extract(CAST(e.body AS TEXT), '$.entity_type') = ?", filter.EntityType)
-	}
-	if filter.EntityID != "" {
-		add("json_extract(CAST(e.body AS TEXT), '$.entity_id') = ?", filter.EntityID)
-	}
+	var c conditions
+	c.addIf(filter.EventType != "", "e.event_type = ?", filter.EventType)
+	c.addIf(filter.EntityType != "", "json_extract(CAST(e.body AS TEXT), '$.entity_type') = ?", filter.EntityType)
+	c.addIf(filter.EntityID != "", "json_extract(CAST(e.body AS TEXT), '$.entity_id') = ?", filter.EntityID)
 	if filter.ParentEventID != "" {
 		parent, err := s.Event(ctx, filter.ParentEventID)
 		if err != nil {
 			return nil, err
 		}
-		add("e.seq > ?", parent.Seq)
-		add("e.seq <= ?", parent.Seq+derivedWindow)
-		add("json_extract(CAST(e.body AS TEXT), '$.parent_event_id') = ?", filter.ParentEventID)
+		c.add("e.seq > ?", parent.Seq)
+		c.add("e.seq <= ?", parent.Seq+derivedWindow)
+		c.add("json_extract(CAST(e.body AS TEXT), '$.parent_event_id') = ?", filter.ParentEventID)
 	}
-	if !filter.ReceivedAfter.IsZero() {
-		add("e.received_at >= ?", nanos(filter.ReceivedAfter))
-	}
-	if !filter.ReceivedBefore.IsZero() {
-		add("e.received_at < ?", nanos(filter.ReceivedBefore))
-	}
-	if filter.BeforeSeq > 0 {
-		add("e.seq < ?", filter.BeforeSeq)
-	}
-	limit := filter.Limit
-	if limit <= 0 {
-		limit = 100
-	}
+	c.addIf(!filter.ReceivedAfter.IsZero(), "e.received_at >= ?", nanos(filter.ReceivedAfter))
+	c.addIf(!filter.ReceivedBefore.IsZero(), "e.received_at < ?", nanos(filter.ReceivedBefore))
+	c.addIf(filter.BeforeSeq > 0, "e.seq < ?", filter.BeforeSeq)
 
-	query := `SELECT ` + eventColumns + ` FROM events e`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY e.seq DESC LIMIT ?"
-	return s.queryEvents(ctx, query, append(args, limit)...)
+	query, args := c.query(`SELECT `+eventColumns+` FROM events e`, "e.seq DESC", filter.Limit)
+	return s.queryEvents(ctx, query, args...)
 }
 
 func (s *Store) queryEvents(ctx context.Context, query string, args ...any) ([]*store.StoredEvent, error) {
@@ -186,15 +162,15 @@ func (s *Store) AddDeliveries(ctx context.Context, eventID string, deliveries []
 func (s *Store) ReleaseConnectorHolds(ctx context.Context, connector, reason string, now time.Time) (int, error) {
 	var released int64
 	err := s.writer.do(ctx, func(tx *txn) error {
-		res, err := tx.w.conn.ExecContext(tx.ctx, `UPDATE deliveries
+		var err error
+		released, err = rowsAffected(tx.w.conn.ExecContext(tx.ctx, `UPDATE deliveries
 			SET held_ns = max(held_ns - (next_at - ?1), 0), next_at = ?1, hold_reason = ''
 			WHERE state = 0 AND connector = ?2 AND hold_reason = ?3 AND next_at > ?1 AND lease_owner IS NULL`,
-			nanos(now), connector, reason)
+			nanos(now), connector, reason))
 		if err != nil {
-			return fmt.Errorf("release %s holds of connector %s: %w", reason, connector, err)
+			return fmt.Errorf("release the deliveries of connector %s held for %s: %w", connector, reason, err)
 		}
-		released, err = res.RowsAffected()
-		return err
+		return nil
 	})
 	return int(released), err
 }
