@@ -224,4 +224,9 @@ func (i *Instance) API(t testing.TB, method, path string, body any) *Response {
 }
 
 // LogText returns what the instance logged so far.
-func (i *Instance) LogText() string { return i.logs.String() }
+func (i *Instance) LogText() string {
+	if i.logs == nil {
+		return "(no log: the instance was not started by Start)"
+	}
+	return i.logs.String()
+}
