@@ -120,7 +120,7 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events))}
 	ordered := false
 	for i, in := range events {
-		ne, err := a.plan(rt, in)
+		ne, err := a.plan(ctx, rt, in)
 		if err != nil {
 			return nil, err
 		}
@@ -150,13 +150,16 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 // plan routes one event into the deliveries it causes. A target whose template
 // failed to render becomes a dead delivery with the reason, so the failure is in
 // the delivery log instead of lost.
-func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
+func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
 	for _, p := range planned {
 		target, err := json.Marshal(p.Params)
 		if err != nil {
 			return nil, fmt.Errorf("encode target of route %s: %w", p.Route, err)
+		}
+		if err := a.resolveEntity(ctx, rt, &p); err != nil {
+			return nil, err
 		}
 		nd := &store.NewDelivery{Route: p.Route, Connector: p.Connector, Target: target, Untrusted: p.Untrusted,
 			Destination: p.Destination, OrderingKey: p.OrderingKey, EntityKey: p.EntityKey, State: store.StateScheduled}
