@@ -123,16 +123,24 @@ func TestClientErrorsClassified(t *testing.T) {
 		wantAfter  time.Duration
 	}{
 		{name: "404 unknown issue", wantStatus: 404, want: sdk.OutcomePermanent, wantReason: "does not exist in Turbo",
-			call: func(ctx context.Context, c *turboapi.Client) error { _, err := c.GetIssue(ctx, "TURBO-999"); return err }},
+			call: func(ctx context.Context, c *turboapi.Client) error {
+				_, err := c.GetIssue(ctx, "TURBO-999")
+				return err
+			}},
 		{name: "422 invalid priority", wantStatus: 422, want: sdk.OutcomePermanent, wantReason: "body.priority: Input should be",
 			call: func(ctx context.Context, c *turboapi.Client) error {
 				_, err := c.UpdateIssue(ctx, issueID, turboapi.IssueUpdate{Priority: ptr("urgent")})
 				return err
 			}},
 		{name: "422 assign by key", wantStatus: 422, want: sdk.OutcomePermanent, wantReason: "path.issue_id",
-			call: func(ctx context.Context, c *turboapi.Client) error { _, err := c.AssignIssue(ctx, "TURBO-42", "a@b.c"); return err }},
+			call: func(ctx context.Context, c *turboapi.Client) error {
+				_, err := c.AssignIssue(ctx, "TURBO-42", "a@b.c")
+				return err
+			}},
 		{name: "409 scripted", wantStatus: 409, want: sdk.OutcomePermanent, wantReason: "work already in progress",
-			script: func(f *turbofake.Server) { f.Fail("PUT", "issues/", 1, turbofake.Failure{Status: 409, Detail: "work already in progress"}) },
+			script: func(f *turbofake.Server) {
+				f.Fail("PUT", "issues/", 1, turbofake.Failure{Status: 409, Detail: "work already in progress"})
+			},
 			call: func(ctx context.Context, c *turboapi.Client) error {
 				_, err := c.UpdateIssue(ctx, issueID, turboapi.IssueUpdate{Status: ptr("in_progress")})
 				return err

@@ -38,7 +38,9 @@ func (x *exchange) json(status int, v any) {
 
 func (x *exchange) detail(status int, text string) { x.json(status, map[string]string{"detail": text}) }
 
-func (x *exchange) invalid(problems ...problem) { x.json(http.StatusUnprocessableEntity, map[string]any{"detail": problems}) }
+func (x *exchange) invalid(problems ...problem) {
+	x.json(http.StatusUnprocessableEntity, map[string]any{"detail": problems})
+}
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
