@@ -27,6 +27,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/connectortest"
 )
 
 // Webhook modes.
@@ -87,7 +88,7 @@ type Server struct {
 	opts  Options
 	srv   *httptest.Server
 	clock sdk.Clock
-	hooks *sender
+	hooks *connectortest.WebhookSender
 
 	mu        sync.Mutex
 	issues    map[string]*issueRecord
@@ -124,8 +125,11 @@ func Start(t testing.TB, opts Options) *Server {
 	s := &Server{t: t, opts: opts, clock: opts.Clock, issues: map[string]*issueRecord{}, keys: map[string]string{},
 		comments: map[string]*commentRecord{}, tags: map[string]string{}, nextIssue: map[string]int{}, projects: map[string]string{}}
 	if opts.Webhook.URL != "" {
-		s.hooks = newSender(opts.Webhook)
-		t.Cleanup(s.hooks.close)
+		if s.opts.Webhook.Mode == "" {
+			s.opts.Webhook.Mode = ModeNative
+		}
+		s.hooks = connectortest.NewWebhookSender()
+		t.Cleanup(s.hooks.Close)
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -209,7 +213,7 @@ func (s *Server) WaitWebhooks(timeout time.Duration) bool {
 	if s.hooks == nil {
 		return true
 	}
-	return s.hooks.wait(timeout)
+	return s.hooks.Wait(timeout)
 }
 
 // WebhookFailures returns the webhooks Switchboard did not accept with 2xx.
@@ -217,7 +221,7 @@ func (s *Server) WebhookFailures() []string {
 	if s.hooks == nil {
 		return nil
 	}
-	return s.hooks.failed()
+	return s.hooks.Failures()
 }
 
 func (s *Server) lookup(idOrKey string) *issueRecord {
