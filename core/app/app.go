@@ -70,7 +70,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
 		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() }})
 
-	if a.ingest, err = a.newIngest(cfg); err != nil {
+	if a.ingest, err = a.newIngest(cfg, rt.webhookSecrets(sdk.PlatformGitHub)); err != nil {
 		a.store.Close()
 		rt.close(opts.Logger)
 		return nil, err
@@ -95,11 +95,11 @@ func policy(cfg *config.Config) dispatch.Policy {
 		CircuitCooldown: d.CircuitCooldown, ShutdownTimeout: cfg.Server.ShutdownTimeout}
 }
 
-func (a *App) newIngest(cfg *config.Config) (http.Handler, error) {
+func (a *App) newIngest(cfg *config.Config, githubSecrets []sdk.Secret) (http.Handler, error) {
 	in := cfg.Ingest
 	return ingest.NewHandler(ingest.Options{Acceptor: a, Secrets: in.Secrets, Insecure: in.Insecure,
 		MaxBodyBytes: in.MaxBodyBytes, MaxBatch: in.MaxBatch, Tolerance: in.Tolerance, RetryAfter: in.RetryAfter,
-		Clock: a.clock, Logger: a.log, Ready: a.ready})
+		Clock: a.clock, Logger: a.log, Ready: a.ready, GitHubSecrets: githubSecrets})
 }
 
 // Handler returns the ingest HTTP handler, for tests that serve it themselves.
