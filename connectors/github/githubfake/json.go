@@ -47,7 +47,7 @@ func (s *Server) issueJSON(r *repo, issue *Issue) map[string]any {
 		"assignee": nil, "user": userJSON(s.userByLogin(issue.Author)), "comments": issue.Comments,
 		"created_at": timeJSON(issue.CreatedAt), "updated_at": timeJSON(issue.UpdatedAt), "closed_at": nil,
 		"url": base + "/issues/" + strconv.Itoa(issue.Number), "repository_url": base,
-		"html_url": "https://github.com/" + r.owner + "/" + r.name + "/issues/" + strconv.Itoa(issue.Number),
+		"html_url":     "https://github.com/" + r.owner + "/" + r.name + "/issues/" + strconv.Itoa(issue.Number),
 		"state_reason": nil,
 	}
 	if len(assignees) > 0 {
@@ -65,7 +65,7 @@ func (s *Server) issueJSON(r *repo, issue *Issue) map[string]any {
 func (s *Server) commentJSON(r *repo, c *Comment) map[string]any {
 	return map[string]any{"id": c.ID, "node_id": "IC_" + strconv.FormatInt(c.ID, 10), "body": c.Body,
 		"user": userJSON(s.userByLogin(c.Author)), "created_at": timeJSON(c.CreatedAt), "updated_at": timeJSON(c.UpdatedAt),
-		"issue_url":  s.srv.URL + "/repos/" + r.owner + "/" + r.name + "/issues/" + strconv.Itoa(c.Issue),
-		"html_url":   "https://github.com/" + r.owner + "/" + r.name + "/issues/" + strconv.Itoa(c.Issue) + "#issuecomment-" + strconv.FormatInt(c.ID, 10),
+		"issue_url":          s.srv.URL + "/repos/" + r.owner + "/" + r.name + "/issues/" + strconv.Itoa(c.Issue),
+		"html_url":           "https://github.com/" + r.owner + "/" + r.name + "/issues/" + strconv.Itoa(c.Issue) + "#issuecomment-" + strconv.FormatInt(c.ID, 10),
 		"author_association": "OWNER"}
 }
