@@ -17,6 +17,10 @@ import (
 // the connector created but whose link was not stored (100 issues a page).
 const maxMarkerPages = 10
 
+// sinceMargin widens the search for an earlier create back from the Turbo
+// issue's created_at, for clocks of Turbo and GitHub that differ.
+const sinceMargin = time.Hour
+
 // changedField maps the names in an event's data.changes to link keys.
 var changedField = map[string]string{
 	"title": keyTitle, "description": keyDescription, "status": keyState, "type": keyType,
@@ -141,7 +145,7 @@ func (d *delivery) findByMarker(ctx context.Context, repo string, t turboIssue) 
 	opts := &gh.IssueListByRepoOptions{State: "all", Sort: "created", Direction: "desc",
 		ListOptions: gh.ListOptions{PerPage: 100}}
 	if !t.CreatedAt.IsZero() {
-		opts.Since = t.CreatedAt.Add(-time.Minute)
+		opts.Since = t.CreatedAt.Add(-sinceMargin)
 	}
 	if login, err := d.loginName(ctx); err == nil {
 		opts.Creator = login

@@ -97,7 +97,7 @@ func (s *Server) answer(w *statusWriter, r *http.Request, body []byte) bool {
 	}
 	defer func() {
 		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-			Login: login, Status: w.status, At: now})
+			Body: string(body), Login: login, Status: w.status, At: now})
 	}()
 
 	if c.user == nil {

@@ -113,6 +113,7 @@ type Request struct {
 	Method string
 	Path   string
 	Query  string
+	Body   string
 	Login  string
 	Status int
 	At     time.Time
