@@ -42,8 +42,7 @@ func (in *instance) githubFailure(what string, err error) sdk.Result {
 	status := resp.StatusCode
 	if after, limited := in.rateLimitWait(err, resp); limited {
 		in.pacer.block(in.clock.Now().Add(after))
-		in.log.Warn("GitHub rate limit reached; calls of this token wait", "connector", in.name,
-			"status", status, "wait", after.String(), "err", err)
+		in.log.Warn("GitHub rate limit reached; calls of this token wait", "status", status, "wait", after.String(), "err", err)
 		result := sdk.Retry(fmt.Sprintf("%s: GitHub rate limit (%d); next call allowed in %s", what, status, after), after)
 		result.StatusCode = status
 		return result

@@ -57,7 +57,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 			return nil, fmt.Errorf("configure github connector %s: turbo.api_url: %w", ic.Name, err)
 		}
 	}
-	ic.Logger.Debug("github connector configured", "connector", ic.Name, "api_url", cfg.APIURL,
+	ic.Logger.Debug("github connector configured", "api_url", cfg.APIURL,
 		"repositories", len(cfg.Projects), "direction", cfg.Direction)
 	return in, nil
 }
@@ -99,7 +99,7 @@ func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.R
 	if err != nil {
 		return sdk.Permanent(err.Error())
 	}
-	log := in.log.With("connector", in.name, "delivery_id", req.DeliveryID, "event_id", req.Events[0].ID,
+	log := in.log.With("delivery_id", req.DeliveryID, "event_id", req.Events[0].ID,
 		"event_type", env.EventType)
 	d := &delivery{in: in, req: req, env: env, log: log, api: in.api()}
 

@@ -160,7 +160,9 @@ type Server struct {
 	limits     map[string]*tokenLimits
 	nextID     int64
 	deliveries map[string]connectortest.Webhook
-	stalled    sync.WaitGroup
+	// held collects webhooks while HoldWebhooks is in force.
+	held    []connectortest.Webhook
+	holding bool
 }
 
 // Start runs a fake until the test ends.
@@ -298,6 +300,31 @@ func (s *Server) WebhookFailures() []string {
 		return nil
 	}
 	return s.hooks.Failures()
+}
+
+// HoldWebhooks keeps the webhooks of later changes until SendHeld, so that a
+// test can deliver them in another order.
+func (s *Server) HoldWebhooks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holding = true
+}
+
+// SendHeld sends the held webhooks, newest first when reverse is set, and
+// stops holding.
+func (s *Server) SendHeld(reverse bool) int {
+	s.mu.Lock()
+	held := s.held
+	s.held, s.holding = nil, false
+	s.mu.Unlock()
+	for i := range held {
+		w := held[i]
+		if reverse {
+			w = held[len(held)-1-i]
+		}
+		s.hooks.Enqueue(w)
+	}
+	return len(held)
 }
 
 // Redeliver posts an earlier webhook again with the same X-GitHub-Delivery,

@@ -49,6 +49,10 @@ func (s *Server) send(c *call, r *repo, event string, payload, extra map[string]
 	header.Set("X-Hub-Signature", "sha1="+mac(sha1.New, s.opts.WebhookSecret, body))
 	w := connectortest.Webhook{URL: s.opts.WebhookURL, Header: header, Body: body}
 	s.deliveries[id] = w
+	if s.holding {
+		s.held = append(s.held, w)
+		return
+	}
 	s.hooks.Enqueue(w)
 }
 
