@@ -16,12 +16,12 @@ import (
 	"github.com/turbocode/switchboard/sdk/turboapi"
 )
 
-// minRateLimitWait is the wait after a rate-limit answer that says neither
-// retry-after nor x-ratelimit-reset: GitHub asks for at least a minute, and
-// the host's backoff grows it on repeats.
+// minRateLimitWait is the wait after a rate-limit response without
+// retry-after or x-ratelimit-reset: GitHub asks for at least a minute, and the
+// host's backoff grows it on repeats.
 const minRateLimitWait = time.Minute
 
-// githubFailure turns a failed GitHub call into a result. A rate-limit answer
+// githubFailure turns a failed GitHub call into a result. A rate-limit response
 // (403 or 429) blocks the token's calls until GitHub allows them again; go-github
 // v60 classifies 403s only, so 429 is read here from the status.
 func (in *instance) githubFailure(what string, err error) sdk.Result {
@@ -65,7 +65,7 @@ func (in *instance) githubFailure(what string, err error) sdk.Result {
 	return result
 }
 
-// rateLimitWait reports whether an answer is a rate limit, and how long to
+// rateLimitWait reports whether a response is a rate limit, and how long to
 // wait: retry-after, else until x-ratelimit-reset when no request remains,
 // else at least a minute.
 func (in *instance) rateLimitWait(err error, resp *http.Response) (time.Duration, bool) {
@@ -89,7 +89,7 @@ func (in *instance) rateLimitWait(err error, resp *http.Response) (time.Duration
 	return minRateLimitWait, true
 }
 
-// responseOf returns the HTTP answer behind a go-github error.
+// responseOf returns the HTTP response behind a go-github error.
 func responseOf(err error) *http.Response {
 	var apiErr *gh.ErrorResponse
 	var primary *gh.RateLimitError

@@ -1,12 +1,12 @@
-// Package github is the GitHub connector: it keeps the issues of mapped Turbo
-// projects and the issues of GitHub repositories the same in both directions
-// (title, description, state, labels, assignee and comments), and can start a
-// GitHub Actions workflow with repository_dispatch.
+// Package github is the GitHub connector. It keeps the issues of mapped Turbo
+// projects and the issues of GitHub repositories the same in both directions:
+// title, description, state, labels, assignee and comments. It can also start
+// a GitHub Actions workflow with repository_dispatch.
 //
 // Turbo to GitHub: issue and comment events of a mapped project create or
 // edit the GitHub issue. A created issue carries the Turbo key in its title
 // and, in its body, a link back and a hidden marker; before creating, the
-// connector looks for an issue with that marker, so that a create whose answer
+// connector looks for an issue with that marker, so that a create whose response
 // was lost is never repeated. Later events edit only the fields whose value
 // differs from the one last synced.
 //
@@ -70,7 +70,7 @@ const (
 	actionDispatch = "repository_dispatch"
 )
 
-// Info describes the connector. It asks for ordering, so that the events of
+// Info describes the connector. It requests ordering, so that the events of
 // one issue (and its comments) are applied in arrival order, and for entity
 // state, which holds the link.
 func (*Connector) Info() sdk.Info {

@@ -115,10 +115,10 @@ func fromLabels(labels []string, byValue map[string]string) string {
 	return ""
 }
 
-// wanted is what a Turbo issue looks like on GitHub: the title, body, state,
-// managed labels and assignee the connector writes, and each field's value as
-// both sides show it.
-type wanted struct {
+// desired is a Turbo issue as the connector writes it on GitHub: the title,
+// body, state, managed labels and assignee, with each field's value as both
+// sides show it.
+type desired struct {
 	title, body, state string
 	typeLabel          string
 	priorityLabel      string
@@ -127,8 +127,8 @@ type wanted struct {
 	values             map[string]sides
 }
 
-func (m mapping) fromTurbo(t turboIssue, webURL string) wanted {
-	w := wanted{
+func (m mapping) fromTurbo(t turboIssue, webURL string) desired {
+	w := desired{
 		title:         githubTitle(t.Key, t.Title),
 		body:          githubBody(t.description(), t.Key, turboLink(webURL, t.Key, t.ID), t.ID),
 		state:         stateOf(t.Status),

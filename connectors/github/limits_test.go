@@ -94,7 +94,7 @@ func createAtOnce(t *testing.T, h *harness, n int) []sdk.Result {
 	}
 }
 
-func secondaryAnswers(h *harness) int {
+func rateLimitResponses(h *harness) int {
 	n := 0
 	for _, r := range h.github.Requests() {
 		if r.Status == http.StatusForbidden || r.Status == http.StatusTooManyRequests {
@@ -123,8 +123,8 @@ func TestFiftyCreatesStayUnderSecondaryLimit(t *testing.T) {
 		if n := len(h.github.Issues(testRepo)); n != issues {
 			t.Errorf("GitHub has %d issues, want %d", n, issues)
 		}
-		if n := secondaryAnswers(h); n != 0 {
-			t.Errorf("%d rate-limit answers, want none", n)
+		if n := rateLimitResponses(h); n != 0 {
+			t.Errorf("%d rate-limit responses, want none", n)
 		}
 		if took := h.clock.Now().Sub(start); took < (issues-1)*3500*time.Millisecond {
 			t.Errorf("the creates took %v on the clock, less than 49 gaps", took)
@@ -134,8 +134,8 @@ func TestFiftyCreatesStayUnderSecondaryLimit(t *testing.T) {
 	t.Run("without min_gap", func(t *testing.T) {
 		h := newHarness(t, limits, func(cfg map[string]any) { cfg["min_gap"] = "0s"; cfg["login"] = botLogin })
 		createAtOnce(t, h, issues)
-		if n := secondaryAnswers(h); n == 0 {
-			t.Error("no rate-limit answer without a gap; the fake's secondary limit did not apply")
+		if n := rateLimitResponses(h); n == 0 {
+			t.Error("no rate-limit response without a gap; the fake's secondary limit did not apply")
 		}
 	})
 }

@@ -38,8 +38,9 @@ type link struct {
 }
 
 // fieldState is one field as last synced: the hash of its value as each side
-// shows it (they differ where a mapping or a limit changes it, such as a
-// description cut to GitHub's length), and GitHub's updated_at at that time.
+// shows it, and GitHub's updated_at at that time. The two hashes differ where
+// a mapping or a limit changes the value, such as a description cut to
+// GitHub's length.
 type fieldState struct {
 	Turbo  string    `json:"turbo"`
 	GitHub string    `json:"github"`

@@ -51,8 +51,8 @@ func (d *delivery) issueToGitHub(ctx context.Context) sdk.Result {
 	return d.editIssue(ctx, l, t, d.changedKeys())
 }
 
-// changedKeys returns the link keys an event says changed, nil when it does
-// not say (every field is compared then).
+// changedKeys returns the link keys in the event's data.changes, or nil
+// without that list (every field is compared then).
 func (d *delivery) changedKeys() []string {
 	if len(d.env.Data.Changes) == 0 {
 		return nil
@@ -67,7 +67,7 @@ func (d *delivery) changedKeys() []string {
 }
 
 // createIssue creates the GitHub issue, unless one with the issue's marker
-// exists: then a create whose answer was lost already made it, and it is
+// exists: then a create whose response was lost already made it, and it is
 // linked and edited instead.
 func (d *delivery) createIssue(ctx context.Context, repo string, t turboIssue) sdk.Result {
 	found, err := d.findByMarker(ctx, repo, t)
@@ -224,7 +224,7 @@ func (d *delivery) editIssue(ctx context.Context, l *link, t turboIssue, keys []
 
 // editRequest sets the changed fields; labels and assignees keep what the
 // connector does not manage.
-func (d *delivery) editRequest(w wanted, current *gh.Issue, changed []string) *gh.IssueRequest {
+func (d *delivery) editRequest(w desired, current *gh.Issue, changed []string) *gh.IssueRequest {
 	m := d.in.m
 	request := &gh.IssueRequest{}
 	view := m.fromGitHub(current, "")

@@ -11,7 +11,7 @@ import (
 
 // pacer keeps one token's calls within GitHub's limits. Mutating calls (the
 // ones that create or change content) go one at a time, at least gap apart;
-// after a rate-limit answer every call waits until GitHub allows the next.
+// after a rate-limit response every call waits until GitHub allows the next.
 // All waits are on the injected clock.
 type pacer struct {
 	clock sdk.Clock
@@ -22,7 +22,7 @@ type pacer struct {
 	mu sync.Mutex
 	// lastStart is when the last mutating call was sent.
 	lastStart time.Time
-	// blockedUntil is when a rate-limit answer allows calls again.
+	// blockedUntil is when a rate-limit response allows calls again.
 	blockedUntil time.Time
 }
 

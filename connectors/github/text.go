@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// GitHub's limits on what the connector writes (github.com answers 422 past
+// GitHub's limits on what the connector writes (github.com responds 422 past
 // them).
 const (
 	maxBodyRunes  = 65536

@@ -66,9 +66,9 @@ routes:
 `
 
 // TestGitHubSyncFixtureRun replays the Turbo fixtures through the binary,
-// then works on the GitHub side as a person would, and checks that both fakes
-// end in the same state and that the log shows each change written once: no
-// change came back as an echo.
+// then works on the GitHub side as a person would. Both fakes must end in the
+// same state, and the log must show each change written once: no change came
+// back as an echo.
 func TestGitHubSyncFixtureRun(t *testing.T) {
 	addr := freeAddr(t)
 	turbo := turbofake.Start(t, turbofake.Options{Token: syncTurboToken,

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Documentation URLs GitHub puts in error answers; go-github v60 reads the
+// Documentation URLs GitHub puts in error responses; go-github v60 reads the
 // secondary one to tell a secondary limit from another 403.
 const (
 	docsREST      = "https://docs.github.com/rest"
@@ -28,7 +28,7 @@ type validationError struct {
 	Value    any    `json:"value,omitempty"`
 }
 
-// call is one request being answered.
+// call is one request and its response.
 type call struct {
 	w     http.ResponseWriter
 	r     *http.Request
@@ -74,7 +74,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	stall := s.answer(sw, r, body)
 	if stall {
-		// The work is done; the answer never comes, until the client gives up.
+		// The work is done; no response comes until the client gives up.
 		select {
 		case <-r.Context().Done():
 		case <-time.After(time.Minute):

@@ -4,7 +4,7 @@
 // repository_dispatch, and GET /user. It behaves like github.com where tests
 // depend on it:
 //
-//   - tokens are checked (401 "Bad credentials") and every answer carries the
+//   - tokens are checked (401 "Bad credentials") and every response carries the
 //     x-ratelimit-* headers of the primary limit; past it, 403 with
 //     x-ratelimit-remaining: 0;
 //   - mutating requests count against the secondary limit (80 a minute and 500
@@ -56,10 +56,10 @@ type Options struct {
 	// token. Defaults 80 and 500.
 	ContentPerMinute int
 	ContentPerHour   int
-	// SecondaryStatus is the status of a secondary-limit answer, 403
+	// SecondaryStatus is the status of a secondary-limit response, 403
 	// (default) or 429.
 	SecondaryStatus int
-	// OmitRetryAfter leaves retry-after out of secondary-limit answers.
+	// OmitRetryAfter leaves retry-after out of secondary-limit responses.
 	OmitRetryAfter bool
 }
 
