@@ -91,8 +91,11 @@ func (s *WebhookSender) post(w Webhook) error {
 }
 
 // Wait waits until every queued webhook has been posted, or timeout passes,
-// and reports whether the queue emptied.
+// and reports whether the queue emptied. A nil sender has nothing to wait for.
 func (s *WebhookSender) Wait(timeout time.Duration) bool {
+	if s == nil {
+		return true
+	}
 	deadline := time.Now().Add(timeout)
 	timer := time.AfterFunc(timeout, func() {
 		s.mu.Lock()
@@ -118,8 +121,12 @@ func (s *WebhookSender) Sent() int {
 	return s.sent
 }
 
-// Failures returns the webhooks that got no 2xx answer, one line each.
+// Failures returns the webhooks that got no 2xx answer, one line each; none
+// for a nil sender.
 func (s *WebhookSender) Failures() []string {
+	if s == nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.failures...)

@@ -107,7 +107,7 @@ func (s *Server) answer(w *statusWriter, r *http.Request, body []byte) bool {
 	if !s.checkLimits(c, now) {
 		return false
 	}
-	if f, ok := s.scriptedFailure(r.Method, r.URL.Path); ok {
+	if f, ok := s.failures.Take(r.Method, r.URL.Path); ok {
 		if f.Stall {
 			c.w = &statusWriter{ResponseWriter: httptest.NewRecorder()}
 			s.route(c)
@@ -122,16 +122,6 @@ func (s *Server) answer(w *statusWriter, r *http.Request, body []byte) bool {
 	}
 	s.route(c)
 	return false
-}
-
-func (s *Server) scriptedFailure(method, path string) (Failure, bool) {
-	for i, f := range s.failures {
-		if f.method == method && strings.HasPrefix(path, f.pathPrefix) {
-			s.failures = append(s.failures[:i], s.failures[i+1:]...)
-			return f.failure, true
-		}
-	}
-	return Failure{}, false
 }
 
 // tokenLimits is the rate-limit state of one token.

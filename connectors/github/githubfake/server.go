@@ -129,11 +129,6 @@ type Failure struct {
 	Stall   bool
 }
 
-type scripted struct {
-	method, pathPrefix string
-	failure            Failure
-}
-
 type repo struct {
 	id     int64
 	owner  string
@@ -156,7 +151,7 @@ type Server struct {
 	comments   map[int64]*Comment
 	dispatches []Dispatch
 	requests   []Request
-	failures   []scripted
+	failures   connectortest.Script[Failure]
 	limits     map[string]*tokenLimits
 	nextID     int64
 	deliveries map[string]connectortest.Webhook
@@ -223,11 +218,7 @@ func (s *Server) AddRepo(fullName string) {
 // Fail answers the next n requests with method whose path starts with
 // pathPrefix (such as "/repos/o/r/issues") with f, before anything else.
 func (s *Server) Fail(method, pathPrefix string, n int, f Failure) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.failures = append(s.failures, scripted{method: method, pathPrefix: pathPrefix, failure: f})
-	}
+	s.failures.Add(method, pathPrefix, n, f)
 }
 
 // Issue returns an issue of a repository.
@@ -287,20 +278,10 @@ func (s *Server) Requests() []Request {
 
 // WaitWebhooks waits until every queued webhook has been posted, or timeout
 // passes, and reports whether the queue emptied.
-func (s *Server) WaitWebhooks(timeout time.Duration) bool {
-	if s.hooks == nil {
-		return true
-	}
-	return s.hooks.Wait(timeout)
-}
+func (s *Server) WaitWebhooks(timeout time.Duration) bool { return s.hooks.Wait(timeout) }
 
 // WebhookFailures returns the webhooks that got no 2xx answer.
-func (s *Server) WebhookFailures() []string {
-	if s.hooks == nil {
-		return nil
-	}
-	return s.hooks.Failures()
-}
+func (s *Server) WebhookFailures() []string { return s.hooks.Failures() }
 
 // HoldWebhooks keeps the webhooks of later changes until SendHeld, so that a
 // test can deliver them in another order.

@@ -47,12 +47,8 @@ func (s *Server) createComment(x *exchange) {
 
 // updateComment serves PUT /comments/id/{comment_id}.
 func (s *Server) updateComment(x *exchange, id string) {
-	if !pathUUID(x, "comment_id", id) {
-		return
-	}
-	rec, ok := s.comments[id]
-	if !ok || rec.deleted {
-		x.detail(http.StatusNotFound, fmt.Sprintf("Comment with id %s not found", id))
+	rec, ok := s.findComment(x, id)
+	if !ok {
 		return
 	}
 	fields, ok := decodeObject(x)
@@ -72,16 +68,26 @@ func (s *Server) updateComment(x *exchange, id string) {
 
 // deleteComment serves DELETE /comments/id/{comment_id}.
 func (s *Server) deleteComment(x *exchange, id string) {
-	if !pathUUID(x, "comment_id", id) {
-		return
-	}
-	rec, ok := s.comments[id]
-	if !ok || rec.deleted {
-		x.detail(http.StatusNotFound, fmt.Sprintf("Comment with id %s not found", id))
+	rec, ok := s.findComment(x, id)
+	if !ok {
 		return
 	}
 	rec.deleted = true
 	s.emitComment("deleted", rec.Comment)
 	x.status = http.StatusNoContent
 	x.w.WriteHeader(http.StatusNoContent)
+}
+
+// findComment returns the comment a path names, answering 422 for an id that
+// is not a UUID and 404 for an unknown or deleted comment.
+func (s *Server) findComment(x *exchange, id string) (*commentRecord, bool) {
+	if !pathUUID(x, "comment_id", id) {
+		return nil, false
+	}
+	rec, ok := s.comments[id]
+	if !ok || rec.deleted {
+		x.detail(http.StatusNotFound, fmt.Sprintf("Comment with id %s not found", id))
+		return nil, false
+	}
+	return rec, true
 }

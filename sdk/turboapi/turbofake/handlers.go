@@ -61,7 +61,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		x.detail(http.StatusUnauthorized, "Not authenticated")
 		return
 	}
-	if f, ok := s.scriptedFailure(r.Method, path); ok {
+	if f, ok := s.failures.Take(r.Method, path); ok {
 		if f.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds())))
 		}

@@ -130,9 +130,8 @@ func (s *Server) assignIssue(x *exchange, id string) {
 		x.invalid(problem{Type: "missing", Loc: []string{"body", "assignee"}, Msg: "Field required"})
 		return
 	}
-	rec := s.issues[id]
+	rec := s.issueByID(x, id)
 	if rec == nil {
-		x.detail(http.StatusNotFound, fmt.Sprintf("Issue with id %s not found", id))
 		return
 	}
 	next := rec.issue
@@ -143,12 +142,8 @@ func (s *Server) assignIssue(x *exchange, id string) {
 
 // setStatus serves POST /issues/{issue_id}/close and /reopen.
 func (s *Server) setStatus(x *exchange, id, action string) {
-	if !pathUUID(x, "issue_id", id) {
-		return
-	}
-	rec := s.issues[id]
+	rec := s.issueByID(x, id)
 	if rec == nil {
-		x.detail(http.StatusNotFound, fmt.Sprintf("Issue with id %s not found", id))
 		return
 	}
 	next := rec.issue
@@ -166,9 +161,8 @@ func (s *Server) tagIssue(x *exchange, id, tagID string) {
 	if !pathUUID(x, "issue_id", id) || !pathUUID(x, "tag_id", tagID) {
 		return
 	}
-	rec := s.issues[id]
+	rec := s.issueByID(x, id)
 	if rec == nil {
-		x.detail(http.StatusNotFound, fmt.Sprintf("Issue with id %s not found", id))
 		return
 	}
 	if x.r.Method == http.MethodDelete {
@@ -213,4 +207,17 @@ func changedFields(a, b Issue) []string {
 		}
 	}
 	return out
+}
+
+// issueByID returns the issue a path names by UUID, answering 422 for an id
+// that is not a UUID and 404 for an unknown issue.
+func (s *Server) issueByID(x *exchange, id string) *issueRecord {
+	if !pathUUID(x, "issue_id", id) {
+		return nil
+	}
+	rec := s.issues[id]
+	if rec == nil {
+		x.detail(http.StatusNotFound, fmt.Sprintf("Issue with id %s not found", id))
+	}
+	return rec
 }

@@ -15,11 +15,9 @@
 package turbofake
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,11 +75,6 @@ type Failure struct {
 	RetryAfter time.Duration
 }
 
-type scripted struct {
-	method, pathPrefix string
-	failure            Failure
-}
-
 // Server is a running fake.
 type Server struct {
 	t     testing.TB
@@ -97,7 +90,7 @@ type Server struct {
 	comments  map[string]*commentRecord
 	tags      map[string]string
 	requests  []Request
-	failures  []scripted
+	failures  connectortest.Script[Failure]
 	nextIssue map[string]int
 	projects  map[string]string
 }
@@ -156,11 +149,7 @@ func (s *Server) AddTag(id, name string) {
 // Fail answers the next n requests whose method is method and whose path
 // (after /api/v1) starts with pathPrefix with f, before anything else.
 func (s *Server) Fail(method, pathPrefix string, n int, f Failure) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.failures = append(s.failures, scripted{method: method, pathPrefix: pathPrefix, failure: f})
-	}
+	s.failures.Add(method, pathPrefix, n, f)
 }
 
 // Requests returns every request received so far, oldest first.
@@ -209,20 +198,10 @@ func (s *Server) Comments(entityID string) []Comment {
 
 // WaitWebhooks waits until every webhook the fake queued has been posted, or
 // timeout passes; it reports whether the queue emptied.
-func (s *Server) WaitWebhooks(timeout time.Duration) bool {
-	if s.hooks == nil {
-		return true
-	}
-	return s.hooks.Wait(timeout)
-}
+func (s *Server) WaitWebhooks(timeout time.Duration) bool { return s.hooks.Wait(timeout) }
 
 // WebhookFailures returns the webhooks Switchboard did not accept with 2xx.
-func (s *Server) WebhookFailures() []string {
-	if s.hooks == nil {
-		return nil
-	}
-	return s.hooks.Failures()
-}
+func (s *Server) WebhookFailures() []string { return s.hooks.Failures() }
 
 func (s *Server) lookup(idOrKey string) *issueRecord {
 	if rec, ok := s.issues[idOrKey]; ok {
@@ -240,15 +219,3 @@ func (s *Server) now() time.Time { return s.clock.Now().UTC() }
 
 // logf reports what the fake did to the test log.
 func (s *Server) logf(format string, args ...any) { s.t.Logf("turbofake: "+format, args...) }
-
-func (s *Server) scriptedFailure(method, path string) (Failure, bool) {
-	for i, f := range s.failures {
-		if f.method == method && strings.HasPrefix(path, f.pathPrefix) {
-			s.failures = append(s.failures[:i], s.failures[i+1:]...)
-			return f.failure, true
-		}
-	}
-	return Failure{}, false
-}
-
-func errorf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
