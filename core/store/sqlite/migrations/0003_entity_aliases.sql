@@ -1,4 +1,4 @@
--- Schema version 2: other keys under which a connector's entity state is found.
+-- Schema version 3: other keys under which a connector's entity state is found.
 --
 -- A connector that links two systems (the GitHub sync links a Turbo issue and
 -- owner/repo#number) stores one state row and names the other key as an alias,
