@@ -92,7 +92,9 @@ func TestGitHubSyncFixtureRun(t *testing.T) {
 
 	for _, f := range loadSequence(t) {
 		seedTurbo(t, turbo, f)
-		if status, answer := in.post(f.path, f.headers, f.body); status != http.StatusAccepted {
+		// Turbo's own issue.assigned repeats a change Switchboard derived from
+		// the issue.updated before it, so it is a duplicate (200).
+		if status, answer := in.post(f.path, f.headers, f.body); status != http.StatusAccepted && status != http.StatusOK {
 			t.Fatalf("%s: %d %v", f.name, status, answer)
 		}
 		settle()
