@@ -112,7 +112,7 @@ func (a *App) Replay(ctx context.Context, eventID, connector string) ([]*store.D
 		return nil, fmt.Errorf("read stored event %s: %w", eventID, err)
 	}
 	rt := a.current.Load()
-	ne, err := a.plan(rt, in)
+	ne, err := a.plan(ctx, rt, in)
 	if err != nil {
 		return nil, err
 	}

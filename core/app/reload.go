@@ -19,6 +19,7 @@ import (
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/route"
+	"github.com/turbocode/switchboard/sdk"
 )
 
 // reloader holds what a reload needs besides the runtime: the file, the last
@@ -99,14 +100,14 @@ func (a *App) swapConfig(ctx context.Context) error {
 	if err := checkAdminToken(plan.Config); err != nil {
 		return err
 	}
-	ingestHandler, err := a.newIngest(plan.Config)
-	if err != nil {
-		return err
-	}
-
 	old := a.current.Load()
 	rt, replaced, err := reconfigure(ctx, plan, old, a)
 	if err != nil {
+		return err
+	}
+	ingestHandler, err := a.newIngest(plan.Config, rt.webhookSecrets(sdk.PlatformGitHub))
+	if err != nil {
+		rt.closeCreated(old)
 		return err
 	}
 	a.current.Store(rt)
@@ -117,6 +118,16 @@ func (a *App) swapConfig(ctx context.Context) error {
 	a.closeLater(replaced)
 	a.logReload(old.plan.Config, plan.Config, rt)
 	return nil
+}
+
+// closeCreated closes the instances of rt that old does not share, for a
+// reload that failed after reconfigure.
+func (rt *runtime) closeCreated(old *runtime) {
+	for name, conn := range rt.connectors {
+		if old.connectors[name] != conn {
+			conn.Instance.Close()
+		}
+	}
 }
 
 // reconfigure builds the runtime of plan, keeping the instance of every
