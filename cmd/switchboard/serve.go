@@ -19,7 +19,8 @@ import (
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", "serve [--config FILE]",
 		"Runs the daemon: receives events on server.listen, stores them, routes them and delivers them.\n"+
-			"SIGTERM or SIGINT stops it gracefully: no new requests, running attempts finish.", stderr)
+			"SIGTERM or SIGINT stops it gracefully: no new requests, running attempts finish.\n"+
+			"SIGHUP, or a change of the config file, reloads the config; an invalid one is rejected and the old one kept.", stderr)
 	configPath := configFlag(fs)
 	pause := fs.Bool("pause-delivery", false, "accept and store events but deliver nothing (deliveries wait for a run without it)")
 	logLevel := fs.String("log-level", "", "override log.level: debug, info, warn or error")
@@ -55,10 +56,11 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	a, err := app.New(ctx, app.Options{ConfigPath: *configPath, Registry: registry, Logger: log,
-		Clock: clock.System, PauseDelivery: *pause})
+		Clock: clock.System, PauseDelivery: *pause, Version: version})
 	if err != nil {
 		return reportConfigError(stderr, err)
 	}
+	go reloadOnHangup(ctx, a)
 	if err := a.Run(ctx); err != nil {
 		log.Error("switchboard stopped with an error", "err", err)
 		return exitFailure
@@ -107,4 +109,19 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// reloadOnHangup reloads the config on each SIGHUP until ctx ends.
+func reloadOnHangup(ctx context.Context, a *app.App) {
+	hangup := make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	defer signal.Stop(hangup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hangup:
+			a.ReloadConfig(ctx)
+		}
+	}
 }

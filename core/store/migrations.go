@@ -16,32 +16,27 @@ type Migration struct {
 	SQL     string
 }
 
-// ReadMigrations returns the migrations in dir of fsys in version order. A file
-// is named NNNN_description.sql; two files with one version are an error.
+// ReadMigrations returns the migrations in dir of fsys in version order, and
+// by name within a version. A file is named NNNN_description.sql.
 func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	var out []Migration
-	seen := map[int]string{}
 	for _, entry := range entries {
 		prefix, _, _ := strings.Cut(entry.Name(), "_")
 		version, err := strconv.Atoi(prefix)
 		if err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a number", entry.Name())
 		}
-		if other, ok := seen[version]; ok {
-			return nil, fmt.Errorf("migrations %s and %s have the same version %d", other, entry.Name(), version)
-		}
-		seen[version] = entry.Name()
 		text, err := fs.ReadFile(fsys, path.Join(dir, entry.Name()))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, Migration{Version: version, Name: entry.Name(), SQL: string(text)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
 }
 

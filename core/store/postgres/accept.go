@@ -70,7 +70,8 @@ type acceptTx struct {
 	notify          bool
 }
 
-// eventRow is an event to insert.
+// eventRow is an event to insert, or, outside the events to insert, a stored
+// one that gets new deliveries.
 type eventRow struct {
 	part        *acceptPart
 	in          *event.Incoming
@@ -406,17 +407,23 @@ func (a *acceptTx) addEvent(ev *store.NewEvent, alias, duplicateOf string) {
 	}
 
 	for _, nd := range ev.Deliveries {
-		state := nd.State
-		if state == "" {
-			state = store.StateScheduled
-		}
-		at := req.ReceivedAt
-		d := &store.Delivery{EventID: row.stored.EventID, EventType: row.stored.EventType, Route: nd.Route,
-			Connector: nd.Connector, Target: nd.Target, Untrusted: nd.Untrusted, Destination: nd.Destination,
-			OrderingKey: nd.OrderingKey, EntityKey: nd.EntityKey, State: state, CreatedAt: at, NextAt: at,
-			LastError: nd.Reason, UpdatedAt: at}
-		a.deliveries = append(a.deliveries, &deliveryRow{event: row, d: d})
+		a.addDelivery(row, nd)
 	}
+}
+
+// addDelivery plans one delivery of row's event, created at its request's
+// time.
+func (a *acceptTx) addDelivery(row *eventRow, nd *store.NewDelivery) {
+	state := nd.State
+	if state == "" {
+		state = store.StateScheduled
+	}
+	at := row.part.req.ReceivedAt
+	d := &store.Delivery{EventID: row.stored.EventID, EventType: row.stored.EventType, Route: nd.Route,
+		Connector: nd.Connector, Target: nd.Target, Untrusted: nd.Untrusted, Destination: nd.Destination,
+		OrderingKey: nd.OrderingKey, EntityKey: nd.EntityKey, State: state, CreatedAt: at, NextAt: at,
+		LastError: nd.Reason, UpdatedAt: at}
+	a.deliveries = append(a.deliveries, &deliveryRow{event: row, d: d})
 }
 
 // order holds every scheduled delivery whose ordering key has an unfinished

@@ -121,15 +121,20 @@ func (s *Store) recordOutcomes(ctx context.Context, tx *pipeTx, updates []*store
 			return fmt.Errorf("record attempts and promote ordered deliveries: %w", err)
 		}
 	}
+	aliased := false
 	for _, i := range stateSlots {
-		tag, err := batchResults.Exec()
-		if err != nil {
-			st := updates[i].EntityState
+		st := updates[i].EntityState
+		var written int
+		if err := batchResults.QueryRow().Scan(&written); err != nil {
 			return fmt.Errorf("write %s state of %s: %w", st.Connector, st.EntityKey, err)
 		}
-		if tag.RowsAffected() == 0 {
+		if written == 0 {
 			results[i] = store.ErrStateConflict
 		}
+		aliased = aliased || (written > 0 && len(st.Aliases) > 0)
+	}
+	if aliased {
+		defer s.aliases.load(context.WithoutCancel(ctx), s.pool)
 	}
 	return batchResults.Close()
 }
@@ -162,8 +167,11 @@ func queueAttempts(batch *pgx.Batch, updates []*store.Update, results []error) {
 }
 
 // queueEntityStates queues the entity state writes of the updates that held,
-// each only if the version the connector read still holds, and returns the
-// indexes of those updates in queue order.
+// and returns the indexes of those updates in queue order. Each statement
+// writes the state of the entity the key stands for (its alias target, or the
+// key itself), only if the version the connector read still holds, then points
+// the update's aliases at that entity, and returns how many state rows it
+// wrote. A key that has state of its own never becomes an alias of another.
 func queueEntityStates(batch *pgx.Batch, updates []*store.Update, results []error) []int {
 	var slots []int
 	for i, u := range updates {
@@ -171,13 +179,21 @@ func queueEntityStates(batch *pgx.Batch, updates []*store.Update, results []erro
 		if st == nil || results[i] != nil {
 			continue
 		}
-		if st.Version == 0 {
-			batch.Queue(`INSERT INTO entity_state (connector, entity_key, version, data, updated_at)
-				VALUES ($1, $2, 1, $3, $4) ON CONFLICT DO NOTHING`, st.Connector, st.EntityKey, st.Data, nanos(u.At))
-		} else {
-			batch.Queue(`UPDATE entity_state SET version = version + 1, data = $1, updated_at = $2
-				WHERE connector = $3 AND entity_key = $4 AND version = $5`, st.Data, nanos(u.At), st.Connector, st.EntityKey, st.Version)
+		write := `INSERT INTO entity_state (connector, entity_key, version, data, updated_at)
+			SELECT $1, ` + resolvedKey + `, 1, $3, $4 WHERE $5::bigint = 0 ON CONFLICT DO NOTHING RETURNING entity_key`
+		if st.Version != 0 {
+			write = `UPDATE entity_state SET version = version + 1, data = $3, updated_at = $4
+				WHERE connector = $1 AND entity_key = ` + resolvedKey + ` AND version = $5 RETURNING entity_key`
 		}
+		batch.Queue(`WITH written AS (`+write+`),
+			aliased AS (
+				INSERT INTO entity_alias (connector, alias_key, entity_key)
+				SELECT $1, a, w.entity_key FROM written w, unnest($6::text[]) AS a
+				WHERE a <> '' AND a <> w.entity_key
+				  AND NOT EXISTS (SELECT 1 FROM entity_state s WHERE s.connector = $1 AND s.entity_key = a)
+				ON CONFLICT (connector, alias_key) DO UPDATE SET entity_key = excluded.entity_key, id = DEFAULT)
+			SELECT count(*) FROM written`,
+			st.Connector, st.EntityKey, st.Data, nanos(u.At), st.Version, st.Aliases)
 		slots = append(slots, i)
 	}
 	return slots

@@ -62,6 +62,7 @@ type Store struct {
 	backlog    backlogCounter
 	claimAfter atomic.Int64 // the destination id the last claim ended on
 	listener   *listener
+	aliases    *aliasIndex
 	accepts    *acceptBatcher
 	notifier   *notifier
 
@@ -141,6 +142,10 @@ func (s *Store) open(ctx context.Context, opts Options, conn *pgx.ConnConfig) er
 	if err := s.loadStoreID(ctx); err != nil {
 		return err
 	}
+	s.aliases = newAliasIndex()
+	if err := s.aliases.load(ctx, s.pool); err != nil {
+		return unavailable("load entity key aliases", err)
+	}
 	if err := s.backlog.refresh(ctx, s.pool); err != nil {
 		return unavailable("count scheduled deliveries", err)
 	}
@@ -153,7 +158,8 @@ func (s *Store) open(ctx context.Context, opts Options, conn *pgx.ConnConfig) er
 	}
 	s.notifier = newNotifier(s.pool, s.channel, s.listener.origin, s.log)
 	s.accepts = newAcceptBatcher(s, max(2, opts.MaxConns/4), 64)
-	s.done.Add(2)
+	s.done.Add(3)
+	go func() { defer s.done.Done(); s.aliases.run(runCtx, s.pool) }()
 	go func() { defer s.done.Done(); s.backlog.run(runCtx, s.pool, s.log) }()
 	go func() { defer s.done.Done(); s.notifier.run(runCtx) }()
 	return nil

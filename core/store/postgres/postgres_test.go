@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +13,12 @@ import (
 	"github.com/turbocode/switchboard/core/store/storetest"
 )
 
+// quiet drops the logs of the stores the tests open.
+var quiet = slog.New(slog.DiscardHandler)
+
 func openTest(t *testing.T, dsn string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), Options{DSN: dsn, MaxConns: 8})
+	s, err := Open(context.Background(), Options{DSN: dsn, MaxConns: 8, Logger: quiet})
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -39,7 +43,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	errs := make(chan error, instances)
 	for i := 0; i < instances; i++ {
 		go func() {
-			s, err := Open(context.Background(), Options{DSN: dsn, MaxConns: 2})
+			s, err := Open(context.Background(), Options{DSN: dsn, MaxConns: 2, Logger: quiet})
 			errs <- err
 			stores <- s
 		}()
@@ -74,7 +78,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	}
 	s.Close()
 
-	_, err := Open(context.Background(), Options{DSN: dsn})
+	_, err := Open(context.Background(), Options{DSN: dsn, Logger: quiet})
 	if !errors.Is(err, store.ErrSchemaTooNew) {
 		t.Fatalf("Open of a newer schema = %v, want ErrSchemaTooNew", err)
 	}
@@ -82,23 +86,23 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 
 func TestInstanceIDInUseIsRefused(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	first, err := Open(context.Background(), Options{DSN: dsn, InstanceID: "node-1"})
+	first, err := Open(context.Background(), Options{DSN: dsn, InstanceID: "node-1", Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	_, err = Open(context.Background(), Options{DSN: dsn, InstanceID: "node-1", lockWait: time.Second})
+	_, err = Open(context.Background(), Options{DSN: dsn, InstanceID: "node-1", lockWait: time.Second, Logger: quiet})
 	if !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), "server.instance_id") {
 		t.Fatalf("second Open with the same instance id = %v, want ErrLocked naming server.instance_id", err)
 	}
-	other, err := Open(context.Background(), Options{DSN: dsn, InstanceID: "node-2"})
+	other, err := Open(context.Background(), Options{DSN: dsn, InstanceID: "node-2", Logger: quiet})
 	if err != nil {
 		t.Fatalf("Open with another instance id: %v", err)
 	}
 	other.Close()
 
 	first.Close()
-	again, err := Open(context.Background(), Options{DSN: dsn, InstanceID: "node-1", lockWait: 10 * time.Second})
+	again, err := Open(context.Background(), Options{DSN: dsn, InstanceID: "node-1", lockWait: 10 * time.Second, Logger: quiet})
 	if err != nil {
 		t.Fatalf("Open after the first instance closed: %v", err)
 	}
@@ -110,7 +114,7 @@ func TestMissingSchemaIsNamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(context.Background(), Options{DSN: dsn})
+	_, err = Open(context.Background(), Options{DSN: dsn, Logger: quiet})
 	if err == nil || !strings.Contains(err.Error(), "search_path") {
 		t.Fatalf("Open with a missing schema = %v, want an error naming search_path", err)
 	}
@@ -119,7 +123,7 @@ func TestMissingSchemaIsNamed(t *testing.T) {
 func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 	pgtest.ServerDSN(t)
 	dsn := "postgres://switchboard:secret-password@/postgres?host=" + t.TempDir() + "&connect_timeout=2"
-	_, err := Open(context.Background(), Options{DSN: dsn})
+	_, err := Open(context.Background(), Options{DSN: dsn, Logger: quiet})
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Open of an unreachable database = %v, want ErrUnavailable", err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,46 +30,35 @@ func (s *Store) Event(ctx context.Context, eventID string) (*store.StoredEvent, 
 func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]*store.Delivery, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	var where []string
-	var args []any
-	add := func(condition string, value any) {
-		args = append(args, value)
-		where = append(where, strings.ReplaceAll(condition, "?", "$"+strconv.Itoa(len(args))))
-	}
+	var c conditions
 	if filter.EventID != "" {
 		ev, err := s.Event(ctx, filter.EventID)
 		if err != nil {
 			return nil, err
 		}
-		add("d.event_seq = ?", ev.Seq)
+		c.add("d.event_seq = ?", ev.Seq)
 	}
 	if filter.State != "" {
 		code, ok := stateCodes[filter.State]
 		if !ok {
 			return nil, fmt.Errorf("unknown delivery state %q", filter.State)
 		}
-		add("d.state = ?", code)
+		c.add("d.state = ?", code)
 	}
-	if filter.Route != "" {
-		add("d.route = ?", filter.Route)
-	}
-	if filter.Connector != "" {
-		add("d.connector = ?", filter.Connector)
-	}
-	limit := filter.Limit
-	if limit <= 0 {
-		limit = 100
-	}
+	c.addIf(filter.Route != "", "d.route = ?", filter.Route)
+	c.addIf(filter.Connector != "", "d.connector = ?", filter.Connector)
+	c.addIf(filter.EventType != "", "e.event_type = ?", filter.EventType)
+	c.addIf(!filter.CreatedAfter.IsZero(), "d.created_at >= ?", nanos(filter.CreatedAfter))
+	c.addIf(!filter.CreatedBefore.IsZero(), "d.created_at < ?", nanos(filter.CreatedBefore))
+	c.addIf(filter.BeforeID > 0, "d.id < ?", filter.BeforeID)
 
-	query := `SELECT ` + deliveryColumns + `, e.event_id, e.event_type FROM deliveries d
+	query, args := c.query(`SELECT `+deliveryColumns+`, e.event_id, e.event_type FROM deliveries d
 		JOIN destinations ds ON ds.id = d.destination_id
-		JOIN events e ON e.seq = d.event_seq`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limit)
-	query += " ORDER BY d.id DESC LIMIT $" + strconv.Itoa(len(args))
+		JOIN events e ON e.seq = d.event_seq`, "d.id DESC", filter.Limit)
+	return s.queryDeliveries(ctx, query, args...)
+}
 
+func (s *Store) queryDeliveries(ctx context.Context, query string, args ...any) ([]*store.Delivery, error) {
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, unavailable("list deliveries", err)
@@ -116,13 +103,14 @@ func (s *Store) Attempts(ctx context.Context, deliveryID int64) ([]*store.Attemp
 	return out, nil
 }
 
-// EntityState implements store.Store.
+// EntityState implements store.Store. An alias is resolved in the same
+// query, so an alias another instance wrote a moment ago is found too.
 func (s *Store) EntityState(ctx context.Context, connector, entityKey string) ([]byte, int64, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var data []byte
 	var version int64
-	err := s.pool.QueryRow(ctx, `SELECT data, version FROM entity_state WHERE connector = $1 AND entity_key = $2`,
+	err := s.pool.QueryRow(ctx, `SELECT data, version FROM entity_state WHERE connector = $1 AND entity_key = `+resolvedKey,
 		connector, entityKey).Scan(&data, &version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, 0, nil

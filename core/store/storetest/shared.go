@@ -30,6 +30,7 @@ func RunShared(t *testing.T, newPair PairFactory) {
 		{"ConflictingBodyAtOnceRejected", testSharedConflict},
 		{"SameChangeAtOnceDerivedOnce", testSharedDerive},
 		{"SchedulerLeaseHasOneOwner", testSharedLease},
+		{"SyncLinkSeenByOtherHandle", testSharedAliases},
 		{"BacklogSeesOtherHandle", testSharedBacklog},
 		{"NotifiesOtherHandle", testSharedNotify},
 	}
@@ -307,5 +308,46 @@ func testSharedNotify(t *testing.T, a, b store.Store) {
 	case <-notifier.Notifications():
 	case <-time.After(10 * time.Second):
 		t.Fatal("no notification within 10s of accepting an unleased delivery through the other handle")
+	}
+}
+
+// testSharedAliases links two keys of one entity (a sync link) through one
+// handle: the other handle reads and writes the state through the alias at
+// once, and resolves the alias within a few seconds.
+func testSharedAliases(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	accept(t, a, one("e1", planned("r", "a", ""), planned("r2", "a", "")))
+	cs := claim(t, a, base, 10, 0)
+	if err := complete(t, a, &store.Update{DeliveryID: cs[0].Delivery.ID, LeaseToken: cs[0].Delivery.LeaseToken,
+		State: store.StateDelivered, Attempt: &store.Attempt{Number: 1, Outcome: "delivered"},
+		EntityState: &store.EntityStateUpdate{Connector: "gh", EntityKey: "issue:1", Data: []byte(`{"n":1}`),
+			Aliases: []string{"github_issue:o/r#7"}}}); err != nil {
+		t.Fatalf("write with an alias: %v", err)
+	}
+
+	data, version, err := b.EntityState(ctx, "gh", "github_issue:o/r#7")
+	if err != nil || string(data) != `{"n":1}` || version != 1 {
+		t.Fatalf("EntityState(alias) through the other handle = %s v%d, %v; want the linked state", data, version, err)
+	}
+	if err := complete(t, b, &store.Update{DeliveryID: cs[1].Delivery.ID, LeaseToken: cs[1].Delivery.LeaseToken,
+		State: store.StateDelivered, Attempt: &store.Attempt{Number: 1, Outcome: "delivered"},
+		EntityState: &store.EntityStateUpdate{Connector: "gh", EntityKey: "github_issue:o/r#7", Version: 1,
+			Data: []byte(`{"n":2}`)}}); err != nil {
+		t.Fatalf("write through the alias on the other handle: %v", err)
+	}
+	if data, version, _ := a.EntityState(ctx, "gh", "issue:1"); string(data) != `{"n":2}` || version != 2 {
+		t.Errorf("state after the other handle wrote through the alias = %s v%d, want {\"n\":2} v2", data, version)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		key, err := b.ResolveEntityKey(ctx, "gh", "github_issue:o/r#7")
+		if err == nil && key == "issue:1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ResolveEntityKey(alias) on the other handle = %q, %v after 10s; want issue:1", key, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
