@@ -78,8 +78,9 @@ func (a *aliasIndex) run(ctx context.Context, pool *pgxpool.Pool) {
 }
 
 // ResolveEntityKey implements store.Store from memory. NOTE: an alias another
-// instance wrote shows here within aliasRecount; until then a delivery about
-// the other side of a new link may get the other key as its ordering key.
+// instance wrote shows here only within aliasRecount. Until then, a delivery
+// about the other side of a new link may get the other key as its ordering
+// key.
 func (s *Store) ResolveEntityKey(_ context.Context, connector, entityKey string) (string, error) {
 	return s.aliases.resolve(connector, entityKey), nil
 }

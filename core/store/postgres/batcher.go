@@ -9,10 +9,10 @@ import (
 )
 
 // Accept implements store.Store. Requests that arrive while earlier ones are
-// being written share a transaction (group commit): a few committers each take
-// every request waiting, up to a bound, so that under load one transaction
-// and one set of statements serve many requests, and alone a request is
-// written at once.
+// being written share a transaction (group commit). A few committers each take
+// every request waiting, up to a bound, so under load one transaction and one
+// set of statements serve many requests, and a request alone is written at
+// once.
 //
 // A transaction takes the advisory locks of the entities and ordering keys its
 // requests touch, in one order. It then checks each request's events against
@@ -79,7 +79,9 @@ func (b *acceptBatcher) submit(ctx context.Context, req *store.AcceptRequest) (*
 		b.mu.RUnlock()
 	case <-ctx.Done():
 		b.mu.RUnlock()
-		return nil, ctx.Err()
+		// The committers are behind, as when the database stops responding:
+		// the sender is told to come back later.
+		return nil, unavailable("wait for a place in the write queue", ctx.Err())
 	}
 	<-p.done
 	return p.result, p.err
@@ -116,8 +118,8 @@ func (b *acceptBatcher) close() {
 	b.stopped.Wait()
 }
 
-// commitAccepts writes a batch of requests in one transaction and answers
-// each caller.
+// commitAccepts writes a batch of requests in one transaction and returns
+// each caller its outcome.
 func (s *Store) commitAccepts(batch []*pendingAccept) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
