@@ -51,6 +51,12 @@ func (f *fakeConnector) callCount() int {
 	return len(f.calls)
 }
 
+func (f *fakeConnector) request(i int) *sdk.DeliveryRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[i]
+}
+
 func (f *fakeConnector) eventIDs() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -198,7 +204,7 @@ func TestHandedOverDeliveryIsDelivered(t *testing.T) {
 	if d.Attempts != 1 {
 		t.Errorf("attempts = %d, want 1", d.Attempts)
 	}
-	req := hook.calls[0]
+	req := hook.request(0)
 	if req.DeliveryID != store.PublicDeliveryID(h.store.StoreID(), d.ID) || req.Attempt != 1 || req.Deadline.IsZero() {
 		t.Errorf("request = %+v", req)
 	}
@@ -215,8 +221,8 @@ func TestStoredDeliveryIsClaimedAndDelivered(t *testing.T) {
 	h.run()
 	h.waitState("e1", store.StateDelivered)
 	h.waitState("e2", store.StateDelivered)
-	if hook.calls[0].Events[0].Type != "issue.created" {
-		t.Errorf("claimed event type = %q, want issue.created", hook.calls[0].Events[0].Type)
+	if got := hook.request(0).Events[0].Type; got != "issue.created" {
+		t.Errorf("claimed event type = %q, want issue.created", got)
 	}
 }
 
@@ -609,9 +615,11 @@ func TestRateLimitPacesDestination(t *testing.T) {
 	if total := times[len(times)-1].Sub(start); total > 9*time.Second {
 		t.Errorf("10 deliveries at 1 per second with a burst of 2 took %s of clock time, want about 8s", total)
 	}
+	// The connector has returned, but the outcome is written after that:
+	// wait for each record before reading its attempts.
 	for _, id := range ids {
-		if d := h.delivery(id); d.Attempts != 1 {
-			t.Errorf("%s used %d attempts; pacing must use none", id, d.Attempts)
+		if d := h.waitState(id, store.StateDelivered); d.Attempts != 1 {
+			t.Errorf("%s used %d attempts, want 1: waiting for a token uses none", id, d.Attempts)
 		}
 	}
 }
