@@ -27,7 +27,6 @@ package email
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/turbocode/switchboard/sdk"
 )
@@ -65,22 +64,18 @@ func (*Connector) Info() sdk.Info {
 }
 
 // ValidateConfig checks an instance config and returns every problem found. It
-// reads no file: ca_file is read by Configure.
+// reads ca_file, so that a missing file fails `switchboard check` too.
 func (*Connector) ValidateConfig(raw json.RawMessage) []sdk.Diagnostic {
 	_, diagnostics := parseConfig(raw)
 	return diagnostics
 }
 
 // Configure builds an instance from a config that passed ValidateConfig. It
-// reads ca_file but opens no connection: the first delivery does.
+// opens no connection: the first delivery does.
 func (*Connector) Configure(_ context.Context, instance sdk.InstanceConfig) (sdk.Instance, error) {
 	cfg, diagnostics := parseConfig(instance.Config)
 	if len(diagnostics) > 0 {
-		return nil, fmt.Errorf("configure email connector %s: %w", instance.Name, sdk.DiagnosticsError(diagnostics))
+		return nil, sdk.DiagnosticsError(diagnostics)
 	}
-	in, err := newInstance(cfg, instance.WithDefaults())
-	if err != nil {
-		return nil, fmt.Errorf("configure email connector %s: %w", instance.Name, err)
-	}
-	return in, nil
+	return newInstance(cfg, instance.WithDefaults()), nil
 }

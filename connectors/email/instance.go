@@ -32,11 +32,8 @@ type instance struct {
 
 var _ sdk.Instance = (*instance)(nil)
 
-func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
-	d, err := newDialer(cfg)
-	if err != nil {
-		return nil, err
-	}
+func newInstance(cfg config, ic sdk.InstanceConfig) *instance {
+	d := newDialer(cfg)
 	in := &instance{
 		name:          ic.Name,
 		from:          cfg.from,
@@ -52,7 +49,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	}
 	in.logger.Debug("email connector configured", slog.String("smtp_server", cfg.address()),
 		slog.String("tls", cfg.TLS), slog.Bool("auth", cfg.Username != ""), slog.String("from", cfg.from.Address))
-	return in, nil
+	return in
 }
 
 // Deliver renders the delivery into one message and sends it to every
