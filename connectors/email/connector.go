@@ -54,8 +54,9 @@ func (*Connector) Info() sdk.Info {
 		SecretPaths: []string{"password"},
 		Markup:      sdk.MarkupHTML,
 		TargetParams: []sdk.ParamSpec{
-			{Name: "to", Description: "the recipients: a list of addresses, each a template", Required: true, Kind: sdk.ParamList},
-			{Name: "subject", Description: "the subject, instead of the default one", Kind: sdk.ParamString},
+			{Name: paramTo, Description: "the recipients: a list of addresses, each a template; a templated item is one address", Required: true, Kind: sdk.ParamList},
+			{Name: paramSubject, Description: "the subject, instead of the default one", Kind: sdk.ParamString},
+			{Name: paramSplitTemplated, Description: `"true" to let a templated to item hold several addresses separated by commas; written literally`, Kind: sdk.ParamString},
 		},
 		// The destination is the SMTP server, which is the instance itself:
 		// when it is down, every recipient is.
