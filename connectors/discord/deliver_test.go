@@ -617,3 +617,23 @@ func TestDeliverErrorNamesRealDestination(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultEmbedShowsDocumentContent(t *testing.T) {
+	event := connectortest.ParseEvent(t, []byte(`{"event_id":"d1","event_type":"document.created","timestamp":"2026-12-01T16:03:10Z",
+		"entity_type":"document","entity_id":"5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f","action":"created",
+		"actor":{"type":"user","name":"dev@example.com"},
+		"data":{"current":{"title":"Runbook","content":"Restart the cache before the API."}}}`))
+	s := newWebhookSetup(t, nil)
+
+	deliver(t, s.in, deliveryRequest(event))
+
+	var body struct {
+		Embeds []struct {
+			Description string `json:"description"`
+		} `json:"embeds"`
+	}
+	json.Unmarshal(s.fake.Requests()[0].Body, &body)
+	if len(body.Embeds) != 1 || body.Embeds[0].Description != "Restart the cache before the API." {
+		t.Errorf("embeds = %+v, want the document's content as the description", body.Embeds)
+	}
+}

@@ -383,3 +383,36 @@ func TestHealth(t *testing.T) {
 		t.Errorf("Health of a webhook = %+v", h)
 	}
 }
+
+// TestDeliverRedirectNamesKey checks that a redirect names the config key that
+// holds the address, not a target URL, which Slack targets do not have.
+func TestDeliverRedirectNamesKey(t *testing.T) {
+	event := connectortest.LoadEvent(t, issueCreatedFile)
+	tests := []struct {
+		name    string
+		cfg     func(base string) map[string]any
+		target  sdk.Params
+		wantKey string
+	}{
+		{"token", func(base string) map[string]any { return map[string]any{"token": testToken, "api_url": base + "/api/"} },
+			sdk.Params{"channel": "#urgent"}, "set api_url to the new address"},
+		{"webhook", func(base string) map[string]any { return map[string]any{"webhook_url": base + "/services/T0/B0/" + webhookCredential} },
+			nil, "set webhook_url to the new address"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dest := connectortest.NewDestination(t)
+			dest.Script(connectortest.Response{Status: 302, Header: http.Header{"Location": {"https://slack.example/api/"}}})
+			in, _ := configure(t, tc.cfg(dest.URL()))
+
+			result := deliver(t, in, request(tc.target, event))
+
+			if result.Outcome != sdk.OutcomePermanent || result.StatusCode != 302 {
+				t.Fatalf("result = %v %d, want permanent 302", result.Outcome, result.StatusCode)
+			}
+			if !strings.Contains(result.Reason, tc.wantKey) || !strings.Contains(result.Reason, "https://slack.example/api/") {
+				t.Errorf("Reason = %q, want the Location and %q", result.Reason, tc.wantKey)
+			}
+		})
+	}
+}
