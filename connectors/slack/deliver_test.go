@@ -396,7 +396,9 @@ func TestDeliverRedirectNamesKey(t *testing.T) {
 	}{
 		{"token", func(base string) map[string]any { return map[string]any{"token": testToken, "api_url": base + "/api/"} },
 			sdk.Params{"channel": "#urgent"}, "set api_url to the new address"},
-		{"webhook", func(base string) map[string]any { return map[string]any{"webhook_url": base + "/services/T0/B0/" + webhookCredential} },
+		{"webhook", func(base string) map[string]any {
+			return map[string]any{"webhook_url": base + "/services/T0/B0/" + webhookCredential}
+		},
 			nil, "set webhook_url to the new address"},
 	}
 	for _, tc := range tests {
