@@ -29,13 +29,13 @@ func runReceive(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			"Standard Webhooks signatures (a whsec_ secret) or X-Webhook-Signature (any other secret),\n"+
 			"and responds to requests for Slack's Web API or incoming webhooks and for Discord's webhooks or\n"+
 			"channels as those platforms do, so the Slack and Discord packs run against it with no\n"+
-			"credentials. Every answer follows --status, in each platform's own form, so retries and\n"+
+			"credentials. Every response follows --status, in each platform's own form, so retries and\n"+
 			"errors can be watched too; a webhook request without a valid signature gets 401.\n"+
 			"With --smtp it also accepts mail. Stop it with Ctrl-C.", stderr)
 	listen := fs.String("listen", "127.0.0.1:8480", "address to listen on")
 	secret := fs.String("secret", "", "secret to verify signatures with (default $URGENT_HOOK_SECRET, else the example config's)")
 	status := fs.Int("status", http.StatusOK, "HTTP status to answer with (for example 503 to see retries, 429 to see rate limits)")
-	retryAfter := fs.Int("retry-after", 5, "seconds a 429 answer asks the sender to wait (Retry-After, and Slack's and Discord's own fields)")
+	retryAfter := fs.Int("retry-after", 5, "seconds a 429 response asks the sender to wait (Retry-After, and Slack's and Discord's own fields)")
 	slackError := fs.String("slack-error", "", "Slack's error code for a --status from 400 to 499 other than 429 (default: the usual one for the status, such as channel_not_found for 404)")
 	smtpAddr := fs.String("smtp", "", "also accept mail over SMTP on this address (for example 127.0.0.1:1025) and print each message")
 	showBody := fs.Bool("body", false, "print each request's body: the webhook's, Slack's and Discord's message payloads, and a mail's text part")
@@ -167,7 +167,7 @@ func (r *receiver) respondWebhook(w http.ResponseWriter, req *http.Request, body
 	reply.write(w)
 }
 
-// print writes one numbered line for a request, with the answer's note when
+// print writes one numbered line for a request, with the response's note when
 // it is not a success, and the body when --body is set. It returns the
 // request's number.
 func (r *receiver) print(headline, note, body string) int {

@@ -29,7 +29,7 @@ const (
 	discordChannel
 )
 
-// platformOf tells the platform from the request path, which the example
+// platformOf returns the platform of a request path, which the example
 // config's api_url and webhook_url values choose.
 func platformOf(path string) platform {
 	switch {

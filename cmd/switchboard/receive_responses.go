@@ -7,11 +7,11 @@ import (
 	"strconv"
 )
 
-// responses are what `receive` responds with: --status, in the form of each
-// platform it imitates.
+// responses are the HTTP and SMTP responses of `receive`: --status, in the
+// form of each platform it imitates.
 type responses struct {
 	status int
-	// retryAfter is the wait in seconds that a 429 answer asks for.
+	// retryAfter is the wait in seconds that a 429 response requests.
 	retryAfter int
 	// slackError overrides Slack's error code for a 4xx status.
 	slackError string
@@ -33,7 +33,7 @@ func (a responses) validate() error {
 	return nil
 }
 
-// describe names the answer for the start line.
+// describe names the response for the start line.
 func (a responses) describe() string {
 	text := strconv.Itoa(a.status)
 	if a.status == http.StatusTooManyRequests {
@@ -53,7 +53,7 @@ func (a responses) isClientError() bool {
 	return a.status >= 400 && a.status <= 499 && a.status != http.StatusTooManyRequests
 }
 
-// note describes an answer that is not a success, for the printed line.
+// note describes a response that is not a success, for the printed line.
 func (a responses) note(detail string) string {
 	if a.ok() {
 		return ""
@@ -68,7 +68,7 @@ func (a responses) note(detail string) string {
 	return text
 }
 
-// retryHeader returns the Retry-After header of a 429 answer, nil otherwise.
+// retryHeader returns the Retry-After header of a 429 response, nil otherwise.
 func (a responses) retryHeader() http.Header {
 	if a.status != http.StatusTooManyRequests {
 		return nil
@@ -122,7 +122,7 @@ func (a responses) slackAPI(channel, ts string) httpResponse {
 	return reply
 }
 
-// slackWebhookCodes are the texts Slack's incoming webhooks answer with for
+// slackWebhookCodes are the texts Slack's incoming webhooks respond with for
 // a status by default (Slack's changelog of 2016-05-17 on webhook errors).
 var slackWebhookCodes = map[int]string{
 	http.StatusBadRequest: "invalid_payload",
@@ -200,13 +200,13 @@ func (a responses) discord(webhook bool, created string) httpResponse {
 	return reply
 }
 
-// httpResponse is one HTTP answer.
+// httpResponse is one HTTP response.
 type httpResponse struct {
 	status      int
 	header      http.Header
 	contentType string
 	body        string
-	// note describes the answer on the printed line; empty for a success.
+	// note describes the response on the printed line; empty for a success.
 	note string
 }
 

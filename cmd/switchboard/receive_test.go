@@ -62,7 +62,7 @@ func deliverTo(t *testing.T, in sdk.Instance, target sdk.Params, state []byte) s
 	return in.Deliver(ctx, req)
 }
 
-// receiveCase is a --status and what the connector must make of the answer.
+// receiveCase is a --status and the result the connector must return for it.
 type receiveCase struct {
 	name       string
 	responses  responses

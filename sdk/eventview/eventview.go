@@ -273,9 +273,9 @@ func (v *View) Link(webURL string) string {
 }
 
 // PageLink returns Link's URL when it leads to the entity's own page, or to
-// Turbo's start page for an event about no entity (a system report), and ""
-// for an entity whose page Switchboard does not know, such as a note: a
-// default message then shows no link rather than one to the start page.
+// Turbo's start page for an event about no entity (a system report). For an
+// entity whose page Switchboard does not know, such as a note, it returns "",
+// so that a default message shows no link rather than one to the start page.
 func (v *View) PageLink(webURL string) string {
 	base := strings.TrimSuffix(webURL, "/")
 	switch v.EntityType {
