@@ -34,7 +34,7 @@ type instance struct {
 var _ sdk.Instance = (*instance)(nil)
 
 func newInstance(cfg config, ic sdk.InstanceConfig) *instance {
-	d := newDialer(cfg)
+	d := newDialer(cfg, ic.Resolver)
 	in := &instance{
 		name:          ic.Name,
 		from:          cfg.from,

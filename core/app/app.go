@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/ingest"
@@ -21,6 +22,7 @@ import (
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // Options configure New.
@@ -32,6 +34,10 @@ type Options struct {
 	// PauseDelivery runs ingest without the dispatcher: events are accepted and
 	// stored, nothing is delivered until a later run without it.
 	PauseDelivery bool
+	// Resolver looks up the host names of destinations that come from
+	// templates or event data, for the network guard; nil means the system's
+	// resolver.
+	Resolver netguard.Resolver
 }
 
 // App is the running daemon.
@@ -59,7 +65,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery}
 
-	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger)
+	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger, opts.Resolver)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +127,7 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	}
 
 	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events)),
-		Derive: true, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
+		Derive: cfg.Ingest.Derive, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
 		ne, err := a.plan(rt, in)
@@ -181,6 +187,9 @@ func (a *App) planDerived(rt *runtime) func(*event.Incoming) ([]*store.NewDelive
 func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
+	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
+		ne.Prepared = derive.Prepare(in)
+	}
 	for _, p := range planned {
 		target, err := json.Marshal(p.Params)
 		if err != nil {

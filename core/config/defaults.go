@@ -38,6 +38,7 @@ func defaults(name string) *Config {
 			Tolerance:    5 * time.Minute,
 			MaxBacklog:   1_000_000,
 			RetryAfter:   5 * time.Second,
+			Derive:       true,
 		},
 		Turbo: Turbo{
 			WebURL: "http://localhost:3001",

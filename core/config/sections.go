@@ -55,6 +55,7 @@ func (d *decoder) ingestFields(s *Ingest) []field {
 		{"tolerance", d.durationField(&s.Tolerance)},
 		{"max_backlog", d.intField(&s.MaxBacklog)},
 		{"retry_after", d.durationField(&s.RetryAfter)},
+		{"derive", d.boolField(&s.Derive)},
 	}
 }
 

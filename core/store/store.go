@@ -162,6 +162,10 @@ type AcceptRequest struct {
 type NewEvent struct {
 	Incoming   *event.Incoming
 	Deliveries []*NewDelivery
+	// Prepared is the event read for deriving (derive.Prepare), done by the
+	// caller so the store's writer does not spend its time on it. When nil and
+	// the request derives, the store prepares the event itself.
+	Prepared *derive.Prepared
 }
 
 // NewDelivery is a delivery routing planned.
