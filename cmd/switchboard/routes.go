@@ -52,7 +52,7 @@ func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	registry := builtins()
 	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {
-		return reportConfigError(stderr, err)
+		return reportConfigError(stderr, *configPath, err)
 	}
 	f, err := readEventFile(*eventPath, stdin)
 	if err != nil {

@@ -43,7 +43,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	registry := builtins()
 	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {
-		return reportConfigError(stderr, err)
+		return reportConfigError(stderr, *configPath, err)
 	}
 	level := plan.Config.Log.Level
 	if *logLevel != "" {
@@ -58,7 +58,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	a, err := app.New(ctx, app.Options{ConfigPath: *configPath, Registry: registry, Logger: log,
 		Clock: clock.System, PauseDelivery: *pause, Version: version})
 	if err != nil {
-		return reportConfigError(stderr, err)
+		return reportConfigError(stderr, *configPath, err)
 	}
 	go reloadOnHangup(ctx, a)
 	if err := a.Run(ctx); err != nil {
@@ -69,8 +69,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 // reportConfigError prints config problems one per line, or any other startup
-// error, and returns the exit code for it.
-func reportConfigError(stderr io.Writer, err error) int {
+// error, and returns the exit code for it. The hint about --config comes only
+// when the config file itself is missing, not a file that the config names.
+func reportConfigError(stderr io.Writer, configPath string, err error) int {
 	var errs config.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs.Sorted() {
@@ -80,7 +81,8 @@ func reportConfigError(stderr io.Writer, err error) int {
 			len(errs), plural(len(errs), "problem", "problems"), plural(len(errs), "it", "them"))
 		return exitUsage
 	}
-	if errors.Is(err, fs.ErrNotExist) {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) && pathErr.Path == configPath && errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(stderr, "switchboard: %v\nPass the config file with --config FILE or SWITCHBOARD_CONFIG; config.example.yaml in the repository is a working start.\n", err)
 		return exitUsage
 	}

@@ -51,6 +51,12 @@ func (f *fakeConnector) callCount() int {
 	return len(f.calls)
 }
 
+func (f *fakeConnector) request(i int) *sdk.DeliveryRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[i]
+}
+
 func (f *fakeConnector) eventIDs() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -200,7 +206,7 @@ func TestHandedOverDeliveryIsDelivered(t *testing.T) {
 	if d.Attempts != 1 {
 		t.Errorf("attempts = %d, want 1", d.Attempts)
 	}
-	req := hook.calls[0]
+	req := hook.request(0)
 	if req.DeliveryID != store.PublicDeliveryID(h.store.StoreID(), d.ID) || req.Attempt != 1 || req.Deadline.IsZero() {
 		t.Errorf("request = %+v", req)
 	}
@@ -217,8 +223,8 @@ func TestStoredDeliveryIsClaimedAndDelivered(t *testing.T) {
 	h.run()
 	h.waitState("e1", store.StateDelivered)
 	h.waitState("e2", store.StateDelivered)
-	if hook.calls[0].Events[0].Type != "issue.created" {
-		t.Errorf("claimed event type = %q, want issue.created", hook.calls[0].Events[0].Type)
+	if got := hook.request(0).Events[0].Type; got != "issue.created" {
+		t.Errorf("claimed event type = %q, want issue.created", got)
 	}
 }
 

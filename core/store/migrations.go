@@ -16,8 +16,9 @@ type Migration struct {
 	SQL     string
 }
 
-// ReadMigrations returns the migrations in dir of fsys in version order, and
-// by name within a version. A file is named NNNN_description.sql.
+// ReadMigrations returns the migrations in dir of fsys in version order. A file
+// is named NNNN_description.sql; two files with one number are an error,
+// because a database that applied one of them would never apply the other.
 func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -36,7 +37,12 @@ func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 		}
 		out = append(out, Migration{Version: version, Name: entry.Name(), SQL: string(text)})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s have the same number; renumber one", out[i-1].Name, out[i].Name)
+		}
+	}
 	return out, nil
 }
 
