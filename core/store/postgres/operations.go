@@ -141,6 +141,15 @@ func (s *Store) AddDeliveries(ctx context.Context, eventID string, deliveries []
 
 	var a *acceptTx
 	err = s.inTx(ctx, "add deliveries", func(tx *pipeTx) (int64, error) {
+		// FOR SHARE keeps retention from deleting the event until this commits.
+		var held int64
+		err := tx.QueryRow(ctx, `SELECT seq FROM events WHERE seq = $1 FOR SHARE`, ev.Seq).Scan(&held)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("event %s: %w", eventID, store.ErrNotFound)
+		}
+		if err != nil {
+			return 0, err
+		}
 		a = newAcceptTx(s, tx, []*store.AcceptRequest{{ReceivedAt: now}})
 		a.cur = a.parts[0]
 		a.addStored(ev, deliveries)

@@ -154,3 +154,33 @@ func TestInvalidDSNHidesPassword(t *testing.T) {
 		t.Errorf("the error shows the password: %v", err)
 	}
 }
+
+// TestPrunePassesOverEventBeingReplayed holds an old finished event as a
+// replay does while it adds deliveries: retention leaves it alone until the
+// replay is done.
+func TestPrunePassesOverEventBeingReplayed(t *testing.T) {
+	s := openTest(t, pgtest.DSN(t))
+	defer s.Close()
+	ctx := context.Background()
+	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	req := &store.AcceptRequest{ReceivedAt: old, Events: []*store.NewEvent{{Incoming: storetest.NewIncoming("e1", "issue.created", "x")}}}
+	if _, err := s.Accept(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+
+	replay, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replay.Exec(ctx, `SELECT seq FROM events WHERE event_id = 'e1' FOR SHARE`); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, err := s.Prune(ctx, old.Add(time.Hour), 10); err != nil || n != 0 {
+		t.Errorf("Prune while a replay holds the event = %d, %v; want it passed over", n, err)
+	}
+	replay.Rollback(ctx)
+
+	if n, _, err := s.Prune(ctx, old.Add(time.Hour), 10); err != nil || n != 1 {
+		t.Errorf("Prune after the replay = %d, %v; want the event deleted", n, err)
+	}
+}

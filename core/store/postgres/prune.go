@@ -9,8 +9,8 @@ import (
 
 // Prune implements store.Store. It walks events in seq order from where this
 // store's previous call stopped and stops at the first event received at or
-// after cutoff, so a call costs at most limit rows even on a large store. One
-// statement deletes the events whose deliveries are all delivered, skipped or
+// after cutoff, so a call costs at most limit rows even on a large store. It
+// deletes the events whose deliveries are all delivered, skipped or
 // cancelled, with their deliveries and attempts; it locks only those rows,
 // which ingest never touches again, so it does not hold up ingest. Events it
 // must keep are passed over; a pass that reaches the end starts the next one
@@ -18,9 +18,10 @@ import (
 // finish. Instances that prune at the same time do the same work twice,
 // harmlessly: the second finds the rows gone.
 //
-// NOTE: an operator action that adds a delivery to an old finished event
-// (a replay) at the moment the event is pruned would leave that delivery
-// without its event; replays are not built yet.
+// The events are locked before their deliveries are checked, by a statement
+// of their own, so a replay that adds deliveries to one of them (AddDeliveries
+// holds the event with FOR SHARE) either finishes first and keeps the event,
+// or waits and finds it gone. Events a replay holds are passed over.
 func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bool, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -50,19 +51,10 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bo
 
 	deleted := 0
 	if len(old) > 0 {
-		tag, err := s.pool.Exec(ctx, `WITH doomed AS (
-				SELECT seq FROM events e WHERE seq = ANY($1) AND NOT EXISTS (
-					SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.state IN (0, 2))),
-			gone_attempts AS (
-				DELETE FROM attempts WHERE delivery_id IN (
-					SELECT id FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))),
-			gone_deliveries AS (
-				DELETE FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))
-			DELETE FROM events WHERE seq IN (SELECT seq FROM doomed)`, old)
+		deleted, err = s.deleteFinished(ctx, old)
 		if err != nil {
 			return 0, false, unavailable("prune old events", err)
 		}
-		deleted = int(tag.RowsAffected())
 	}
 
 	if reachedEnd {
@@ -70,4 +62,33 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bo
 	}
 	s.pruneCursor = cursor
 	return deleted, !reachedEnd, nil
+}
+
+// deleteFinished locks the events of seqs that no replay holds, then deletes
+// those whose deliveries are all finished and not dead, with their deliveries
+// and attempts, and returns how many events it deleted.
+func (s *Store) deleteFinished(ctx context.Context, seqs []int64) (int, error) {
+	deleted := 0
+	err := s.inTx(ctx, "prune old events", func(tx *pipeTx) (int64, error) {
+		rows, err := tx.Query(ctx, `SELECT seq FROM events WHERE seq = ANY($1) FOR UPDATE SKIP LOCKED`, seqs)
+		if err != nil {
+			return 0, err
+		}
+		locked, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil || len(locked) == 0 {
+			return 0, err
+		}
+		tag, err := tx.Exec(ctx, `WITH doomed AS (
+				SELECT seq FROM events e WHERE seq = ANY($1) AND NOT EXISTS (
+					SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.state IN (0, 2))),
+			gone_attempts AS (
+				DELETE FROM attempts WHERE delivery_id IN (
+					SELECT id FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))),
+			gone_deliveries AS (
+				DELETE FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))
+			DELETE FROM events WHERE seq IN (SELECT seq FROM doomed)`, locked)
+		deleted = int(tag.RowsAffected())
+		return 0, err
+	})
+	return deleted, err
 }

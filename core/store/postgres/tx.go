@@ -24,7 +24,8 @@ type querier interface {
 // inTx runs fn in a transaction and commits it, running it again when it
 // failed only because of a concurrent transaction. fn returns the change its
 // commit makes to the number of scheduled deliveries. A *store.ConflictError
-// from fn is returned as it is; any other failure is store.ErrUnavailable.
+// or store.ErrNotFound from fn is returned as it is; any other failure is
+// store.ErrUnavailable.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx *pipeTx) (int64, error)) error {
 	for try := 1; ; try++ {
 		err := s.tryTx(ctx, fn)
@@ -32,7 +33,7 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *pipeTx) (int64,
 		switch {
 		case err == nil:
 			return nil
-		case errors.As(err, &conflict):
+		case errors.As(err, &conflict), errors.Is(err, store.ErrNotFound):
 			return err
 		case retryable(err) && try < maxTries && ctx.Err() == nil:
 			s.log.Debug("transaction ran into a concurrent one; running it again", "op", op, "try", try, "err", err)
