@@ -22,6 +22,8 @@ type StartError struct {
 	// process that is not a Switchboard plugin or speaks another protocol
 	// version, or one that exits during start-up.
 	Handshake bool
+	// Checksum is true when the executable does not match the pinned sha256.
+	Checksum bool
 	// PluginVersion and PluginProtocols come from the executable's
 	// --describe output, when it gave one.
 	PluginVersion   string
