@@ -55,8 +55,8 @@ type supervisor struct {
 	crashes      int
 	stamp        fileStamp
 	// info is what the last process that started said about itself.
-	info sdk.Info
-	instances    map[*instance]struct{}
+	info      sdk.Info
+	instances map[*instance]struct{}
 	// inflight counts the calls running in the plugin; running is the same
 	// count, readable without waiting.
 	inflight sync.WaitGroup
