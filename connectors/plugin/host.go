@@ -19,6 +19,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -229,6 +230,5 @@ func (h *Host) Close(ctx context.Context) {
 }
 
 func asStartError(err error) (*pluginclient.StartError, bool) {
-	se, ok := err.(*pluginclient.StartError)
-	return se, ok
+	return errors.AsType[*pluginclient.StartError](err)
 }

@@ -42,7 +42,7 @@ func (e *StartError) Error() string {
 	if e.PluginVersion != "" || len(e.PluginProtocols) > 0 {
 		fmt.Fprintf(&b, "; the plugin is version %s and speaks protocol %s", orUnknown(e.PluginVersion), formatProtocols(e.PluginProtocols))
 	}
-	if e.Handshake {
+	if e.Handshake && !e.Checksum {
 		fmt.Fprintf(&b, "; this host speaks protocol %d", pluginv1.ProtocolVersion)
 	}
 	if len(e.Output) > 0 {
