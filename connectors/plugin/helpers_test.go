@@ -17,6 +17,10 @@ import (
 var testhookPath string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(destinationEnv) == "1" {
+		serveDestination()
+		return
+	}
 	dir, err := os.MkdirTemp("", "plugin-host-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
