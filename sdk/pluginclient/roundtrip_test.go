@@ -48,8 +48,10 @@ func (r *recorder) Deliver(_ context.Context, req *sdk.DeliveryRequest) sdk.Resu
 	return r.result
 }
 
-func (r *recorder) Health(context.Context) sdk.Health { return sdk.Health{OK: false, Message: "degraded"} }
-func (r *recorder) Close() error                       { return nil }
+func (r *recorder) Health(context.Context) sdk.Health {
+	return sdk.Health{OK: false, Message: "degraded"}
+}
+func (r *recorder) Close() error { return nil }
 
 func attachRecorder(t *testing.T, r *recorder) *Process {
 	t.Helper()
