@@ -646,6 +646,16 @@ func TestRateLimitPacesDestination(t *testing.T) {
 	if total := times[len(times)-1].Sub(start); total > 9*time.Second {
 		t.Errorf("10 deliveries at 1 per second with a burst of 2 took %s of clock time, want about 8s", total)
 	}
+	// The completer writes outcomes after the calls return, so wait for them;
+	// a delivery that pacing charged an attempt never gets to 1.
+	h.advanceUntil("every outcome written", 100*time.Millisecond, func() bool {
+		for _, id := range ids {
+			if h.delivery(id).State != store.StateDelivered {
+				return false
+			}
+		}
+		return true
+	})
 	for _, id := range ids {
 		if d := h.delivery(id); d.Attempts != 1 {
 			t.Errorf("%s used %d attempts; pacing must use none", id, d.Attempts)
