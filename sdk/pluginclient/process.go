@@ -128,14 +128,19 @@ func (p *Process) ValidateConfig(ctx context.Context, config json.RawMessage) ([
 	return append(out, own...), nil
 }
 
-// Configure builds an instance in the plugin and returns its id. Logger and
-// Clock in cfg stay on the host: the plugin logs through its own stderr and
-// uses its own clock.
+// Configure builds an instance in the plugin and returns its id. Logger,
+// Clock and Resolver in cfg stay on the host: the plugin logs through its own
+// stderr and uses its own clock and the system's resolver.
 func (p *Process) Configure(ctx context.Context, cfg sdk.InstanceConfig) (string, error) {
+	cidrs := make([]string, len(cfg.AllowCIDRs))
+	for i, prefix := range cfg.AllowCIDRs {
+		cidrs[i] = prefix.String()
+	}
 	res, err := p.rpc.Configure(ctx, &pluginv1.ConfigureRequest{
 		InstanceName: cfg.Name,
 		ConfigJson:   cfg.Config,
 		AllowPrivate: cfg.AllowPrivate,
+		AllowCidrs:   cidrs,
 		Turbo: &pluginv1.TurboSettings{WebUrl: cfg.Turbo.WebURL, ApiUrl: cfg.Turbo.APIURL,
 			ApiToken: cfg.Turbo.APIToken.Reveal()},
 	})
