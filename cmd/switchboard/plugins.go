@@ -29,11 +29,11 @@ func readEarlySettings(configPath string) earlySettings {
 	s := earlySettings{pluginsDir: "plugins.d", logLevel: "info", logFormat: "auto"}
 	data, err := os.ReadFile(configPath)
 	if err != nil {
-		return s
+		return s.resolve(configPath)
 	}
 	cfg, _ := config.Parse(configPath, data, nil, os.LookupEnv)
 	if cfg == nil {
-		return s
+		return s.resolve(configPath)
 	}
 	s.pluginsDir, s.logLevel, s.logFormat = cfg.Plugins.Dir, cfg.Log.Level, cfg.Log.Format
 	return s.resolve(configPath)

@@ -112,7 +112,7 @@ func TestHandshakeFailuresExplain(t *testing.T) {
 			[]string{"start plugin broken", "panic: config missing", "panicked during start-up"}},
 		{"protocol 2", `if [ "$1" = --describe ]; then echo '{"name":"broken","version":"9.0.0","protocol_versions":[2]}'; exit 0; fi
 echo "1|2|unix|/nonexistent.sock|grpc|"
-sleep 5
+exec sleep 5
 `, []string{"start plugin broken", "incompatible API version", "version 9.0.0 and speaks protocol 2", "this host speaks protocol 1", "rebuild the plugin"}},
 	}
 	for _, tc := range tests {

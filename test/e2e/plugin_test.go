@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -121,4 +124,94 @@ func statFields(pid int) []string {
 		return nil
 	}
 	return strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+}
+
+const pluginCheckConfig = `
+ingest:
+  insecure: true
+plugins:
+  dir: plugins.d
+connectors:
+  hook:
+    type: plugin
+    plugin: testhook
+    url: ftp://example.com
+  missing:
+    type: plugin
+    plugin: nosuch
+routes:
+  - name: all
+    events: ["*"]
+    to: [{connector: hook, colour: red}]
+`
+
+const pluginListConfig = `
+ingest:
+  insecure: true
+plugins:
+  dir: plugins.d
+connectors:
+  hook:
+    type: plugin
+    plugin: testhook
+    url: http://127.0.0.1:9/hook
+routes:
+  - name: all
+    events: ["*"]
+    to: [{connector: hook}]
+`
+
+// TestPluginConfigErrorsAtLine checks that `switchboard check` reports a
+// plugin block's problems at their lines, found by the plugin's schema, by
+// the host and by the plugin's target parameters, and that `switchboard
+// plugins` lists the plugin with its version, protocol and state.
+func TestPluginConfigErrorsAtLine(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "plugins.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testplugin.Build(filepath.Join(dir, "plugins.d")); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "switchboard.yaml")
+	if err := os.WriteFile(config, []byte(pluginCheckConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := exec.Command(binary, "check", "--config", config).CombinedOutput()
+	if code := exitCode(err); code != 2 {
+		t.Fatalf("check exited with %d, want 2:\n%s", code, out)
+	}
+	for _, want := range []string{
+		config + ":10:10: connectors.hook.url: '<value>' does not match pattern",
+		config + ":13:13: connectors.missing.plugin: no plugin nosuch in plugins.dir " + filepath.Join(dir, "plugins.d"),
+		config + `:17:28: routes[0].to[0].colour: unknown parameter "colour"; connector type testhook takes: mode`,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+
+	if err := os.WriteFile(config, []byte(pluginListConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(binary, "plugins", "--config", config).CombinedOutput()
+	if err != nil {
+		t.Fatalf("plugins: %v\n%s", err, out)
+	}
+	if !regexp.MustCompile(`testhook\s+0\.1\.0\s+1\s+running\s+hook: healthy`).Match(out) {
+		t.Errorf("plugins output lacks the testhook row:\n%s", out)
+	}
+}
+
+// exitCode returns a command's exit status, 0 for a nil error.
+func exitCode(err error) int {
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
 }
