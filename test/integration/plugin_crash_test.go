@@ -59,7 +59,7 @@ routes:
 `
 
 // TestPluginKillLosesNothing sends events through ingest, the SQLite store
-// and the dispatcher to the testhook plugin, kills the plugin with SIGKILL
+// and the dispatcher to the testhook plugin. It kills the plugin with SIGKILL
 // while every delivery waits on the destination, and checks that the
 // restarted plugin delivers every accepted event, none of them dead.
 func TestPluginKillLosesNothing(t *testing.T) {
@@ -193,7 +193,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 // gate is a destination that holds every request until it is opened, and
-// records the event ids it answered 200 to.
+// records the event ids of the requests it completed with 200.
 type gate struct {
 	mu       sync.Mutex
 	held     int
