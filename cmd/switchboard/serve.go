@@ -69,6 +69,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportConfigError(stderr, *configPath, err)
 	}
+	host.Observe(a.Metrics())
 	go reloadOnHangup(ctx, a)
 	if err := a.Run(ctx); err != nil {
 		log.Error("switchboard stopped with an error", "err", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,4 +136,33 @@ func deliver(inst sdk.Instance, req *sdk.DeliveryRequest, timeout time.Duration)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return inst.Deliver(ctx, req)
+}
+
+// recordingObserver records what the host reports for metrics.
+type recordingObserver struct {
+	mu       sync.Mutex
+	restarts map[string]int
+	failed   map[string]bool
+}
+
+func newRecordingObserver() *recordingObserver {
+	return &recordingObserver{restarts: map[string]int{}, failed: map[string]bool{}}
+}
+
+func (o *recordingObserver) PluginRestarted(plugin string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.restarts[plugin]++
+}
+
+func (o *recordingObserver) PluginFailed(plugin string, failed bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.failed[plugin] = failed
+}
+
+func (o *recordingObserver) state(plugin string) (int, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.restarts[plugin], o.failed[plugin]
 }

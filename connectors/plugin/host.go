@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/turbocode/switchboard/sdk"
@@ -86,6 +87,17 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// Observer receives the plugins' restarts and failures, for metrics.
+type Observer interface {
+	PluginRestarted(plugin string)
+	PluginFailed(plugin string, failed bool)
+}
+
+type noObserver struct{}
+
+func (noObserver) PluginRestarted(string)    {}
+func (noObserver) PluginFailed(string, bool) {}
+
 // Host runs the plugins the config names. It implements sdk.Connector for
 // blocks whose plugin cannot be selected, so that their problems are
 // reported at the block, and config.KindSelector for the others.
@@ -95,6 +107,9 @@ type Host struct {
 
 	mu          sync.Mutex
 	supervisors map[string]*supervisor
+	// observer holds an Observer; it is read while supervisor locks are held,
+	// so it takes no lock.
+	observer atomic.Value
 }
 
 var _ sdk.Connector = (*Host)(nil)
@@ -102,8 +117,24 @@ var _ sdk.Connector = (*Host)(nil)
 // NewHost returns a host; it starts nothing until a block names a plugin.
 func NewHost(opts Options) *Host {
 	opts = opts.withDefaults()
-	return &Host{opts: opts, log: opts.Logger, supervisors: map[string]*supervisor{}}
+	h := &Host{opts: opts, log: opts.Logger, supervisors: map[string]*supervisor{}}
+	h.observer.Store(observerBox{noObserver{}})
+	return h
 }
+
+// observerBox gives every Observer stored in the atomic.Value one type.
+type observerBox struct{ Observer }
+
+// Observe sends the plugins' restarts and failures to o from now on, and the
+// current failures at once.
+func (h *Host) Observe(o Observer) {
+	h.observer.Store(observerBox{o})
+	for _, st := range h.Status() {
+		o.PluginFailed(st.Name, st.State == stateFailed.String())
+	}
+}
+
+func (h *Host) observe() Observer { return h.observer.Load().(observerBox).Observer }
 
 // Dir returns the plugins directory.
 func (h *Host) Dir() string { return h.opts.Dir }

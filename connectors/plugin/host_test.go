@@ -156,6 +156,8 @@ func TestPanicInDeliverIsRetry(t *testing.T) {
 
 func TestKillRetriesAndRestarts(t *testing.T) {
 	h, logs := newHost(t, pluginsDir(t))
+	observer := newRecordingObserver()
+	h.Observe(observer)
 	dest := connectortest.NewDestination(t)
 	dest.SetDefault(connectortest.Response{Delay: time.Minute})
 	inst := configure(t, h, dest.URL())
@@ -183,6 +185,9 @@ func TestKillRetriesAndRestarts(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "plugin process died") {
 		t.Error("the crash was not logged")
+	}
+	if restarts, failed := observer.state("testhook"); restarts != 1 || failed {
+		t.Errorf("observer saw %d restarts, failed %v; want 1 restart, not failed", restarts, failed)
 	}
 }
 
@@ -216,6 +221,8 @@ func TestPoisonAfterThreeCrashes(t *testing.T) {
 func TestFailedRestartHoldsUntilReplaced(t *testing.T) {
 	dir := pluginsDir(t)
 	h, _ := newHost(t, dir)
+	observer := newRecordingObserver()
+	h.Observe(observer)
 	inst := configure(t, h, "http://127.0.0.1:9/")
 	path := dir + "/switchboard-connector-testhook"
 
@@ -239,6 +246,9 @@ func TestFailedRestartHoldsUntilReplaced(t *testing.T) {
 	if health := inst.Health(context.Background()); health.OK || !strings.Contains(health.Message, "plugin testhook is failed") {
 		t.Errorf("Health() = %+v, want unhealthy naming the plugin", health)
 	}
+	if _, failed := observer.state("testhook"); !failed {
+		t.Error("the observer was not told that the plugin failed")
+	}
 
 	// Installing a working build lets the plugin start again.
 	os.Remove(path)
@@ -248,6 +258,9 @@ func TestFailedRestartHoldsUntilReplaced(t *testing.T) {
 	waitRunning(t, inst)
 	if health := inst.Health(context.Background()); !health.OK {
 		t.Errorf("Health() after the fix = %+v, want healthy", health)
+	}
+	if _, failed := observer.state("testhook"); failed {
+		t.Error("the observer still counts the plugin as failed after it started again")
 	}
 }
 

@@ -111,6 +111,7 @@ func (s *supervisor) run(proc *pluginclient.Process) {
 	s.startedAt = s.host.opts.Clock.Now()
 	s.log.Info("plugin started", "pid", proc.PID(), "version", proc.Info().Version,
 		"protocol", proc.ProtocolVersion(), "sdk_version", proc.SDKVersion())
+	s.observer().PluginFailed(s.exe.Name, false)
 	go s.watch(proc)
 }
 
@@ -118,6 +119,7 @@ func (s *supervisor) run(proc *pluginclient.Process) {
 func (s *supervisor) fail(err error) {
 	s.state, s.err, s.proc = stateFailed, err, nil
 	s.stamp = stampOf(s.exe.Path)
+	s.observer().PluginFailed(s.exe.Name, true)
 	s.log.Error("plugin failed: its deliveries are held until the executable changes or Switchboard restarts", "err", err)
 }
 
@@ -222,6 +224,7 @@ func (s *supervisor) restartAfter(delay time.Duration) {
 	}
 	if err == nil {
 		s.restarts++
+		s.observer().PluginRestarted(s.exe.Name)
 		s.run(proc)
 		return
 	}
@@ -392,6 +395,9 @@ func (s *supervisor) stop(ctx context.Context) {
 		s.log.Info("plugin stopped", "pid", proc.PID())
 	}
 }
+
+// observer returns the host's observer; it takes no lock.
+func (s *supervisor) observer() Observer { return s.host.observe() }
 
 // fileStamp identifies a version of the executable.
 type fileStamp struct {
