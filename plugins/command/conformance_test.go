@@ -51,7 +51,7 @@ func conformance(t *testing.T) plugintest.Config {
 	}
 }
 
-// checkExitCodes stands in for the HTTP status check: the outcome follows
+// checkExitCodes replaces the HTTP status check: the outcome follows
 // the program's exit code, which the program derives from the destination's
 // status. It also checks that event reached the program intact.
 func checkExitCodes(t *testing.T, deliver connectortest.DeliverFunc, event sdk.Event) {

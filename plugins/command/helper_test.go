@@ -67,10 +67,10 @@ func runHelper(mode string) int {
 	return 2
 }
 
-// spawnChild starts a sleeping copy of this program, writes its pid to the
-// file COMMANDTEST_PIDFILE names, and then sleeps (detached false) or exits 0
-// at once, leaving the child holding standard output (detached true, the
-// child in a session of its own).
+// spawnChild starts a sleeping copy of this program and writes its pid to
+// the file COMMANDTEST_PIDFILE names. Without detached it then sleeps too.
+// With detached the child runs in a session of its own, and the program
+// exits 0 at once while the child still holds standard output.
 func spawnChild(detached bool) int {
 	child := exec.Command(os.Args[0])
 	child.Env = append(os.Environ(), modeEnv+"=sleep")

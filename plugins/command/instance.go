@@ -12,8 +12,8 @@ import (
 	"github.com/turbocode/switchboard/sdk"
 )
 
-// minRedactedLength is the shortest env value the connector removes from
-// output it reports; a shorter one, such as a mode switch, would match
+// minRedactedLength is the shortest env value the connector removes from the
+// output it reports. A shorter one, such as a mode switch, would match
 // ordinary text by chance.
 const minRedactedLength = 8
 

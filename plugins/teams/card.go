@@ -43,7 +43,7 @@ type card struct {
 	Schema  string `json:"$schema"`
 	Type    string `json:"type"`
 	Version string `json:"version"`
-	// FallbackText is what a client that cannot render the card shows.
+	// FallbackText is the text a client shows when it cannot render the card.
 	FallbackText string   `json:"fallbackText,omitempty"`
 	MSTeams      *msTeams `json:"msteams,omitempty"`
 	Body         []any    `json:"body"`

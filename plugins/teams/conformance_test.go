@@ -26,7 +26,7 @@ func conformance() plugintest.Config {
 			{Name: "unknown key", Config: json.RawMessage(`{"webhook_ulr": "https://example.com/hook"}`), Path: "webhook_ulr"},
 		},
 		Secrets: []string{conformanceSig},
-		// Workflows answers 202 with an empty body.
+		// Workflows responds 202 with an empty body.
 		Options: []connectortest.Option{connectortest.WithSuccessBody("text/plain", "")},
 	}
 }

@@ -36,8 +36,9 @@ import (
 var Version = "0.1.0"
 
 // defaultRateLimit paces deliveries to one webhook host. Teams throttles an
-// incoming webhook that receives more than four requests in one second; one
-// request at once and three a second stay within that in any second.
+// incoming webhook that receives more than four requests in one second, and
+// a bucket of one token refilled three times a second allows at most four in
+// any second.
 var defaultRateLimit = sdk.RateLimit{PerSecond: 3, Burst: 1}
 
 // paramWebhookURL is the target parameter that overrides the webhook.

@@ -10,7 +10,8 @@ import (
 )
 
 // minTextRunes is the length below which the fitter does not cut a text,
-// because such a text is no longer worth reading; it drops elements instead.
+// because a shorter text is no longer worth reading. The fitter drops
+// elements instead.
 const minTextRunes = 200
 
 // fitReport lists what fitting a message changed, for the log.
@@ -33,7 +34,7 @@ var errTooLarge = errors.New("the card does not fit even with its texts cut and 
 // fitMessage returns body, an encoded message, within budget bytes. It first
 // shortens the longest texts of the card, down to minTextRunes each, then
 // removes elements from the end of the card's body, keeping the first, and
-// adds a line that says how many were left out. Elements are kept whole, so
+// adds a line that counts the elements left out. Elements are kept whole, so
 // the card stays valid.
 func fitMessage(body []byte, budget int) ([]byte, fitReport, error) {
 	var report fitReport
@@ -97,7 +98,7 @@ func cutTexts(msg, content map[string]any, size, budget int) (int, int, error) {
 	cut := map[int]bool{}
 
 	// Each round shortens one text by at least one rune or stops, so the
-	// rounds end; the bound only guards against a mistake in that reasoning.
+	// rounds end. The bound only guards against a mistake in that reasoning.
 	for round := 0; size > budget && round < 8*len(fields)+8; round++ {
 		longest, runes := -1, 0
 		for i, f := range fields {

@@ -103,7 +103,7 @@ func (in *instance) destination(req *sdk.DeliveryRequest) (*destination, error) 
 }
 
 // Deliver posts one card to the webhook and classifies the response: 2xx is
-// delivered (Workflows answers 202), 408, 429 and 5xx are retried after any
+// delivered (Workflows responds 202), 408, 429 and 5xx are retried after any
 // Retry-After, and other statuses are permanent.
 func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.Result {
 	dest, err := in.destination(req)

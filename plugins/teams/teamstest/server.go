@@ -3,7 +3,7 @@
 // Power Automate workflow, followed by the step that posts each attachment's
 // Adaptive Card to a channel.
 //
-// Like the real trigger, the fake answers 202 Accepted with an
+// Like the real trigger, the fake responds 202 Accepted with an
 // x-ms-workflow-run-id header as soon as it has read a JSON body, and posts
 // the card afterwards: a card that cannot be posted (larger than Teams' size
 // limit, or not an Adaptive Card) fails its run, which the sender never
@@ -34,14 +34,14 @@ import (
 const MaxMessageBytes = 28000
 
 // ThrottlePerSecond is the number of requests one workflow takes in a second
-// before it answers 429: Teams throttles an incoming webhook that receives
+// before it responds 429: Teams throttles an incoming webhook that receives
 // more than four requests in one second.
 const ThrottlePerSecond = 4
 
 // maxRequestBytes bounds the body the fake reads.
 const maxRequestBytes = 1 << 20
 
-// Response is a scripted answer to one request.
+// Response is a scripted response to one request.
 type Response struct {
 	Status int
 	Header http.Header
@@ -57,7 +57,7 @@ type Run struct {
 	Body       []byte
 	// Card is the first attachment's content, decoded; nil when there is none.
 	Card map[string]any
-	// Error says why posting the card failed; empty when it was posted.
+	// Error is the reason posting the card failed, empty when it was posted.
 	Error string
 }
 
