@@ -191,6 +191,7 @@ func TestDeliverSetsEnvironment(t *testing.T) {
 }
 
 func TestDeliverTimeoutKillsProcessGroup(t *testing.T) {
+	t.Parallel()
 	pidFile := filepath.Join(t.TempDir(), "child.pid")
 	in, _ := configure(t, "spawn", map[string]string{"COMMANDTEST_PIDFILE": pidFile}, nil)
 
@@ -208,6 +209,7 @@ func TestDeliverTimeoutKillsProcessGroup(t *testing.T) {
 }
 
 func TestDeliverCancelKillsProcessGroup(t *testing.T) {
+	t.Parallel()
 	pidFile := filepath.Join(t.TempDir(), "child.pid")
 	in, _ := configure(t, "spawn", map[string]string{"COMMANDTEST_PIDFILE": pidFile}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -229,6 +231,7 @@ func TestDeliverCancelKillsProcessGroup(t *testing.T) {
 }
 
 func TestDeliverReturnsWhenBackgroundChildHoldsOutput(t *testing.T) {
+	t.Parallel()
 	pidFile := filepath.Join(t.TempDir(), "child.pid")
 	in, _ := configure(t, "background", map[string]string{"COMMANDTEST_PIDFILE": pidFile}, nil)
 
