@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turbocode/switchboard/core/derive"
+	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/store"
 )
 
@@ -24,13 +26,17 @@ func (s *Store) Accept(ctx context.Context, req *store.AcceptRequest) (*store.Ac
 		}
 
 		scheduled := map[int64]int64{}
+		result.Derived = 0
 		for i, ev := range req.Events {
 			if known[i] {
 				continue
 			}
-			if err := s.storeEvent(tx, req, ev, scheduled, &result.Deliveries); err != nil {
+			derived, duplicate, err := s.storeWithChanges(tx, req, ev, scheduled, &result.Deliveries)
+			if err != nil {
 				return err
 			}
+			result.Events[i].Duplicate = duplicate
+			result.Derived += derived
 		}
 		tx.req.onCommit(func() { s.addPending(scheduled) })
 		return nil
@@ -82,12 +88,83 @@ func (s *Store) checkKnown(tx *txn, req *store.AcceptRequest, out []store.EventR
 	return known, nil
 }
 
+// storeWithChanges writes one new event and, when the request asks, the change
+// events it derives and its entity's new state. It returns how many derived
+// events it stored, and reports the event a duplicate when it reports a change
+// that is stored already.
+func (s *Store) storeWithChanges(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, scheduled map[int64]int64, handoff *[]*store.Claimed) (int, bool, error) {
+	if !req.Derive {
+		return 0, false, s.storeEvent(tx, req, ev, "", scheduled, handoff)
+	}
+
+	env := ev.Incoming.Envelope
+	stored, err := s.entity(tx, env.EntityType+":"+env.EntityID)
+	if err != nil {
+		return 0, false, err
+	}
+	prepared := ev.Prepared
+	if prepared == nil {
+		prepared = derive.Prepare(ev.Incoming)
+	}
+	res, err := prepared.Changes(stored)
+	if err != nil {
+		return 0, false, err
+	}
+	if res.ChangeID != "" {
+		known, err := s.findEvent(tx, hashID(res.ChangeID), res.ChangeID)
+		if err != nil {
+			return 0, false, err
+		}
+		if known != nil {
+			_, err := s.insertEvent(tx, req, ev, hashID(env.EventID), eventLinks{duplicateOf: res.ChangeID})
+			return 0, true, err
+		}
+	}
+
+	if err := s.storeEvent(tx, req, ev, res.ChangeID, scheduled, handoff); err != nil {
+		return 0, false, err
+	}
+	derived, err := s.storeDerived(tx, req, res.Derived, scheduled, handoff)
+	if err != nil {
+		return 0, false, err
+	}
+	if res.Entity != nil {
+		err = s.saveEntity(tx, res.Entity, req)
+	}
+	return derived, false, err
+}
+
+// storeDerived stores the derived events not stored yet, routed by req.Plan.
+func (s *Store) storeDerived(tx *txn, req *store.AcceptRequest, events []*event.Incoming, scheduled map[int64]int64, handoff *[]*store.Claimed) (int, error) {
+	stored := 0
+	for _, in := range events {
+		id := in.Envelope.EventID
+		known, err := s.findEvent(tx, hashID(id), id)
+		if err != nil {
+			return 0, err
+		}
+		if known != nil {
+			continue
+		}
+		deliveries, err := req.Plan(in)
+		if err != nil {
+			return 0, fmt.Errorf("route derived event %s: %w", in.Envelope.EventType, err)
+		}
+		if err := s.storeEvent(tx, req, &store.NewEvent{Incoming: in, Deliveries: deliveries}, "", scheduled, handoff); err != nil {
+			return 0, err
+		}
+		stored++
+	}
+	return stored, nil
+}
+
 // storeEvent writes one new event and its deliveries, counting the scheduled
-// ones per destination id in scheduled.
-func (s *Store) storeEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, scheduled map[int64]int64, handoff *[]*store.Claimed) error {
+// ones per destination id in scheduled. alias is the id of the change the
+// event reports, or empty.
+func (s *Store) storeEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, alias string, scheduled map[int64]int64, handoff *[]*store.Claimed) error {
 	in := ev.Incoming
 	hash := hashID(in.Envelope.EventID)
-	seq, err := s.insertEvent(tx, req, ev, hash)
+	seq, err := s.insertEvent(tx, req, ev, hash, eventLinks{alias: alias})
 	if err != nil {
 		return err
 	}
@@ -114,30 +191,45 @@ type eventIdentity struct {
 	contentHash []byte
 }
 
-// findEvent returns the stored event with this id, or nil. It sees the rows of
-// the current transaction too, so a batch that repeats an id is caught.
+// findEvent returns the stored event with this id or alias, or nil. It sees the
+// rows of the current transaction too, so a batch that repeats an id is caught.
 func (s *Store) findEvent(tx *txn, hash uint64, eventID string) (*eventIdentity, error) {
 	for _, seq := range s.ids.candidates(hash) {
-		var id string
+		var id, alias string
 		var contentHash []byte
-		err := s.stmts.eventIdentity.QueryRowContext(tx.ctx, seq).Scan(&id, &contentHash)
+		err := s.stmts.eventIdentity.QueryRowContext(tx.ctx, seq).Scan(&id, &alias, &contentHash)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("look up event %s: %w", eventID, err)
 		}
-		if id == eventID {
+		if id == eventID || alias == eventID {
 			return &eventIdentity{seq: seq, contentHash: contentHash}, nil
 		}
 	}
 	return nil, nil
 }
 
-func (s *Store) insertEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, hash uint64) (int64, error) {
+// eventLinks ties a stored event to a change: alias is the id of the change
+// the event reports, duplicateOf the stored change it repeats.
+type eventLinks struct {
+	alias       string
+	duplicateOf string
+}
+
+// insertEvent writes one event row and adds its id, and its alias, to the id
+// index.
+func (s *Store) insertEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEvent, hash uint64, links eventLinks) (int64, error) {
 	in := ev.Incoming
+	alias := links.alias
+	var aliasHash any
+	if alias != "" {
+		aliasHash = int64(hashID(alias))
+	}
 	res, err := s.stmts.insertEvent.ExecContext(tx.ctx, in.Envelope.EventID, int64(hash), in.ContentHash[:],
-		in.Envelope.EventType, string(in.Format), in.Body, nanos(req.ReceivedAt))
+		in.Envelope.EventType, string(in.Format), in.Body, nanos(req.ReceivedAt),
+		nullString(alias), aliasHash, in.Envelope.Context["project_id"], nullString(links.duplicateOf))
 	if err != nil {
 		return 0, fmt.Errorf("insert event %s: %w", in.Envelope.EventID, err)
 	}
@@ -148,6 +240,11 @@ func (s *Store) insertEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEven
 
 	s.ids.add(hash, seq)
 	tx.req.onUndo(func() { s.ids.remove(hash, seq) })
+	if alias != "" {
+		aliasHash := hashID(alias)
+		s.ids.add(aliasHash, seq)
+		tx.req.onUndo(func() { s.ids.remove(aliasHash, seq) })
+	}
 	return seq, nil
 }
 

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -39,8 +40,13 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bo
 			if err := s.deleteEvent(tx, c.seq); err != nil {
 				return err
 			}
-			hash, seq := c.hash, c.seq
-			tx.req.onCommit(func() { s.ids.remove(hash, seq) })
+			hash, alias, seq := c.hash, c.alias, c.seq
+			tx.req.onCommit(func() {
+				s.ids.remove(hash, seq)
+				if alias.Valid {
+					s.ids.remove(uint64(alias.Int64), seq)
+				}
+			})
 			deleted++
 		}
 
@@ -57,11 +63,12 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bo
 type pruneCandidate struct {
 	seq        int64
 	hash       uint64
+	alias      sql.NullInt64
 	receivedAt time.Time
 }
 
 func (s *Store) pruneCandidates(tx *txn, limit int) ([]pruneCandidate, error) {
-	rows, err := tx.w.conn.QueryContext(tx.ctx, `SELECT seq, id_hash, received_at FROM events
+	rows, err := tx.w.conn.QueryContext(tx.ctx, `SELECT seq, id_hash, alias_hash, received_at FROM events
 		WHERE seq > ? ORDER BY seq LIMIT ?`, s.pruneCursor, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find events to prune: %w", err)
@@ -71,7 +78,7 @@ func (s *Store) pruneCandidates(tx *txn, limit int) ([]pruneCandidate, error) {
 	for rows.Next() {
 		var c pruneCandidate
 		var hash, received int64
-		if err := rows.Scan(&c.seq, &hash, &received); err != nil {
+		if err := rows.Scan(&c.seq, &hash, &c.alias, &received); err != nil {
 			return nil, fmt.Errorf("find events to prune: %w", err)
 		}
 		c.hash, c.receivedAt = uint64(hash), fromNanos(received)

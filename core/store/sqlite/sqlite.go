@@ -22,6 +22,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/store"
 )
 
@@ -60,6 +61,8 @@ type Store struct {
 	// pending counts the scheduled deliveries of each destination id, so claims
 	// visit only destinations with work. Only the writer goroutine uses it.
 	pending map[int64]int64
+	// entities caches entity states by key. Only the writer goroutine uses it.
+	entities map[string]*derive.Entity
 
 	pruneCursor int64
 	closeOnce   sync.Once
@@ -83,7 +86,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 
 	s := &Store{path: opts.Path, log: opts.Logger, lock: lock,
-		destinations: map[string]int64{}, destinationKeys: map[int64]string{}, pending: map[int64]int64{}}
+		destinations: map[string]int64{}, destinationKeys: map[int64]string{}, pending: map[int64]int64{},
+		entities: map[string]*derive.Entity{}}
 	if err := s.open(ctx, opts); err != nil {
 		s.closeHandles()
 		return nil, err
@@ -200,17 +204,21 @@ func (s *Store) loadIDIndex(ctx context.Context) error {
 	}
 	s.ids = newIDIndex(count + count/4)
 
-	rows, err := s.conn.QueryContext(ctx, `SELECT id_hash, seq FROM events`)
+	rows, err := s.conn.QueryContext(ctx, `SELECT id_hash, alias_hash, seq FROM events`)
 	if err != nil {
 		return fmt.Errorf("load event id index: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var hash, seq int64
-		if err := rows.Scan(&hash, &seq); err != nil {
+		var alias sql.NullInt64
+		if err := rows.Scan(&hash, &alias, &seq); err != nil {
 			return fmt.Errorf("load event id index: %w", err)
 		}
 		s.ids.add(uint64(hash), seq)
+		if alias.Valid {
+			s.ids.add(uint64(alias.Int64), seq)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("load event id index: %w", err)

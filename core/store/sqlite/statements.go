@@ -20,6 +20,8 @@ type statements struct {
 	updateState       *sql.Stmt
 	orderingBusy      *sql.Stmt
 	promoteNext       *sql.Stmt
+	loadEntity        *sql.Stmt
+	saveEntity        *sql.Stmt
 }
 
 // deliveryColumns is the column list scanDelivery reads, prefixed with "d.".
@@ -36,9 +38,16 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		dst  **sql.Stmt
 		text string
 	}{
-		{&s.insertEvent, `INSERT INTO events (event_id, id_hash, content_hash, event_type, format, body, received_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`},
-		{&s.eventIdentity, `SELECT event_id, content_hash FROM events WHERE seq = ?`},
+		{&s.insertEvent, `INSERT INTO events (event_id, id_hash, content_hash, event_type, format, body, received_at,
+			alias_id, alias_hash, project_id, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.eventIdentity, `SELECT event_id, coalesce(alias_id, ''), content_hash FROM events WHERE seq = ?`},
+		{&s.loadEntity, `SELECT entity_type, entity_id, project_id, state, due_at, closed, last_change, seen_at,
+			next_due_at FROM entities WHERE key = ?`},
+		{&s.saveEntity, `INSERT INTO entities (key, entity_type, entity_id, project_id, state, due_at, closed, last_change,
+			seen_at, next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET project_id = excluded.project_id, state = excluded.state,
+			due_at = excluded.due_at, closed = excluded.closed, last_change = excluded.last_change,
+			seen_at = excluded.seen_at, next_due_at = excluded.next_due_at`},
 		{&s.insertDestination, `INSERT INTO destinations (key) VALUES (?)
 			ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id`},
 		{&s.insertDelivery, `INSERT INTO deliveries (event_seq, route, connector, target, untrusted,
@@ -90,7 +99,7 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 
 func (s *statements) close() {
 	for _, stmt := range []*sql.Stmt{s.insertEvent, s.eventIdentity, s.insertDestination, s.insertDelivery,
-		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState, s.orderingBusy, s.promoteNext} {
+		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState, s.orderingBusy, s.promoteNext, s.loadEntity, s.saveEntity} {
 		if stmt != nil {
 			stmt.Close()
 		}

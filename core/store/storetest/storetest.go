@@ -50,6 +50,11 @@ func Run(t *testing.T, newStore Factory) {
 		{"OrderingHoldsFollowers", testOrderingHolds},
 		{"HoldsAccumulateHeldTime", testHeldTime},
 		{"ReleaseHoldsMakesDue", testReleaseHolds},
+		{"DeriveFixtureSequence", testDeriveSequence},
+		{"DeriveReportedChangeFirst", testDeriveReverse},
+		{"RunDueDerivesEachWarningOnce", testRunDue},
+		{"SummaryCountsThePeriod", testSummary},
+		{"LeaseAndMarks", testLeaseAndMarks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

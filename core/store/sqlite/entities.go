@@ -1,0 +1,100 @@
+package sqlite
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/turbocode/switchboard/core/derive"
+	"github.com/turbocode/switchboard/core/store"
+)
+
+// maxCachedEntities bounds the writer's cache of entity states; past it the
+// cache starts over, and states are read from the table again.
+const maxCachedEntities = 50000
+
+// entity returns an entity's stored state, or nil when it was never seen. Only
+// the writer goroutine calls it.
+func (s *Store) entity(tx *txn, key string) (*derive.Entity, error) {
+	if e, ok := s.entities[key]; ok {
+		return e, nil
+	}
+	e := &derive.Entity{Key: key}
+	var dueAt, seenAt, nextDue int64
+	var closed int
+	var lastChange string
+	err := s.stmts.loadEntity.QueryRowContext(tx.ctx, key).Scan(&e.Type, &e.ID, &e.ProjectID, &e.State, &dueAt,
+		&closed, &lastChange, &seenAt, &nextDue)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read entity %s: %w", key, err)
+	}
+	if e.Fields, err = derive.ReadFields(e.State); err != nil {
+		return nil, fmt.Errorf("read entity %s: %w", key, err)
+	}
+	if err := json.Unmarshal([]byte(lastChange), &e.LastChange); err != nil {
+		return nil, fmt.Errorf("read entity %s: %w", key, err)
+	}
+	e.DueAt, e.Closed, e.SeenAt, e.NextDueAt = fromNanos(dueAt), closed != 0, fromNanos(seenAt), fromNanos(nextDue)
+	s.cacheEntity(e)
+	return e, nil
+}
+
+// seenAtResolution is how stale an entity's seen_at may be: an event that
+// repeats the stored state within it writes nothing.
+const seenAtResolution = time.Minute
+
+// saveEntity writes an entity's new state and the time it is next owed a
+// due-date event. A state equal to the stored one is not written again unless
+// seen_at would be more than seenAtResolution old.
+func (s *Store) saveEntity(tx *txn, e *derive.Entity, req *store.AcceptRequest) error {
+	nextDue := derive.NextDue(e, req.ReceivedAt, req.DueThresholds)
+	e.NextDueAt = fromNanos(nanos(nextDue))
+	if before, ok := s.entities[e.Key]; ok && sameEntity(before, e) {
+		return nil
+	}
+	lastChange, err := json.Marshal(e.LastChange)
+	if err != nil {
+		return err
+	}
+	closed := 0
+	if e.Closed {
+		closed = 1
+	}
+	if _, err := s.stmts.saveEntity.ExecContext(tx.ctx, e.Key, e.Type, e.ID, e.ProjectID, []byte(e.State), nanos(e.DueAt),
+		closed, string(lastChange), nanos(e.SeenAt), nanos(nextDue)); err != nil {
+		return fmt.Errorf("write entity %s: %w", e.Key, err)
+	}
+
+	before, had := s.entities[e.Key]
+	s.cacheEntity(e)
+	tx.req.onUndo(func() {
+		if had {
+			s.entities[e.Key] = before
+		} else {
+			delete(s.entities, e.Key)
+		}
+	})
+	return nil
+}
+
+func (s *Store) cacheEntity(e *derive.Entity) {
+	if len(s.entities) >= maxCachedEntities {
+		s.entities = make(map[string]*derive.Entity, maxCachedEntities)
+	}
+	s.entities[e.Key] = e
+}
+
+// sameEntity reports whether writing next over stored would change nothing a
+// reader uses.
+func sameEntity(stored, next *derive.Entity) bool {
+	return bytes.Equal(stored.State, next.State) && stored.ProjectID == next.ProjectID &&
+		stored.DueAt.Equal(next.DueAt) && stored.Closed == next.Closed && stored.NextDueAt.Equal(next.NextDueAt) &&
+		maps.Equal(stored.LastChange, next.LastChange) && next.SeenAt.Sub(stored.SeenAt) < seenAtResolution
+}
