@@ -90,8 +90,8 @@ func minimalCard(views []*eventview.View, webURL string, withLink bool) *card {
 	title := fmt.Sprintf("%d events", len(views))
 	var actions []any
 	if len(views) == 1 {
-		title = eventview.Truncate(capitalize(views[0].What())+": "+views[0].Label(), minimalTitleRunes)
-		if link := absoluteLink(views[0].Link(webURL)); link != "" && withLink {
+		title = eventview.Truncate(eventview.Capitalize(views[0].What())+": "+views[0].Label(), minimalTitleRunes)
+		if link := eventview.AbsoluteURL(views[0].Link(webURL)); link != "" && withLink {
 			actions = append(actions, openURL{Type: "Action.OpenUrl", Title: "Open in Turbo", URL: link})
 		}
 	}

@@ -37,7 +37,7 @@ func digestCard(views []*eventview.View, webURL string) *card {
 // digestEntry is one event of a digest.
 func digestEntry(v *eventview.View, webURL string) container {
 	items := []any{rich(
-		boldRun(capitalize(v.What())+": "),
+		boldRun(eventview.Capitalize(v.What())+": "),
 		run(eventview.Truncate(v.Label(), maxTitleRunes)),
 	)}
 	if summary := changeSummary(v); summary != "" {
@@ -47,7 +47,7 @@ func digestEntry(v *eventview.View, webURL string) container {
 	}
 
 	entry := container{Type: "Container", Separator: true, Items: items}
-	if link := absoluteLink(v.Link(webURL)); link != "" {
+	if link := eventview.AbsoluteURL(v.Link(webURL)); link != "" {
 		entry.SelectAction = &openURL{Type: "Action.OpenUrl", Title: "Open in Turbo", URL: link}
 	}
 	return entry
