@@ -40,6 +40,7 @@ func commands() []command {
 		{"routes", "work with routes: `routes test` shows what an event would cause", runRoutes},
 		{"emit", "post event files to a running instance, signed", runEmit},
 		{"receive", "run a local webhook receiver that checks signatures and prints deliveries", runReceive},
+		{"plugins", "list the connector plugins in plugins.dir with version, protocol and health", runPlugins},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -22,6 +22,8 @@ type StartError struct {
 	// process that is not a Switchboard plugin or speaks another protocol
 	// version, or one that exits during start-up.
 	Handshake bool
+	// Checksum is true when the executable does not match the pinned sha256.
+	Checksum bool
 	// PluginVersion and PluginProtocols come from the executable's
 	// --describe output, when it gave one.
 	PluginVersion   string
@@ -40,7 +42,7 @@ func (e *StartError) Error() string {
 	if e.PluginVersion != "" || len(e.PluginProtocols) > 0 {
 		fmt.Fprintf(&b, "; the plugin is version %s and speaks protocol %s", orUnknown(e.PluginVersion), formatProtocols(e.PluginProtocols))
 	}
-	if e.Handshake {
+	if e.Handshake && !e.Checksum {
 		fmt.Fprintf(&b, "; this host speaks protocol %d", pluginv1.ProtocolVersion)
 	}
 	if len(e.Output) > 0 {

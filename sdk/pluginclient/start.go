@@ -195,7 +195,7 @@ func checkExecutable(opts Options) error {
 		return &StartError{Plugin: opts.Name, Path: opts.Path, Handshake: true, Err: err, Fix: "check the file's permissions"}
 	}
 	if !strings.EqualFold(sum, opts.SHA256) {
-		return &StartError{Plugin: opts.Name, Path: opts.Path, Handshake: true,
+		return &StartError{Plugin: opts.Name, Path: opts.Path, Handshake: true, Checksum: true,
 			Err: fmt.Errorf("the executable's sha256 is %s, but the config pins %s", sum, strings.ToLower(opts.SHA256)),
 			Fix: "install the build the pin names, or, if this build is trusted, set sha256 to its checksum (sha256sum " + opts.Path + ")"}
 	}

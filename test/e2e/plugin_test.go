@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/turbocode/switchboard/internal/testplugin"
+)
+
+const pluginConfig = `
+server:
+  listen: "{{.Listen}}"
+  shutdown_timeout: 5s
+storage:
+  dsn: "{{.Dir}}/switchboard.db"
+ingest:
+  secrets: ["` + standardKeyA + `"]
+plugins:
+  dir: "{{.Dir}}"
+connectors:
+  hook:
+    type: plugin
+    plugin: testhook
+    url: "{{.Receiver}}/hook"
+routes:
+  - name: all
+    events: ["*"]
+    to: [{connector: hook}]
+`
+
+// TestPluginLeftNoProcess runs the daemon with the testhook plugin, delivers
+// an event through it, stops the daemon, and checks that the plugin process
+// is gone: after SIGTERM the daemon stops it, and after SIGKILL the plugin's
+// watchdog ends it.
+func TestPluginLeftNoProcess(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		stop func(*instance)
+	}{
+		{"SIGTERM", (*instance).stop},
+		{"SIGKILL", (*instance).kill},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newReceiver(t)
+			in := newInstance(t, pluginConfig, rec.server.URL)
+			if _, err := testplugin.Build(in.dir); err != nil {
+				t.Fatal(err)
+			}
+			in.start()
+			pid := pluginPID(t, in)
+
+			raw, err := os.ReadFile("../../testdata/turbo/envelope/issue-created-high.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if status, answer := in.post("/v1/events", standardHeaders(t, raw), raw); status != 202 {
+				t.Fatalf("ingest answered %d: %v", status, answer)
+			}
+			waitFor(t, "the plugin to deliver the event", 20*time.Second, func() bool { return len(rec.requests("/hook")) == 1 })
+
+			tc.stop(in)
+			waitFor(t, "the plugin process to exit", 5*time.Second, func() bool { return !processRuns(pid) },
+				func() string { return in.logs.String() })
+		})
+	}
+}
+
+// pluginPID returns the pid of the daemon's child that runs the testhook
+// plugin, found through /proc.
+func pluginPID(t *testing.T, in *instance) int {
+	t.Helper()
+	want := filepath.Join(in.dir, "switchboard-connector-"+testplugin.Name)
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, entry := range entries {
+		pid, err := strconv.Atoi(entry.Name())
+		if err != nil || parentPID(pid) != in.cmd.Process.Pid {
+			continue
+		}
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && exe == want {
+			return pid
+		}
+	}
+	t.Fatalf("no child of the daemon runs %s:\n%s", want, in.logs)
+	return 0
+}
+
+// parentPID reads a process's parent from /proc/PID/stat, 0 when unknown.
+func parentPID(pid int) int {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
+}
+
+// processRuns reports whether pid is a live process; a zombie, which has
+// exited and waits to be reaped, does not count.
+func processRuns(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
+}
