@@ -21,6 +21,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -68,19 +69,26 @@ func (r Run) Posted() bool { return r.Error == "" }
 type Options struct {
 	// Clock times the throttling window. Default: the system clock.
 	Clock sdk.Clock
+	// ThrottlePerSecond replaces the number of requests a workflow takes in
+	// a second before it responds 429; a negative value turns throttling
+	// off. Default ThrottlePerSecond.
+	ThrottlePerSecond int
 }
 
 // Server is the fake. It stops when the test ends.
 type Server struct {
-	server *httptest.Server
-	clock  sdk.Clock
+	server   *httptest.Server
+	clock    sdk.Clock
+	throttle int
 
 	mu        sync.Mutex
 	workflows map[string]string // workflow id to signature
 	script    []Response
-	runs      []Run
-	recent    map[string][]time.Time // workflow id to the times of its last requests
-	newRun    chan struct{}          // closed and replaced on every run
+	// scripts holds the responses scripted for one workflow, by id.
+	scripts map[string][]Response
+	runs    []Run
+	recent  map[string][]time.Time // workflow id to the times of its last requests
+	newRun  chan struct{}          // closed and replaced on every run
 }
 
 // NewServer starts a fake with no workflows.
@@ -88,12 +96,17 @@ func NewServer(t testing.TB, opts Options) *Server {
 	t.Helper()
 	s := &Server{
 		clock:     opts.Clock,
+		throttle:  opts.ThrottlePerSecond,
 		workflows: map[string]string{},
+		scripts:   map[string][]Response{},
 		recent:    map[string][]time.Time{},
 		newRun:    make(chan struct{}),
 	}
 	if s.clock == nil {
 		s.clock = sdk.SystemClock
+	}
+	if s.throttle == 0 {
+		s.throttle = ThrottlePerSecond
 	}
 	s.server = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	t.Cleanup(s.server.Close)
@@ -120,6 +133,19 @@ func (s *Server) Script(responses ...Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.script = append(s.script, responses...)
+}
+
+// ScriptWorkflow appends responses for the next requests to the workflow of
+// hookURL, a URL NewWorkflow returned. They come after the responses of
+// Script.
+func (s *Server) ScriptWorkflow(hookURL string, responses ...Response) {
+	id := hookURL
+	if u, err := url.Parse(hookURL); err == nil {
+		id, _ = workflowID(u.Path)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scripts[id] = append(s.scripts[id], responses...)
 }
 
 // Runs returns the runs so far, in arrival order.
@@ -187,7 +213,11 @@ func (s *Server) trigger(r *http.Request, body []byte) Response {
 	case given != sig:
 		return errorResponse(http.StatusUnauthorized, "DirectApiInvalidAuthorizationSignature", "The provided authorization signature is not valid.")
 	}
-	if throttled, ok := s.throttle(id); ok {
+	if next := s.scripts[id]; len(next) > 0 {
+		s.scripts[id] = next[1:]
+		return next[0]
+	}
+	if throttled, ok := s.countRequest(id); ok {
 		return throttled
 	}
 	if !json.Valid(body) {
@@ -198,9 +228,12 @@ func (s *Server) trigger(r *http.Request, body []byte) Response {
 	return Response{Status: http.StatusAccepted, Header: http.Header{"X-Ms-Workflow-Run-Id": {run.ID}}}
 }
 
-// throttle counts a request to workflow id and returns a 429 when it is more
-// than ThrottlePerSecond within one second; the caller holds s.mu.
-func (s *Server) throttle(id string) (Response, bool) {
+// countRequest counts a request to workflow id and returns a 429 when it is
+// more than the throttle allows within one second; the caller holds s.mu.
+func (s *Server) countRequest(id string) (Response, bool) {
+	if s.throttle < 0 {
+		return Response{}, false
+	}
 	now := s.clock.Now()
 	recent := s.recent[id][:0]
 	for _, at := range s.recent[id] {
@@ -208,10 +241,10 @@ func (s *Server) throttle(id string) (Response, bool) {
 			recent = append(recent, at)
 		}
 	}
-	if len(recent) >= ThrottlePerSecond {
+	if len(recent) >= s.throttle {
 		s.recent[id] = recent
 		response := errorResponse(http.StatusTooManyRequests, "WorkflowRequestsThrottled",
-			"The workflow received more than 4 requests in one second; retry after the period in Retry-After.")
+			fmt.Sprintf("The workflow received more than %d requests in one second; retry after the period in Retry-After.", s.throttle))
 		response.Header.Set("Retry-After", "1")
 		return response, true
 	}

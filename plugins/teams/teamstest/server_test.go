@@ -191,3 +191,22 @@ func TestScriptedResponses(t *testing.T) {
 		t.Errorf("got %d runs, want 1", n)
 	}
 }
+
+func TestScriptedForOneWorkflow(t *testing.T) {
+	s := NewServer(t, Options{ThrottlePerSecond: -1})
+	flaky, steady := s.NewWorkflow(), s.NewWorkflow()
+	s.ScriptWorkflow(flaky, Response{Status: 503})
+
+	steadyFirst, _ := post(t, steady, validMessage)
+	flakyFirst, _ := post(t, flaky, validMessage)
+	flakySecond, _ := post(t, flaky, validMessage)
+
+	if steadyFirst.StatusCode != 202 || flakyFirst.StatusCode != 503 || flakySecond.StatusCode != 202 {
+		t.Errorf("statuses = %d, %d, %d, want 202, 503, 202", steadyFirst.StatusCode, flakyFirst.StatusCode, flakySecond.StatusCode)
+	}
+	for range 10 {
+		if resp, _ := post(t, steady, validMessage); resp.StatusCode != 202 {
+			t.Fatalf("status %d with throttling off, want 202", resp.StatusCode)
+		}
+	}
+}
