@@ -21,7 +21,7 @@ func (in *instance) compose(req *sdk.DeliveryRequest) ([]byte, fitReport, error)
 		return in.composeTemplate(req.Message)
 	}
 
-	views, err := parseViews(req.Events)
+	views, err := eventview.ParseEvents(req.Events)
 	if err != nil {
 		return nil, fitReport{}, err
 	}
@@ -100,20 +100,4 @@ func minimalCard(views []*eventview.View, webURL string, withLink bool) *card {
 		textBlock{Type: "TextBlock", Text: "The details of this message were left out to fit Teams' size limit.", IsSubtle: true, Wrap: true},
 	}
 	return newCard("", body, actions)
-}
-
-// parseViews reads the events of a delivery.
-func parseViews(events []sdk.Event) ([]*eventview.View, error) {
-	if len(events) == 0 {
-		return nil, errors.New("the delivery has no events and no message to send")
-	}
-	views := make([]*eventview.View, 0, len(events))
-	for _, event := range events {
-		v, err := eventview.Parse(event.Envelope)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", event.ID, err)
-		}
-		views = append(views, v)
-	}
-	return views, nil
 }

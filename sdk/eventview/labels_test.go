@@ -2,7 +2,10 @@ package eventview
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/turbocode/switchboard/sdk"
 )
 
 func TestFieldLabel(t *testing.T) {
@@ -66,5 +69,27 @@ func TestAbsoluteURL(t *testing.T) {
 func TestEmptyIfNone(t *testing.T) {
 	if EmptyIfNone("none") != "" || EmptyIfNone("open") != "open" {
 		t.Errorf("EmptyIfNone maps none to %q and open to %q", EmptyIfNone("none"), EmptyIfNone("open"))
+	}
+}
+
+func TestParseEvents(t *testing.T) {
+	events := []sdk.Event{
+		{ID: "e-1", Envelope: []byte(`{"event_type": "issue.created", "entity_type": "issue", "action": "created"}`)},
+		{ID: "e-2", Envelope: []byte(`{"event_type": "comment.created", "entity_type": "comment", "action": "created"}`)},
+	}
+	views, err := ParseEvents(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(views) != 2 || views[0].EventType != "issue.created" || views[1].EventType != "comment.created" {
+		t.Errorf("views = %+v, want both events in order", views)
+	}
+
+	if _, err := ParseEvents(nil); err == nil || !strings.Contains(err.Error(), "no events") {
+		t.Errorf("ParseEvents(nil) error = %v, want one about no events", err)
+	}
+	broken := []sdk.Event{{ID: "e-3", Envelope: []byte(`{`)}}
+	if _, err := ParseEvents(broken); err == nil || !strings.Contains(err.Error(), "event e-3") {
+		t.Errorf("ParseEvents(broken) error = %v, want one naming event e-3", err)
 	}
 }
