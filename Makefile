@@ -9,7 +9,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Packages whose tests exercise concurrency run with the race detector.
 RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/... ./internal/...
 
-.PHONY: build run test test-e2e bench bench-quick lint fmt clean proto
+.PHONY: build run test test-e2e chaos fuzz bench bench-quick lint fmt clean proto
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
@@ -25,6 +25,21 @@ test: lint
 # The end-to-end suite alone: the real binary, fixtures, SIGKILL and restart.
 test-e2e:
 	$(GO) test -count=1 -v ./test/e2e/...
+
+# The crash suite: 20 SIGKILLs of the real binary at random moments, then the
+# checks that nothing accepted was lost. About a minute. `make test` runs it
+# with 3 kills. CHAOS_SEED=n replays one run.
+CHAOS_KILLS ?= 20
+CHAOS_SEED  ?= 0
+chaos:
+	$(GO) test -count=1 -timeout 20m -run 'TestChaosKills' -v ./test/e2e/ -args -chaos.kills=$(CHAOS_KILLS) -chaos.seed=$(CHAOS_SEED)
+
+# Every fuzz target for FUZZTIME each (10m by default: hours in all), then the
+# new corpus entries copied into testdata/fuzz for committing. `make test`
+# replays the committed corpus as ordinary tests.
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) tools/fuzz/run.sh
 
 # The full benchmark: several minutes. It prints the table of figures and
 # targets and writes it to bench-results.md; docs/benchmarks.md publishes it.

@@ -11,7 +11,10 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/netip"
 	"time"
+
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // Connector is one kind of destination, such as "http" or "slack". The host calls
@@ -148,11 +151,19 @@ type InstanceConfig struct {
 	// Name is the instance name, the key under `connectors:`.
 	Name string
 	// Config is the connector's own keys as JSON, with ${...} already expanded.
-	// The keys the host handles itself (type, timeout, allow_private) are removed.
+	// The keys the host handles itself (type, timeout, allow_private,
+	// allow_cidrs, rate_limit) are removed.
 	Config json.RawMessage
 	// AllowPrivate lets destinations that come from templates or event data resolve
 	// to private, loopback and other internal addresses.
 	AllowPrivate bool
+	// AllowCIDRs are the ranges such destinations may reach although the
+	// network guard blocks them (the connector's allow_cidrs).
+	AllowCIDRs []netip.Prefix
+	// Resolver looks up the host names of every destination the connector
+	// dials, for the network guard and for trusted addresses alike; nil means
+	// the system's resolver.
+	Resolver netguard.Resolver
 	// Turbo holds the Turbo addresses from the top-level `turbo:` block.
 	Turbo TurboSettings
 	// Logger is already enriched with the connector's name.

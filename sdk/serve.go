@@ -50,7 +50,7 @@ func Serve(c Connector) {
 // ServeInProcess serves c over gRPC from this process, as Serve does from a
 // plugin's own, until ctx ends. It returns the address a host client attaches
 // to and a channel closed once the server stopped. The connection has no TLS
-// and no process to watch; sdk/plugintest uses it to test a connector through
+// and no process to watch. sdk/plugintest uses it to test a connector through
 // the real gRPC layer without building an executable. Logs go to logs as JSON.
 func ServeInProcess(ctx context.Context, c Connector, logs io.Writer) (*plugin.ReattachConfig, <-chan struct{}, error) {
 	logger := newPluginLogger(logs, "debug")

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"fmt"
+	"net/netip"
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -88,4 +89,17 @@ func resultToProto(r Result) *pluginv1.DeliverResponse {
 		out.RetryAfter = durationpb.New(r.RetryAfter)
 	}
 	return out
+}
+
+// parsePrefixes reads the allow_cidrs of a Configure request.
+func parsePrefixes(texts []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, text := range texts {
+		prefix, err := netip.ParsePrefix(text)
+		if err != nil {
+			return nil, fmt.Errorf("allow_cidrs: %w", err)
+		}
+		out = append(out, prefix)
+	}
+	return out, nil
 }

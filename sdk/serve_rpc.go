@@ -51,10 +51,15 @@ func (s *connectorServer) ValidateConfig(_ context.Context, req *pluginv1.Valida
 
 func (s *connectorServer) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) (*pluginv1.ConfigureResponse, error) {
 	turbo := req.GetTurbo()
+	cidrs, err := parsePrefixes(req.GetAllowCidrs())
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
 	inst, err := s.connector.Configure(ctx, InstanceConfig{
 		Name:         req.GetInstanceName(),
 		Config:       req.GetConfigJson(),
 		AllowPrivate: req.GetAllowPrivate(),
+		AllowCIDRs:   cidrs,
 		Turbo:        TurboSettings{WebURL: turbo.GetWebUrl(), APIURL: turbo.GetApiUrl(), APIToken: Secret(turbo.GetApiToken())},
 		Logger:       s.log.With("connector", req.GetInstanceName()),
 		Clock:        SystemClock,

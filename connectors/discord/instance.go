@@ -64,8 +64,8 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	}
 	in.apiURL = apiURL
 
-	in.trusted = newClient(netguard.NewTrustedHTTPClient(netguard.Options{}))
-	in.guarded = newClient(netguard.NewHTTPClient(netguard.Options{}))
+	in.trusted = newClient(netguard.NewTrustedHTTPClient(netguard.Options{Resolver: ic.Resolver}))
+	in.guarded = newClient(netguard.NewHTTPClient(netguard.Options{AllowCIDRs: ic.AllowCIDRs, Resolver: ic.Resolver}))
 
 	in.logger.Debug("discord connector configured", slog.String("mode", in.mode()))
 	return in, nil

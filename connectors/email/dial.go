@@ -59,7 +59,7 @@ type dialer struct {
 // newDialer prepares sessions for cfg. Every connection dials through the
 // network guard, with its timeouts. The host is written in the config, so the
 // guard lets it resolve to private and loopback addresses.
-func newDialer(cfg config) (*dialer, error) {
+func newDialer(cfg config, resolver netguard.Resolver) (*dialer, error) {
 	tlsConfig, err := newTLSConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func newDialer(cfg config) (*dialer, error) {
 		port:      cfg.Port,
 		policy:    cfg.TLS,
 		tlsConfig: tlsConfig,
-		guard:     netguard.New(netguard.Options{AllowPrivate: true, DialTimeout: dialTimeout}),
+		guard:     netguard.New(netguard.Options{AllowPrivate: true, DialTimeout: dialTimeout, Resolver: resolver}),
 	}
 
 	d.options = []mail.Option{mail.WithTimeout(commandTimeout), mail.WithTLSConfig(tlsConfig)}

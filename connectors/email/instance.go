@@ -33,7 +33,7 @@ type instance struct {
 var _ sdk.Instance = (*instance)(nil)
 
 func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
-	d, err := newDialer(cfg)
+	d, err := newDialer(cfg, ic.Resolver)
 	if err != nil {
 		return nil, err
 	}

@@ -118,7 +118,7 @@ func benchPluginsDir(b *testing.B) string {
 // destinationEnv makes the test binary serve as the benchmark's destination.
 const destinationEnv = "PLUGIN_TEST_DESTINATION"
 
-// serveDestination answers 200 to every request on a loopback port, which it
+// serveDestination responds with 200 to every request on a loopback port, which it
 // prints, until its parent ends it.
 func serveDestination() {
 	listener, err := net.Listen("tcp", "127.0.0.1:0")

@@ -22,7 +22,7 @@ type Executable struct {
 	// Name is the <name> in switchboard-connector-<name>.
 	Name string
 	Path string
-	// Problem says why the host will not start it, "" when it may.
+	// Problem explains why the host will not start it, "" when it may.
 	Problem string
 }
 
@@ -48,7 +48,7 @@ func Discover(dir string, reserved []string) ([]Executable, error) {
 	return out, nil
 }
 
-// problem says why exe may not start, or "".
+// problem returns why exe may not start, or "".
 func problem(exe Executable, reserved []string) string {
 	switch {
 	case !nameSyntax.MatchString(exe.Name):

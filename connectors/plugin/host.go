@@ -110,7 +110,7 @@ func (h *Host) Dir() string { return h.opts.Dir }
 
 // SelectKind implements config.KindSelector: it returns the kind of the
 // plugin the block names, starting the plugin the first time. It reports
-// false when the block names no plugin that runs; ValidateConfig says why.
+// false when the block names no plugin that runs; ValidateConfig reports why.
 func (h *Host) SelectKind(options map[string]any) (sdk.Connector, bool) {
 	keys, diagnostics := readHostKeys(options)
 	if len(diagnostics) > 0 {

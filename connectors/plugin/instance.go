@@ -63,7 +63,7 @@ func (i *instance) Hold() (string, time.Duration, bool) {
 }
 
 // Deliver implements sdk.Instance. A call cut short by the plugin's death is
-// a retry with the same delivery id; the crash counts against the delivery,
+// a retry with the same delivery id. The crash counts against the delivery,
 // which goes dead as a poison message after PoisonCrashes of them.
 func (i *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.Result {
 	proc, err := i.sup.acquire()

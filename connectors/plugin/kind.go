@@ -10,15 +10,15 @@ import (
 	"github.com/turbocode/switchboard/sdk/pluginclient"
 )
 
-// kind is one plugin's connector kind, as the config of a block that names
-// it sees it.
+// kind is one plugin's connector kind, as the blocks that name the plugin
+// use it.
 type kind struct {
 	sup *supervisor
 }
 
 var _ sdk.Connector = (*kind)(nil)
 
-// Info implements sdk.Connector with what the plugin said about itself.
+// Info implements sdk.Connector with the Info the plugin returned.
 func (k *kind) Info() sdk.Info {
 	k.sup.mu.Lock()
 	defer k.sup.mu.Unlock()

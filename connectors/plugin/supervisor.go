@@ -14,7 +14,7 @@ import (
 	"github.com/turbocode/switchboard/sdk/pluginclient"
 )
 
-// state is where a plugin process is in its life.
+// state is the stage of a plugin process's life.
 type state int
 
 const (
@@ -54,7 +54,7 @@ type supervisor struct {
 	restarts     int
 	crashes      int
 	stamp        fileStamp
-	// info is what the last process that started said about itself.
+	// info is the Info the last process that started returned.
 	info      sdk.Info
 	instances map[*instance]struct{}
 	// inflight counts the calls running in the plugin; running is the same
@@ -289,7 +289,7 @@ func (s *supervisor) release() {
 	s.inflight.Done()
 }
 
-// unavailable says why the plugin cannot deliver; the caller holds s.mu.
+// unavailable returns why the plugin cannot deliver; the caller holds s.mu.
 func (s *supervisor) unavailable() error {
 	if s.err != nil {
 		return fmt.Errorf("plugin %s is %s: %w", s.exe.Name, s.state, s.err)
@@ -297,7 +297,7 @@ func (s *supervisor) unavailable() error {
 	return fmt.Errorf("plugin %s is %s", s.exe.Name, s.state)
 }
 
-// The waits Hold asks for while the plugin cannot deliver.
+// The waits Hold requests while the plugin cannot deliver.
 const (
 	failedHoldWait = 30 * time.Second
 	minHoldWait    = 100 * time.Millisecond

@@ -30,7 +30,7 @@ type instance struct {
 var _ sdk.Instance = (*instance)(nil)
 
 func newInstance(cfg config, ic sdk.InstanceConfig) *instance {
-	client := netguard.NewTrustedHTTPClient(netguard.Options{})
+	client := netguard.NewTrustedHTTPClient(netguard.Options{Resolver: ic.Resolver})
 	client.Transport = recordingTransport{next: client.Transport}
 
 	in := &instance{name: ic.Name, cfg: cfg, webURL: ic.Turbo.WebURL, client: client, clock: ic.Clock, log: ic.Logger}

@@ -22,6 +22,7 @@ import (
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // Options configure New.
@@ -33,6 +34,10 @@ type Options struct {
 	// PauseDelivery runs ingest without the dispatcher: events are accepted and
 	// stored, nothing is delivered until a later run without it.
 	PauseDelivery bool
+	// Resolver looks up the host names of destinations that come from
+	// templates or event data, for the network guard; nil means the system's
+	// resolver.
+	Resolver netguard.Resolver
 }
 
 // App is the running daemon.
@@ -60,7 +65,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery}
 
-	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger)
+	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger, opts.Resolver)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/turbocode/switchboard/core/route"
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/clock"
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // Registry maps a connector type name to its implementation. It implements
@@ -204,11 +205,12 @@ func (rt *runtime) RenderMessage(routeName string, events []*event.Incoming) (st
 }
 
 // configure builds a connector instance for every connector in the plan.
-func configure(ctx context.Context, plan *Plan, registry Registry, clock sdk.Clock, log *slog.Logger) (*runtime, error) {
+// resolver, when not nil, looks up the names of guarded destinations.
+func configure(ctx context.Context, plan *Plan, registry Registry, clock sdk.Clock, log *slog.Logger, resolver netguard.Resolver) (*runtime, error) {
 	rt := &runtime{plan: plan, connectors: map[string]*dispatch.Connector{}}
 	cfg := plan.Config
 	for _, c := range cfg.Connectors {
-		inst, err := configureOne(ctx, cfg, c, registry, clock, log)
+		inst, err := configureOne(ctx, cfg, c, registry, clock, log, resolver)
 		if err != nil {
 			rt.close(log)
 			return nil, err
@@ -227,7 +229,7 @@ func configure(ctx context.Context, plan *Plan, registry Registry, clock sdk.Clo
 	return rt, nil
 }
 
-func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger) (sdk.Instance, error) {
+func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger, resolver netguard.Resolver) (sdk.Instance, error) {
 	kind, ok := config.KindOf(registry, c)
 	if !ok {
 		return nil, fmt.Errorf("connector %s: unknown type %q", c.Name, c.Type)
@@ -240,6 +242,8 @@ func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, r
 		Name:         c.Name,
 		Config:       options,
 		AllowPrivate: c.AllowPrivate,
+		AllowCIDRs:   c.AllowCIDRs,
+		Resolver:     resolver,
 		Turbo:        sdk.TurboSettings{WebURL: cfg.Turbo.WebURL, APIURL: cfg.Turbo.APIURL, APIToken: cfg.Turbo.APIToken},
 		Logger:       log.With("connector", c.Name),
 		Clock:        clock,
@@ -267,7 +271,7 @@ func (rt *runtime) close(log *slog.Logger) {
 func ConfigureForPreview(ctx context.Context, plan *Plan, registry Registry, name string) (sdk.Instance, error) {
 	for _, c := range plan.Config.Connectors {
 		if c.Name == name {
-			return configureOne(ctx, plan.Config, c, registry, clock.System, slog.New(slog.DiscardHandler))
+			return configureOne(ctx, plan.Config, c, registry, clock.System, slog.New(slog.DiscardHandler), nil)
 		}
 	}
 	return nil, fmt.Errorf("no connector named %s", name)

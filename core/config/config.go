@@ -5,6 +5,7 @@
 package config
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/turbocode/switchboard/sdk"
@@ -156,6 +157,10 @@ type Connector struct {
 	// AllowPrivate lets addresses that come from templates or event data reach
 	// private and loopback ranges. Default false.
 	AllowPrivate bool
+	// AllowCIDRs are ranges that addresses from templates or event data may
+	// reach although the network guard blocks them, for a deliberate internal
+	// destination without allow_private. Default: none.
+	AllowCIDRs []netip.Prefix
 	// RateLimit paces deliveries to each of the connector's destinations; nil
 	// means the connector's own default, if it has one.
 	RateLimit *RateLimit

@@ -8,7 +8,7 @@ import "github.com/turbocode/switchboard/sdk"
 // Configure then come from the chosen kind.
 type KindSelector interface {
 	// SelectKind returns the kind that a block's options choose, and false
-	// when they choose none; the selector's own ValidateConfig then says why.
+	// when they choose none; the selector's own ValidateConfig then reports why.
 	SelectKind(options map[string]any) (sdk.Connector, bool)
 }
 

@@ -18,9 +18,9 @@ type StartError struct {
 	Plugin string
 	Path   string
 	// Handshake is true when starting again cannot help until the executable
-	// or the config changes: a missing file, a checksum that does not match, a
-	// process that is not a Switchboard plugin or speaks another protocol
-	// version, or one that exits during start-up.
+	// or the config changes. Such failures are a missing file, a checksum
+	// that does not match, a process that is not a Switchboard plugin or
+	// speaks another protocol version, and one that exits during start-up.
 	Handshake bool
 	// Checksum is true when the executable does not match the pinned sha256.
 	Checksum bool
@@ -31,7 +31,7 @@ type StartError struct {
 	// Output holds the last lines the process wrote to stderr.
 	Output []string
 	Err    error
-	// Fix says what the operator can do.
+	// Fix is what the operator can do.
 	Fix string
 }
 
@@ -111,8 +111,8 @@ func startError(opts Options, err error, output []string) *StartError {
 	return e
 }
 
-// handshakeFix tells a start-up panic from a process that is not a
-// Switchboard plugin of this protocol.
+// handshakeFix returns the fix for a start-up panic, or for a process that
+// is not a Switchboard plugin of this protocol.
 func handshakeFix(output []string) string {
 	for _, line := range output {
 		if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {

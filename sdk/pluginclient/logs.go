@@ -18,9 +18,9 @@ const maxLogLine = 64 << 10
 const keptLines = 20
 
 // logWriter receives a plugin's stderr and re-logs each line through the
-// host's logger: a JSON line from the SDK's logger at its own level with its
-// own attributes, any other line (a panic's trace, say) at error level when a
-// panic has started and at info level otherwise.
+// host's logger. A JSON line from the SDK's logger keeps its level and its
+// attributes. Any other line, such as a panic's trace, is logged at error
+// level once a panic has started and at info level before.
 type logWriter struct {
 	log *slog.Logger
 

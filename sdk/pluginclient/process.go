@@ -52,11 +52,11 @@ func (p *Process) describe(ctx context.Context) error {
 	return nil
 }
 
-// Name returns the plugin's name as the host knows it.
+// Name returns the plugin's name, from its executable's file name.
 func (p *Process) Name() string { return p.name }
 
-// Info returns what the plugin said about itself after the handshake, with
-// its config schema and secret paths.
+// Info returns the Info the plugin returned after the handshake, with its
+// config schema and secret paths.
 func (p *Process) Info() sdk.Info { return p.info }
 
 // SDKVersion returns the SDK version the plugin reported, "" when unknown.
@@ -100,7 +100,7 @@ func (p *Process) Signal(sig os.Signal) error {
 	return p.runner.cmd.Process.Signal(sig)
 }
 
-// Stop asks the plugin to exit and waits for it; after two seconds go-plugin
+// Stop requests the plugin to exit and waits for it; after two seconds go-plugin
 // kills it. Callers drain their deliveries first.
 func (p *Process) Stop() { p.client.Kill() }
 
@@ -128,14 +128,19 @@ func (p *Process) ValidateConfig(ctx context.Context, config json.RawMessage) ([
 	return append(out, own...), nil
 }
 
-// Configure builds an instance in the plugin and returns its id. Logger and
-// Clock in cfg stay on the host: the plugin logs through its own stderr and
-// uses its own clock.
+// Configure builds an instance in the plugin and returns its id. Logger,
+// Clock and Resolver in cfg stay on the host: the plugin logs through its own
+// stderr and uses its own clock and the system's resolver.
 func (p *Process) Configure(ctx context.Context, cfg sdk.InstanceConfig) (string, error) {
+	cidrs := make([]string, len(cfg.AllowCIDRs))
+	for i, prefix := range cfg.AllowCIDRs {
+		cidrs[i] = prefix.String()
+	}
 	res, err := p.rpc.Configure(ctx, &pluginv1.ConfigureRequest{
 		InstanceName: cfg.Name,
 		ConfigJson:   cfg.Config,
 		AllowPrivate: cfg.AllowPrivate,
+		AllowCidrs:   cidrs,
 		Turbo: &pluginv1.TurboSettings{WebUrl: cfg.Turbo.WebURL, ApiUrl: cfg.Turbo.APIURL,
 			ApiToken: cfg.Turbo.APIToken.Reveal()},
 	})
@@ -147,7 +152,7 @@ func (p *Process) Configure(ctx context.Context, cfg sdk.InstanceConfig) (string
 
 // Deliver sends one delivery to an instance. The error is a failure of the
 // call itself (the process died, the connection broke, the deadline passed
-// before an answer); the caller turns it into a retry.
+// before a response); the caller turns it into a retry.
 func (p *Process) Deliver(ctx context.Context, instanceID string, req *sdk.DeliveryRequest) (sdk.Result, error) {
 	res, err := p.rpc.Deliver(ctx, deliveryToProto(instanceID, req))
 	if err != nil {
@@ -156,7 +161,7 @@ func (p *Process) Deliver(ctx context.Context, instanceID string, req *sdk.Deliv
 	return resultFromProto(res), nil
 }
 
-// Health asks an instance whether it can deliver.
+// Health requests an instance's health.
 func (p *Process) Health(ctx context.Context, instanceID string) (sdk.Health, error) {
 	res, err := p.rpc.Health(ctx, &pluginv1.HealthRequest{InstanceId: instanceID})
 	if err != nil {

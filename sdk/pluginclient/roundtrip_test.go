@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/netip"
 	"reflect"
 	"sync"
 	"testing"
@@ -88,7 +89,8 @@ func TestProtocolCarriesEveryField(t *testing.T) {
 	}
 
 	cfg := sdk.InstanceConfig{Name: "alerts", Config: json.RawMessage(`{"token":"abc"}`), AllowPrivate: true,
-		Turbo: sdk.TurboSettings{WebURL: "http://web", APIURL: "http://api", APIToken: "tok"}}
+		AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("fd00::/8")},
+		Turbo:      sdk.TurboSettings{WebURL: "http://web", APIURL: "http://api", APIToken: "tok"}}
 	id, err := p.Configure(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +98,8 @@ func TestProtocolCarriesEveryField(t *testing.T) {
 	r.mu.Lock()
 	got := r.config
 	r.mu.Unlock()
-	if got.Name != cfg.Name || string(got.Config) != string(cfg.Config) || !got.AllowPrivate || got.Turbo != cfg.Turbo || got.Logger == nil || got.Clock == nil {
+	if got.Name != cfg.Name || string(got.Config) != string(cfg.Config) || !got.AllowPrivate || got.Turbo != cfg.Turbo ||
+		!reflect.DeepEqual(got.AllowCIDRs, cfg.AllowCIDRs) || got.Logger == nil || got.Clock == nil {
 		t.Errorf("Configure received %+v, want %+v with a logger and a clock", got, cfg)
 	}
 

@@ -25,7 +25,7 @@ var reservedNames = []string{"discord", "email", "file", "github", "http", "plug
 
 var knownMarkups = []sdk.Markup{"", sdk.MarkupText, sdk.MarkupJSON, sdk.MarkupHTML, sdk.MarkupSlack, sdk.MarkupDiscord}
 
-// checkInfo checks what the plugin says about itself.
+// checkInfo checks the Info the plugin returns.
 func checkInfo(t *testing.T, info sdk.Info) {
 	if !pluginNameSyntax.MatchString(info.Name) {
 		t.Errorf("Info.Name = %q; use 1 to 63 lowercase letters, digits, - and _", info.Name)

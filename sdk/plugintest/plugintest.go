@@ -29,7 +29,7 @@ import (
 	"github.com/turbocode/switchboard/sdk/connectortest"
 )
 
-// Config tells the checks how to drive the connector under test.
+// Config holds how the checks drive the connector under test.
 type Config struct {
 	// Instance returns a valid instance config whose deliveries go to the HTTP
 	// destination at baseURL (such as "http://127.0.0.1:41234"). Required.

@@ -67,7 +67,7 @@ func checkPanic(t *testing.T, c sdk.Connector, cfg Config) {
 }
 
 // checkKill kills the plugin process while a delivery waits on a destination
-// that does not answer, and checks that the delivery comes back as a retry.
+// that does not respond, and checks that the delivery comes back as a retry.
 func checkKill(t *testing.T, path string, cfg Config) {
 	process, _ := launch(t, path)
 	h := &harness{connector: pluginclient.Connector{Process: process}}
@@ -94,7 +94,7 @@ func checkKill(t *testing.T, path string, cfg Config) {
 	}
 }
 
-// checkHostDeath starts the plugin under a shell that stands in for the host,
+// checkHostDeath starts the plugin under a shell that acts as the host,
 // kills the shell with SIGKILL, and checks that the plugin exits by itself.
 func checkHostDeath(t *testing.T, path string) {
 	host := exec.Command("/bin/sh", "-c", `"$0" & echo "pid $!"; wait`, path)

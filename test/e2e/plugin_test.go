@@ -93,13 +93,9 @@ func pluginPID(t *testing.T, in *instance) int {
 	return 0
 }
 
-// parentPID reads a process's parent from /proc/PID/stat, 0 when unknown.
+// parentPID returns a process's parent, 0 when unknown.
 func parentPID(pid int) int {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	fields := statFields(pid)
 	if len(fields) < 2 {
 		return 0
 	}
@@ -113,10 +109,16 @@ func processRuns(pid int) bool {
 	if err := syscall.Kill(pid, 0); err != nil {
 		return false
 	}
+	fields := statFields(pid)
+	return len(fields) > 0 && fields[0] != "Z"
+}
+
+// statFields returns the fields of /proc/PID/stat after the command name,
+// which is in parentheses: the state first, then the parent's pid.
+func statFields(pid int) []string {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return false
+		return nil
 	}
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	return len(fields) > 0 && fields[0] != "Z"
+	return strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
 }

@@ -693,10 +693,13 @@ func (x *Diagnostic) GetMessage() string {
 type ConfigureRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// instance_name is the key under `connectors:` in the host's config.
-	InstanceName  string         `protobuf:"bytes,1,opt,name=instance_name,json=instanceName,proto3" json:"instance_name,omitempty"`
-	ConfigJson    []byte         `protobuf:"bytes,2,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
-	AllowPrivate  bool           `protobuf:"varint,3,opt,name=allow_private,json=allowPrivate,proto3" json:"allow_private,omitempty"`
-	Turbo         *TurboSettings `protobuf:"bytes,4,opt,name=turbo,proto3" json:"turbo,omitempty"`
+	InstanceName string         `protobuf:"bytes,1,opt,name=instance_name,json=instanceName,proto3" json:"instance_name,omitempty"`
+	ConfigJson   []byte         `protobuf:"bytes,2,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
+	AllowPrivate bool           `protobuf:"varint,3,opt,name=allow_private,json=allowPrivate,proto3" json:"allow_private,omitempty"`
+	Turbo        *TurboSettings `protobuf:"bytes,4,opt,name=turbo,proto3" json:"turbo,omitempty"`
+	// allow_cidrs are the ranges, such as "10.1.0.0/16", that destinations from
+	// templates or event data may reach although the network guard blocks them.
+	AllowCidrs    []string `protobuf:"bytes,5,rep,name=allow_cidrs,json=allowCidrs,proto3" json:"allow_cidrs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -755,6 +758,13 @@ func (x *ConfigureRequest) GetAllowPrivate() bool {
 func (x *ConfigureRequest) GetTurbo() *TurboSettings {
 	if x != nil {
 		return x.Turbo
+	}
+	return nil
+}
+
+func (x *ConfigureRequest) GetAllowCidrs() []string {
+	if x != nil {
+		return x.AllowCidrs
 	}
 	return nil
 }
@@ -1629,13 +1639,15 @@ const file_pluginv1_connector_proto_rawDesc = "" +
 	"\n" +
 	"Diagnostic\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xb9\x01\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xda\x01\n" +
 	"\x10ConfigureRequest\x12#\n" +
 	"\rinstance_name\x18\x01 \x01(\tR\finstanceName\x12\x1f\n" +
 	"\vconfig_json\x18\x02 \x01(\fR\n" +
 	"configJson\x12#\n" +
 	"\rallow_private\x18\x03 \x01(\bR\fallowPrivate\x12:\n" +
-	"\x05turbo\x18\x04 \x01(\v2$.switchboard.plugin.v1.TurboSettingsR\x05turbo\"^\n" +
+	"\x05turbo\x18\x04 \x01(\v2$.switchboard.plugin.v1.TurboSettingsR\x05turbo\x12\x1f\n" +
+	"\vallow_cidrs\x18\x05 \x03(\tR\n" +
+	"allowCidrs\"^\n" +
 	"\rTurboSettings\x12\x17\n" +
 	"\aweb_url\x18\x01 \x01(\tR\x06webUrl\x12\x17\n" +
 	"\aapi_url\x18\x02 \x01(\tR\x06apiUrl\x12\x1b\n" +
