@@ -50,7 +50,7 @@ func (c *Connector) Configure(_ context.Context, ic sdk.InstanceConfig) (sdk.Ins
 	}
 	sdk.DecodeConfig(ic.Config, &cfg)
 	return &instance{cfg: cfg, clock: ic.WithDefaults().Clock,
-		client: netguard.NewTrustedHTTPClient(netguard.Options{})}, nil // the URL is the operator's: trusted
+		client: netguard.NewTrustedHTTPClient(netguard.Options{Resolver: ic.Resolver})}, nil // the URL is the operator's: trusted
 }
 
 type instance struct {

@@ -194,3 +194,24 @@ func TestHealthNeedsNoRequest(t *testing.T) {
 		t.Errorf("Health started %d workflow runs, want none", n)
 	}
 }
+
+func TestNetworkGuardOnTemplateWebhook(t *testing.T) {
+	event := connectortest.LoadEvent(t, issueCreatedFile)
+	connectortest.CheckNetworkGuard(t, func(t *testing.T, s connectortest.GuardSettings) (sdk.Result, int) {
+		fake := teamstest.NewServer(t, teamstest.Options{})
+		hook := fake.NewWorkflow()
+		port := fake.URL()[strings.LastIndex(fake.URL(), ":")+1:]
+		ic, _ := connectortest.NewInstanceConfig(t, "guarded-teams", map[string]any{})
+		ic.Resolver, ic.AllowPrivate, ic.AllowCIDRs = s.Resolver, s.AllowPrivate, s.AllowCIDRs
+		in, err := New().Configure(context.Background(), ic)
+		if err != nil {
+			t.Fatalf("Configure: %v", err)
+		}
+		defer in.Close()
+
+		req := deliveryRequest(event)
+		req.Target[paramWebhookURL] = strings.Replace(hook, fake.URL(), "http://"+s.Host+":"+port, 1)
+		req.Untrusted = []string{paramWebhookURL}
+		return deliver(t, in, req), len(fake.Runs())
+	})
+}
