@@ -74,13 +74,14 @@ func deliveryFromProto(req *pluginv1.DeliverRequest) (*DeliveryRequest, error) {
 
 func resultToProto(r Result) *pluginv1.DeliverResponse {
 	out := &pluginv1.DeliverResponse{
-		Outcome:     pluginv1.DeliverResponse_Outcome(r.Outcome),
-		StatusCode:  int32(r.StatusCode),
-		Response:    Excerpt(r.Response),
-		Reason:      r.Reason,
-		ExternalRef: r.ExternalRef,
-		UpdateState: r.UpdateState,
-		State:       r.State,
+		Outcome:      pluginv1.DeliverResponse_Outcome(r.Outcome),
+		StatusCode:   int32(r.StatusCode),
+		Response:     Excerpt(r.Response),
+		Reason:       r.Reason,
+		ExternalRef:  r.ExternalRef,
+		UpdateState:  r.UpdateState,
+		State:        r.State,
+		StateAliases: r.StateAliases,
 	}
 	if r.Outcome < OutcomeDelivered || r.Outcome > OutcomeSkipped {
 		out.Outcome = pluginv1.DeliverResponse_OUTCOME_UNSPECIFIED

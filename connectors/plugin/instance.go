@@ -95,6 +95,7 @@ func (i *instance) failed(ctx context.Context, proc *pluginclient.Process, req *
 	case !diedDuring(proc):
 		return pluginclient.TransportResult(name, err)
 	}
+	i.sup.exited(proc)
 
 	limit := i.sup.host.opts.PoisonCrashes
 	crashes := i.sup.poison.add(req.DeliveryID)

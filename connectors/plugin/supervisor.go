@@ -141,12 +141,18 @@ func (s *supervisor) usable() error {
 	return nil
 }
 
-// watch waits for proc to exit and schedules a restart when it was not
-// stopped on purpose.
+// watch waits for proc to exit and handles the exit.
 func (s *supervisor) watch(proc *pluginclient.Process) {
 	<-proc.Exited()
 	go proc.Stop() // frees go-plugin's connection and temporary directory
+	s.exited(proc)
+}
 
+// exited schedules a restart after proc exited, unless it was stopped on
+// purpose or its exit is handled already. A delivery that saw the process
+// die calls it too, so that the plugin is restarting before the delivery
+// returns.
+func (s *supervisor) exited(proc *pluginclient.Process) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.proc != proc || s.state == stateStopped {
@@ -279,6 +285,11 @@ func (s *supervisor) acquire() (*pluginclient.Process, error) {
 	if s.state != stateRunning {
 		return nil, s.unavailable()
 	}
+	select {
+	case <-s.proc.Exited():
+		return nil, fmt.Errorf("plugin %s: the process exited; it restarts", s.exe.Name)
+	default:
+	}
 	s.inflight.Add(1)
 	s.running.Add(1)
 	return s.proc, nil
@@ -309,7 +320,13 @@ func (s *supervisor) hold() (time.Duration, bool) {
 	defer s.mu.Unlock()
 	switch s.state {
 	case stateRunning:
-		return 0, false
+		select {
+		case <-s.proc.Exited():
+			// The exit is not handled yet; the restart follows at once.
+			return minHoldWait, true
+		default:
+			return 0, false
+		}
 	case stateRestarting, stateStarting:
 		return max(s.nextStart.Sub(s.host.opts.Clock.Now()), minHoldWait), true
 	case stateFailed:

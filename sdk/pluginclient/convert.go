@@ -101,13 +101,14 @@ func paramToProto(value any) *pluginv1.ParamValue {
 
 func resultFromProto(res *pluginv1.DeliverResponse) sdk.Result {
 	out := sdk.Result{
-		Outcome:     sdk.Outcome(res.GetOutcome()),
-		StatusCode:  int(res.GetStatusCode()),
-		Response:    sdk.Excerpt(res.GetResponse()),
-		Reason:      res.GetReason(),
-		ExternalRef: res.GetExternalRef(),
-		UpdateState: res.GetUpdateState(),
-		State:       res.GetState(),
+		Outcome:      sdk.Outcome(res.GetOutcome()),
+		StatusCode:   int(res.GetStatusCode()),
+		Response:     sdk.Excerpt(res.GetResponse()),
+		Reason:       res.GetReason(),
+		ExternalRef:  res.GetExternalRef(),
+		UpdateState:  res.GetUpdateState(),
+		State:        res.GetState(),
+		StateAliases: res.GetStateAliases(),
 	}
 	if res.GetRetryAfter() != nil {
 		out.RetryAfter = max(res.GetRetryAfter().AsDuration(), 0)

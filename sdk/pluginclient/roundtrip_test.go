@@ -76,7 +76,8 @@ func attachRecorder(t *testing.T, r *recorder) *Process {
 func TestProtocolCarriesEveryField(t *testing.T) {
 	r := &recorder{
 		result: sdk.Result{Outcome: sdk.OutcomeRetry, RetryAfter: 90 * time.Second, StatusCode: 429,
-			Response: "slow down", Reason: "rate limited", ExternalRef: "msg-1", UpdateState: true, State: []byte(`{"ts":"1"}`)},
+			Response: "slow down", Reason: "rate limited", ExternalRef: "msg-1", UpdateState: true, State: []byte(`{"ts":"1"}`),
+			StateAliases: []string{"github_issue:owner/repo#12"}},
 		validate: []sdk.Diagnostic{{Path: "url", Message: "missing"}},
 	}
 	p := attachRecorder(t, r)

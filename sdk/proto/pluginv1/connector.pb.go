@@ -1317,15 +1317,18 @@ func (x *StringMap) GetEntries() map[string]string {
 }
 
 type DeliverResponse struct {
-	state         protoimpl.MessageState  `protogen:"open.v1"`
-	Outcome       DeliverResponse_Outcome `protobuf:"varint,1,opt,name=outcome,proto3,enum=switchboard.plugin.v1.DeliverResponse_Outcome" json:"outcome,omitempty"`
-	RetryAfter    *durationpb.Duration    `protobuf:"bytes,2,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
-	StatusCode    int32                   `protobuf:"varint,3,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
-	Response      string                  `protobuf:"bytes,4,opt,name=response,proto3" json:"response,omitempty"`
-	Reason        string                  `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
-	ExternalRef   string                  `protobuf:"bytes,6,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
-	UpdateState   bool                    `protobuf:"varint,7,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
-	State         []byte                  `protobuf:"bytes,8,opt,name=state,proto3" json:"state,omitempty"`
+	state       protoimpl.MessageState  `protogen:"open.v1"`
+	Outcome     DeliverResponse_Outcome `protobuf:"varint,1,opt,name=outcome,proto3,enum=switchboard.plugin.v1.DeliverResponse_Outcome" json:"outcome,omitempty"`
+	RetryAfter  *durationpb.Duration    `protobuf:"bytes,2,opt,name=retry_after,json=retryAfter,proto3" json:"retry_after,omitempty"`
+	StatusCode  int32                   `protobuf:"varint,3,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
+	Response    string                  `protobuf:"bytes,4,opt,name=response,proto3" json:"response,omitempty"`
+	Reason      string                  `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	ExternalRef string                  `protobuf:"bytes,6,opt,name=external_ref,json=externalRef,proto3" json:"external_ref,omitempty"`
+	UpdateState bool                    `protobuf:"varint,7,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
+	State       []byte                  `protobuf:"bytes,8,opt,name=state,proto3" json:"state,omitempty"`
+	// state_aliases, with update_state, are other entity keys of the same
+	// entity, such as "github_issue:owner/repo#12".
+	StateAliases  []string `protobuf:"bytes,9,rep,name=state_aliases,json=stateAliases,proto3" json:"state_aliases,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1412,6 +1415,13 @@ func (x *DeliverResponse) GetUpdateState() bool {
 func (x *DeliverResponse) GetState() []byte {
 	if x != nil {
 		return x.State
+	}
+	return nil
+}
+
+func (x *DeliverResponse) GetStateAliases() []string {
+	if x != nil {
+		return x.StateAliases
 	}
 	return nil
 }
@@ -1700,7 +1710,7 @@ const file_pluginv1_connector_proto_rawDesc = "" +
 	"\aentries\x18\x01 \x03(\v2-.switchboard.plugin.v1.StringMap.EntriesEntryR\aentries\x1a:\n" +
 	"\fEntriesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc2\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\x03\n" +
 	"\x0fDeliverResponse\x12H\n" +
 	"\aoutcome\x18\x01 \x01(\x0e2..switchboard.plugin.v1.DeliverResponse.OutcomeR\aoutcome\x12:\n" +
 	"\vretry_after\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +
@@ -1711,7 +1721,8 @@ const file_pluginv1_connector_proto_rawDesc = "" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12!\n" +
 	"\fexternal_ref\x18\x06 \x01(\tR\vexternalRef\x12!\n" +
 	"\fupdate_state\x18\a \x01(\bR\vupdateState\x12\x14\n" +
-	"\x05state\x18\b \x01(\fR\x05state\"x\n" +
+	"\x05state\x18\b \x01(\fR\x05state\x12#\n" +
+	"\rstate_aliases\x18\t \x03(\tR\fstateAliases\"x\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11OUTCOME_DELIVERED\x10\x01\x12\x11\n" +
