@@ -77,3 +77,15 @@ proto:
 		--go_out=sdk/proto --go_opt=paths=source_relative \
 		--go-grpc_out=sdk/proto --go-grpc_opt=paths=source_relative \
 		pluginv1/connector.proto
+
+# The example plugins: builds both executables into bin/plugins, then runs
+# their tests, sdk/plugintest's conformance checks included, with the race
+# detector.
+PLUGIN_CMDS := ./plugins/teams/cmd/switchboard-connector-teams ./plugins/command/cmd/switchboard-connector-command
+
+.PHONY: test-plugins
+test: test-plugins
+
+test-plugins:
+	$(GO) build -o bin/plugins/ $(PLUGIN_CMDS)
+	$(GO) test -race -count=1 ./plugins/... ./examples/connector/...

@@ -42,7 +42,9 @@ func Serve(c Connector) {
 	stderr := os.Stderr
 	logger := newPluginLogger(stderr, os.Getenv(pluginv1.LogLevelEnv))
 	setDefaultLogger(logger)
-	go watchParent(logger)
+	// The parent is read here, before anything can block, because the host
+	// may die before the watchdog goroutine first runs.
+	go watchParent(logger, os.Getppid())
 
 	plugin.Serve(serveConfig(c, logger, stderr, nil))
 }

@@ -56,11 +56,11 @@ func recoverInterceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
 // parentPollInterval is how often the watchdog checks the parent process.
 const parentPollInterval = 500 * time.Millisecond
 
-// watchParent exits the process when its parent, the host, is gone: the
-// kernel then gives the plugin a new parent, so the parent's process id
-// changes. A host killed with SIGKILL cannot stop its plugins itself.
-func watchParent(log *pluginLogger) {
-	parent := os.Getppid()
+// watchParent exits the process when its parent, the host whose process id
+// is parent, is gone: the kernel then gives the plugin a new parent, so the
+// parent's process id changes. A host killed with SIGKILL cannot stop its
+// plugins itself.
+func watchParent(log *pluginLogger, parent int) {
 	ticker := time.NewTicker(parentPollInterval)
 	defer ticker.Stop()
 	for range ticker.C {

@@ -49,6 +49,12 @@ type Config struct {
 	// Options adjust the classification checks, for example the body of a
 	// successful answer.
 	Options []connectortest.Option
+	// Classification replaces the HTTP status classification check for a
+	// connector whose outcomes do not follow HTTP statuses, such as one that
+	// runs a program and classifies its exit code. It receives a function
+	// that delivers through the plugin to an instance configured for a base
+	// URL. Default: connectortest.CheckClassification with Options.
+	Classification func(t *testing.T, deliver connectortest.DeliverFunc)
 }
 
 // InvalidConfig is a config that validation must reject.
@@ -99,6 +105,10 @@ func runCommon(t *testing.T, h *harness, cfg Config) {
 	t.Run("valid config", func(t *testing.T) { checkValidConfig(t, h, cfg) })
 	t.Run("invalid configs", func(t *testing.T) { checkInvalidConfigs(t, h, cfg) })
 	t.Run("classification", func(t *testing.T) {
+		if cfg.Classification != nil {
+			cfg.Classification(t, h.deliverFunc(t, cfg))
+			return
+		}
 		connectortest.CheckClassification(t, h.deliverFunc(t, cfg), cfg.Options...)
 	})
 	t.Run("cancellation", func(t *testing.T) { connectortest.CheckCancellation(t, h.deliverFunc(t, cfg)) })
