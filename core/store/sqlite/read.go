@@ -38,7 +38,9 @@ func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]
 		if err != nil {
 			return nil, err
 		}
-		where, args = append(where, "d.event_seq = ?"), append(args, ev.Seq)
+		// A digest delivery lists under every event it collected.
+		where = append(where, "(d.event_seq = ? OR d.id IN (SELECT delivery_id FROM digest_events WHERE event_seq = ?))")
+		args = append(args, ev.Seq, ev.Seq)
 	}
 	if filter.State != "" {
 		code, ok := stateCodes[filter.State]
