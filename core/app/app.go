@@ -16,6 +16,7 @@ import (
 	"github.com/turbocode/switchboard/core/config"
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
+	"github.com/turbocode/switchboard/core/flow"
 	"github.com/turbocode/switchboard/core/ingest"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
@@ -120,7 +121,7 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events))}
 	ordered := false
 	for i, in := range events {
-		ne, err := a.plan(rt, in)
+		ne, err := a.plan(rt, in, req.ReceivedAt)
 		if err != nil {
 			return nil, err
 		}
@@ -147,10 +148,11 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	return res.Events, nil
 }
 
-// plan routes one event into the deliveries it causes. A target whose template
-// failed to render becomes a dead delivery with the reason, so the failure is in
-// the delivery log instead of lost.
-func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
+// plan routes one event, received at now, into the deliveries it causes. A
+// target whose template failed to render becomes a dead delivery with the
+// reason, so the failure is in the delivery log instead of lost. A route's
+// digest, throttle and quiet options shape its deliveries (core/flow).
+func (a *App) plan(rt *runtime, in *event.Incoming, now time.Time) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
 	for _, p := range planned {
@@ -160,6 +162,9 @@ func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
 		}
 		nd := &store.NewDelivery{Route: p.Route, Connector: p.Connector, Target: target, Untrusted: p.Untrusted,
 			Destination: p.Destination, OrderingKey: p.OrderingKey, EntityKey: p.EntityKey, State: store.StateScheduled}
+		if p.Flow != nil {
+			flow.Shape(nd, p.Flow, now)
+		}
 		if p.Err != nil {
 			nd.State, nd.Reason = store.StateDead, "target did not render: "+p.Err.Error()
 			a.log.Warn("delivery planned dead: its target did not render", "event_id", in.Envelope.EventID,
