@@ -221,7 +221,7 @@ type DeliveryRequest struct {
 	// left out. It is 0 for a delivery that is no digest.
 	TotalEvents int
 	// Suppressed counts the messages the route's throttle held back for the
-	// same key since the previous one; a default message says so with
+	// same key since the previous one. A default message reports them with
 	// SuppressedNotice.
 	Suppressed int
 }

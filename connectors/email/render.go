@@ -42,8 +42,8 @@ type messageModel struct {
 	// WebURL is Turbo's web UI, where a digest's remaining events are; empty
 	// when turbo.web_url is not set.
 	WebURL string
-	// Suppressed says how many messages the route's throttle suppressed
-	// before this one; empty when none were.
+	// Suppressed is the sentence that counts the messages the route's
+	// throttle suppressed before this one, or empty when none were.
 	Suppressed string
 	Footer     string
 }

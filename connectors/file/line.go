@@ -20,8 +20,8 @@ type line struct {
 	Message     string     `json:"message,omitempty"`
 	// Events are the envelopes as stored, compacted onto the one line.
 	Events []json.RawMessage `json:"events"`
-	// TotalEvents counts a digest's events, when Events lists only the
-	// route's max_items of them; Suppressed counts the messages the route's
+	// TotalEvents counts a digest's events, of which Events lists at most
+	// the route's max_items. Suppressed counts the messages the route's
 	// throttle suppressed before this one. Each is left out when it is 0.
 	TotalEvents int `json:"total_events,omitempty"`
 	Suppressed  int `json:"suppressed,omitempty"`

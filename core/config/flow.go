@@ -15,7 +15,7 @@ type Digest struct {
 }
 
 // Throttle is a route's `throttle` option: at most one message per rendered
-// key per period, per target; the matches in between are recorded as skipped
+// key per period, per target. The matches in between are recorded as skipped
 // and counted in the next message.
 type Throttle struct {
 	// Key is a template over the event, such as "{{ .entity_id }}". Matches

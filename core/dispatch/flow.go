@@ -19,9 +19,10 @@ type FlowSnapshot interface {
 	// QuietUntil returns the end of the route's quiet hours when at falls
 	// inside them.
 	QuietUntil(route string, at time.Time) (time.Time, bool)
-	// RenderCounted renders the route's template like RenderMessage, with
-	// the number of events of a digest (0 when it is none) and of messages
-	// the route's throttle suppressed before this one.
+	// RenderCounted renders the route's template like RenderMessage. The
+	// template also reads the number of events of a digest (0 for a delivery
+	// that is no digest) and of messages the route's throttle suppressed
+	// before this one.
 	RenderCounted(route string, events []*event.Incoming, totalEvents, suppressed int) (message string, ok bool, err error)
 }
 

@@ -24,10 +24,10 @@ func Window(at time.Time, length time.Duration) (start, end time.Time) {
 	return start, start.Add(length)
 }
 
-// Shape applies the options of a planned delivery f to nd, a delivery planned
-// at now. A digest makes nd join the digest of its window, due when the window
-// ends; a throttle keys nd on the route, the target and the rendered key;
-// quiet hours hold nd until they end when it would go out inside them.
+// Shape applies the route options f to nd, a delivery planned at now. A
+// digest makes nd join the digest of its window, due when the window ends. A
+// throttle keys nd on the route, the target and the rendered key. Quiet hours
+// hold nd until they end when it would go out inside them.
 func Shape(nd *store.NewDelivery, f *route.Flow, now time.Time) {
 	due := now
 	if f.Digest != nil {

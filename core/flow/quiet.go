@@ -38,9 +38,9 @@ func QuietUntil(q *config.Quiet, at time.Time) (time.Time, bool) {
 }
 
 // firstShowing returns the first instant at which the clock of loc shows the
-// time of day sinceMidnight on the given date (the day may be out of range and
-// is normalised as time.Date does), or shows a later time on that date when
-// daylight saving time skips it.
+// time of day sinceMidnight on the given date. When daylight saving time
+// skips that time, it returns the first instant that shows a later one. The
+// day may be out of range and is normalised as time.Date does.
 //
 // It assumes that loc changes its offset at most once within a day and a
 // half, which holds for every zone in the IANA database.

@@ -11,9 +11,9 @@ import (
 	"github.com/turbocode/switchboard/sdk"
 )
 
-// Flow is what a route's digest, throttle and quiet options make of one
-// planned delivery. Planned.Flow is nil for a route that sets none of them,
-// so routes without options pay nothing for them.
+// Flow holds a route's digest, throttle and quiet options for one planned
+// delivery. Planned.Flow is nil for a route that sets none of them, so routes
+// without options pay nothing for them.
 type Flow struct {
 	// Digest is the route's digest option, or nil.
 	Digest *config.Digest
@@ -80,8 +80,8 @@ func (t *Table) Quiet(routeName string) *config.Quiet {
 	return r.flow.quiet
 }
 
-// hashedRoute is what routeHash hashes: every key of a route that changes
-// what it matches or sends, without the positions in the file.
+// hashedRoute is the part of a route that routeHash hashes: every key that
+// changes what the route matches or sends, without the positions in the file.
 type hashedRoute struct {
 	Events   []string
 	Where    []hashedMatch

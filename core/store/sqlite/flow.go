@@ -69,7 +69,7 @@ func (s *flowStatements) close() {
 
 // placeDelivery stores one planned delivery and returns it with its
 // destination's row id. A delivery of a route with digest, throttle or quiet
-// hours goes through placeShaped; it returns a nil delivery when the event
+// hours goes through placeShaped, which returns a nil delivery when the event
 // joined an open digest.
 func (s *Store) placeDelivery(tx *txn, req *store.AcceptRequest, ev *store.StoredEvent, nd *store.NewDelivery) (*store.Delivery, int64, error) {
 	if nd.Digest == nil && nd.Throttle == nil && nd.NotBefore.IsZero() {
