@@ -12,6 +12,7 @@ import (
 
 	"github.com/turbocode/switchboard/core/app"
 	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/route"
 	"github.com/turbocode/switchboard/sdk"
@@ -68,8 +69,37 @@ func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	defer previews.close()
 	for _, in := range events {
 		printDecisions(stdout, plan, previews, in)
+		if err := printDerived(stdout, plan, previews, in); err != nil {
+			fmt.Fprintf(stderr, "switchboard routes test: %s: %v\n", f.name, err)
+			return exitFailure
+		}
 	}
 	return exitOK
+}
+
+// printDerived shows the change events the event derives and the routes each
+// matches. The daemon compares with the entity's stored state when the event
+// has no data.previous; this command has no store, so it says so.
+func printDerived(w io.Writer, plan *app.Plan, previews *previewer, in *event.Incoming) error {
+	res, err := derive.Changes(in, nil)
+	if err != nil {
+		return err
+	}
+	if res.ChangeID != "" {
+		fmt.Fprintf(w, "  this event reports change %s: if that change was derived already, it is a duplicate and routes nothing\n\n", res.ChangeID)
+	}
+	switch {
+	case len(res.Derived) > 0:
+		fmt.Fprintf(w, "derives %d event(s), from data.previous:\n\n", len(res.Derived))
+	case in.Envelope.Derived:
+		return nil
+	default:
+		fmt.Fprintf(w, "derives no events from data.previous (without it, the daemon compares with the entity's stored state)\n\n")
+	}
+	for _, derived := range res.Derived {
+		printDecisions(w, plan, previews, derived)
+	}
+	return nil
 }
 
 func printDecisions(w io.Writer, plan *app.Plan, previews *previewer, in *event.Incoming) {

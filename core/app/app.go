@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/flow"
 	"github.com/turbocode/switchboard/core/ingest"
+	"github.com/turbocode/switchboard/core/schedule"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
 	"github.com/turbocode/switchboard/sdk"
@@ -43,6 +45,7 @@ type App struct {
 	disp     *dispatch.Dispatcher
 	current  atomic.Pointer[runtime]
 	ingest   http.Handler
+	sched    *schedule.Scheduler
 	paused   bool
 }
 
@@ -71,6 +74,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
 		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() }})
 
+	a.sched = a.newScheduler()
 	if a.ingest, err = a.newIngest(cfg); err != nil {
 		a.store.Close()
 		rt.close(opts.Logger)
@@ -118,10 +122,12 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 		return nil, err
 	}
 
-	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events))}
+	now := a.clock.Now()
+	req := &store.AcceptRequest{ReceivedAt: now, Events: make([]*store.NewEvent, len(events)),
+		Derive: cfg.Ingest.Derive, Plan: a.planDerived(rt, now), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
-		ne, err := a.plan(rt, in, req.ReceivedAt)
+		ne, err := a.plan(rt, in, now)
 		if err != nil {
 			return nil, err
 		}
@@ -139,13 +145,37 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	if err != nil {
 		return nil, err
 	}
-	if !a.paused {
-		a.disp.Submit(res.Deliveries)
-		if ordered || !handoff {
-			a.disp.Wake()
-		}
+	if res.Derived > 0 {
+		// Derived events may route to ordered connectors that the received ones
+		// did not; waking costs little next to the events themselves.
+		ordered = true
 	}
+	a.handOff(res.Deliveries, ordered || !handoff)
 	return res.Events, nil
+}
+
+// handOff gives new deliveries to the local dispatcher, and wakes it to claim
+// those it was not given.
+func (a *App) handOff(deliveries []*store.Claimed, wake bool) {
+	if a.paused {
+		return
+	}
+	a.disp.Submit(deliveries)
+	if wake {
+		a.disp.Wake()
+	}
+}
+
+// planDerived routes the events the store derives, with the config snapshot
+// that routed their parent and the time it was received.
+func (a *App) planDerived(rt *runtime, now time.Time) func(*event.Incoming) ([]*store.NewDelivery, error) {
+	return func(in *event.Incoming) ([]*store.NewDelivery, error) {
+		ne, err := a.plan(rt, in, now)
+		if err != nil {
+			return nil, err
+		}
+		return ne.Deliveries, nil
+	}
 }
 
 // plan routes one event, received at now, into the deliveries it causes. A
@@ -155,6 +185,9 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 func (a *App) plan(rt *runtime, in *event.Incoming, now time.Time) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
+	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
+		ne.Prepared = derive.Prepare(in)
+	}
 	for _, p := range planned {
 		target, err := json.Marshal(p.Params)
 		if err != nil {
@@ -232,8 +265,9 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	} else {
 		a.log.Warn("delivery is paused: events are accepted and stored but not delivered")
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage) }()
+	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- server.Serve(listener) }()

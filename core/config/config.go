@@ -20,6 +20,7 @@ type Config struct {
 	Ingest     Ingest
 	Turbo      Turbo
 	Delivery   Delivery
+	Schedule   Schedule
 	Plugins    Plugins
 	Log        Log
 	Connectors []Connector // in file order
@@ -83,6 +84,10 @@ type Ingest struct {
 	MaxBacklog int
 	// RetryAfter is the wait a 503 answer asks for. Default 5s.
 	RetryAfter time.Duration
+	// Derive derives change events from each received event and keeps every
+	// entity's last state (docs/events.md). Default true; false saves that work
+	// when no route uses derived events, and due-date events then stop too.
+	Derive bool
 }
 
 // Turbo holds the addresses of the Turbo platform.

@@ -38,6 +38,7 @@ func defaults(name string) *Config {
 			Tolerance:    5 * time.Minute,
 			MaxBacklog:   1_000_000,
 			RetryAfter:   5 * time.Second,
+			Derive:       true,
 		},
 		Turbo: Turbo{
 			WebURL: "http://localhost:3001",
@@ -55,8 +56,9 @@ func defaults(name string) *Config {
 			CircuitThreshold:          5,
 			CircuitCooldown:           30 * time.Second,
 		},
-		Plugins: Plugins{Dir: "plugins.d"},
-		Log:     Log{Level: "info", Format: "auto"},
+		Schedule: Schedule{Interval: time.Minute, DueSoon: defaultDueSoon},
+		Plugins:  Plugins{Dir: "plugins.d"},
+		Log:      Log{Level: "info", Format: "auto"},
 	}
 }
 

@@ -29,6 +29,7 @@ func checkPositiveDurations(d *decoder, cfg *Config) {
 		{"delivery.lease", cfg.Delivery.Lease},
 		{"delivery.poll_interval", cfg.Delivery.PollInterval},
 		{"delivery.circuit_cooldown", cfg.Delivery.CircuitCooldown},
+		{"schedule.interval", cfg.Schedule.Interval},
 	}
 	for _, c := range cfg.Connectors {
 		path := childPath(c.At.Path, "timeout")

@@ -10,6 +10,7 @@ func (d *decoder) decodeRoot(root *yaml.Node, cfg *Config) {
 		{"ingest", d.section(d.ingestFields(&cfg.Ingest))},
 		{"turbo", d.section(d.turboFields(&cfg.Turbo))},
 		{"delivery", d.section(d.deliveryFields(&cfg.Delivery))},
+		{"schedule", d.section(d.scheduleFields(&cfg.Schedule))},
 		{"plugins", d.section([]field{{"dir", d.stringField(&cfg.Plugins.Dir)}})},
 		{"log", d.section(d.logFields(&cfg.Log))},
 		{"connectors", func(n *yaml.Node, path string) { cfg.Connectors = d.decodeConnectors(n, path) }},
@@ -54,6 +55,7 @@ func (d *decoder) ingestFields(s *Ingest) []field {
 		{"tolerance", d.durationField(&s.Tolerance)},
 		{"max_backlog", d.intField(&s.MaxBacklog)},
 		{"retry_after", d.durationField(&s.RetryAfter)},
+		{"derive", d.boolField(&s.Derive)},
 	}
 }
 

@@ -92,6 +92,7 @@ func TestParseDefaults(t *testing.T) {
 			Tolerance:    5 * time.Minute,
 			MaxBacklog:   1000000,
 			RetryAfter:   5 * time.Second,
+			Derive:       true,
 		},
 		Turbo: Turbo{
 			WebURL: "http://localhost:3001",
@@ -110,8 +111,9 @@ func TestParseDefaults(t *testing.T) {
 			CircuitThreshold:          5,
 			CircuitCooldown:           30 * time.Second,
 		},
-		Plugins: Plugins{Dir: "plugins.d"},
-		Log:     Log{Level: "info", Format: "auto"},
+		Schedule: Schedule{Interval: time.Minute, DueSoon: []time.Duration{72 * time.Hour, 24 * time.Hour}},
+		Plugins:  Plugins{Dir: "plugins.d"},
+		Log:      Log{Level: "info", Format: "auto"},
 	}
 
 	cfg, _ := parseFile(t, "testdata/valid/minimal.yaml")

@@ -40,9 +40,30 @@ type Result struct {
 // data.current with its data.previous when it has one, else with stored, the
 // entity's state before it. Derived events derive nothing.
 func Changes(in *event.Incoming, stored *Entity) (Result, error) {
+	return Prepare(in).Changes(stored)
+}
+
+// Prepared is an event read for deriving: the part of the work that needs no
+// stored state, so the store's single writer does not spend its time on it.
+type Prepared struct {
+	in  *event.Incoming
+	err error
+	// skip is set for an event that derives nothing and carries no state.
+	skip bool
+
+	current, previous             json.RawMessage
+	currentFields, previousFields Fields
+	hasPrevious                   bool
+}
+
+// Prepare reads an event's data.current and data.previous. Errors are kept for
+// Changes to return.
+func Prepare(in *event.Incoming) *Prepared {
+	p := &Prepared{in: in}
 	env := in.Envelope
 	if env.Derived || env.EntityID == "" {
-		return Result{}, nil
+		p.skip = true
+		return p
 	}
 	var data struct {
 		Current  json.RawMessage `json:"current"`
@@ -50,30 +71,46 @@ func Changes(in *event.Incoming, stored *Entity) (Result, error) {
 	}
 	if len(env.Data) > 0 {
 		if err := json.Unmarshal(env.Data, &data); err != nil {
-			return Result{}, fmt.Errorf("read data of event %s: %w", env.EventID, err)
+			p.err = fmt.Errorf("read data of event %s: %w", env.EventID, err)
+			return p
 		}
 	}
 	if !isObject(data.Current) {
-		return Result{}, nil
+		p.skip = true
+		return p
 	}
 
-	current, err := ReadFields(data.Current)
-	if err != nil {
-		return Result{}, fmt.Errorf("read data.current of event %s: %w", env.EventID, err)
+	p.current = data.Current
+	if p.currentFields, p.err = ReadFields(data.Current); p.err != nil {
+		p.err = fmt.Errorf("read data.current of event %s: %w", env.EventID, p.err)
+		return p
 	}
-	next := nextEntity(env, data.Current, current, stored)
+	if isObject(data.Previous) {
+		p.previous, p.hasPrevious = data.Previous, true
+		if p.previousFields, p.err = ReadFields(data.Previous); p.err != nil {
+			p.err = fmt.Errorf("read data.previous of event %s: %w", env.EventID, p.err)
+		}
+	}
+	return p
+}
+
+// Changes derives the event's change events against stored, the entity's
+// state before it (nil when never seen).
+func (p *Prepared) Changes(stored *Entity) (Result, error) {
+	if p.err != nil || p.skip {
+		return Result{}, p.err
+	}
+	env := p.in.Envelope
+	next := nextEntity(env, p.current, p.currentFields, stored)
 	res := Result{Entity: next}
 
-	previousState, previous, known, err := before(data.Previous, stored)
-	if err != nil {
-		return Result{}, fmt.Errorf("read data.previous of event %s: %w", env.EventID, err)
-	}
+	previousState, previous, known := p.before(stored)
 	if !known {
 		return res, nil
 	}
 
-	changes := rules(env.EntityType, previous, current)
-	stamp := changeStamp(current, env.EventID)
+	changes := rules(env.EntityType, previous, p.currentFields)
+	stamp := changeStamp(p.currentFields, env.EventID)
 	for _, c := range changes {
 		id := changeID(next.Key, c, stamp)
 		next.LastChange[c.eventType] = id
@@ -81,7 +118,7 @@ func Changes(in *event.Incoming, stored *Entity) (Result, error) {
 			res.ChangeID = id
 			continue
 		}
-		derived, err := newEvent(in, c, id, previousState, data.Current)
+		derived, err := newEvent(p.in, c, id, previousState, p.current)
 		if err != nil {
 			return Result{}, err
 		}
@@ -98,15 +135,14 @@ func Changes(in *event.Incoming, stored *Entity) (Result, error) {
 
 // before returns the state to compare with: the event's data.previous, else
 // the stored state. known is false when there is neither.
-func before(previous json.RawMessage, stored *Entity) (json.RawMessage, Fields, bool, error) {
-	if isObject(previous) {
-		f, err := ReadFields(previous)
-		return previous, f, err == nil, err
+func (p *Prepared) before(stored *Entity) (json.RawMessage, Fields, bool) {
+	if p.hasPrevious {
+		return p.previous, p.previousFields, true
 	}
 	if stored == nil {
-		return nil, Fields{}, false, nil
+		return nil, Fields{}, false
 	}
-	return stored.State, stored.Fields, true, nil
+	return stored.State, stored.Fields, true
 }
 
 // nextEntity returns the entity's state after the event.

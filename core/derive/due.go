@@ -21,7 +21,8 @@ var dueEntityTypes = map[string]bool{"issue": true, "milestone": true}
 // due date gets the 24h warning and not also the 72h one. The ids cover the
 // entity, the type, the threshold and the due date, so each warning goes out
 // once per due date and a moved due date warns again; the store's duplicate
-// check drops the ones already sent.
+// check drops the ones already sent, and an event the entity's LastChange
+// records as sent is not returned again.
 func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incoming, error) {
 	if e == nil || e.Closed || e.DueAt.IsZero() || !dueEntityTypes[e.Type] {
 		return nil, nil
@@ -29,8 +30,7 @@ func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incomin
 	due := e.DueAt.UTC().Format(time.RFC3339)
 
 	if !now.Before(e.DueAt) {
-		in, err := dueEvent(e, e.Type+".overdue", "due:"+due, e.DueAt)
-		return []*event.Incoming{in}, err
+		return unsent(e, e.Type+".overdue", "due:"+due, e.DueAt)
 	}
 
 	sorted := append([]time.Duration(nil), thresholds...)
@@ -40,15 +40,34 @@ func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incomin
 		if now.Before(at) {
 			continue
 		}
-		in, err := dueEvent(e, e.Type+".due_date_approaching", fmt.Sprintf("threshold:%s|due:%s", threshold, due), at)
-		return []*event.Incoming{in}, err
+		return unsent(e, e.Type+".due_date_approaching", fmt.Sprintf("threshold:%s|due:%s", threshold, due), at)
 	}
 	return nil, nil
 }
 
-// NextDue returns when an entity is next owed a due-date event, zero when never.
+// unsent builds a due-date event unless the entity records it as sent.
+func unsent(e *Entity, eventType, detail string, at time.Time) ([]*event.Incoming, error) {
+	if e.LastChange[eventType] == dueID(e, eventType, detail) {
+		return nil, nil
+	}
+	in, err := dueEvent(e, eventType, detail, at)
+	if err != nil {
+		return nil, err
+	}
+	return []*event.Incoming{in}, nil
+}
+
+func dueID(e *Entity, eventType, detail string) string {
+	return uuid.NewSHA1(Namespace, []byte(e.Key+"|"+eventType+"|"+detail)).String()
+}
+
+// NextDue returns when an entity is next owed a due-date event, zero when never
+// (no due date, closed, or overdue sent already).
 func NextDue(e *Entity, now time.Time, thresholds []time.Duration) time.Time {
 	if e == nil || e.Closed || e.DueAt.IsZero() || !dueEntityTypes[e.Type] {
+		return time.Time{}
+	}
+	if !now.Before(e.DueAt) && e.LastChange[e.Type+".overdue"] == dueID(e, e.Type+".overdue", "due:"+e.DueAt.UTC().Format(time.RFC3339)) {
 		return time.Time{}
 	}
 	next := e.DueAt
@@ -63,7 +82,7 @@ func NextDue(e *Entity, now time.Time, thresholds []time.Duration) time.Time {
 // dueEvent builds one due-date event, timed at the moment it became due, so
 // that the same event built twice is the same.
 func dueEvent(e *Entity, eventType, detail string, at time.Time) (*event.Incoming, error) {
-	id := uuid.NewSHA1(Namespace, []byte(e.Key+"|"+eventType+"|"+detail)).String()
+	id := dueID(e, eventType, detail)
 	data, err := json.Marshal(map[string]any{"current": e.State})
 	if err != nil {
 		return nil, err

@@ -97,3 +97,23 @@ func TestNextDue(t *testing.T) {
 		t.Errorf("NextDue 1h before = %s, want the due date", got)
 	}
 }
+
+func TestDueSkipsWhatTheEntityRecordsAsSent(t *testing.T) {
+	due := time.Date(2026, 12, 10, 17, 0, 0, 0, time.UTC)
+	e := dueIssue(due)
+	overdue, _ := Due(e, due.Add(time.Hour), thresholds)
+	if len(overdue) != 1 {
+		t.Fatalf("Due = %d events, want the overdue one", len(overdue))
+	}
+	if next := NextDue(e, due.Add(time.Hour), thresholds); !next.Equal(due) {
+		t.Errorf("NextDue before overdue was sent = %v, want the due date", next)
+	}
+
+	e.LastChange = map[string]string{"issue.overdue": overdue[0].Envelope.EventID}
+	if again, _ := Due(e, due.Add(2*time.Hour), thresholds); len(again) != 0 {
+		t.Errorf("Due after overdue was sent = %d events, want none", len(again))
+	}
+	if next := NextDue(e, due.Add(2*time.Hour), thresholds); !next.IsZero() {
+		t.Errorf("NextDue after overdue was sent = %v, want never", next)
+	}
+}

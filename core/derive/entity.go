@@ -35,6 +35,9 @@ type Entity struct {
 	LastChange map[string]string
 	// SeenAt is when the entity last changed.
 	SeenAt time.Time
+	// NextDueAt is when the entity is next owed a due-date event (NextDue), as
+	// the store last wrote it; zero when never.
+	NextDueAt time.Time
 }
 
 // Fields are the values of data.current that the change rules read.

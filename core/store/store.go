@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/event"
 )
 
@@ -75,6 +76,25 @@ type Store interface {
 	// events received before cutoff remain to be looked at; a call after more is
 	// false starts over from the oldest event.
 	Prune(ctx context.Context, cutoff time.Time, limit int) (deleted int, more bool, err error)
+
+	// RunDue derives the due-date events owed at req.ReceivedAt (core/derive.Due)
+	// for up to limit entities whose next due time has come, stores them with
+	// the deliveries req.Plan gives them, and records them on their entities so
+	// that none is derived twice. more reports that other entities are due.
+	RunDue(ctx context.Context, req *AcceptRequest, limit int) (res *AcceptResult, more bool, err error)
+
+	// Summary counts the events received in [from, to), duplicates left out,
+	// and the issues not closed whose due date is before to.
+	Summary(ctx context.Context, from, to time.Time) (*derive.Summary, error)
+
+	// AcquireLease takes or renews the named lease for owner until now+ttl. It
+	// reports false while another owner's lease on it has not expired.
+	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
+
+	// Mark returns when the named periodic job last ran, zero when never;
+	// SetMark records it.
+	Mark(ctx context.Context, name string) (time.Time, error)
+	SetMark(ctx context.Context, name string, at time.Time) error
 
 	// Event returns a stored event by its event id.
 	Event(ctx context.Context, eventID string) (*StoredEvent, error)
@@ -151,6 +171,10 @@ type AcceptRequest struct {
 type NewEvent struct {
 	Incoming   *event.Incoming
 	Deliveries []*NewDelivery
+	// Prepared is the event read for deriving (derive.Prepare), done by the
+	// caller so the store's writer does not spend its time on it. When nil and
+	// the request derives, the store prepares the event itself.
+	Prepared *derive.Prepared
 }
 
 // NewDelivery is a delivery routing planned.

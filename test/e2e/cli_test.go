@@ -38,8 +38,10 @@ func TestEmitPostsEveryFormatSigned(t *testing.T) {
 		t.Errorf("emitting the same delivery again: %v\n%s", err, again)
 	}
 
+	// Both were sent already. (Turbo's issue.assigned with a new id would still
+	// be a duplicate: it reports the same assignment, which is one change.)
 	renewed, err := exec.Command(binary, "emit", "--config", in.config, "--new-id",
-		"../../testdata/turbo/native/issue-assigned.json", "../../testdata/turbo/envelope/issue-created-high.json").CombinedOutput()
+		"../../core/event/testdata/cloudevents/issue-created.json", "../../testdata/turbo/envelope/issue-created-high.json").CombinedOutput()
 	if err != nil || strings.Count(string(renewed), " 202 Accepted") != 2 {
 		t.Errorf("emit --new-id of files already sent: %v, want both accepted as new events:\n%s", err, renewed)
 	}
@@ -70,7 +72,7 @@ func TestRoutesTestShowsDecisionsAndRequests(t *testing.T) {
 		"Webhook-Signature: <signature, computed when sent>",
 		"- comments: no match: event type issue.created does not match events [comment.created]",
 		"- big-milestones: no match",
-		"2 of 4 routes match; nothing was sent",
+		"2 of 5 routes match; nothing was sent",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("routes test output lacks %q:\n%s", want, out)
@@ -85,6 +87,20 @@ func TestRoutesTestShowsDecisionsAndRequests(t *testing.T) {
 		"--event", "../../testdata/turbo/envelope/issue-created-low.json").CombinedOutput()
 	if err != nil || !strings.Contains(string(low), `- urgent: no match: where data.current.priority: "low" is not one of [high critical]`) {
 		t.Errorf("routes test of a low-priority issue: %v\n%s", err, low)
+	}
+
+	update, err := exec.Command(binary, "routes", "test", "--config", in.config,
+		"--event", "../../testdata/turbo/envelope/issue-updated-status.json").CombinedOutput()
+	for _, want := range []string{
+		"derives 3 event(s), from data.previous:",
+		"event 7b5710f9-0af2-5e7e-baa1-d85491cf50c4  issue.status_changed  (derived)",
+		"event 34652d99-79b1-5fbe-8c31-179685711892  issue.assigned  (derived)",
+		"+ derived: matches",
+		"- everything: no match: derived event issue.priority_changed needs derived: true or its exact name",
+	} {
+		if err != nil || !strings.Contains(string(update), want) {
+			t.Errorf("routes test of an update: %v; output lacks %q:\n%s", err, want, update)
+		}
 	}
 }
 

@@ -248,13 +248,18 @@ func (r *receiver) requests(path string) []received {
 	return out
 }
 
-// waitFor polls cond until it holds or the timeout passes.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+// waitFor polls cond until it holds or the timeout passes. A state function,
+// when given, describes what was reached instead.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool, state ...func() string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+			reached := ""
+			for _, describe := range state {
+				reached = "; reached " + describe()
+			}
+			t.Fatalf("timed out after %s waiting for %s%s", timeout, what, reached)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -31,6 +31,7 @@ type options struct {
 	scenarios   string
 	out         string
 	quick       bool
+	noDerive    bool
 	profileDir  string
 }
 
@@ -49,6 +50,7 @@ func main() {
 	flag.StringVar(&o.scenarios, "scenarios", "e2e,ingest,latency,growth", "comma-separated scenarios to run")
 	flag.StringVar(&o.out, "out", "", "write the results as Markdown to this file")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "write a CPU profile of each run of the binary into this directory")
+	flag.BoolVar(&o.noDerive, "no-derive", false, "run the system with ingest.derive off, to measure what deriving costs")
 	flag.BoolVar(&o.quick, "quick", false, "a seconds-long run that checks the harness, with no targets enforced")
 	flag.Parse()
 

@@ -46,7 +46,7 @@ func (b *bench) start(paused bool) (*system, *generator, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := systemOptions{binary: b.o.binary, dir: dir, paused: paused, logLevel: b.o.logLevel, workers: b.o.workers}
+	opts := systemOptions{binary: b.o.binary, dir: dir, paused: paused, logLevel: b.o.logLevel, workers: b.o.workers, noDerive: b.o.noDerive}
 	if b.o.profileDir != "" {
 		opts.cpuProfile = filepath.Join(b.o.profileDir, fmt.Sprintf("cpu-run-%d.pprof", b.runSeq))
 	}

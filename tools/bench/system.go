@@ -37,6 +37,8 @@ type systemOptions struct {
 	paused   bool
 	logLevel string
 	workers  int
+	// noDerive turns ingest.derive off, to measure what deriving costs.
+	noDerive bool
 	// cpuProfile, when set, makes the binary write a CPU profile there.
 	cpuProfile string
 }
@@ -57,6 +59,7 @@ storage:
   dsn: %q
 ingest:
   secrets: [%q]
+  derive: %t
 log:
   level: %s
   format: json
@@ -69,7 +72,7 @@ routes:
   - name: all
     events: ["*"]
     to: [{connector: sink}]
-`, s.addr, filepath.Join(opts.dir, "switchboard.db"), benchSecret, opts.logLevel, deliveryBlock(opts.workers), recv.url)
+`, s.addr, filepath.Join(opts.dir, "switchboard.db"), benchSecret, !opts.noDerive, opts.logLevel, deliveryBlock(opts.workers), recv.url)
 	configPath := filepath.Join(opts.dir, "switchboard.yaml")
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, err
@@ -214,13 +217,25 @@ func newGenerator(fixture []byte, run string) *generator {
 	return &generator{template: fixture, prefix: run}
 }
 
-var fixtureID = []byte("5d1e0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b")
+// The fixture's event id, entity id and updated_at, which each generated event
+// replaces: every event is about one of benchEntities issues and carries a new
+// state of it, so that the store keeps and rewrites entity state as it does
+// for real traffic.
+var (
+	fixtureID        = []byte("5d1e0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b")
+	fixtureEntityID  = []byte("3b2f8e1a-7c4d-4e5f-9a6b-8c7d6e5f4a3b")
+	fixtureUpdatedAt = []byte(`"updated_at": "2026-12-01T16:03:10.552901Z"`)
+)
+
+const benchEntities = 1000
 
 // event returns a new event's id, body and signature header.
 func (g *generator) event() (string, []byte, [][2]string) {
 	n := g.next.Add(1)
 	id := fmt.Sprintf("%s-%04x-4%03x-8%03x-%012x", g.prefix, (n>>32)&0xffff, (n>>20)&0xfff, (n>>8)&0xfff, n)
 	body := bytes.Replace(g.template, fixtureID, []byte(id), 1)
+	body = bytes.ReplaceAll(body, fixtureEntityID, fmt.Appendf(nil, "%s-entity-%04d", g.prefix, n%benchEntities))
+	body = bytes.Replace(body, fixtureUpdatedAt, fmt.Appendf(nil, `"updated_at": "2026-12-01T16:03:10.%09dZ"`, n), 1)
 	mac := hmac.New(sha256.New, []byte(benchSecret))
 	mac.Write(body)
 	headers := [][2]string{{"Content-Type", "application/json"}, {"X-Webhook-Signature", "sha256=" + hex.EncodeToString(mac.Sum(nil))}}

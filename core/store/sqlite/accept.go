@@ -102,7 +102,11 @@ func (s *Store) storeWithChanges(tx *txn, req *store.AcceptRequest, ev *store.Ne
 	if err != nil {
 		return 0, false, err
 	}
-	res, err := derive.Changes(ev.Incoming, stored)
+	prepared := ev.Prepared
+	if prepared == nil {
+		prepared = derive.Prepare(ev.Incoming)
+	}
+	res, err := prepared.Changes(stored)
 	if err != nil {
 		return 0, false, err
 	}

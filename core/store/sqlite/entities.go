@@ -1,10 +1,13 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"time"
 
 	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/store"
@@ -21,11 +24,11 @@ func (s *Store) entity(tx *txn, key string) (*derive.Entity, error) {
 		return e, nil
 	}
 	e := &derive.Entity{Key: key}
-	var dueAt, seenAt int64
+	var dueAt, seenAt, nextDue int64
 	var closed int
 	var lastChange string
 	err := s.stmts.loadEntity.QueryRowContext(tx.ctx, key).Scan(&e.Type, &e.ID, &e.ProjectID, &e.State, &dueAt,
-		&closed, &lastChange, &seenAt)
+		&closed, &lastChange, &seenAt, &nextDue)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -38,19 +41,28 @@ func (s *Store) entity(tx *txn, key string) (*derive.Entity, error) {
 	if err := json.Unmarshal([]byte(lastChange), &e.LastChange); err != nil {
 		return nil, fmt.Errorf("read entity %s: %w", key, err)
 	}
-	e.DueAt, e.Closed, e.SeenAt = fromNanos(dueAt), closed != 0, fromNanos(seenAt)
+	e.DueAt, e.Closed, e.SeenAt, e.NextDueAt = fromNanos(dueAt), closed != 0, fromNanos(seenAt), fromNanos(nextDue)
 	s.cacheEntity(e)
 	return e, nil
 }
 
+// seenAtResolution is how stale an entity's seen_at may be: an event that
+// repeats the stored state within it writes nothing.
+const seenAtResolution = time.Minute
+
 // saveEntity writes an entity's new state and the time it is next owed a
-// due-date event.
+// due-date event. A state equal to the stored one is not written again unless
+// seen_at would be more than seenAtResolution old.
 func (s *Store) saveEntity(tx *txn, e *derive.Entity, req *store.AcceptRequest) error {
+	nextDue := derive.NextDue(e, req.ReceivedAt, req.DueThresholds)
+	e.NextDueAt = fromNanos(nanos(nextDue))
+	if before, ok := s.entities[e.Key]; ok && sameEntity(before, e) {
+		return nil
+	}
 	lastChange, err := json.Marshal(e.LastChange)
 	if err != nil {
 		return err
 	}
-	nextDue := derive.NextDue(e, req.ReceivedAt, req.DueThresholds)
 	closed := 0
 	if e.Closed {
 		closed = 1
@@ -77,4 +89,12 @@ func (s *Store) cacheEntity(e *derive.Entity) {
 		s.entities = make(map[string]*derive.Entity, maxCachedEntities)
 	}
 	s.entities[e.Key] = e
+}
+
+// sameEntity reports whether writing next over stored would change nothing a
+// reader uses.
+func sameEntity(stored, next *derive.Entity) bool {
+	return bytes.Equal(stored.State, next.State) && stored.ProjectID == next.ProjectID &&
+		stored.DueAt.Equal(next.DueAt) && stored.Closed == next.Closed && stored.NextDueAt.Equal(next.NextDueAt) &&
+		maps.Equal(stored.LastChange, next.LastChange) && next.SeenAt.Sub(stored.SeenAt) < seenAtResolution
 }

@@ -42,8 +42,8 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&s.insertEvent, `INSERT INTO events (event_id, id_hash, content_hash, event_type, format, body, received_at,
 			alias_id, alias_hash, project_id, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.eventIdentity, `SELECT event_id, coalesce(alias_id, ''), content_hash FROM events WHERE seq = ?`},
-		{&s.loadEntity, `SELECT entity_type, entity_id, project_id, state, due_at, closed, last_change, seen_at
-			FROM entities WHERE key = ?`},
+		{&s.loadEntity, `SELECT entity_type, entity_id, project_id, state, due_at, closed, last_change, seen_at,
+			next_due_at FROM entities WHERE key = ?`},
 		{&s.saveEntity, `INSERT INTO entities (key, entity_type, entity_id, project_id, state, due_at, closed, last_change,
 			seen_at, next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET project_id = excluded.project_id, state = excluded.state,

@@ -60,6 +60,9 @@ func Run(t *testing.T, newStore Factory) {
 		{"ThrottleHandoffCarriesCount", testThrottleHandoffCarriesCount},
 		{"ThrottlePrunedAfterRetention", testThrottlePruned},
 		{"HeldUntilNotBefore", testHeldUntilNotBefore},
+		{"RunDueDerivesEachWarningOnce", testRunDue},
+		{"SummaryCountsThePeriod", testSummary},
+		{"LeaseAndMarks", testLeaseAndMarks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

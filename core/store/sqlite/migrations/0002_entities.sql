@@ -39,3 +39,10 @@ CREATE TABLE leases (
     owner TEXT    NOT NULL,
     until INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- When each periodic job (the daily digest, the weekly report) last ran, so a
+-- restart catches up a missed run once.
+CREATE TABLE schedule_marks (
+    name TEXT    PRIMARY KEY,
+    at   INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -1,0 +1,43 @@
+package derive
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func TestReportEvent(t *testing.T) {
+	s := &Summary{}
+	s.Count("p1", "issue.created", 3)
+	s.Count("p1", "issue.closed", 1)
+	s.Count("", "comment.created", 4)
+	s.CountOverdue("p1", 2)
+	to := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
+
+	in, err := Report("system.daily_digest", to.AddDate(0, 0, -1), to, "Europe/Berlin", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := Report("system.daily_digest", to.AddDate(0, 0, -1), to, "Europe/Berlin", &Summary{})
+	if in.Envelope.EventID != again.Envelope.EventID {
+		t.Errorf("the same period's report has two ids")
+	}
+	if !in.Envelope.Derived || in.Envelope.EntityType != "system" || in.Envelope.Action != "daily_digest" {
+		t.Errorf("envelope %+v, want a derived system event with action daily_digest", in.Envelope)
+	}
+
+	var data struct {
+		Current map[string]string `json:"current"`
+	}
+	if err := json.Unmarshal(in.Envelope.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	wantTitle := "Daily digest, 3 Dec 08:00 to 4 Dec 08:00 UTC"
+	wantText := "3 issues created, 1 closed, 2 overdue.\n" +
+		"Events: comment.created 4, issue.closed 1, issue.created 3.\n" +
+		"No project: 4 events; 0 issues created, 0 closed, 0 overdue.\n" +
+		"Project p1: 4 events; 3 issues created, 1 closed, 2 overdue."
+	if data.Current["title"] != wantTitle || data.Current["description"] != wantText {
+		t.Errorf("current = %q\n%s\nwant %q\n%s", data.Current["title"], data.Current["description"], wantTitle, wantText)
+	}
+}

@@ -1,0 +1,60 @@
+package schedule
+
+import (
+	"testing"
+	"time"
+
+	"github.com/turbocode/switchboard/core/config"
+)
+
+func TestLatestSlot(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	daily := &config.Report{Hour: 9, Minute: 0, Location: berlin}
+	night := &config.Report{Hour: 2, Minute: 30, Location: berlin}
+	weekly := &config.Report{Hour: 9, Minute: 0, Weekday: time.Monday, Location: berlin}
+	utc := func(s string) time.Time {
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	tests := []struct {
+		name   string
+		report *config.Report
+		weekly bool
+		now    string
+		want   string
+	}{
+		{"after today's time", daily, false, "2026-12-04T10:00:00Z", "2026-12-04T08:00:00Z"},
+		{"at today's time", daily, false, "2026-12-04T08:00:00Z", "2026-12-04T08:00:00Z"},
+		{"before today's time", daily, false, "2026-12-04T07:59:00Z", "2026-12-03T08:00:00Z"},
+		{"summer time", daily, false, "2026-07-01T12:00:00Z", "2026-07-01T07:00:00Z"},
+		{"the day clocks go forward", night, false, "2026-03-29T12:00:00Z", "2026-03-29T01:30:00Z"},
+		{"weekly on a Friday", weekly, true, "2026-12-04T10:00:00Z", "2026-11-30T08:00:00Z"},
+		{"weekly on the Monday before", weekly, true, "2026-11-30T07:00:00Z", "2026-11-23T08:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := latestSlot(tt.report, tt.weekly, utc(tt.now))
+			if !got.Equal(utc(tt.want)) {
+				t.Errorf("latestSlot(%s) = %s, want %s", tt.now, got.UTC().Format(time.RFC3339), tt.want)
+			}
+		})
+	}
+}
+
+func TestPreviousSlotKeepsLocalTimeAcrossDST(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	slot := time.Date(2026, 3, 29, 9, 0, 0, 0, berlin)
+	from := previousSlot(slot, false)
+	if from.Hour() != 9 || slot.Sub(from) != 23*time.Hour {
+		t.Errorf("the day clocks go forward: period %s to %s, want 09:00 to 09:00 local, 23 hours", from, slot)
+	}
+}
