@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
+	"github.com/turbocode/switchboard/core/config"
 	"github.com/turbocode/switchboard/core/flow"
 	"github.com/turbocode/switchboard/core/route"
 	"github.com/turbocode/switchboard/sdk"
@@ -28,7 +28,7 @@ func printFlow(w io.Writer, t route.Planned, now time.Time) {
 	}
 	if th := f.Throttle; th != nil {
 		fmt.Fprintf(w, "         throttle: at most one message per %s for key %s; the matches in between are skipped and counted in the next message\n",
-			shortDuration(th.Per), jsonText(f.ThrottleKey))
+			config.FormatDuration(th.Per), jsonText(f.ThrottleKey))
 	}
 	if q := f.Quiet; q != nil {
 		if until, quiet := flow.QuietUntil(q, due); quiet {
@@ -46,17 +46,4 @@ func previewFlow(req *sdk.DeliveryRequest, t route.Planned) {
 		req.TotalEvents = len(req.Events)
 		req.EntityKey = ""
 	}
-}
-
-// shortDuration prints d without trailing zero units: "15m" rather than
-// "15m0s".
-func shortDuration(d time.Duration) string {
-	text := d.String()
-	if strings.HasSuffix(text, "m0s") {
-		text = strings.TrimSuffix(text, "0s")
-	}
-	if strings.HasSuffix(text, "h0m") {
-		text = strings.TrimSuffix(text, "0m")
-	}
-	return text
 }

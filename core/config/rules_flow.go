@@ -32,22 +32,22 @@ func (d *decoder) checkDurationRange(path string, value, low, high time.Duration
 	if d.failed[path] || (value >= low && value <= high) {
 		return
 	}
-	written := d.writtenValue(path, formatDuration(value))
+	written := d.writtenValue(path, FormatDuration(value))
 	if value < low {
-		d.errorAt(path, "%s is too short; use %s to %s", written, formatDuration(low), formatDays(high))
+		d.errorAt(path, "%s is too short; use %s to %s", written, FormatDuration(low), formatDays(high))
 		return
 	}
-	d.errorAt(path, "%s is too long; use %s to %s", written, formatDuration(low), formatDays(high))
+	d.errorAt(path, "%s is too long; use %s to %s", written, FormatDuration(low), formatDays(high))
 }
 
 // formatDays prints a whole number of days as "7d", and any other duration
-// as formatDuration does.
+// as FormatDuration does.
 func formatDays(value time.Duration) string {
 	const day = 24 * time.Hour
 	if value >= day && value%day == 0 && value/day < math.MaxInt32 {
 		return strconv.FormatInt(int64(value/day), 10) + "d"
 	}
-	return formatDuration(value)
+	return FormatDuration(value)
 }
 
 // checkQuietWindow rejects quiet hours that start and end at the same time,

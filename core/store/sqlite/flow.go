@@ -25,10 +25,7 @@ type flowStatements struct {
 
 func prepareFlowStatements(ctx context.Context, conn *sql.Conn) (*flowStatements, error) {
 	s := &flowStatements{}
-	texts := []struct {
-		dst  **sql.Stmt
-		text string
-	}{
+	texts := []statementText{
 		// The newest digest with the key is open while its delivery is
 		// scheduled and unleased.
 		{&s.joinDigest, `UPDATE deliveries SET total_events = total_events + 1
@@ -47,13 +44,9 @@ func prepareFlowStatements(ctx context.Context, conn *sql.Conn) (*flowStatements
 		{&s.countThrottle, `UPDATE throttles SET suppressed = suppressed + 1 WHERE key = ?`},
 		{&s.setSuppressed, `UPDATE deliveries SET suppressed = ? WHERE id = ?`},
 	}
-	for _, t := range texts {
-		stmt, err := conn.PrepareContext(ctx, t.text)
-		if err != nil {
-			s.close()
-			return nil, fmt.Errorf("prepare %q: %w", firstLine(t.text), err)
-		}
-		*t.dst = stmt
+	if err := prepareEach(ctx, conn, texts); err != nil {
+		s.close()
+		return nil, err
 	}
 	return s, nil
 }

@@ -35,10 +35,7 @@ const eventColumns = `e.seq, e.event_id, e.event_type, e.format, e.body, e.recei
 
 func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error) {
 	s := &statements{}
-	texts := []struct {
-		dst  **sql.Stmt
-		text string
-	}{
+	texts := []statementText{
 		{&s.insertEvent, `INSERT INTO events (event_id, id_hash, content_hash, event_type, format, body, received_at,
 			alias_id, alias_hash, project_id, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.eventIdentity, `SELECT event_id, coalesce(alias_id, ''), content_hash FROM events WHERE seq = ?`},
@@ -87,15 +84,30 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 			WHERE id = (SELECT id FROM deliveries WHERE state = 0 AND ordering_key = ?2 ORDER BY id LIMIT 1)
 			  AND hold_reason = 'ordering'`},
 	}
+	if err := prepareEach(ctx, conn, texts); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// statementText is a statement's SQL and where its prepared form goes.
+type statementText struct {
+	dst  **sql.Stmt
+	text string
+}
+
+// prepareEach prepares every statement, stopping at the first that fails.
+// The caller closes those prepared before the failure.
+func prepareEach(ctx context.Context, conn *sql.Conn, texts []statementText) error {
 	for _, t := range texts {
 		stmt, err := conn.PrepareContext(ctx, t.text)
 		if err != nil {
-			s.close()
-			return nil, fmt.Errorf("prepare %q: %w", firstLine(t.text), err)
+			return fmt.Errorf("prepare %q: %w", firstLine(t.text), err)
 		}
 		*t.dst = stmt
 	}
-	return s, nil
+	return nil
 }
 
 func (s *statements) close() {
