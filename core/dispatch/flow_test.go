@@ -47,13 +47,21 @@ func newFlowHarness(t *testing.T, policy Policy, hook *fakeConnector, quiet *con
 	return h
 }
 
+// flowPolicy is testPolicy with a lease far longer than the steps the tests
+// move the clock by, so that no lease expires while an attempt is recorded.
+func flowPolicy() Policy {
+	p := testPolicy()
+	p.Lease = 3 * 24 * time.Hour
+	return p
+}
+
 // nightHours are quiet hours from 22:00 to 07:00 UTC; the harness starts at
 // 09:00.
 var nightHours = &config.Quiet{From: 22 * time.Hour, To: 7 * time.Hour, TZ: "UTC", Location: time.UTC}
 
 func TestDigestDeliveredAsOneRequest(t *testing.T) {
 	hook := &fakeConnector{}
-	h := newFlowHarness(t, testPolicy(), hook, nil)
+	h := newFlowHarness(t, flowPolicy(), hook, nil)
 	due := start.Add(time.Hour)
 	for i, id := range []string{"d1", "d2", "d3"} {
 		req := &store.AcceptRequest{ReceivedAt: start.Add(time.Duration(i) * time.Minute), Events: []*store.NewEvent{{
@@ -86,7 +94,7 @@ func TestDigestDeliveredAsOneRequest(t *testing.T) {
 
 func TestSuppressedCountReachesConnector(t *testing.T) {
 	hook := &fakeConnector{}
-	h := newFlowHarness(t, testPolicy(), hook, nil)
+	h := newFlowHarness(t, flowPolicy(), hook, nil)
 	h.run()
 	for i, id := range []string{"t1", "t2", "t3", "t4"} {
 		at := start.Add(time.Duration(i) * time.Minute)
@@ -121,7 +129,7 @@ func TestSuppressedCountReachesConnector(t *testing.T) {
 
 func TestQuietHoursHoldWithoutAttempt(t *testing.T) {
 	hook := &fakeConnector{}
-	h := newFlowHarness(t, testPolicy(), hook, nightHours)
+	h := newFlowHarness(t, flowPolicy(), hook, nightHours)
 	h.clock.Set(start.Add(14 * time.Hour)) // 23:00
 	h.run()
 	h.accept(true, "hook", "hook", "", "e1")
@@ -150,7 +158,7 @@ func TestRetryIntoQuietHoursWaitsForTheirEnd(t *testing.T) {
 		}
 		return sdk.Delivered(200, "")
 	}}
-	policy := testPolicy()
+	policy := flowPolicy()
 	policy.MinBackoff, policy.MaxBackoff = 10*time.Minute, 10*time.Minute
 	policy.MaxAge = time.Hour // shorter than the quiet hours: their wait must not count
 	h := newFlowHarness(t, policy, hook, nightHours)

@@ -25,11 +25,13 @@ import (
 var flowStart = time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
 
 // flowConfig has a route of each option, all writing to one file. %[1]s is
-// the store, %[2]s the file, %[3]d the digest's max_items.
+// the store, %[2]s the file, %[3]d the digest's max_items. The lease is
+// longer than any jump of the fake clock, so that no lease runs out while an
+// outcome is being recorded.
 const flowConfig = `
 ingest: {insecure: true}
 storage: {dsn: "%[1]s"}
-delivery: {poll_interval: 1s}
+delivery: {poll_interval: 1s, lease: 72h}
 connectors:
   audit: {type: file, path: "%[2]s"}
 routes:
