@@ -9,7 +9,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Packages whose tests exercise concurrency run with the race detector.
 RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/...
 
-.PHONY: build run test test-e2e bench bench-quick lint fmt clean
+.PHONY: build run test test-ui test-e2e chaos fuzz bench bench-quick lint fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
@@ -19,12 +19,34 @@ run: build
 
 test: lint
 	$(GO) test -race -count=1 $(RACE_PKGS)
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -skip TestBrowser ./...
+	$(MAKE) test-ui
 	$(MAKE) bench-quick
+
+# The web UI in headless Chromium (Debian's chromium; skipped outside CI when
+# it is missing). Its screenshots are kept under test-output/_artifacts.
+test-ui:
+	mkdir -p test-output
+	$(GO) test -count=1 -run TestBrowser -artifacts -outputdir $(CURDIR)/test-output ./core/admin/
 
 # The end-to-end suite alone: the real binary, fixtures, SIGKILL and restart.
 test-e2e:
 	$(GO) test -count=1 -v ./test/e2e/...
+
+# The crash suite: 20 SIGKILLs of the real binary at random moments, then the
+# checks that nothing accepted was lost. About a minute. `make test` runs it
+# with 3 kills. CHAOS_SEED=n replays one run.
+CHAOS_KILLS ?= 20
+CHAOS_SEED  ?= 0
+chaos:
+	$(GO) test -count=1 -timeout 20m -run 'TestChaosKills' -v ./test/e2e/ -args -chaos.kills=$(CHAOS_KILLS) -chaos.seed=$(CHAOS_SEED)
+
+# Every fuzz target for FUZZTIME each (10m by default: hours in all), then the
+# new corpus entries copied into testdata/fuzz for committing. `make test`
+# replays the committed corpus as ordinary tests.
+FUZZTIME ?= 10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) tools/fuzz/run.sh
 
 # The full benchmark: several minutes. It prints the table of figures and
 # targets and writes it to bench-results.md; docs/benchmarks.md publishes it.
@@ -43,4 +65,4 @@ fmt:
 	gofmt -w .
 
 clean:
-	rm -rf bin data
+	rm -rf bin data test-output

@@ -12,7 +12,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // Connector is one kind of destination, such as "http" or "slack". The host calls
@@ -149,11 +154,19 @@ type InstanceConfig struct {
 	// Name is the instance name, the key under `connectors:`.
 	Name string
 	// Config is the connector's own keys as JSON, with ${...} already expanded.
-	// The keys the host handles itself (type, timeout, allow_private) are removed.
+	// The keys the host handles itself (type, timeout, allow_private,
+	// allow_cidrs, rate_limit) are removed.
 	Config json.RawMessage
 	// AllowPrivate lets destinations that come from templates or event data resolve
 	// to private, loopback and other internal addresses.
 	AllowPrivate bool
+	// AllowCIDRs are the ranges such destinations may reach although the
+	// network guard blocks them (the connector's allow_cidrs).
+	AllowCIDRs []netip.Prefix
+	// Resolver looks up the host names of every destination the connector
+	// dials, for the network guard and for trusted addresses alike; nil means
+	// the system's resolver.
+	Resolver netguard.Resolver
 	// Turbo holds the Turbo addresses from the top-level `turbo:` block.
 	Turbo TurboSettings
 	// Logger is already enriched with the connector's name.
@@ -204,6 +217,7 @@ type DeliveryRequest struct {
 	Target Params
 	// Untrusted names the target parameters rendered from templates: their values
 	// may come from event data, so addresses in them go through the network guard.
+	// A list's templated items follow its name as name[index], such as to[1].
 	Untrusted []string
 	// Message is the route template's output, escaped for the connector's Markup.
 	// It is empty when the route has no template and the connector should send its
@@ -254,6 +268,24 @@ func (r *DeliveryRequest) IsUntrusted(param string) bool {
 		}
 	}
 	return false
+}
+
+// IsUntrustedItem reports whether item i of the named list parameter came from
+// a template. When the request names the list but none of its items, as a
+// delivery stored by an earlier version does, every item counts as templated.
+func (r *DeliveryRequest) IsUntrustedItem(param string, i int) bool {
+	if !r.IsUntrusted(param) {
+		return false
+	}
+	item := param + "[" + strconv.Itoa(i) + "]"
+	itemsNamed := false
+	for _, name := range r.Untrusted {
+		if name == item {
+			return true
+		}
+		itemsNamed = itemsNamed || strings.HasPrefix(name, param+"[")
+	}
+	return !itemsNamed
 }
 
 // Previewer is implemented by instances that can show what Deliver would send

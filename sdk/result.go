@@ -55,7 +55,9 @@ type Result struct {
 	StatusCode int
 	// Response is a bounded excerpt of the destination's answer.
 	Response string
-	// Reason says why the attempt failed or was skipped. It must not contain secrets.
+	// Reason says why the attempt failed or was skipped, or for a delivered
+	// attempt what it left out (such as an invalid recipient). It must not
+	// contain secrets.
 	Reason string
 	// ExternalRef identifies what the delivery created at the destination (a
 	// message id, an issue number), for the delivery log.
@@ -64,6 +66,11 @@ type Result struct {
 	// same transaction as the outcome, if StateVersion has not changed meanwhile.
 	UpdateState bool
 	State       []byte
+	// StateAliases, with UpdateState, are other entity keys of the same entity
+	// (a linked issue in another system, such as "github_issue:owner/repo#12").
+	// The host stores them with the state, so that deliveries of events keyed
+	// by an alias receive this state and share the entity's ordering.
+	StateAliases []string
 }
 
 // Delivered returns a successful result.

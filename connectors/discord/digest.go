@@ -58,7 +58,7 @@ func digestEmbed(views []*eventview.View, more int, webURL string) *discordgo.Me
 // line with a long link may be longer.
 func digestLine(v *eventview.View, webURL string) string {
 	label := escapeMarkdown(cut(capitalize(v.Label()), maxDigestLine/2))
-	if link := absoluteLink(v.Link(webURL)); link != "" {
+	if link := absoluteLink(v.PageLink(webURL)); link != "" {
 		label = "[" + label + "](" + markdownURL(link) + ")"
 	}
 	line := "• " + label

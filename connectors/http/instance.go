@@ -69,8 +69,9 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 		in.header.Set(name, value.Reveal())
 	}
 
-	opts := netguard.Options{MaxIdleConnsPerHost: maxIdleConnsPerHost}
+	opts := netguard.Options{MaxIdleConnsPerHost: maxIdleConnsPerHost, Resolver: ic.Resolver}
 	in.trusted = netguard.NewTrustedHTTPClient(opts)
+	opts.AllowCIDRs = ic.AllowCIDRs
 	in.guarded = netguard.NewHTTPClient(opts)
 
 	ic.Logger.Debug("http connector configured", slog.String("connector", ic.Name),

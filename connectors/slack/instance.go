@@ -30,7 +30,7 @@ type instance struct {
 var _ sdk.Instance = (*instance)(nil)
 
 func newInstance(cfg config, ic sdk.InstanceConfig) *instance {
-	client := netguard.NewTrustedHTTPClient(netguard.Options{})
+	client := netguard.NewTrustedHTTPClient(netguard.Options{Resolver: ic.Resolver})
 	client.Transport = recordingTransport{next: client.Transport}
 
 	in := &instance{name: ic.Name, cfg: cfg, webURL: ic.Turbo.WebURL, client: client, clock: ic.Clock, log: ic.Logger}
@@ -73,7 +73,7 @@ func (in *instance) Health(ctx context.Context) sdk.Health {
 	ex := &exchange{}
 	auth, err := in.api.AuthTestContext(withExchange(ctx, ex))
 	if err != nil {
-		return sdk.Health{OK: false, Message: classifyFailure(err, ex, "the channel", in.clock.Now()).Reason}
+		return sdk.Health{OK: false, Message: classifyFailure(err, ex, "the channel", "api_url", in.clock.Now()).Reason}
 	}
 	return sdk.Health{OK: true, Message: "token of " + auth.User + " in workspace " + auth.Team}
 }

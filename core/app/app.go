@@ -2,27 +2,31 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/turbocode/switchboard/core/admin"
 	"github.com/turbocode/switchboard/core/config"
 	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/flow"
 	"github.com/turbocode/switchboard/core/ingest"
+	"github.com/turbocode/switchboard/core/metrics"
 	"github.com/turbocode/switchboard/core/schedule"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // Options configure New.
@@ -34,6 +38,18 @@ type Options struct {
 	// PauseDelivery runs ingest without the dispatcher: events are accepted and
 	// stored, nothing is delivered until a later run without it.
 	PauseDelivery bool
+	// Resolver looks up the host names of destinations that come from
+	// templates or event data, for the network guard; nil means the system's
+	// resolver.
+	Resolver netguard.Resolver
+	// AdminListener, when set, serves the management side instead of a
+	// listener opened on server.admin_listen (for tests).
+	AdminListener net.Listener
+	// WatchInterval is how often the config file is checked for changes to
+	// reload. Default 2s; negative turns the watch off.
+	WatchInterval time.Duration
+	// Version is shown by the management API and the web UI.
+	Version string
 }
 
 // App is the running daemon.
@@ -47,6 +63,13 @@ type App struct {
 	ingest   http.Handler
 	sched    *schedule.Scheduler
 	paused   bool
+
+	// The management side: see operations.go, system.go and reload.go.
+	opts          Options
+	metrics       *metrics.Metrics
+	system        chan *event.Incoming
+	reload        reloader
+	ingestHandler swappableHandler
 }
 
 // New loads the config and builds every part; nothing runs until Run.
@@ -59,9 +82,18 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := checkPlaceholderSecrets(cfg); err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery}
+	if err := checkAdminToken(cfg); err != nil {
+		return nil, err
+	}
+	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery, opts: opts,
+		system: make(chan *event.Incoming, systemQueue)}
+	a.reload.path = opts.ConfigPath
+	if data, err := os.ReadFile(opts.ConfigPath); err == nil {
+		a.reload.digest = sha256.Sum256(data)
+	}
+	a.reload.status.Store(&admin.ReloadStatus{File: opts.ConfigPath, LoadedAt: opts.Clock.Now()})
 
-	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger)
+	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger, opts.Resolver)
 	if err != nil {
 		return nil, err
 	}
@@ -71,15 +103,27 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		rt.close(opts.Logger)
 		return nil, err
 	}
-	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
-		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() }})
-
-	a.sched = a.newScheduler()
-	if a.ingest, err = a.newIngest(cfg); err != nil {
+	paused, err := pausedConnectors(ctx, a.store)
+	if err != nil {
 		a.store.Close()
 		rt.close(opts.Logger)
 		return nil, err
 	}
+	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
+		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() },
+		Observer: observer{a}, Paused: paused})
+	a.sched = a.newScheduler()
+
+	ingestHandler, err := a.newIngest(cfg, rt.webhookSecrets(sdk.PlatformGitHub))
+	if err != nil {
+		a.store.Close()
+		rt.close(opts.Logger)
+		return nil, err
+	}
+	a.ingestHandler.Store(&ingestHandler)
+	a.metrics = metrics.New(a, opts.Clock)
+	a.metrics.SetRouteTypes(routeTypes(cfg))
+	a.ingest = a.metrics.CountRejections(&a.ingestHandler)
 	return a, nil
 }
 
@@ -97,14 +141,14 @@ func policy(cfg *config.Config) dispatch.Policy {
 	return dispatch.Policy{MaxAttempts: d.MaxAttempts, MaxAge: d.MaxAge, MinBackoff: d.MinBackoff,
 		MaxBackoff: d.MaxBackoff, Workers: d.Workers, MaxInFlightPerDestination: d.MaxInFlightPerDestination,
 		Lease: d.Lease, PollInterval: d.PollInterval, CircuitThreshold: d.CircuitThreshold,
-		CircuitCooldown: d.CircuitCooldown, ShutdownTimeout: cfg.Server.ShutdownTimeout}
+		CircuitCooldown: d.CircuitCooldown, ShutdownTimeout: cfg.Server.ShutdownTimeout, DisableAfter: d.DisableAfter}
 }
 
-func (a *App) newIngest(cfg *config.Config) (http.Handler, error) {
+func (a *App) newIngest(cfg *config.Config, githubSecrets []sdk.Secret) (http.Handler, error) {
 	in := cfg.Ingest
 	return ingest.NewHandler(ingest.Options{Acceptor: a, Secrets: in.Secrets, Insecure: in.Insecure,
 		MaxBodyBytes: in.MaxBodyBytes, MaxBatch: in.MaxBatch, Tolerance: in.Tolerance, RetryAfter: in.RetryAfter,
-		Clock: a.clock, Logger: a.log, Ready: a.ready})
+		Clock: a.clock, Logger: a.log, Ready: a.ready, GitHubSecrets: githubSecrets})
 }
 
 // Handler returns the ingest HTTP handler, for tests that serve it themselves.
@@ -116,6 +160,12 @@ func (a *App) Store() store.Store { return a.store }
 // Accept implements ingest.Acceptor: it routes each event, stores it with its
 // deliveries, and hands the new deliveries to the local dispatcher.
 func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.EventResult, error) {
+	return a.accept(ctx, events, true)
+}
+
+// accept is Accept; derive false stores the events without deriving from
+// them, for system events, which describe no Turbo entity.
+func (a *App) accept(ctx context.Context, events []*event.Incoming, derive bool) ([]store.EventResult, error) {
 	rt := a.current.Load()
 	cfg := rt.plan.Config
 	if err := a.overLimits(cfg); err != nil {
@@ -124,10 +174,10 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 
 	now := a.clock.Now()
 	req := &store.AcceptRequest{ReceivedAt: now, Events: make([]*store.NewEvent, len(events)),
-		Derive: cfg.Ingest.Derive, Plan: a.planDerived(rt, now), DueThresholds: cfg.Schedule.DueSoon}
+		Derive: derive && cfg.Ingest.Derive, Plan: a.planDerived(rt, now), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
-		ne, err := a.plan(rt, in, now)
+		ne, err := a.plan(ctx, rt, in, now)
 		if err != nil {
 			return nil, err
 		}
@@ -145,6 +195,7 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	if err != nil {
 		return nil, err
 	}
+	a.countReceived(events, res.Events)
 	if res.Derived > 0 {
 		// Derived events may route to ordered connectors that the received ones
 		// did not; waking costs little next to the events themselves.
@@ -170,7 +221,7 @@ func (a *App) handOff(deliveries []*store.Claimed, wake bool) {
 // that routed their parent and the time it was received.
 func (a *App) planDerived(rt *runtime, now time.Time) func(*event.Incoming) ([]*store.NewDelivery, error) {
 	return func(in *event.Incoming) ([]*store.NewDelivery, error) {
-		ne, err := a.plan(rt, in, now)
+		ne, err := a.plan(context.Background(), rt, in, now)
 		if err != nil {
 			return nil, err
 		}
@@ -181,8 +232,9 @@ func (a *App) planDerived(rt *runtime, now time.Time) func(*event.Incoming) ([]*
 // plan routes one event, received at now, into the deliveries it causes. A
 // target whose template failed to render becomes a dead delivery with the
 // reason, so the failure is in the delivery log instead of lost. A route's
-// digest, throttle and quiet options shape its deliveries (core/flow).
-func (a *App) plan(rt *runtime, in *event.Incoming, now time.Time) (*store.NewEvent, error) {
+// digest, throttle and quiet options shape its deliveries (core/flow), unless
+// now is zero.
+func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming, now time.Time) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
 	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
@@ -193,9 +245,12 @@ func (a *App) plan(rt *runtime, in *event.Incoming, now time.Time) (*store.NewEv
 		if err != nil {
 			return nil, fmt.Errorf("encode target of route %s: %w", p.Route, err)
 		}
+		if err := a.resolveEntity(ctx, rt, &p); err != nil {
+			return nil, err
+		}
 		nd := &store.NewDelivery{Route: p.Route, Connector: p.Connector, Target: target, Untrusted: p.Untrusted,
 			Destination: p.Destination, OrderingKey: p.OrderingKey, EntityKey: p.EntityKey, State: store.StateScheduled}
-		if p.Flow != nil {
+		if p.Flow != nil && !now.IsZero() {
 			flow.Shape(nd, p.Flow, now)
 		}
 		if p.Err != nil {
@@ -269,17 +324,33 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage) }()
 	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
-	serveErr := make(chan error, 1)
+	wg.Add(1)
+	go func() { defer wg.Done(); a.storeSystemEvents(dispCtx) }()
+	if interval := a.watchInterval(); interval > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.watchConfig(dispCtx, interval) }()
+	}
+
+	adminServer, err := a.serveAdmin(cfg, server, listener)
+	if err != nil {
+		stopDispatch()
+		wg.Wait()
+		return err
+	}
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- server.Serve(listener) }()
+	if adminServer != nil {
+		go func() { serveErr <- adminServer.serve() }()
+	}
 	a.log.Info("switchboard started", "listen", listener.Addr().String(), "store", cfg.Storage.DSN,
 		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID)
 
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
-		err = fmt.Errorf("serve ingest: %w", err)
+		err = fmt.Errorf("serve: %w", err)
 	}
+	adminServer.shutdown(cfg.Server.ShutdownTimeout, a.log)
 	a.shutdown(server, stopDispatch, &wg, cfg)
 	return err
 }
@@ -345,16 +416,11 @@ func (a *App) retain(ctx context.Context, st config.Storage) {
 // with a secret that is a placeholder, such as the example config's default:
 // anyone could sign events with a secret that is published.
 func checkPlaceholderSecrets(cfg *config.Config) error {
-	host, _, err := net.SplitHostPort(cfg.Server.Listen)
-	if err != nil {
-		return nil
-	}
-	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+	if isLoopback(cfg.Server.Listen) {
 		return nil
 	}
 	for i, secret := range cfg.Ingest.Secrets {
-		lower := strings.ToLower(secret.Reveal())
-		if strings.Contains(lower, "change-me") || strings.Contains(lower, "changeme") {
+		if isPlaceholder(secret.Reveal()) {
 			return fmt.Errorf("ingest.secrets[%d] is a placeholder (it contains \"change me\") and server.listen %s is reachable from other machines; set a real secret, for example TURBO_WEBHOOK_SECRET=$(openssl rand -hex 24)", i, cfg.Server.Listen)
 		}
 	}

@@ -13,10 +13,10 @@ var _ dispatch.FlowSnapshot = (*runtime)(nil)
 
 // QuietUntil implements dispatch.FlowSnapshot.
 func (rt *runtime) QuietUntil(routeName string, at time.Time) (time.Time, bool) {
-	return flow.QuietUntil(rt.plan.Routes.Quiet(routeName), at)
+	return flow.QuietUntil(rt.routeTable(routeName).Quiet(routeName), at)
 }
 
 // RenderCounted implements dispatch.FlowSnapshot.
 func (rt *runtime) RenderCounted(routeName string, events []*event.Incoming, totalEvents, suppressed int) (string, bool, error) {
-	return rt.plan.Routes.RenderMessageWith(routeName, events, route.MessageCounts{TotalEvents: totalEvents, Suppressed: suppressed})
+	return rt.renderMessage(routeName, events, route.MessageCounts{TotalEvents: totalEvents, Suppressed: suppressed})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/turbocode/switchboard/core/route"
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/clock"
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // Registry maps a connector type name to its implementation. It implements
@@ -190,6 +191,9 @@ func hasTemplate(value any) bool {
 type runtime struct {
 	plan       *Plan
 	connectors map[string]*dispatch.Connector
+	// retired holds, for each route a reload removed, the table of the last
+	// config that had it.
+	retired map[string]*route.Table
 }
 
 var _ dispatch.Snapshot = (*runtime)(nil)
@@ -200,34 +204,45 @@ func (rt *runtime) Connector(name string) (*dispatch.Connector, bool) {
 }
 
 func (rt *runtime) RenderMessage(routeName string, events []*event.Incoming) (string, bool, error) {
-	return rt.plan.Routes.RenderMessage(routeName, events)
+	return rt.renderMessage(routeName, events, route.MessageCounts{})
 }
 
 // configure builds a connector instance for every connector in the plan.
-func configure(ctx context.Context, plan *Plan, registry Registry, clock sdk.Clock, log *slog.Logger) (*runtime, error) {
+// resolver, when not nil, looks up the names of guarded destinations.
+func configure(ctx context.Context, plan *Plan, registry Registry, clock sdk.Clock, log *slog.Logger, resolver netguard.Resolver) (*runtime, error) {
 	rt := &runtime{plan: plan, connectors: map[string]*dispatch.Connector{}}
 	cfg := plan.Config
 	for _, c := range cfg.Connectors {
-		inst, err := configureOne(ctx, cfg, c, registry, clock, log)
+		conn, err := configureConnector(ctx, plan, c, registry, clock, log, resolver)
 		if err != nil {
 			rt.close(log)
 			return nil, err
 		}
-		timeout := c.Timeout
-		if timeout <= 0 {
-			timeout = cfg.Delivery.Timeout
-		}
-		info := plan.Infos[c.Name]
-		rateLimit := info.Capabilities.RateLimit
-		if c.RateLimit != nil {
-			rateLimit = &sdk.RateLimit{PerSecond: c.RateLimit.PerSecond, Burst: c.RateLimit.Burst}
-		}
-		rt.connectors[c.Name] = &dispatch.Connector{Instance: inst, Info: info, Timeout: timeout, RateLimit: rateLimit}
+		rt.connectors[c.Name] = conn
 	}
 	return rt, nil
 }
 
-func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger) (sdk.Instance, error) {
+// configureConnector configures one connector block of the plan.
+func configureConnector(ctx context.Context, plan *Plan, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger, resolver netguard.Resolver) (*dispatch.Connector, error) {
+	cfg := plan.Config
+	inst, err := configureOne(ctx, cfg, c, registry, clock, log, resolver)
+	if err != nil {
+		return nil, err
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = cfg.Delivery.Timeout
+	}
+	info := plan.Infos[c.Name]
+	rateLimit := info.Capabilities.RateLimit
+	if c.RateLimit != nil {
+		rateLimit = &sdk.RateLimit{PerSecond: c.RateLimit.PerSecond, Burst: c.RateLimit.Burst}
+	}
+	return &dispatch.Connector{Instance: inst, Info: info, Timeout: timeout, RateLimit: rateLimit}, nil
+}
+
+func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger, resolver netguard.Resolver) (sdk.Instance, error) {
 	kind, ok := registry.Connector(c.Type)
 	if !ok {
 		return nil, fmt.Errorf("connector %s: unknown type %q", c.Name, c.Type)
@@ -240,6 +255,8 @@ func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, r
 		Name:         c.Name,
 		Config:       options,
 		AllowPrivate: c.AllowPrivate,
+		AllowCIDRs:   c.AllowCIDRs,
+		Resolver:     resolver,
 		Turbo:        sdk.TurboSettings{WebURL: cfg.Turbo.WebURL, APIURL: cfg.Turbo.APIURL, APIToken: cfg.Turbo.APIToken},
 		Logger:       log.With("connector", c.Name),
 		Clock:        clock,
@@ -267,7 +284,7 @@ func (rt *runtime) close(log *slog.Logger) {
 func ConfigureForPreview(ctx context.Context, plan *Plan, registry Registry, name string) (sdk.Instance, error) {
 	for _, c := range plan.Config.Connectors {
 		if c.Name == name {
-			return configureOne(ctx, plan.Config, c, registry, clock.System, slog.New(slog.DiscardHandler))
+			return configureOne(ctx, plan.Config, c, registry, clock.System, slog.New(slog.DiscardHandler), nil)
 		}
 	}
 	return nil, fmt.Errorf("no connector named %s", name)

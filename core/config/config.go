@@ -5,6 +5,7 @@
 package config
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/turbocode/switchboard/sdk"
@@ -129,6 +130,9 @@ type Delivery struct {
 	// CircuitCooldown is how long an open circuit waits before one probe attempt.
 	// It doubles on each failed probe, up to MaxBackoff. Default 30s.
 	CircuitCooldown time.Duration
+	// DisableAfter pauses a connector whose attempts have all failed for this
+	// long, with the reason, until an operator resumes it. Default 0: never.
+	DisableAfter time.Duration
 }
 
 // Plugins locates out-of-process connectors.
@@ -156,6 +160,10 @@ type Connector struct {
 	// AllowPrivate lets addresses that come from templates or event data reach
 	// private and loopback ranges. Default false.
 	AllowPrivate bool
+	// AllowCIDRs are ranges that addresses from templates or event data may
+	// reach although the network guard blocks them, for a deliberate internal
+	// destination without allow_private. Default: none.
+	AllowCIDRs []netip.Prefix
 	// RateLimit paces deliveries to each of the connector's destinations; nil
 	// means the connector's own default, if it has one.
 	RateLimit *RateLimit

@@ -27,7 +27,7 @@ func (d *decoder) decodeConnectors(n *yaml.Node, path string) []Connector {
 }
 
 // decodeConnector decodes one block. The keys the host handles (type, timeout,
-// allow_private, rate_limit) go into fields, and every other key is an option
+// allow_private, allow_cidrs, rate_limit) go into fields, and every other key is an option
 // for the connector.
 func (d *decoder) decodeConnector(p pair, path string) Connector {
 	c := Connector{
@@ -47,6 +47,8 @@ func (d *decoder) decodeConnector(p pair, path string) Connector {
 			d.durationField(&c.Timeout)(entry.value, entryPath)
 		case "allow_private":
 			d.boolField(&c.AllowPrivate)(entry.value, entryPath)
+		case "allow_cidrs":
+			c.AllowCIDRs = d.prefixList(entry.value, entryPath)
 		case "rate_limit":
 			c.RateLimit = &RateLimit{Burst: 1}
 			d.decodeFields(entry.value, entryPath, []field{

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -195,6 +196,12 @@ func TestParseFullConnectors(t *testing.T) {
 		}
 		if audit.Type != "file" || audit.Timeout != 0 || !audit.AllowPrivate {
 			t.Errorf("audit: type %q, timeout %s, allow_private %t; want file, 0s, true", audit.Type, audit.Timeout, audit.AllowPrivate)
+		}
+		if got := fmt.Sprint(backup.AllowCIDRs); got != "[10.20.0.0/16 fd00:1::/64]" {
+			t.Errorf("backup-hook allow_cidrs = %s, want [10.20.0.0/16 fd00:1::/64], masked to the prefix", got)
+		}
+		if _, set := backup.Options["allow_cidrs"]; set {
+			t.Error("allow_cidrs is among the connector's own options, want it handled by the host")
 		}
 	})
 

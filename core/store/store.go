@@ -56,8 +56,15 @@ type Store interface {
 	DigestEvents(ctx context.Context, deliveryID int64) ([]*StoredEvent, error)
 
 	// EntityState returns a connector's state for an entity, with its version (0
-	// and nil when none is stored).
+	// and nil when none is stored). entityKey may be an alias that an earlier
+	// EntityStateUpdate named; the state it stands for is returned then.
 	EntityState(ctx context.Context, connector, entityKey string) ([]byte, int64, error)
+
+	// ResolveEntityKey returns the entity key that entityKey is an alias of for
+	// the connector, or entityKey itself when it is no alias. Routing calls it
+	// for every delivery of a connector that keeps state, so that events about
+	// either side of a link share one ordering key; it must be cheap.
+	ResolveEntityKey(ctx context.Context, connector, entityKey string) (string, error)
 
 	// Backlog returns the number of scheduled deliveries.
 	Backlog() int64
@@ -110,6 +117,8 @@ type Store interface {
 
 	// Close flushes pending writes and closes the store.
 	Close() error
+
+	Operations
 }
 
 // State is where a delivery is in its life.
@@ -279,7 +288,10 @@ type Delivery struct {
 	EntityKey   string
 	State       State
 	// Attempts counts the attempts made so far.
-	Attempts   int
+	Attempts int
+	// RetryBase is the attempt count when an operator last retried the
+	// delivery; the attempt budget counts from it.
+	RetryBase  int
 	CreatedAt  time.Time
 	NextAt     time.Time
 	HoldReason string
@@ -344,6 +356,10 @@ type EntityStateUpdate struct {
 	// ErrStateConflict when the stored version differs.
 	Version int64
 	Data    []byte
+	// Aliases are other keys of the same entity (a linked issue in another
+	// system). Once written, EntityState and later updates under an alias use
+	// this state. An alias that already has state of its own is not added.
+	Aliases []string
 }
 
 // Attempt is one recorded try.
@@ -365,7 +381,15 @@ type DeliveryFilter struct {
 	State     State
 	Route     string
 	Connector string
-	Limit     int
+	EventType string
+	// CreatedAfter and CreatedBefore bound the creation time (inclusive,
+	// exclusive).
+	CreatedAfter  time.Time
+	CreatedBefore time.Time
+	// BeforeID is the cursor: only deliveries with a smaller id.
+	BeforeID int64
+	// Limit bounds the deliveries returned. Default 100.
+	Limit int
 }
 
 // Errors callers branch on with errors.Is and errors.As.

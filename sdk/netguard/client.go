@@ -27,8 +27,14 @@ func NewHTTPClient(opts Options) *http.Client {
 
 // NewTrustedHTTPClient returns an HTTP client with the same settings as
 // NewHTTPClient but no guard, for addresses written literally in the config.
-// Never give it an address that came from a template or event data.
+// Never give it an address that came from a template or event data. When
+// opts.Resolver is set, host names are looked up through it; otherwise the
+// system dials as usual.
 func NewTrustedHTTPClient(opts Options) *http.Client {
+	if opts.Resolver != nil {
+		opts.AllowPrivate = true
+		return newClient(opts.withDefaults(), New(opts).DialContext)
+	}
 	opts = opts.withDefaults()
 	dialer := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: opts.KeepAlive}
 	return newClient(opts, dialer.DialContext)

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
+
+	"github.com/turbocode/switchboard/sdk/netguard/netguardtest"
 )
 
 // startListener accepts connections on 127.0.0.1 and reports each one.
@@ -211,7 +213,7 @@ func TestNewHTTPClientDialsProxyWithoutGuard(t *testing.T) {
 	}))
 	defer proxy.Close()
 	proxyURL, _ := url.Parse(proxy.URL)
-	client := NewHTTPClient(Options{Proxy: proxyURL, Resolver: &fakeResolver{}})
+	client := NewHTTPClient(Options{Proxy: proxyURL, Resolver: netguardtest.NewResolver("")})
 
 	resp, err := client.Get("http://public.example/hook")
 	if err != nil {

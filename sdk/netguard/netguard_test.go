@@ -5,86 +5,17 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"sync"
 	"testing"
+
+	"github.com/turbocode/switchboard/sdk/netguard/netguardtest"
 )
-
-// fakeResolver returns addresses from a fixed table and records the names looked up.
-type fakeResolver struct {
-	mu       sync.Mutex
-	hosts    map[string][]netip.Addr
-	lookedUp []string
-}
-
-func (r *fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.lookedUp = append(r.lookedUp, host)
-	addrs, ok := r.hosts[host]
-	if !ok {
-		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	}
-	return addrs, nil
-}
-
-func resolverFor(host string, addrs ...string) *fakeResolver {
-	parsed := make([]netip.Addr, 0, len(addrs))
-	for _, a := range addrs {
-		parsed = append(parsed, netip.MustParseAddr(a))
-	}
-	return &fakeResolver{hosts: map[string][]netip.Addr{host: parsed}}
-}
 
 // blockedCases has one address inside every blocked range, with the range the
 // error must name.
-var blockedCases = []struct {
-	addr      string
-	wantRange string
-}{
-	{"0.0.0.0", "0.0.0.0/8"},
-	{"0.1.2.3", "0.0.0.0/8"},
-	{"127.0.0.1", "127.0.0.0/8"},
-	{"127.255.0.9", "127.0.0.0/8"},
-	{"10.1.2.3", "10.0.0.0/8"},
-	{"172.16.0.1", "172.16.0.0/12"},
-	{"172.31.255.254", "172.16.0.0/12"},
-	{"192.168.1.1", "192.168.0.0/16"},
-	{"169.254.169.254", "169.254.169.254/32"},
-	{"169.254.1.1", "169.254.0.0/16"},
-	{"100.100.100.200", "100.100.100.200/32"},
-	{"100.64.0.1", "100.64.0.0/10"},
-	{"100.127.255.254", "100.64.0.0/10"},
-	{"192.0.0.8", "192.0.0.0/24"},
-	{"192.0.2.10", "192.0.2.0/24"},
-	{"198.51.100.7", "198.51.100.0/24"},
-	{"203.0.113.99", "203.0.113.0/24"},
-	{"198.18.0.1", "198.18.0.0/15"},
-	{"198.19.255.1", "198.18.0.0/15"},
-	{"224.0.0.1", "224.0.0.0/4"},
-	{"239.255.255.250", "224.0.0.0/4"},
-	{"240.0.0.1", "240.0.0.0/4"},
-	{"255.255.255.255", "255.255.255.255/32"},
-	{"::", "::/128"},
-	{"::1", "::1/128"},
-	{"fc00::1", "fc00::/7"},
-	{"fd12:3456::1", "fc00::/7"},
-	{"fd00:ec2::254", "fd00:ec2::254/128"},
-	{"fe80::1", "fe80::/10"},
-	{"fe80::1%eth0", "fe80::/10"},
-	{"ff02::1", "ff00::/8"},
-	{"2001:db8::1", "2001:db8::/32"},
-	{"100::1", "100::/64"},
-	{"64:ff9b:1::a00:1", "64:ff9b:1::/48"},
-	// IPv4-mapped IPv6 is judged as the IPv4 address.
-	{"::ffff:127.0.0.1", "127.0.0.0/8"},
-	{"::ffff:10.0.0.1", "10.0.0.0/8"},
-	{"::ffff:169.254.169.254", "169.254.169.254/32"},
-	// NAT64 and 6to4 are judged by the IPv4 address they embed.
-	{"64:ff9b::a9fe:a9fe", "169.254.169.254/32"},
-	{"64:ff9b::7f00:1", "127.0.0.0/8"},
-	{"64:ff9b::c0a8:101", "192.168.0.0/16"},
-	{"2002:a00:1::1", "10.0.0.0/8"},
-	{"2002:7f00:1::", "127.0.0.0/8"},
+var blockedCases = netguardtest.Blocked
+
+func resolverFor(host string, addrs ...string) *netguardtest.Resolver {
+	return netguardtest.NewResolver(host, addrs...)
 }
 
 var publicAddrs = []string{
@@ -102,14 +33,14 @@ var publicAddrs = []string{
 func TestCheckBlocksEveryRange(t *testing.T) {
 	g := New(Options{})
 	for _, tc := range blockedCases {
-		t.Run(tc.addr, func(t *testing.T) {
-			err := g.Check("", netip.MustParseAddr(tc.addr))
+		t.Run(tc.Addr, func(t *testing.T) {
+			err := g.Check("", netip.MustParseAddr(tc.Addr))
 			var blocked *BlockedError
 			if !errors.As(err, &blocked) {
-				t.Fatalf("Check(%s) = %v, want *BlockedError", tc.addr, err)
+				t.Fatalf("Check(%s) = %v, want *BlockedError", tc.Addr, err)
 			}
-			if blocked.Range != tc.wantRange {
-				t.Errorf("Range = %q, want %q", blocked.Range, tc.wantRange)
+			if blocked.Range != tc.Range {
+				t.Errorf("Range = %q, want %q", blocked.Range, tc.Range)
 			}
 		})
 	}
@@ -135,15 +66,15 @@ func TestCheckRejectsZeroAddr(t *testing.T) {
 func TestControlBlocksEveryRange(t *testing.T) {
 	g := New(Options{})
 	for _, tc := range blockedCases {
-		t.Run(tc.addr, func(t *testing.T) {
-			address := netip.AddrPortFrom(netip.MustParseAddr(tc.addr), 443).String()
+		t.Run(tc.Addr, func(t *testing.T) {
+			address := netip.AddrPortFrom(netip.MustParseAddr(tc.Addr), 443).String()
 			err := g.Control(context.Background(), "tcp", address, nil)
 			var blocked *BlockedError
 			if !errors.As(err, &blocked) {
 				t.Fatalf("Control(%s) = %v, want *BlockedError", address, err)
 			}
-			if blocked.Range != tc.wantRange {
-				t.Errorf("Range = %q, want %q", blocked.Range, tc.wantRange)
+			if blocked.Range != tc.Range {
+				t.Errorf("Range = %q, want %q", blocked.Range, tc.Range)
 			}
 		})
 	}
@@ -158,8 +89,8 @@ func TestControlRejectsUnparsableAddress(t *testing.T) {
 
 func TestDialContextBlocksResolvedName(t *testing.T) {
 	for _, tc := range blockedCases {
-		t.Run(tc.addr, func(t *testing.T) {
-			resolver := resolverFor("hook.example", tc.addr)
+		t.Run(tc.Addr, func(t *testing.T) {
+			resolver := resolverFor("hook.example", tc.Addr)
 			g := New(Options{Resolver: resolver})
 
 			conn, err := g.DialContext(context.Background(), "tcp", "hook.example:443")
@@ -174,15 +105,15 @@ func TestDialContextBlocksResolvedName(t *testing.T) {
 			if blocked.Host != "hook.example" {
 				t.Errorf("Host = %q, want hook.example", blocked.Host)
 			}
-			if blocked.Range != tc.wantRange {
-				t.Errorf("Range = %q, want %q", blocked.Range, tc.wantRange)
+			if blocked.Range != tc.Range {
+				t.Errorf("Range = %q, want %q", blocked.Range, tc.Range)
 			}
 		})
 	}
 }
 
 func TestDialContextBlocksLiteralAddress(t *testing.T) {
-	resolver := &fakeResolver{}
+	resolver := netguardtest.NewResolver("")
 	g := New(Options{Resolver: resolver})
 
 	_, err := g.DialContext(context.Background(), "tcp", "[::ffff:10.0.0.1]:80")
@@ -190,13 +121,13 @@ func TestDialContextBlocksLiteralAddress(t *testing.T) {
 	if !errors.As(err, &blocked) {
 		t.Fatalf("DialContext = %v, want *BlockedError", err)
 	}
-	if len(resolver.lookedUp) != 0 {
-		t.Errorf("resolver looked up %v for a literal address", resolver.lookedUp)
+	if len(resolver.LookedUp()) != 0 {
+		t.Errorf("resolver looked up %v for a literal address", resolver.LookedUp())
 	}
 }
 
 func TestDialContextBlocksEmptyHost(t *testing.T) {
-	_, err := New(Options{Resolver: &fakeResolver{}}).DialContext(context.Background(), "tcp", ":80")
+	_, err := New(Options{Resolver: netguardtest.NewResolver("")}).DialContext(context.Background(), "tcp", ":80")
 	var blocked *BlockedError
 	if !errors.As(err, &blocked) {
 		t.Fatalf("DialContext(:80) = %v, want *BlockedError", err)
@@ -204,7 +135,7 @@ func TestDialContextBlocksEmptyHost(t *testing.T) {
 }
 
 func TestDialContextReportsUnknownName(t *testing.T) {
-	g := New(Options{Resolver: &fakeResolver{}})
+	g := New(Options{Resolver: netguardtest.NewResolver("")})
 
 	_, err := g.DialContext(context.Background(), "tcp", "missing.example:443")
 	var dnsErr *net.DNSError
@@ -272,8 +203,8 @@ func TestCheckEmbeddedErrorNamesInnerAddress(t *testing.T) {
 func TestAllowPrivateAllowsEveryRange(t *testing.T) {
 	g := New(Options{AllowPrivate: true})
 	for _, tc := range blockedCases {
-		if err := g.Check("", netip.MustParseAddr(tc.addr)); err != nil {
-			t.Errorf("Check(%s) with AllowPrivate = %v, want nil", tc.addr, err)
+		if err := g.Check("", netip.MustParseAddr(tc.Addr)); err != nil {
+			t.Errorf("Check(%s) with AllowPrivate = %v, want nil", tc.Addr, err)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/turbocode/switchboard/sdk/signature"
 )
@@ -214,7 +215,8 @@ routes:
 `
 
 // TestBackpressure fills the backlog while delivery is paused, and then the
-// store's size limit, and expects 503 with Retry-After and nothing stored.
+// store's size limit, and expects 503 with Retry-After and nothing stored, and
+// the events accepted before to be delivered after a restart.
 func TestBackpressure(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
@@ -270,6 +272,13 @@ func TestBackpressure(t *testing.T) {
 					ready.Body.Close()
 				}
 			}
+
+			// What was accepted before the limit is delivered once delivery runs.
+			in.stop()
+			in.start()
+			waitFor(t, "the accepted events to be delivered", 10*time.Second, func() bool {
+				return len(recv.requests("")) >= tt.accepted
+			})
 		})
 	}
 }

@@ -56,6 +56,7 @@ type flowHarness struct {
 	dir    string
 	clock  *clock.Fake
 	url    string
+	app    *app.App
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -66,15 +67,32 @@ func newFlowHarness(t *testing.T) *flowHarness {
 
 func (h *flowHarness) outputPath() string { return filepath.Join(h.dir, "audit.jsonl") }
 
+func (h *flowHarness) configPath() string { return filepath.Join(h.dir, "switchboard.yaml") }
+
+// writeConfig writes the config with the digest's max_items set to maxItems,
+// and extra appended.
+func (h *flowHarness) writeConfig(maxItems int, extra string) {
+	h.t.Helper()
+	config := fmt.Sprintf(flowConfig, filepath.Join(h.dir, "switchboard.db"), h.outputPath(), maxItems) + extra
+	if err := os.WriteFile(h.configPath(), []byte(config), 0o600); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// reload rewrites the config and has the daemon load it.
+func (h *flowHarness) reload(maxItems int, extra string) {
+	h.t.Helper()
+	h.writeConfig(maxItems, extra)
+	if err := h.app.ReloadConfig(context.Background()); err != nil {
+		h.t.Fatalf("ReloadConfig: %v", err)
+	}
+}
+
 // start starts the daemon with the digest's max_items set to maxItems.
 func (h *flowHarness) start(maxItems int) {
 	h.t.Helper()
-	config := fmt.Sprintf(flowConfig, filepath.Join(h.dir, "switchboard.db"), h.outputPath(), maxItems)
-	configPath := filepath.Join(h.dir, "switchboard.yaml")
-	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
-		h.t.Fatal(err)
-	}
-	a, err := app.New(context.Background(), app.Options{ConfigPath: configPath, Registry: app.Registry{"file": file.New()},
+	h.writeConfig(maxItems, "")
+	a, err := app.New(context.Background(), app.Options{ConfigPath: h.configPath(), Registry: app.Registry{"file": file.New()},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: h.clock})
 	if err != nil {
 		h.t.Fatalf("app.New: %v", err)
@@ -84,7 +102,7 @@ func (h *flowHarness) start(maxItems int) {
 		h.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h.url, h.cancel, h.done = "http://"+listener.Addr().String(), cancel, make(chan error, 1)
+	h.url, h.app, h.cancel, h.done = "http://"+listener.Addr().String(), a, cancel, make(chan error, 1)
 	go func() { h.done <- a.Serve(ctx, listener) }()
 	h.t.Cleanup(h.stop)
 }
@@ -306,5 +324,37 @@ func TestQuietHoursHoldUntilMorning(t *testing.T) {
 	got := h.advanceTo(morning+5*time.Second, 1)
 	if got[0].eventIDs() != "late" || got[0].DeliveredAt.Before(flowStart.Add(morning)) {
 		t.Errorf("wrote %s at %s, want the milestone at 07:00 Berlin time", got[0].eventIDs(), got[0].DeliveredAt)
+	}
+}
+
+func TestReloadKeepsOrStartsDigest(t *testing.T) {
+	h := newFlowHarness(t)
+	h.start(50)
+	h.post("issue-created-high.json", "before-reload", time.Minute)
+
+	// Only a comment changes: the route is the same, so its digest goes on.
+	h.reload(50, "# reloaded\n")
+	h.post("issue-created-low.json", "after-same-reload", 2*time.Minute)
+
+	// max_items changes: the route is another one, so it starts a new digest.
+	h.reload(20, "")
+	h.post("issue-closed.json", "after-changed-reload", 3*time.Minute)
+	if got := h.settle(); len(got) != 0 {
+		t.Fatalf("wrote %d lines after the reloads, want none before the window ends", len(got))
+	}
+
+	got := h.advanceTo(time.Hour+5*time.Second, 2)
+	if len(got) != 2 {
+		t.Fatalf("wrote %d lines, want the digest of the unchanged route and the new one", len(got))
+	}
+	byFirst := map[string]line{}
+	for _, l := range got {
+		byFirst[strings.Fields(l.eventIDs())[0]] = l
+	}
+	if kept := byFirst["before-reload"]; kept.eventIDs() != "before-reload after-same-reload" || kept.TotalEvents != 2 {
+		t.Errorf("digest across the unchanged reload: %s (%d in all), want both events", kept.eventIDs(), kept.TotalEvents)
+	}
+	if fresh := byFirst["after-changed-reload"]; fresh.eventIDs() != "after-changed-reload" || fresh.TotalEvents != 1 {
+		t.Errorf("digest after the changed reload: %s (%d in all), want only its event", fresh.eventIDs(), fresh.TotalEvents)
 	}
 }

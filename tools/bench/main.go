@@ -22,6 +22,7 @@ type options struct {
 	fixture     string
 	events      int
 	growth      int
+	backlog     int
 	runs        int
 	concurrency int
 	rate        int
@@ -40,14 +41,15 @@ func main() {
 	flag.StringVar(&o.binary, "binary", "", "switchboard binary (default: build ./cmd/switchboard into a temporary directory)")
 	flag.StringVar(&o.fixture, "fixture", "testdata/turbo/envelope/issue-created-high.json", "envelope the generated events copy")
 	flag.IntVar(&o.events, "events", 60000, "events per throughput run")
-	flag.IntVar(&o.growth, "growth", 1000000, "events already stored before the large-store run of the growth scenario")
+	flag.IntVar(&o.growth, "growth", 1000000, "events stored before the largest run of the growth scenario; the others store 1% and 10% of it")
+	flag.IntVar(&o.backlog, "backlog", 1000000, "deliveries pending behind a down destination in the backlog scenario")
 	flag.IntVar(&o.runs, "runs", 3, "runs per figure; the median is reported")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "connections of the closed-loop generator")
 	flag.IntVar(&o.rate, "rate", 500, "events per second of the open-loop latency run")
 	flag.DurationVar(&o.latencyFor, "latency-duration", 20*time.Second, "length of the latency run")
 	flag.StringVar(&o.logLevel, "log-level", "info", "log.level of the system under test")
 	flag.IntVar(&o.workers, "workers", 0, "delivery.workers (0: the default)")
-	flag.StringVar(&o.scenarios, "scenarios", "e2e,ingest,latency,growth", "comma-separated scenarios to run")
+	flag.StringVar(&o.scenarios, "scenarios", "e2e,ingest,latency,routing,backlog,growth", "comma-separated scenarios to run")
 	flag.StringVar(&o.out, "out", "", "write the results as Markdown to this file")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "write a CPU profile of each run of the binary into this directory")
 	flag.BoolVar(&o.noDerive, "no-derive", false, "run the system with ingest.derive off, to measure what deriving costs")
@@ -81,7 +83,7 @@ func (r *result) median() float64 {
 
 func run(o options) error {
 	if o.quick {
-		o.events, o.growth, o.runs, o.latencyFor = 2000, 4000, 1, 3*time.Second
+		o.events, o.growth, o.backlog, o.runs, o.latencyFor = 2000, 4000, 2000, 1, 3*time.Second
 	}
 	work, err := os.MkdirTemp("", "switchboard-bench-")
 	if err != nil {

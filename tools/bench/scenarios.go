@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,8 @@ var scenarios = map[string]func(*bench) ([]*result, error){
 	"ingest":  (*bench).ingestOnly,
 	"latency": (*bench).latency,
 	"growth":  (*bench).growthScenario,
+	"routing": (*bench).routing,
+	"backlog": (*bench).backlog,
 }
 
 func compactJSON(raw []byte) []byte {
@@ -37,6 +40,11 @@ func compactJSON(raw []byte) []byte {
 
 // start runs a fresh binary on a fresh store with a fresh receiver.
 func (b *bench) start(paused bool) (*system, *generator, error) {
+	return b.startWith(func(o *systemOptions) { o.paused = paused })
+}
+
+// startWith is start with the system options that adjust sets.
+func (b *bench) startWith(adjust func(*systemOptions)) (*system, *generator, error) {
 	b.runSeq++
 	dir := filepath.Join(b.work, fmt.Sprintf("run-%d", b.runSeq))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -46,7 +54,8 @@ func (b *bench) start(paused bool) (*system, *generator, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := systemOptions{binary: b.o.binary, dir: dir, paused: paused, logLevel: b.o.logLevel, workers: b.o.workers, noDerive: b.o.noDerive}
+	opts := systemOptions{binary: b.o.binary, dir: dir, logLevel: b.o.logLevel, workers: b.o.workers, noDerive: b.o.noDerive}
+	adjust(&opts)
 	if b.o.profileDir != "" {
 		opts.cpuProfile = filepath.Join(b.o.profileDir, fmt.Sprintf("cpu-run-%d.pprof", b.runSeq))
 	}
@@ -278,23 +287,30 @@ func percentile(values []float64, p float64) float64 {
 	return v[max(0, min(i, len(v)-1))]
 }
 
-// growthScenario compares the delivered rate on a store that holds 10,000
-// events with the rate on one that holds o.growth events, to show that the cost
-// per event stays flat as the store grows.
+// growthScenario compares the delivered rate on stores that hold 1%, 10% and
+// all of o.growth events (1x, 10x and 100x), to show that the cost per event
+// stays flat as the store grows.
 func (b *bench) growthScenario() ([]*result, error) {
-	small, err := b.rateAfter(10000)
-	if err != nil {
-		return nil, err
+	var out []*result
+	for _, stored := range []int{b.o.growth / 100, b.o.growth / 10, b.o.growth} {
+		rates, err := b.rateAfter(stored)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &result{name: fmt.Sprintf("delivered rate with %d events stored", stored), unit: "events/s", target: "-", runs: rates})
 	}
-	large, err := b.rateAfter(b.o.growth)
-	if err != nil {
-		return nil, err
+	smallest := out[0]
+	for _, r := range out[1:] {
+		ratio := smallest.median() / r.median()
+		out = append(out, &result{name: fmt.Sprintf("per-event cost, %s over %s", storedLabel(r), storedLabel(smallest)), unit: "x",
+			target: "< 1.20x", runs: []float64{ratio}, met: func(m float64) bool { return m < 1.2 }})
 	}
-	smallR := &result{name: "delivered rate with 10,000 events stored", unit: "events/s", target: "-", runs: small}
-	largeR := &result{name: fmt.Sprintf("delivered rate with %d events stored", b.o.growth), unit: "events/s", target: "-", runs: large}
-	ratio := &result{name: "per-event cost, large store over small store", unit: "x", target: "< 1.20x",
-		runs: []float64{smallR.median() / largeR.median()}, met: func(m float64) bool { return m < 1.2 }}
-	return []*result{smallR, largeR, ratio}, nil
+	return out, nil
+}
+
+// storedLabel returns the stored-event count a growth result names.
+func storedLabel(r *result) string {
+	return strings.TrimSuffix(strings.TrimPrefix(r.name, "delivered rate with "), " events stored") + " stored"
 }
 
 // rateAfter fills a fresh store with prefill events through the whole system,

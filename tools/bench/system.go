@@ -37,6 +37,8 @@ type systemOptions struct {
 	paused   bool
 	logLevel string
 	workers  int
+	// maxBacklog is ingest.max_backlog; 0 leaves the default.
+	maxBacklog int
 	// noDerive turns ingest.derive off, to measure what deriving costs.
 	noDerive bool
 	// cpuProfile, when set, makes the binary write a CPU profile there.
@@ -60,7 +62,7 @@ storage:
 ingest:
   secrets: [%q]
   derive: %t
-log:
+%slog:
   level: %s
   format: json
 %sconnectors:
@@ -72,7 +74,7 @@ routes:
   - name: all
     events: ["*"]
     to: [{connector: sink}]
-`, s.addr, filepath.Join(opts.dir, "switchboard.db"), benchSecret, !opts.noDerive, opts.logLevel, deliveryBlock(opts.workers), recv.url)
+`, s.addr, filepath.Join(opts.dir, "switchboard.db"), benchSecret, !opts.noDerive, backlogLine(opts.maxBacklog), opts.logLevel, deliveryBlock(opts.workers), recv.url)
 	configPath := filepath.Join(opts.dir, "switchboard.yaml")
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, err
@@ -99,6 +101,14 @@ routes:
 		return nil, fmt.Errorf("%w; its log:\n%s", err, log)
 	}
 	return s, nil
+}
+
+// backlogLine sets ingest.max_backlog when limit is not 0.
+func backlogLine(limit int) string {
+	if limit <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("  max_backlog: %d\n", limit)
 }
 
 // deliveryBlock sets delivery.workers, and the per-destination limit to match,
@@ -154,11 +164,13 @@ func waitReady(url string, timeout time.Duration) error {
 // receiver is the loopback destination: it counts deliveries and records when
 // each event id arrived.
 type receiver struct {
-	url      string
-	server   *http.Server
-	count    atomic.Int64
-	last     atomic.Int64 // Unix nanoseconds of the latest delivery
-	track    atomic.Bool
+	url    string
+	server *http.Server
+	count  atomic.Int64
+	last   atomic.Int64 // Unix nanoseconds of the latest delivery
+	track  atomic.Bool
+	// down makes the receiver answer 503 to every delivery.
+	down     atomic.Bool
 	mu       sync.Mutex
 	arrivals map[string]time.Time
 }
@@ -178,6 +190,10 @@ var eventIDKey = []byte(`"event_id":"`)
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
+	if r.down.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	now := time.Now()
 	if r.track.Load() {
 		if i := bytes.Index(body, eventIDKey); i >= 0 {

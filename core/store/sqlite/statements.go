@@ -22,12 +22,14 @@ type statements struct {
 	promoteNext       *sql.Stmt
 	loadEntity        *sql.Stmt
 	saveEntity        *sql.Stmt
+	resolveAlias      *sql.Stmt
+	insertAlias       *sql.Stmt
 }
 
 // deliveryColumns is the column list scanDelivery reads, prefixed with "d.".
 const deliveryColumns = `d.id, d.event_seq, d.route, d.connector, d.target, d.untrusted,
 	ds.key, d.ordering_key, d.entity_key, d.state, d.attempts, d.created_at, d.next_at,
-	d.hold_reason, d.held_ns, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until,
+	d.hold_reason, d.held_ns, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until, d.retry_base,
 	d.total_events, d.suppressed`
 
 // eventColumns is the column list scanEvent reads, prefixed with "e.".
@@ -83,6 +85,11 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&s.promoteNext, `UPDATE deliveries SET next_at = ?1, hold_reason = '', held_ns = held_ns + (?1 - created_at)
 			WHERE id = (SELECT id FROM deliveries WHERE state = 0 AND ordering_key = ?2 ORDER BY id LIMIT 1)
 			  AND hold_reason = 'ordering'`},
+		{&s.resolveAlias, `SELECT entity_key FROM entity_alias WHERE connector = ? AND alias_key = ?`},
+		// A key that has state of its own never becomes an alias of another.
+		{&s.insertAlias, `INSERT INTO entity_alias (connector, alias_key, entity_key)
+			SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM entity_state WHERE connector = ?1 AND entity_key = ?2)
+			ON CONFLICT (connector, alias_key) DO UPDATE SET entity_key = excluded.entity_key`},
 	}
 	if err := prepareEach(ctx, conn, texts); err != nil {
 		s.close()
@@ -112,7 +119,8 @@ func prepareEach(ctx context.Context, conn *sql.Conn, texts []statementText) err
 
 func (s *statements) close() {
 	for _, stmt := range []*sql.Stmt{s.insertEvent, s.eventIdentity, s.insertDestination, s.insertDelivery,
-		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState, s.orderingBusy, s.promoteNext, s.loadEntity, s.saveEntity} {
+		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState, s.orderingBusy, s.promoteNext,
+		s.loadEntity, s.saveEntity, s.resolveAlias, s.insertAlias} {
 		if stmt != nil {
 			stmt.Close()
 		}
