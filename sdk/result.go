@@ -64,6 +64,11 @@ type Result struct {
 	// same transaction as the outcome, if StateVersion has not changed meanwhile.
 	UpdateState bool
 	State       []byte
+	// StateAliases, with UpdateState, are other entity keys of the same entity
+	// (a linked issue in another system, such as "github_issue:owner/repo#12").
+	// The host stores them with the state, so that deliveries of events keyed
+	// by an alias receive this state and share the entity's ordering.
+	StateAliases []string
 }
 
 // Delivered returns a successful result.

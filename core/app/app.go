@@ -79,7 +79,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() }})
 
 	a.sched = a.newScheduler()
-	if a.ingest, err = a.newIngest(cfg); err != nil {
+	if a.ingest, err = a.newIngest(cfg, rt.webhookSecrets(sdk.PlatformGitHub)); err != nil {
 		a.store.Close()
 		rt.close(opts.Logger)
 		return nil, err
@@ -104,11 +104,11 @@ func policy(cfg *config.Config) dispatch.Policy {
 		CircuitCooldown: d.CircuitCooldown, ShutdownTimeout: cfg.Server.ShutdownTimeout}
 }
 
-func (a *App) newIngest(cfg *config.Config) (http.Handler, error) {
+func (a *App) newIngest(cfg *config.Config, githubSecrets []sdk.Secret) (http.Handler, error) {
 	in := cfg.Ingest
 	return ingest.NewHandler(ingest.Options{Acceptor: a, Secrets: in.Secrets, Insecure: in.Insecure,
 		MaxBodyBytes: in.MaxBodyBytes, MaxBatch: in.MaxBatch, Tolerance: in.Tolerance, RetryAfter: in.RetryAfter,
-		Clock: a.clock, Logger: a.log, Ready: a.ready})
+		Clock: a.clock, Logger: a.log, Ready: a.ready, GitHubSecrets: githubSecrets})
 }
 
 // Handler returns the ingest HTTP handler, for tests that serve it themselves.
@@ -130,7 +130,7 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 		Derive: cfg.Ingest.Derive, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
-		ne, err := a.plan(rt, in)
+		ne, err := a.plan(ctx, rt, in)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +173,7 @@ func (a *App) handOff(deliveries []*store.Claimed, wake bool) {
 // that routed their parent.
 func (a *App) planDerived(rt *runtime) func(*event.Incoming) ([]*store.NewDelivery, error) {
 	return func(in *event.Incoming) ([]*store.NewDelivery, error) {
-		ne, err := a.plan(rt, in)
+		ne, err := a.plan(context.Background(), rt, in)
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +184,7 @@ func (a *App) planDerived(rt *runtime) func(*event.Incoming) ([]*store.NewDelive
 // plan routes one event into the deliveries it causes. A target whose template
 // failed to render becomes a dead delivery with the reason, so the failure is in
 // the delivery log instead of lost.
-func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
+func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
 	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
@@ -194,6 +194,9 @@ func (a *App) plan(rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
 		target, err := json.Marshal(p.Params)
 		if err != nil {
 			return nil, fmt.Errorf("encode target of route %s: %w", p.Route, err)
+		}
+		if err := a.resolveEntity(ctx, rt, &p); err != nil {
+			return nil, err
 		}
 		nd := &store.NewDelivery{Route: p.Route, Connector: p.Connector, Target: target, Untrusted: p.Untrusted,
 			Destination: p.Destination, OrderingKey: p.OrderingKey, EntityKey: p.EntityKey, State: store.StateScheduled}

@@ -8,6 +8,7 @@ package derive
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -55,13 +56,17 @@ type Fields struct {
 	UpdatedAt  *string  `json:"updated_at"`
 }
 
-// ReadFields decodes the tracked fields of a data.current object.
+// ReadFields decodes the tracked fields of a data.current object. A field
+// whose value has another type than Turbo gives it (a GitHub issue's assignee
+// is an object) is left empty, so that an event from another source is still
+// stored: encoding/json reads every other field before it reports the type.
 func ReadFields(current json.RawMessage) (Fields, error) {
 	var f Fields
 	if len(current) == 0 {
 		return f, nil
 	}
-	if err := json.Unmarshal(current, &f); err != nil {
+	var typeErr *json.UnmarshalTypeError
+	if err := json.Unmarshal(current, &f); err != nil && !errors.As(err, &typeErr) {
 		return f, err
 	}
 	f.Blocked = len(f.BlockedBy) > 0

@@ -195,7 +195,7 @@ func (d *Dispatcher) record(it *item, u *store.Update, res sdk.Result, conn *Con
 	dl := it.delivery
 	if res.UpdateState && conn.Info.Capabilities.State && dl.EntityKey != "" {
 		u.EntityState = &store.EntityStateUpdate{Connector: dl.Connector, EntityKey: dl.EntityKey,
-			Version: it.stateVersion, Data: res.State}
+			Version: it.stateVersion, Data: res.State, Aliases: res.StateAliases}
 	}
 
 	d.mu.Lock()

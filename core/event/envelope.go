@@ -84,11 +84,15 @@ func (in *Incoming) Doc() (map[string]any, error) {
 }
 
 // EntityKey returns the key of the event's root entity: the issue a comment or
-// other child belongs to, else the entity itself, as "<type>:<id>". Ordering and
+// other child belongs to (context.issue_id, or context.github_issue for a
+// GitHub comment), else the entity itself, as "<type>:<id>". Ordering and
 // per-entity connector state are keyed on it.
 func (e *Envelope) EntityKey() string {
 	if issueID := e.Context["issue_id"]; issueID != "" && e.EntityType != "issue" {
 		return "issue:" + issueID
+	}
+	if issue := e.Context["github_issue"]; issue != "" && e.EntityType != GitHubIssueEntity {
+		return GitHubIssueEntity + ":" + issue
 	}
 	if e.EntityID == "" {
 		return ""

@@ -187,6 +187,7 @@ var hashPrefixes = map[Format][]byte{
 	FormatEnvelope:    []byte(string(FormatEnvelope) + "\x00"),
 	FormatTurbo:       []byte(string(FormatTurbo) + "\x00"),
 	FormatCloudEvents: []byte(string(FormatCloudEvents) + "\x00"),
+	FormatGitHub:      []byte(string(FormatGitHub) + "\x00"),
 }
 
 // hashContent returns the first 16 bytes of the SHA-256 of the format name, a

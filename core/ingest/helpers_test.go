@@ -26,6 +26,9 @@ import (
 // Test secrets: a raw key for X-Webhook-Signature and a Standard Webhooks key.
 const rawSecret = "turbo-webhook-secret-0123456789"
 
+// githubSecret is the webhook_secret of the test's github connector.
+const githubSecret = "github-webhook-secret-0123"
+
 var (
 	standardKey    = []byte("standard-webhooks-key-of-32-bytes")
 	standardSecret = signature.StandardPrefix + base64.StdEncoding.EncodeToString(standardKey)
@@ -104,8 +107,10 @@ func newTestServer(t testing.TB, change func(*Options)) *testServer {
 	opts := Options{
 		Acceptor: ts.acceptor,
 		Secrets:  []sdk.Secret{rawSecret, sdk.Secret(standardSecret)},
-		Clock:    ts.clock,
-		Logger:   slog.New(slog.NewJSONHandler(&lockedWriter{w: ts.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// The empty secret must be ignored, not verify empty-key signatures.
+		GitHubSecrets: []sdk.Secret{"", githubSecret},
+		Clock:         ts.clock,
+		Logger:        slog.New(slog.NewJSONHandler(&lockedWriter{w: ts.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	if change != nil {
 		change(&opts)

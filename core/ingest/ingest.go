@@ -80,6 +80,9 @@ type Options struct {
 	// Ready reports why the instance cannot take events, for GET /readyz; nil
 	// means always ready.
 	Ready func() error
+	// GitHubSecrets verify the webhooks at POST /v1/github/webhook; without
+	// one that endpoint answers 404.
+	GitHubSecrets []sdk.Secret
 }
 
 // handler is the http.Handler NewHandler returns.
@@ -87,6 +90,7 @@ type handler struct {
 	acceptor     Acceptor
 	standardKeys [][]byte
 	turboKeys    [][]byte
+	githubKeys   [][]byte
 	insecure     bool
 	maxBody      int64
 	maxBatch     int
@@ -108,6 +112,7 @@ type route struct {
 var routes = []route{
 	{"/v1/events", http.MethodPost, (*handler).postEvents},
 	{"/v1/turbo/webhook", http.MethodPost, (*handler).postTurboWebhook},
+	{"/v1/github/webhook", http.MethodPost, (*handler).postGitHubWebhook},
 	{"/healthz", http.MethodGet, (*handler).getHealth},
 	{"/readyz", http.MethodGet, (*handler).getReady},
 }
@@ -130,6 +135,7 @@ func NewHandler(opts Options) (http.Handler, error) {
 		ready:     opts.Ready,
 
 		rejections: newRejectionSampler(rejectionLogWindow),
+		githubKeys: decodeGitHubSecrets(opts.GitHubSecrets),
 	}
 	if h.clock == nil {
 		h.clock = clock.System

@@ -173,6 +173,27 @@ func statusScenarios(t *testing.T) []scenario {
 			scenario{name: post.name + " unavailable", prepare: failWith(store.ErrUnavailable), request: signed},
 		)
 	}
+	signedGitHub := func(t *testing.T) *http.Request { return githubRequest(githubSample(t), githubSecret) }
+	out = append(out,
+		scenario{name: "github accepted", request: signedGitHub},
+		scenario{name: "github duplicate", request: signedGitHub, repeat: true},
+		scenario{name: "github malformed", request: func(t *testing.T) *http.Request { return githubRequest([]byte(`{"broken": `), githubSecret) }},
+		scenario{name: "github unsigned", request: func(t *testing.T) *http.Request {
+			req := signedGitHub(t)
+			req.Header.Del("X-Hub-Signature-256")
+			return req
+		}},
+		scenario{name: "github not configured", options: func(o *Options) { o.GitHubSecrets = nil }, request: signedGitHub},
+		scenario{name: "github conflict", prepare: failWith(conflict), request: signedGitHub},
+		scenario{name: "github too large", options: tooSmall, request: signedGitHub},
+		scenario{name: "github wrong media type", request: func(t *testing.T) *http.Request {
+			req := signedGitHub(t)
+			req.Header.Set("Content-Type", "text/plain")
+			return req
+		}},
+		scenario{name: "github internal", prepare: failWith(errors.New("boom")), request: signedGitHub},
+		scenario{name: "github unavailable", prepare: failWith(store.ErrUnavailable), request: signedGitHub},
+	)
 	get := func(path string) func(*testing.T) *http.Request {
 		return func(*testing.T) *http.Request { return httptest.NewRequest(http.MethodGet, path, nil) }
 	}

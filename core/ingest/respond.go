@@ -54,7 +54,7 @@ func methodNotAllowed(method string, rt *route) *apiError {
 
 func notFound(path string) *apiError {
 	return &apiError{status: http.StatusNotFound, code: codeNotFound,
-		message: "no endpoint at " + quote(path) + "; ingest serves POST /v1/events, POST /v1/turbo/webhook, GET /healthz and GET /readyz"}
+		message: "no endpoint at " + quote(path) + "; ingest serves POST /v1/events, POST /v1/turbo/webhook, POST /v1/github/webhook, GET /healthz and GET /readyz"}
 }
 
 // parseError converts an error of core/event into a response.

@@ -51,8 +51,15 @@ type Store interface {
 	NextDue(ctx context.Context) (time.Time, bool, error)
 
 	// EntityState returns a connector's state for an entity, with its version (0
-	// and nil when none is stored).
+	// and nil when none is stored). entityKey may be an alias that an earlier
+	// EntityStateUpdate named; the state it stands for is returned then.
 	EntityState(ctx context.Context, connector, entityKey string) ([]byte, int64, error)
+
+	// ResolveEntityKey returns the entity key that entityKey is an alias of for
+	// the connector, or entityKey itself when it is no alias. Routing calls it
+	// for every delivery of a connector that keeps state, so that events about
+	// either side of a link share one ordering key; it must be cheap.
+	ResolveEntityKey(ctx context.Context, connector, entityKey string) (string, error)
 
 	// Backlog returns the number of scheduled deliveries.
 	Backlog() int64
@@ -296,6 +303,10 @@ type EntityStateUpdate struct {
 	// ErrStateConflict when the stored version differs.
 	Version int64
 	Data    []byte
+	// Aliases are other keys of the same entity (a linked issue in another
+	// system). Once written, EntityState and later updates under an alias use
+	// this state. An alias that already has state of its own is not added.
+	Aliases []string
 }
 
 // Attempt is one recorded try.

@@ -26,6 +26,10 @@ const (
 	HeaderTurboSignature  = "X-Webhook-Signature"
 	HeaderTurboEvent      = "X-Webhook-Event"
 	HeaderTurboDeliveryID = "X-Webhook-Delivery-Id"
+
+	HeaderGitHubSignature  = "X-Hub-Signature-256"
+	HeaderGitHubEvent      = "X-Github-Event"
+	HeaderGitHubDeliveryID = "X-Github-Delivery"
 )
 
 // StandardPrefix starts every Standard Webhooks symmetric key.
@@ -121,16 +125,29 @@ func SignTurbo(secret []byte, body []byte) string {
 
 // VerifyTurbo checks an X-Webhook-Signature value against every secret.
 func VerifyTurbo(secrets [][]byte, header string, body []byte) error {
+	return verifyHexSHA256(HeaderTurboSignature, secrets, header, body)
+}
+
+// VerifyGitHub checks an X-Hub-Signature-256 value ("sha256=" and the hex
+// HMAC-SHA256 of the raw body, the same scheme as Turbo's) against every
+// secret. The legacy SHA-1 X-Hub-Signature is never accepted.
+func VerifyGitHub(secrets [][]byte, header string, body []byte) error {
+	return verifyHexSHA256(HeaderGitHubSignature, secrets, header, body)
+}
+
+// verifyHexSHA256 checks a "sha256=<hex HMAC-SHA256 of the body>" value sent
+// in the header called name.
+func verifyHexSHA256(name string, secrets [][]byte, header string, body []byte) error {
 	if header == "" {
-		return fmt.Errorf("%w: send %s: sha256=<hex HMAC-SHA256 of the raw body>", ErrMissing, HeaderTurboSignature)
+		return fmt.Errorf("%w: send %s: sha256=<hex HMAC-SHA256 of the raw body>", ErrMissing, name)
 	}
 	encoded, ok := strings.CutPrefix(header, "sha256=")
 	if !ok {
-		return fmt.Errorf("%w: %s must start with sha256=", ErrMalformed, HeaderTurboSignature)
+		return fmt.Errorf("%w: %s must start with sha256=", ErrMalformed, name)
 	}
 	got, err := hex.DecodeString(encoded)
 	if err != nil || len(got) != sha256.Size {
-		return fmt.Errorf("%w: %s must be sha256= followed by 64 hex digits", ErrMalformed, HeaderTurboSignature)
+		return fmt.Errorf("%w: %s must be sha256= followed by 64 hex digits", ErrMalformed, name)
 	}
 	for _, secret := range secrets {
 		if hmac.Equal(got, turboMAC(secret, body)) {

@@ -88,28 +88,30 @@ func (s *Store) insertAttempt(tx *txn, u *store.Update) error {
 	return nil
 }
 
-// writeEntityState stores a connector's new state for an entity if the version it
-// read still holds. A changed version is the update's own error, not the
+// writeEntityState stores a connector's new state for an entity (the entity an
+// alias stands for, when the key is one) if the version it read still holds,
+// and then the state's aliases. A changed version is the update's own error, not the
 // transaction's: the delivery's outcome is recorded all the same, because its
 // effect at the destination has happened.
 func (s *Store) writeEntityState(tx *txn, u *store.Update) (error, error) {
 	st := u.EntityState
-	var (
-		changed int64
-		err     error
-	)
+	key, err := s.resolveInTx(tx, st.Connector, st.EntityKey)
+	if err != nil {
+		return nil, err
+	}
+	var changed int64
 	if st.Version == 0 {
-		changed, err = rowsAffected(s.stmts.insertState.ExecContext(tx.ctx, st.Connector, st.EntityKey, st.Data, nanos(u.At)))
+		changed, err = rowsAffected(s.stmts.insertState.ExecContext(tx.ctx, st.Connector, key, st.Data, nanos(u.At)))
 	} else {
-		changed, err = rowsAffected(s.stmts.updateState.ExecContext(tx.ctx, st.Data, nanos(u.At), st.Connector, st.EntityKey, st.Version))
+		changed, err = rowsAffected(s.stmts.updateState.ExecContext(tx.ctx, st.Data, nanos(u.At), st.Connector, key, st.Version))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("write %s state of %s: %w", st.Connector, st.EntityKey, err)
+		return nil, fmt.Errorf("write %s state of %s: %w", st.Connector, key, err)
 	}
 	if changed == 0 {
 		return store.ErrStateConflict, nil
 	}
-	return nil, nil
+	return nil, s.writeAliases(tx, st, key)
 }
 
 type execResult interface{ RowsAffected() (int64, error) }

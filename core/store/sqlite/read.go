@@ -115,8 +115,9 @@ func (s *Store) Attempts(ctx context.Context, deliveryID int64) ([]*store.Attemp
 func (s *Store) EntityState(ctx context.Context, connector, entityKey string) ([]byte, int64, error) {
 	var data []byte
 	var version int64
+	key := s.aliases.resolve(connector, entityKey)
 	err := s.readDB.QueryRowContext(ctx, `SELECT data, version FROM entity_state WHERE connector = ? AND entity_key = ?`,
-		connector, entityKey).Scan(&data, &version)
+		connector, key).Scan(&data, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, nil
 	}

@@ -67,6 +67,10 @@ type Store struct {
 	pruneCursor int64
 	closeOnce   sync.Once
 
+	// aliases holds every entity key alias, so that routing resolves them
+	// without a query.
+	aliases *aliasIndex
+
 	size          atomic.Int64
 	sizeCheckedAt atomic.Int64
 }
@@ -85,7 +89,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 
-	s := &Store{path: opts.Path, log: opts.Logger, lock: lock,
+	s := &Store{path: opts.Path, log: opts.Logger, lock: lock, aliases: newAliasIndex(),
 		destinations: map[string]int64{}, destinationKeys: map[int64]string{}, pending: map[int64]int64{},
 		entities: map[string]*derive.Entity{}}
 	if err := s.open(ctx, opts); err != nil {
@@ -170,6 +174,9 @@ func (s *Store) loadState(ctx context.Context) error {
 		return err
 	}
 	if err := s.promoteOrphans(ctx); err != nil {
+		return err
+	}
+	if err := s.loadAliases(ctx); err != nil {
 		return err
 	}
 

@@ -22,6 +22,8 @@ type statements struct {
 	promoteNext       *sql.Stmt
 	loadEntity        *sql.Stmt
 	saveEntity        *sql.Stmt
+	resolveAlias      *sql.Stmt
+	insertAlias       *sql.Stmt
 }
 
 // deliveryColumns is the column list scanDelivery reads, prefixed with "d.".
@@ -85,6 +87,11 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 		{&s.promoteNext, `UPDATE deliveries SET next_at = ?1, hold_reason = '', held_ns = held_ns + (?1 - created_at)
 			WHERE id = (SELECT id FROM deliveries WHERE state = 0 AND ordering_key = ?2 ORDER BY id LIMIT 1)
 			  AND hold_reason = 'ordering'`},
+		{&s.resolveAlias, `SELECT entity_key FROM entity_alias WHERE connector = ? AND alias_key = ?`},
+		// A key that has state of its own never becomes an alias of another.
+		{&s.insertAlias, `INSERT INTO entity_alias (connector, alias_key, entity_key)
+			SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM entity_state WHERE connector = ?1 AND entity_key = ?2)
+			ON CONFLICT (connector, alias_key) DO UPDATE SET entity_key = excluded.entity_key`},
 	}
 	for _, t := range texts {
 		stmt, err := conn.PrepareContext(ctx, t.text)
@@ -99,7 +106,8 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 
 func (s *statements) close() {
 	for _, stmt := range []*sql.Stmt{s.insertEvent, s.eventIdentity, s.insertDestination, s.insertDelivery,
-		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState, s.orderingBusy, s.promoteNext, s.loadEntity, s.saveEntity} {
+		s.claimDue, s.lease, s.complete, s.insertAttempt, s.insertState, s.updateState, s.orderingBusy, s.promoteNext,
+		s.loadEntity, s.saveEntity, s.resolveAlias, s.insertAlias} {
 		if stmt != nil {
 			stmt.Close()
 		}

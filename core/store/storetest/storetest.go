@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"CompleteRecordsAttempts", testCompleteAttempts},
 		{"CompleteReschedules", testCompleteReschedule},
 		{"EntityStateVersioned", testEntityState},
+		{"EntityStateAliases", testEntityStateAliases},
 		{"ReleaseOwnerFreesLeases", testReleaseOwner},
 		{"RenewLeasesExtends", testRenewLeases},
 		{"PruneDeletesOnlyFinishedOld", testPrune},
@@ -459,6 +460,49 @@ func testEntityState(t *testing.T, s store.Store) {
 	}
 	if d := deliveriesOf(t, s, "e1"); d[0].State != store.StateDelivered || d[1].State != store.StateDelivered {
 		t.Errorf("a state conflict must not lose the delivery outcome: %s, %s", d[0].State, d[1].State)
+	}
+}
+
+// testEntityStateAliases writes state under one key with another as its alias,
+// then reads and updates it through the alias: both keys see one state and one
+// version. A key with state of its own never becomes an alias.
+func testEntityStateAliases(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	accept(t, s, one("e1", planned("r", "a", ""), planned("r2", "a", ""), planned("r3", "a", "")))
+	cs := claim(t, s, base, 10, 0)
+	write := func(c *store.Claimed, key string, version int64, value string, aliases ...string) error {
+		return complete(t, s, &store.Update{DeliveryID: c.Delivery.ID, LeaseToken: c.Delivery.LeaseToken, State: store.StateDelivered,
+			Attempt:     &store.Attempt{Number: 1, Outcome: "delivered"},
+			EntityState: &store.EntityStateUpdate{Connector: "gh", EntityKey: key, Version: version, Data: []byte(value), Aliases: aliases}})
+	}
+
+	if err := write(cs[0], "issue:1", 0, `{"n":1}`, "github_issue:o/r#7", "issue:1"); err != nil {
+		t.Fatalf("write with an alias: %v", err)
+	}
+	if key, err := s.ResolveEntityKey(ctx, "gh", "github_issue:o/r#7"); err != nil || key != "issue:1" {
+		t.Errorf("ResolveEntityKey(alias) = %q, %v; want issue:1", key, err)
+	}
+	if key, _ := s.ResolveEntityKey(ctx, "other", "github_issue:o/r#7"); key != "github_issue:o/r#7" {
+		t.Errorf("ResolveEntityKey for another connector = %q, want the key itself", key)
+	}
+	data, version, err := s.EntityState(ctx, "gh", "github_issue:o/r#7")
+	if err != nil || string(data) != `{"n":1}` || version != 1 {
+		t.Fatalf("EntityState(alias) = %s v%d, %v; want the state written under issue:1", data, version, err)
+	}
+
+	if err := write(cs[1], "github_issue:o/r#7", 1, `{"n":2}`); err != nil {
+		t.Fatalf("write through the alias: %v", err)
+	}
+	data, version, _ = s.EntityState(ctx, "gh", "issue:1")
+	if string(data) != `{"n":2}` || version != 2 {
+		t.Errorf("state after a write through the alias = %s v%d, want {\"n\":2} v2", data, version)
+	}
+
+	if err := write(cs[2], "issue:2", 0, `{"n":3}`, "issue:1"); err != nil {
+		t.Fatalf("write of another entity: %v", err)
+	}
+	if key, _ := s.ResolveEntityKey(ctx, "gh", "issue:1"); key != "issue:1" {
+		t.Errorf("a key with its own state became an alias of %q", key)
 	}
 }
 

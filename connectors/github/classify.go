@@ -1,0 +1,138 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/httpresult"
+	"github.com/turbocode/switchboard/sdk/turboapi"
+)
+
+// minRateLimitWait is the wait after a rate-limit response without
+// retry-after or x-ratelimit-reset: GitHub asks for at least a minute, and the
+// host's backoff grows it on repeats.
+const minRateLimitWait = time.Minute
+
+// githubFailure turns a failed GitHub call into a result. A rate-limit response
+// (403 or 429) blocks the token's calls until GitHub allows them again; go-github
+// v60 classifies 403s only, so 429 is read here from the status.
+func (in *instance) githubFailure(what string, err error) sdk.Result {
+	var wait *waitError
+	if errors.As(err, &wait) {
+		return sdk.Retry(what+": "+wait.Error(), wait.After)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return sdk.Retry(what+": "+err.Error(), 0)
+	}
+	resp := responseOf(err)
+	if resp == nil {
+		result := httpresult.ClassifyError(err)
+		result.Reason = what + ": " + result.Reason
+		return result
+	}
+
+	status := resp.StatusCode
+	if after, limited := in.rateLimitWait(err, resp); limited {
+		in.pacer.block(in.clock.Now().Add(after))
+		in.log.Warn("GitHub rate limit reached; calls of this token wait", "status", status, "wait", after.String(), "err", err)
+		result := sdk.Retry(fmt.Sprintf("%s: GitHub rate limit (%d); next call allowed in %s", what, status, after), after)
+		result.StatusCode = status
+		return result
+	}
+
+	result := httpresult.ClassifyStatus(status, resp.Header, "", in.clock.Now())
+	result.Response = sdk.Excerpt(errorMessage(err))
+	switch status {
+	case http.StatusUnauthorized:
+		result.Reason = what + ": GitHub rejected the token (401); check the connector's token"
+	case http.StatusNotFound:
+		result.Reason = what + ": not found (404); the repository or issue does not exist, or the token cannot see it"
+	case http.StatusForbidden:
+		result.Reason = what + ": forbidden (403); the token lacks the permission: " + errorMessage(err)
+	case http.StatusUnprocessableEntity:
+		result.Reason = what + ": GitHub rejected the request (422): " + errorMessage(err)
+	default:
+		result.Reason = what + ": " + result.Reason
+	}
+	return result
+}
+
+// rateLimitWait reports whether a response is a rate limit, and how long to
+// wait: retry-after, else until x-ratelimit-reset when no request remains,
+// else at least a minute.
+func (in *instance) rateLimitWait(err error, resp *http.Response) (time.Duration, bool) {
+	var primary *gh.RateLimitError
+	var secondary *gh.AbuseRateLimitError
+	limited := resp.StatusCode == http.StatusTooManyRequests || errors.As(err, &primary) || errors.As(err, &secondary) ||
+		(resp.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(errorMessage(err)), "rate limit"))
+	if !limited {
+		return 0, false
+	}
+	if after := httpresult.ParseRetryAfter(resp.Header.Get("Retry-After"), in.clock.Now()); after > 0 {
+		return after, true
+	}
+	if resp.Header.Get("X-Ratelimit-Remaining") == "0" {
+		if reset, err := strconv.ParseInt(resp.Header.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
+			if wait := time.Unix(reset, 0).Sub(in.clock.Now()); wait > 0 {
+				return wait, true
+			}
+		}
+	}
+	return minRateLimitWait, true
+}
+
+// responseOf returns the HTTP response behind a go-github error.
+func responseOf(err error) *http.Response {
+	var apiErr *gh.ErrorResponse
+	var primary *gh.RateLimitError
+	var secondary *gh.AbuseRateLimitError
+	switch {
+	case errors.As(err, &primary):
+		return primary.Response
+	case errors.As(err, &secondary):
+		return secondary.Response
+	case errors.As(err, &apiErr):
+		return apiErr.Response
+	}
+	return nil
+}
+
+// errorMessage returns GitHub's message with its validation errors.
+func errorMessage(err error) string {
+	var apiErr *gh.ErrorResponse
+	if !errors.As(err, &apiErr) {
+		var primary *gh.RateLimitError
+		if errors.As(err, &primary) {
+			return primary.Message
+		}
+		var secondary *gh.AbuseRateLimitError
+		if errors.As(err, &secondary) {
+			return secondary.Message
+		}
+		return err.Error()
+	}
+	parts := []string{apiErr.Message}
+	for _, e := range apiErr.Errors {
+		if e.Message != "" {
+			parts = append(parts, e.Message)
+		} else {
+			parts = append(parts, e.Field+" "+e.Code)
+		}
+	}
+	return strings.Join(parts, ": ")
+}
+
+// turboFailure turns a failed Turbo call into a result.
+func turboFailure(what string, err error) sdk.Result {
+	result := turboapi.Classify(err)
+	result.Reason = what + ": " + result.Reason
+	return result
+}

@@ -1,0 +1,319 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/turboapi"
+)
+
+// issueActions are the issues actions that can change a synced field.
+var issueActions = []string{"opened", "edited", "closed", "reopened", "labeled", "unlabeled", "assigned", "unassigned"}
+
+// commentActions are the issue_comment actions.
+var commentActions = []string{"created", "edited", "deleted"}
+
+// webhook is the part of a GitHub webhook body the connector reads.
+type webhook struct {
+	Action     string           `json:"action"`
+	Issue      *gh.Issue        `json:"issue"`
+	Comment    *gh.IssueComment `json:"comment"`
+	Repository *gh.Repository   `json:"repository"`
+	Sender     *gh.User         `json:"sender"`
+}
+
+// readWebhook reads the webhook in data.native and checks that it concerns a
+// mapped repository and an issue, not a pull request.
+func (d *delivery) readWebhook(ctx context.Context, actions []string) (*webhook, *sdk.Result) {
+	var w webhook
+	if err := json.Unmarshal(d.env.Data.Native, &w); err != nil || w.Issue == nil || w.Repository == nil {
+		result := sdk.Permanent("the event's data.native holds no GitHub webhook with an issue and a repository")
+		return nil, &result
+	}
+	skip := func(reason string) (*webhook, *sdk.Result) {
+		result := d.skip(reason)
+		return nil, &result
+	}
+	switch {
+	case d.in.cfg.Direction == directionToGH:
+		return skip("direction is turbo_to_github: GitHub's changes are not sent to Turbo")
+	case w.Issue.IsPullRequest():
+		return skip("pull requests and their comments are not synced")
+	case !slices.Contains(actions, w.Action):
+		return skip("action " + w.Action + " changes no synced field")
+	}
+	if _, ok := d.in.cfg.projectOf(w.Repository.GetFullName()); !ok {
+		return skip("repository " + w.Repository.GetFullName() + " is not mapped to a project in projects")
+	}
+	login, err := d.loginName(ctx)
+	if err != nil {
+		result := d.in.githubFailure("learn the token's login", err)
+		return nil, &result
+	}
+	if strings.EqualFold(w.Sender.GetLogin(), login) {
+		return skip("the change was made by Switchboard's own account " + login + "; not sent back")
+	}
+	return &w, nil
+}
+
+// issueToTurbo applies a GitHub issue's changes to its Turbo issue.
+func (d *delivery) issueToTurbo(ctx context.Context) sdk.Result {
+	w, result := d.readWebhook(ctx, issueActions)
+	if result != nil {
+		return *result
+	}
+	l := d.link()
+	if l == nil {
+		switch {
+		case hasMarker(w.Issue.GetBody(), issueMarkerPrefix):
+			return d.skip("the issue was created by Switchboard; its link is stored with the create")
+		case w.Action == "opened" && d.in.cfg.Import:
+			return d.importIssue(ctx, w)
+		}
+		return d.skip("the GitHub issue is not linked to a Turbo issue (import is off)")
+	}
+
+	view := d.in.m.fromGitHub(w.Issue, l.TurboKey)
+	apply := turboChanges{}
+	for _, key := range linkKeys {
+		f := l.Fields[key]
+		value := view.values[key]
+		switch {
+		case !d.in.cfg.syncsToTurbo(fieldOwner(key)):
+		case view.updatedAt.Before(f.At):
+			d.log.Info("GitHub change older than the value last synced; not applied", "issue", l.ref(), "field", key,
+				"updated_at", view.updatedAt, "last_synced_at", f.At)
+		case hashValue(value) == f.GitHub:
+			if view.updatedAt.After(f.At) {
+				f.At = view.updatedAt
+				l.Fields[key] = f
+			}
+		default:
+			apply.add(key, value)
+		}
+	}
+	if apply.empty() {
+		return d.skipWith(l, "no synced field differs from the value last synced (an echo of a change from Turbo, an older change, or no change)")
+	}
+	status, err := d.applyToTurbo(ctx, l, apply)
+	if err != nil {
+		return turboFailure("update Turbo issue "+l.TurboKey, err)
+	}
+	for _, key := range apply.keys {
+		l.record(key, sides{apply.values[key], view.values[key]}, view.updatedAt)
+	}
+	d.log.Info("applied a GitHub change to the Turbo issue", "issue", l.ref(), "turbo_issue", l.TurboKey, "fields", strings.Join(apply.keys, ","))
+	return linked(l, status, l.TurboKey)
+}
+
+// skipWith skips, storing l when the comparison moved a field's time on.
+func (d *delivery) skipWith(l *link, reason string) sdk.Result {
+	result := d.skip(reason)
+	result.UpdateState, result.State = true, l.encode()
+	return result
+}
+
+// turboChanges are the fields to write into Turbo, in link key order.
+type turboChanges struct {
+	keys   []string
+	values map[string]string
+}
+
+func (c *turboChanges) add(key, value string) {
+	if c.values == nil {
+		c.values = map[string]string{}
+	}
+	if (key == keyType || key == keyPriority) && value == "" {
+		return // Turbo has no empty type or priority: a removed label leaves it as it is.
+	}
+	c.keys = append(c.keys, key)
+	c.values[key] = value
+}
+
+func (c *turboChanges) empty() bool { return len(c.keys) == 0 }
+
+// applyToTurbo writes the changes with one PUT for the plain fields, close or
+// reopen for the state, and the tag calls.
+func (d *delivery) applyToTurbo(ctx context.Context, l *link, c turboChanges) (int, error) {
+	update := turboapi.IssueUpdate{}
+	for _, key := range c.keys {
+		value := c.values[key]
+		switch key {
+		case keyTitle:
+			update.Title = &value
+		case keyDescription:
+			update.Description = &value
+		case keyType:
+			update.Type = &value
+		case keyPriority:
+			update.Priority = &value
+		case keyAssignee:
+			update.Assignee = &value
+		}
+	}
+	turbo := d.in.turbo
+	if !update.Empty() {
+		if _, err := turbo.UpdateIssue(ctx, l.TurboID, update); err != nil {
+			return 0, err
+		}
+	}
+	if state, ok := c.values[keyState]; ok && slices.Contains(c.keys, keyState) {
+		var err error
+		if state == "closed" {
+			_, err = turbo.CloseIssue(ctx, l.TurboID)
+		} else {
+			_, err = turbo.ReopenIssue(ctx, l.TurboID)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if tags, ok := c.values[keyTags]; ok {
+		if err := d.applyTags(ctx, l, tags); err != nil {
+			return 0, err
+		}
+	}
+	return http.StatusOK, nil
+}
+
+// applyTags adds and removes Turbo tags so that they match the labels.
+func (d *delivery) applyTags(ctx context.Context, l *link, tags string) error {
+	want, had := splitList(tags), splitList(l.Fields[keyTags].Value)
+	for _, name := range want {
+		if !slices.Contains(had, name) {
+			if err := d.in.turbo.AddTag(ctx, l.TurboID, d.in.cfg.Tags[name]); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range had {
+		if !slices.Contains(want, name) {
+			if err := d.in.turbo.RemoveTag(ctx, l.TurboID, d.in.cfg.Tags[name]); err != nil && !turboapi.IsNotFound(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// importIssue creates a Turbo issue for a GitHub issue opened in a mapped
+// repository, and links the two.
+func (d *delivery) importIssue(ctx context.Context, w *webhook) sdk.Result {
+	repo := w.Repository.GetFullName()
+	project, _ := d.in.cfg.projectOf(repo)
+	view := d.in.m.fromGitHub(w.Issue, "")
+	create := turboapi.IssueCreate{ProjectID: project, Title: view.values[keyTitle], Description: view.values[keyDescription],
+		Type: valueOr(view.values[keyType], "task"), Priority: valueOr(view.values[keyPriority], "medium")}
+	if email := view.values[keyAssignee]; email != "" {
+		create.Assignee = &email
+	}
+	created, err := d.in.turbo.CreateIssue(ctx, create)
+	if err != nil {
+		return turboFailure("import "+repo+"#"+itoa(w.Issue.GetNumber())+" into Turbo", err)
+	}
+
+	l := &link{TurboID: created.ID, TurboKey: created.Key, Repo: repo, Number: w.Issue.GetNumber(), Fields: map[string]fieldState{}}
+	turboValues := map[string]string{keyTitle: created.Title, keyDescription: normalizeText(created.Description),
+		keyState: stateOf(created.Status), keyType: created.Type, keyPriority: created.Priority,
+		keyTags: "", keyAssignee: stringOr(created.Assignee)}
+	for _, key := range linkKeys {
+		l.record(key, sides{turboValues[key], view.values[key]}, view.updatedAt)
+	}
+	d.log.Info("imported a GitHub issue into Turbo", "issue", l.ref(), "turbo_issue", created.Key)
+	return linked(l, http.StatusCreated, created.Key)
+}
+
+// commentToTurbo copies a GitHub comment to the linked Turbo issue, edits or
+// deletes the copy.
+func (d *delivery) commentToTurbo(ctx context.Context) sdk.Result {
+	if !d.in.cfg.syncsToTurbo(fieldComments) {
+		return d.skip("comments are not sent to Turbo (direction or ownership.comments)")
+	}
+	w, result := d.readWebhook(ctx, commentActions)
+	if result != nil {
+		return *result
+	}
+	if w.Comment == nil {
+		return sdk.Permanent("the issue_comment webhook holds no comment")
+	}
+	if hasMarker(w.Comment.GetBody(), turboCommentMarkerPrefix) {
+		return d.skip("the comment was written by Switchboard from Turbo; not sent back")
+	}
+	l := d.link()
+	if l == nil {
+		return d.skip("the comment's GitHub issue is not linked to a Turbo issue")
+	}
+	existing := l.commentByGitHub(w.Comment.GetID())
+	if w.Action == "deleted" {
+		return d.deleteTurboComment(ctx, l, existing)
+	}
+
+	text := commentTextOf(w.Comment.GetBody())
+	updated := w.Comment.GetUpdatedAt().Time
+	switch {
+	case existing != nil && updated.Before(existing.At):
+		return d.skip("the comment edit is older than the text last synced")
+	case existing != nil && existing.Hash == hashValue(text):
+		return d.skip("the comment is unchanged since it was last synced")
+	}
+	content := turboCommentContent(w.Comment.GetBody(), w.Comment.GetID())
+	var err error
+	if existing == nil {
+		var created *turboapi.Comment
+		created, err = d.in.turbo.CreateComment(ctx, turboapi.CommentCreate{EntityType: "issue", EntityID: l.TurboID,
+			Content: content, AuthorName: w.Comment.GetUser().GetLogin() + " (GitHub)", AuthorType: turboapi.AuthorUser})
+		if err == nil {
+			l.Comments = append(l.Comments, commentLink{Turbo: created.ID, GitHub: w.Comment.GetID()})
+			existing = &l.Comments[len(l.Comments)-1]
+		}
+	} else {
+		_, err = d.in.turbo.UpdateComment(ctx, existing.Turbo, content)
+	}
+	if err != nil {
+		return turboFailure("write the comment into Turbo issue "+l.TurboKey, err)
+	}
+	existing.Hash, existing.At = hashValue(text), updated
+	d.log.Info("copied a GitHub comment to Turbo", "issue", l.ref(), "turbo_issue", l.TurboKey, "comment", w.Comment.GetID())
+	return linked(l, http.StatusOK, l.TurboKey)
+}
+
+func (d *delivery) deleteTurboComment(ctx context.Context, l *link, existing *commentLink) sdk.Result {
+	if existing == nil {
+		return d.skip("the deleted comment has no copy in Turbo")
+	}
+	if err := d.in.turbo.DeleteComment(ctx, existing.Turbo); err != nil && !turboapi.IsNotFound(err) {
+		return turboFailure("delete the comment in Turbo issue "+l.TurboKey, err)
+	}
+	l.removeComment(existing)
+	return linked(l, http.StatusNoContent, l.TurboKey)
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func valueOr(value, fallback string) string {
+	if value == "" {
+		return fallback
+	}
+	return value
+}
+
+func stringOr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,93 @@
+package ingest
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/turbocode/switchboard/core/event"
+	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/signature"
+)
+
+// postGitHubWebhook serves POST /v1/github/webhook. It verifies
+// X-Hub-Signature-256 over the raw body with the configured GitHub secrets
+// (never the SHA-1 header, and never without a secret, whatever
+// ingest.insecure says), stores the webhook as a github.* event and answers at
+// once: GitHub counts a delivery as failed after 10 seconds. X-GitHub-Delivery
+// is the event id, so a redelivery is answered as a duplicate.
+func (h *handler) postGitHubWebhook(w http.ResponseWriter, r *http.Request) {
+	received := h.clock.Now()
+	if len(h.githubKeys) == 0 {
+		h.fail(w, r, &apiError{status: http.StatusNotFound, code: codeNotFound,
+			message: "GitHub webhooks are not received here: no github connector sets webhook_secret; set it to the secret of the repository's webhook"})
+		return
+	}
+
+	apiErr := requireGitHubJSON(r.Header)
+	if apiErr == nil {
+		apiErr = requireGitHubHeaders(r.Header)
+	}
+	var body []byte
+	if apiErr == nil {
+		body, apiErr = h.readBody(w, r)
+	}
+	if apiErr == nil {
+		apiErr = githubSignatureError(signature.VerifyGitHub(h.githubKeys, firstValue(r.Header, signature.HeaderGitHubSignature), body))
+	}
+	if apiErr != nil {
+		h.fail(w, r, apiErr)
+		return
+	}
+
+	in, err := event.FromGitHubWebhook(firstValue(r.Header, signature.HeaderGitHubEvent),
+		firstValue(r.Header, signature.HeaderGitHubDeliveryID), body, received)
+	if err != nil {
+		h.fail(w, r, parseError(err))
+		return
+	}
+	h.accept(w, r, []*event.Incoming{in}, received)
+}
+
+// requireGitHubJSON rejects the form-encoded bodies GitHub sends when a
+// webhook's content type is application/x-www-form-urlencoded.
+func requireGitHubJSON(header http.Header) *apiError {
+	apiErr := requireJSON(header)
+	if apiErr != nil && apiErr.status == http.StatusUnsupportedMediaType {
+		apiErr.message += "; set the webhook's Content type to application/json in the repository's webhook settings"
+	}
+	return apiErr
+}
+
+func requireGitHubHeaders(header http.Header) *apiError {
+	for _, name := range []string{signature.HeaderGitHubEvent, signature.HeaderGitHubDeliveryID} {
+		if firstValue(header, name) == "" {
+			return &apiError{status: http.StatusBadRequest, code: codeInvalidEvent, field: name,
+				message: "missing header " + name + "; GitHub sets X-GitHub-Event and X-GitHub-Delivery on every webhook"}
+		}
+	}
+	return nil
+}
+
+func githubSignatureError(err error) *apiError {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, signature.ErrMismatch):
+		return unauthorized("invalid signature: X-Hub-Signature-256 matches no github connector's webhook_secret; "+
+			"set the same secret in the repository's webhook settings and in webhook_secret", err)
+	default:
+		return unauthorized("invalid signature: "+err.Error(), err)
+	}
+}
+
+// decodeGitHubSecrets keeps the non-empty GitHub secrets; an empty one would
+// verify any body signed with an empty key.
+func decodeGitHubSecrets(secrets []sdk.Secret) [][]byte {
+	var keys [][]byte
+	for _, secret := range secrets {
+		if secret != "" {
+			keys = append(keys, []byte(secret.Reveal()))
+		}
+	}
+	return keys
+}
