@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ReleaseHoldsMakesDue", testReleaseHolds},
 		{"DeriveFixtureSequence", testDeriveSequence},
 		{"DeriveReportedChangeFirst", testDeriveReverse},
+		{"EntityCurrentFollowsEvents", testEntityCurrent},
 		{"RunDueDerivesEachWarningOnce", testRunDue},
 		{"SummaryCountsThePeriod", testSummary},
 		{"LeaseAndMarks", testLeaseAndMarks},
