@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/google/uuid"
 )
 
 func (s *Server) getIssue(x *exchange, idOrKey string) {
@@ -66,9 +68,50 @@ func (s *Server) updateIssue(x *exchange, idOrKey string) {
 	if !s.readIssueFields(x, fields, &next, false) {
 		return
 	}
-	_, assignedTo := fields["assigned_to_id"]
-	s.change(rec, next, assignedTo && string(fields["assigned_to_id"]) != "null")
+	assignedByID, ok := readAssignedTo(x, fields, &next)
+	if !ok {
+		return
+	}
+	milestones, ok := readMilestoneIDs(x, fields)
+	if !ok {
+		return
+	}
+	if milestones != nil {
+		s.setMilestones(rec.issue.ID, milestones)
+	}
+	s.change(rec, next, assignedByID)
 	x.json(http.StatusOK, rec.issue.toJSON())
+}
+
+// readAssignedTo applies an update's assigned_to_type (user or staff) and
+// assigned_to_id (a UUID) to issue, answering 422 for other values. assigned
+// reports that the update set assigned_to_id, for which Turbo posts
+// issue.assigned.
+func readAssignedTo(x *exchange, fields map[string]json.RawMessage, issue *Issue) (assigned, ok bool) {
+	kind, kindSent, kindNull, ok := stringField(x, fields, "assigned_to_type")
+	if !ok {
+		return false, false
+	}
+	id, idSent, idNull, ok := stringField(x, fields, "assigned_to_id")
+	if !ok {
+		return false, false
+	}
+	if kindSent && !kindNull {
+		if p := checkEnum("assigned_to_type", kind, []string{"user", "staff"}); p != nil {
+			x.invalid(*p)
+			return false, false
+		}
+		issue.AssignedToType = kind
+	}
+	if !idSent || idNull {
+		return false, true
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		x.invalid(problem{Type: "uuid_parsing", Loc: []string{"body", "assigned_to_id"}, Msg: "Input should be a valid UUID"})
+		return false, false
+	}
+	issue.AssignedToID = id
+	return true, true
 }
 
 // readIssueFields applies the issue fields of a create or update body to
