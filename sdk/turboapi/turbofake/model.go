@@ -35,8 +35,8 @@ type Issue struct {
 	AssignedToID   string
 	// Milestones are the ids of the milestones the issue belongs to, sorted.
 	Milestones []string
-	DueDate   *string
-	CreatedBy string
+	DueDate    *string
+	CreatedBy  string
 	// Tags are the names of the issue's tags, sorted.
 	Tags      []string
 	CreatedAt time.Time
