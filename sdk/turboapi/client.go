@@ -109,7 +109,21 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (int, 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return 0, nil, newError(method, path, resp, data, c.now())
 	}
+	if status, ok := ctx.Value(statusKey{}).(*int); ok {
+		*status = resp.StatusCode
+	}
 	return resp.StatusCode, data, nil
+}
+
+// statusKey is the context key of RecordStatus.
+type statusKey struct{}
+
+// RecordStatus returns a context with which every successful call stores its
+// answer's HTTP status in *status, for a caller of the typed methods that
+// reports it (201 for a created comment, 204 for a removed tag). The caller
+// must not share the context between goroutines.
+func RecordStatus(ctx context.Context, status *int) context.Context {
+	return context.WithValue(ctx, statusKey{}, status)
 }
 
 // Send makes any call of the API: method on path, relative to the API root

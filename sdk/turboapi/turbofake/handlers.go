@@ -76,6 +76,8 @@ func (s *Server) route(x *exchange) {
 	parts := strings.Split(strings.TrimSuffix(x.path, "/"), "/")
 	method := x.r.Method
 	switch {
+	case len(parts) == 1 && parts[0] == "issues" && method == http.MethodGet:
+		s.listIssues(x)
 	case len(parts) == 1 && parts[0] == "issues" && method == http.MethodPost:
 		s.createIssue(x)
 	case len(parts) == 2 && parts[0] == "issues" && method == http.MethodGet:

@@ -18,6 +18,24 @@ func (s *Server) getIssue(x *exchange, idOrKey string) {
 	x.json(http.StatusOK, rec.issue.toJSON())
 }
 
+// listIssues serves GET /issues/?limit=, oldest first.
+func (s *Server) listIssues(x *exchange) {
+	limit := len(s.order)
+	if text := x.r.URL.Query().Get("limit"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > 100 {
+			x.invalid(problem{Type: "less_than_equal", Loc: []string{"query", "limit"}, Msg: "Input should be between 1 and 100"})
+			return
+		}
+		limit = min(n, limit)
+	}
+	out := []issueJSON{}
+	for _, id := range s.order[:limit] {
+		out = append(out, s.issues[id].issue.toJSON())
+	}
+	x.json(http.StatusOK, out)
+}
+
 // createIssue serves POST /issues/. A non-discovery issue needs a known
 // project, and gets the next key of that project.
 func (s *Server) createIssue(x *exchange) {
