@@ -1,0 +1,298 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	httpconn "github.com/turbocode/switchboard/connectors/http"
+	"github.com/turbocode/switchboard/connectors/turbo"
+	"github.com/turbocode/switchboard/core/app"
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/sdk/clock"
+	"github.com/turbocode/switchboard/sdk/connectortest"
+	"github.com/turbocode/switchboard/sdk/turboapi/turbofake"
+)
+
+// turboConfig runs the turbo connector and an http hook beside it; each test
+// adds its routes. The fake Turbo posts its webhooks in envelope mode.
+const turboConfig = `
+server:
+  listen: "%s"
+  instance_id: integration
+storage:
+  dsn: "%s"
+ingest:
+  secrets: ["` + syncTurboSecret + `"]
+turbo:
+  api_url: "%s"
+  api_token: turbo-api-token
+delivery:
+  min_backoff: 20ms
+  max_backoff: 200ms
+  poll_interval: 50ms
+connectors:
+  turbo:
+    type: turbo
+    hop_limit: 4
+  hook:
+    type: http
+    url: "%s"
+routes:
+%s`
+
+// turboHarness is Switchboard (core/app with the turbo and http connectors)
+// between a fake Turbo, which posts its own webhooks, and an HTTP receiver.
+type turboHarness struct {
+	syncHarness
+	hook *connectortest.Destination
+}
+
+func newTurboHarness(t *testing.T, routes string) *turboHarness {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &turboHarness{syncHarness: syncHarness{t: t, url: "http://" + listener.Addr().String(), logs: &lockedBuffer{}},
+		hook: connectortest.NewDestination(t)}
+	h.turbo = turbofake.Start(t, turbofake.Options{Token: "turbo-api-token",
+		Webhook: turbofake.Webhook{URL: h.url, Secret: syncTurboSecret, Mode: turbofake.ModeEnvelope}})
+	h.turbo.AddProject(syncProject, "TURBO")
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "switchboard.yaml")
+	text := fmt.Sprintf(turboConfig, listener.Addr(), filepath.Join(dir, "switchboard.db"), h.turbo.URL(), h.hook.URL(), routes)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.app, err = app.New(context.Background(), app.Options{ConfigPath: path, Logger: logger, Clock: clock.System,
+		Registry: app.Registry{"turbo": turbo.New(), "http": httpconn.New()}})
+	if err != nil {
+		t.Fatalf("app.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.app.Serve(ctx, listener) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if t.Failed() {
+			t.Logf("switchboard log:\n%s", h.logs)
+		}
+	})
+	return h
+}
+
+// settle waits until the fake Turbo has posted its webhooks and Switchboard
+// has finished every delivery, twice in a row.
+func (h *turboHarness) settle() {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for quiet := 0; quiet < 2; {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("not settled after 20s: backlog %d, webhook failures %v", h.app.Store().Backlog(), h.turbo.WebhookFailures())
+		}
+		if h.turbo.WaitWebhooks(5*time.Second) && h.app.Store().Backlog() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if failures := h.turbo.WebhookFailures(); len(failures) > 0 {
+		h.t.Fatalf("webhooks not accepted: %v", failures)
+	}
+}
+
+// routeDeliveries lists a route's deliveries, oldest first.
+func (h *turboHarness) routeDeliveries(route string) []*store.Delivery {
+	h.t.Helper()
+	list, err := h.app.Store().Deliveries(context.Background(), store.DeliveryFilter{Route: route, Limit: 1000})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+		list[i], list[j] = list[j], list[i]
+	}
+	return list
+}
+
+// turboCalls returns the fake Turbo's accepted writes as "METHOD path".
+func (h *turboHarness) turboCalls() []string {
+	var out []string
+	for _, r := range h.turbo.Requests() {
+		if r.Method != http.MethodGet && r.Status < 300 {
+			out = append(out, r.Method+" "+r.Path)
+		}
+	}
+	return out
+}
+
+// postUpdate changes fields of the issue in the fake Turbo, as a person
+// would in its UI, and posts the issue.updated Turbo sends for it.
+func (h *turboHarness) postUpdate(fields map[string]any) {
+	h.t.Helper()
+	before, ok := h.turbo.Issue(syncIssue)
+	if !ok {
+		h.t.Fatalf("the fake Turbo has no issue %s", syncIssue)
+	}
+	previous := issueJSON(before)
+	current := issueJSON(before)
+	var changes []string
+	for key, value := range fields {
+		current[key] = value
+		changes = append(changes, key)
+	}
+	current["updated_at"] = time.Now().UTC().Format(time.RFC3339Nano)
+	seed, _ := json.Marshal(current)
+	if err := h.turbo.PutIssue(seed); err != nil {
+		h.t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"event_id": uuid.NewString(), "event_type": "issue.updated",
+		"timestamp": time.Now().UTC().Format(time.RFC3339), "entity_type": "issue", "entity_id": syncIssue,
+		"actor": map[string]any{"type": "user", "name": "dev@example.com"}, "context": map[string]string{"project_id": syncProject},
+		"data": map[string]any{"previous": previous, "current": current, "changes": changes}})
+	h.post("/v1/events", body)
+}
+
+// issueJSON returns an issue of the fake as Turbo's API shows it.
+func issueJSON(issue turbofake.Issue) map[string]any {
+	out := map[string]any{"id": issue.ID, "issue_key": issue.Key, "issue_number": issue.Number, "project_id": issue.ProjectID,
+		"title": issue.Title, "description": issue.Description, "type": issue.Type, "status": issue.Status,
+		"priority": issue.Priority, "assignee": nil, "due_date": issue.DueDate,
+		"created_at": issue.CreatedAt.Format(time.RFC3339Nano), "updated_at": issue.UpdatedAt.Format(time.RFC3339Nano),
+		"blocking": []any{}, "blocked_by": []any{}}
+	if issue.Assignee != "" {
+		out["assignee"] = issue.Assignee
+	}
+	return out
+}
+
+func describe(ds []*store.Delivery) string {
+	var b strings.Builder
+	for _, d := range ds {
+		fmt.Fprintf(&b, "\n  %s %s: %s", d.EventType, d.State, d.LastError)
+	}
+	return b.String()
+}
+
+func TestTurboAssignEchoSkipsItsRoute(t *testing.T) {
+	h := newTurboHarness(t, `
+  - name: triage-bugs
+    events: ["issue.*"]
+    where: {data.current.type: bug}
+    to: [{connector: turbo, action: assign, assignee: qa@example.com, only_if: "current.assignee == null || current.assignee == 'qa@example.com'"}]
+  - name: bugs-to-hook
+    events: ["issue.*"]
+    where: {data.current.type: bug}
+    to: [{connector: hook}]
+`)
+	h.postTurbo("issue-created-high.json", nil)
+	h.settle()
+
+	if calls := h.turboCalls(); len(calls) != 1 || calls[0] != "POST /api/v1/issues/"+syncIssue+"/assign" {
+		t.Fatalf("Turbo calls = %v, want the one assignment", calls)
+	}
+	triage := h.routeDeliveries("triage-bugs")
+	if len(triage) != 2 || triage[0].State != store.StateDelivered || triage[1].State != store.StateSkipped {
+		t.Fatalf("triage-bugs deliveries:%s\nwant the action delivered and Turbo's issue.updated skipped", describe(triage))
+	}
+	if !strings.Contains(triage[1].LastError, "echo of this route's own action: it set assignee to \"qa@example.com\"") {
+		t.Errorf("skip reason = %q, want the echo named", triage[1].LastError)
+	}
+	hook := h.routeDeliveries("bugs-to-hook")
+	if len(hook) != 2 || hook[0].State != store.StateDelivered || hook[1].State != store.StateDelivered || hook[1].EventType != "issue.updated" {
+		t.Errorf("bugs-to-hook deliveries:%s\nwant the creation and Turbo's update delivered", describe(hook))
+	}
+	if !strings.Contains(h.logs.String(), "loop guard: skipped the echo of this route's own action") {
+		t.Error("the skipped echo was not logged")
+	}
+}
+
+func TestTurboHopLimitStopsTwoRouteCycle(t *testing.T) {
+	// Each route answers the other's change with a change of its own, for
+	// ever: the hop limit (4 on the connector) stops them.
+	h := newTurboHarness(t, `
+  - name: status-sets-priority
+    events: ["issue.status_changed"]
+    to: [{connector: turbo, action: set_priority, priority: '{{ if eq .data.current.priority "high" }}low{{ else }}high{{ end }}'}]
+  - name: priority-sets-status
+    events: ["issue.priority_changed"]
+    to: [{connector: turbo, action: set_status, status: '{{ if eq .data.current.status "review" }}in_progress{{ else }}review{{ end }}'}]
+`)
+	h.postTurbo("issue-created-high.json", nil)
+	h.settle()
+	h.postUpdate(map[string]any{"status": "in_progress"})
+	h.settle()
+
+	if calls := h.turboCalls(); len(calls) != 4 {
+		t.Errorf("Turbo received %d writes %v, want 4: the hop limit", len(calls), calls)
+	}
+	var stopped []*store.Delivery
+	for _, route := range []string{"status-sets-priority", "priority-sets-status"} {
+		for _, d := range h.routeDeliveries(route) {
+			if d.State == store.StateSkipped {
+				stopped = append(stopped, d)
+			}
+		}
+	}
+	if len(stopped) != 1 || !strings.Contains(stopped[0].LastError, "hop limit reached: 4 actions on issue:"+syncIssue) {
+		t.Fatalf("skipped deliveries:%s\nwant one stopped by the hop limit", describe(stopped))
+	}
+	if !strings.Contains(stopped[0].LastError, "routes priority-sets-status, status-sets-priority") {
+		t.Errorf("reason = %q, want both routes named", stopped[0].LastError)
+	}
+	if !strings.Contains(h.logs.String(), "loop guard: hop limit reached; action not taken") {
+		t.Error("the stop was not logged")
+	}
+}
+
+func TestTurboOnlyIfSkipsStaleRetry(t *testing.T) {
+	h := newTurboHarness(t, `
+  - name: triage-bugs
+    events: ["issue.created"]
+    where: {data.current.type: bug}
+    to: [{connector: turbo, action: assign, assignee: qa@example.com, only_if: "current.assignee == null"}]
+`)
+	h.turbo.Fail(http.MethodPost, "issues/", 1, turbofake.Failure{Status: 503, Detail: "maintenance", RetryAfter: time.Second})
+	h.postTurbo("issue-created-high.json", nil)
+	waitUntil(t, "the first attempt to fail", func() bool {
+		ds := h.routeDeliveries("triage-bugs")
+		return len(ds) == 1 && ds[0].Attempts == 1
+	})
+
+	// Before the retry, someone takes the issue.
+	h.postUpdate(map[string]any{"assignee": "dev@example.com"})
+	h.settle()
+
+	ds := h.routeDeliveries("triage-bugs")
+	if len(ds) != 1 || ds[0].State != store.StateSkipped || !strings.Contains(ds[0].LastError, "only_if current.assignee == null is false") {
+		t.Fatalf("deliveries:%s\nwant the retry skipped by only_if", describe(ds))
+	}
+	if issue, _ := h.turbo.Issue(syncIssue); issue.Assignee != "dev@example.com" {
+		t.Errorf("assignee = %q, want the person's choice kept", issue.Assignee)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
