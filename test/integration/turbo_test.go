@@ -13,19 +13,24 @@ import (
 	"testing"
 	"time"
 
+	gh "github.com/google/go-github/v60/github"
 	"github.com/google/uuid"
 
+	"github.com/turbocode/switchboard/connectors/github"
+	"github.com/turbocode/switchboard/connectors/github/githubfake"
 	httpconn "github.com/turbocode/switchboard/connectors/http"
 	"github.com/turbocode/switchboard/connectors/turbo"
 	"github.com/turbocode/switchboard/core/app"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/sdk/clock"
 	"github.com/turbocode/switchboard/sdk/connectortest"
+	"github.com/turbocode/switchboard/sdk/turboapi"
 	"github.com/turbocode/switchboard/sdk/turboapi/turbofake"
 )
 
-// turboConfig runs the turbo connector and an http hook beside it; each test
-// adds its routes. The fake Turbo posts its webhooks in envelope mode.
+// turboConfig runs the turbo connector and an http hook beside it, and the
+// github connector when a test asks for it; each test adds its routes. The
+// fake Turbo posts its webhooks in envelope mode.
 const turboConfig = `
 server:
   listen: "%s"
@@ -45,20 +50,41 @@ connectors:
   turbo:
     type: turbo
     hop_limit: 4
+    author_name: GitHub sync
+    tags: {in-review: ` + reviewTag + `}
   hook:
     type: http
     url: "%s"
+%s
 routes:
 %s`
 
-// turboHarness is Switchboard (core/app with the turbo and http connectors)
-// between a fake Turbo, which posts its own webhooks, and an HTTP receiver.
+// turboGitHubConnector is the github connector of the GitHub tests.
+const turboGitHubConnector = `
+  github:
+    type: github
+    token: ` + syncBotToken + `
+    api_url: "%s"
+    webhook_secret: ` + syncGitHubSecret + `
+    min_gap: 0s
+    projects: {"` + syncProject + `": ` + syncRepo + `}`
+
+// reviewTag is the id of the in-review tag.
+const reviewTag = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+// turboHarness is Switchboard (core/app with the turbo, http and github
+// connectors) between a fake Turbo, which posts its own webhooks, an HTTP
+// receiver and, when asked for, a fake GitHub.
 type turboHarness struct {
 	syncHarness
 	hook *connectortest.Destination
 }
 
 func newTurboHarness(t *testing.T, routes string) *turboHarness {
+	return startTurboHarness(t, routes, false)
+}
+
+func startTurboHarness(t *testing.T, routes string, withGitHub bool) *turboHarness {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -69,16 +95,27 @@ func newTurboHarness(t *testing.T, routes string) *turboHarness {
 	h.turbo = turbofake.Start(t, turbofake.Options{Token: "turbo-api-token",
 		Webhook: turbofake.Webhook{URL: h.url, Secret: syncTurboSecret, Mode: turbofake.ModeEnvelope}})
 	h.turbo.AddProject(syncProject, "TURBO")
+	h.turbo.AddTag(reviewTag, "in-review")
+	extra := ""
+	if withGitHub {
+		h.github = githubfake.Start(t, githubfake.Options{WebhookURL: h.url + "/v1/github/webhook", WebhookSecret: syncGitHubSecret})
+		h.github.AddUser("switchboard-bot", syncBotToken, "User")
+		h.github.AddUser("octocat", syncHumanToken, "User")
+		h.github.AddRepo(syncRepo)
+		h.human = gh.NewClient(nil).WithAuthToken(syncHumanToken)
+		h.human.BaseURL, _ = h.human.BaseURL.Parse(h.github.URL())
+		extra = fmt.Sprintf(turboGitHubConnector, h.github.URL())
+	}
 
 	dir := t.TempDir()
 	path := filepath.Join(dir, "switchboard.yaml")
-	text := fmt.Sprintf(turboConfig, listener.Addr(), filepath.Join(dir, "switchboard.db"), h.turbo.URL(), h.hook.URL(), routes)
+	text := fmt.Sprintf(turboConfig, listener.Addr(), filepath.Join(dir, "switchboard.db"), h.turbo.URL(), h.hook.URL(), extra, routes)
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.app, err = app.New(context.Background(), app.Options{ConfigPath: path, Logger: logger, Clock: clock.System,
-		Registry: app.Registry{"turbo": turbo.New(), "http": httpconn.New()}})
+		Registry: app.Registry{"turbo": turbo.New(), "http": httpconn.New(), "github": github.New()}})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)
 	}
@@ -95,10 +132,14 @@ func newTurboHarness(t *testing.T, routes string) *turboHarness {
 	return h
 }
 
-// settle waits until the fake Turbo has posted its webhooks and Switchboard
+// settle waits until the fakes have posted their webhooks and Switchboard
 // has finished every delivery, twice in a row.
 func (h *turboHarness) settle() {
 	h.t.Helper()
+	if h.github != nil {
+		h.syncHarness.settle()
+		return
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for quiet := 0; quiet < 2; {
 		if time.Now().After(deadline) {
@@ -294,5 +335,79 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestTurboClosesLoopAfterGitHubClose(t *testing.T) {
+	h := startTurboHarness(t, `
+  - name: github-sync
+    events: ["issue.*", "comment.*", "github.*"]
+    to: [{connector: github}]
+  - name: closed-from-github
+    events: [issue.closed]
+    if: actor.name == "switchboard"
+    to:
+      - {connector: turbo, action: comment, content: "Closed because its GitHub issue was closed."}
+      - {connector: turbo, action: remove_tag, tag: in-review}
+      - {connector: hook}
+`, true)
+	h.postTurbo("issue-created-high.json", nil)
+	h.settle()
+	tagReview(t, h)
+
+	n := h.issueNumber()
+	mustGH(t)(h.human.Issues.Edit(context.Background(), "acme", "web", n, &gh.IssueRequest{State: ptr("closed")}))
+	h.settle()
+
+	issue, _ := h.turbo.Issue(syncIssue)
+	if issue.Status != "closed" || len(issue.Tags) != 0 {
+		t.Errorf("Turbo issue: status %s tags %v, want closed without in-review", issue.Status, issue.Tags)
+	}
+	comments := h.turbo.Comments(syncIssue)
+	if len(comments) != 1 || comments[0].AuthorName != "GitHub sync" || comments[0].AuthorType != "ai" {
+		t.Fatalf("Turbo comments = %+v, want the closing note by GitHub sync (ai)", comments)
+	}
+	if got := h.github.Comments(syncRepo, n); len(got) != 1 {
+		t.Errorf("GitHub comments = %d, want the closing note copied once", len(got))
+	}
+	if hook := h.routeDeliveries("closed-from-github"); len(hook) != 3 {
+		t.Errorf("closed-from-github deliveries:%s\nwant the comment, the tag and the hook", describe(hook))
+	}
+	for _, d := range h.routeDeliveries("closed-from-github") {
+		if d.State != store.StateDelivered {
+			t.Errorf("closed-from-github %s: %s %s", d.Connector, d.State, d.LastError)
+		}
+	}
+	if writes := h.mutations("switchboard-bot"); writes != 2 {
+		t.Errorf("the bot made %d changes on GitHub, want 2 (the issue and the note): an echo went back", writes)
+	}
+}
+
+func TestTurboCloseByPersonIsLeftAlone(t *testing.T) {
+	h := startTurboHarness(t, `
+  - name: closed-from-github
+    events: [issue.closed]
+    if: actor.name == "switchboard"
+    to: [{connector: turbo, action: comment, content: "Closed because its GitHub issue was closed."}]
+`, false)
+	h.postTurbo("issue-created-high.json", nil)
+	h.settle()
+	h.postUpdate(map[string]any{"status": "closed"})
+	h.settle()
+	if ds := h.routeDeliveries("closed-from-github"); len(ds) != 0 {
+		t.Errorf("a close by a person fired the route:%s", describe(ds))
+	}
+}
+
+// tagReview gives the issue the in-review tag in the fake Turbo, as a person
+// would.
+func tagReview(t *testing.T, h *turboHarness) {
+	t.Helper()
+	client, err := turboapi.New(turboapi.Options{BaseURL: h.turbo.URL(), Token: "turbo-api-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.AddTag(context.Background(), syncIssue, reviewTag); err != nil {
+		t.Fatal(err)
 	}
 }
