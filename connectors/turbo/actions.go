@@ -63,7 +63,7 @@ func (d *delivery) assign(ctx context.Context) (sdk.Result, *change) {
 }
 
 // comment adds a comment to the issue, with the route's hidden marker and the
-// author type ai unless the target says user.
+// author type ai unless the target sets user.
 func (d *delivery) comment(ctx context.Context) sdk.Result {
 	id, failed := d.issueID(ctx)
 	if failed != nil {
@@ -211,9 +211,9 @@ func (d *delivery) issueID(ctx context.Context) (string, *sdk.Result) {
 	return issue.ID, nil
 }
 
-// failure classifies a failed call. A 404 says which entity was deleted or
-// never existed; 409 and 422 carry Turbo's message; 429 and 5xx are retried
-// after Retry-After.
+// failure classifies a failed call. A 404 names the entity that was deleted
+// or never existed, 409 and 422 carry Turbo's message, and 429 and 5xx are
+// retried after Retry-After.
 func (d *delivery) failure(err error, what string) sdk.Result {
 	result := turboapi.Classify(err)
 	var apiErr *turboapi.Error
@@ -223,8 +223,8 @@ func (d *delivery) failure(err error, what string) sdk.Result {
 	return result
 }
 
-// done returns a delivered result with the status of Turbo's last answer and
-// a response that says what the action did.
+// done returns a delivered result with the status of Turbo's last response
+// and a text that describes what the action did.
 func (d *delivery) done(format string, args ...any) sdk.Result {
 	return sdk.Delivered(d.status, fmt.Sprintf(format, args...))
 }

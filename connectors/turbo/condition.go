@@ -35,7 +35,7 @@ type condition struct {
 }
 
 // compileCondition parses and type-checks an only_if expression, which must
-// return bool. The error says what is wrong in the words of CEL's checker.
+// return bool. The error describes the problem in the words of CEL's checker.
 func compileCondition(expr string) (*condition, error) {
 	env, err := conditionEnvironment()
 	if err != nil {

@@ -34,7 +34,7 @@ type config struct {
 	Tags map[string]string `json:"tags"`
 	// HopLimit is the most actions the connector takes on one entity within
 	// HopWindow, over all its routes; a further action is skipped. It stops
-	// chains in which routes keep answering each other's changes. Default 5.
+	// chains in which routes keep reacting to each other's changes. Default 5.
 	HopLimit int `json:"hop_limit"`
 	// HopWindow is the window of HopLimit. Default 10m.
 	HopWindow sdk.Duration `json:"hop_window"`

@@ -16,8 +16,8 @@
 // delivery of the same route whose event reports that change is skipped as
 // the echo of the route's own action; comments carry a hidden marker with the
 // route's name. A hop limit (hop_limit actions per entity within hop_window,
-// over all routes of the instance) stops chains in which routes answer each
-// other. Deliveries are ordered per issue, so an echo's delivery always runs
+// over all routes of the instance) stops chains in which routes react to
+// each other's changes. Deliveries are ordered per issue, so an echo's delivery always runs
 // after the action that caused it has recorded what it expects.
 //
 // An instance config looks like this:
@@ -56,7 +56,7 @@ func New() *Connector { return &Connector{} }
 
 // Info describes the connector. It asks for ordering, so that the events of
 // one issue and its comments are handled in arrival order, for entity state,
-// which holds the loop guard, and for the entity's current state, which
+// which contains the loop guard, and for the entity's current state, which
 // only_if reads.
 func (*Connector) Info() sdk.Info {
 	return sdk.Info{

@@ -19,13 +19,13 @@ type delivery struct {
 	t   *target
 	// issue is the issue the action applies to, by id or key.
 	issue string
-	// status is the HTTP status of Turbo's last successful answer.
+	// status is the HTTP status of Turbo's last successful response.
 	status int
 	log    *slog.Logger
 }
 
-// Deliver takes one action on Turbo, unless the loop guard or only_if says
-// not to. The checks run in this order: the event is the echo of this
+// Deliver takes one action on Turbo, unless the loop guard or only_if rules
+// it out. The checks run in this order: the event is the echo of this
 // route's own action; only_if is false; the entity has reached the hop
 // limit.
 func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.Result {
@@ -128,7 +128,7 @@ func (d *delivery) checkCondition(now time.Time) (sdk.Result, bool) {
 	}
 	if !known {
 		d.in.counts.conditionFalse.Add(1)
-		return sdk.Skipped(fmt.Sprintf("only_if %s was not checked: Switchboard holds no state of %s yet", d.t.onlyIf, d.req.EntityKey)), true
+		return sdk.Skipped(fmt.Sprintf("only_if %s was not checked: Switchboard has stored no state of %s yet", d.t.onlyIf, d.req.EntityKey)), true
 	}
 	holds, err := cond.evaluate(current, d.ev.document, now)
 	if err != nil {

@@ -65,7 +65,7 @@ var nativeChangeTypes = map[string][]string{
 	fieldStatus:       {"issue.ready", "issue.closed", "issue.reopened"},
 }
 
-// reports says whether the event reports a change of field: data.changes
+// reports returns whether the event reports a change of field: data.changes
 // names it, data.previous holds another value, or the event type is the one
 // Turbo sends for such a change.
 func (e *eventView) reports(field string) bool {

@@ -214,7 +214,7 @@ func TestOnlyIfOnCurrentState(t *testing.T) {
 			current: json.RawMessage(`{"updated_at":"2026-12-01T16:03:10.552901Z"}`), want: sdk.OutcomeSkipped, reason: "is false"},
 		{name: "no state, the event's own", onlyIf: "current.priority == 'high'", want: sdk.OutcomeDelivered},
 		{name: "no state for a comment", onlyIf: "current.assignee == null", event: "comment-created.json", want: sdk.OutcomeSkipped,
-			reason: "Switchboard holds no state of issue:" + issueID},
+			reason: "Switchboard has stored no state of issue:" + issueID},
 		{name: "missing key", onlyIf: "current.reviewer == null", current: unassigned, want: sdk.OutcomePermanent,
 			reason: "has(current.assignee)"},
 	}

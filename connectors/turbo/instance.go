@@ -56,7 +56,7 @@ func (in *instance) Health(ctx context.Context) sdk.Health {
 	if _, _, err := in.api.Send(ctx, http.MethodGet, "issues/?limit=1", nil); err != nil {
 		return sdk.Health{OK: false, Message: turboapi.Classify(err).Reason + "; " + guard}
 	}
-	return sdk.Health{OK: true, Message: "Turbo's API answers; " + guard}
+	return sdk.Health{OK: true, Message: "Turbo's API responds; " + guard}
 }
 
 // Close closes the idle keep-alive connections.

@@ -35,7 +35,7 @@ func (in *instance) Preview(_ context.Context, req *sdk.DeliveryRequest) (string
 
 	lines := []string{fmt.Sprintf("%s on issue %s: %s", t.action, issue, describeCall(t, issue, in.cfg))}
 	if t.onlyIf != "" {
-		lines = append(lines, "only if "+t.onlyIf+" holds on the issue's stored state just before the call")
+		lines = append(lines, "only if "+t.onlyIf+" is true on the issue's stored state just before the call")
 	}
 	return strings.Join(lines, "\n"), nil
 }

@@ -18,7 +18,7 @@ func TestPreviewShowsCall(t *testing.T) {
 		t.Fatalf("Preview: %v", err)
 	}
 	want := "assign on issue " + issueID + `: POST issues/` + issueID + `/assign {"assignee":"qa@example.com"}` +
-		"\nonly if current.assignee == null holds on the issue's stored state just before the call"
+		"\nonly if current.assignee == null is true on the issue's stored state just before the call"
 	if got != want {
 		t.Errorf("Preview =\n%s\nwant\n%s", got, want)
 	}

@@ -89,8 +89,8 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
-// send sends one request and returns a 2xx answer's status and body, or a
-// *Error for any other status.
+// send sends one request and returns the status and body of a 2xx response,
+// or a *Error for any other status.
 func (c *Client) send(ctx context.Context, method, path string, body any) (int, []byte, error) {
 	req, err := c.newRequest(ctx, method, path, body)
 	if err != nil {
@@ -118,10 +118,10 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (int, 
 // statusKey is the context key of RecordStatus.
 type statusKey struct{}
 
-// RecordStatus returns a context with which every successful call stores its
-// answer's HTTP status in *status, for a caller of the typed methods that
-// reports it (201 for a created comment, 204 for a removed tag). The caller
-// must not share the context between goroutines.
+// RecordStatus returns a context with which every successful call stores the
+// HTTP status of its response in *status, for a caller of the typed methods
+// that reports it (201 for a created comment, 204 for a removed tag). The
+// caller must not share the context between goroutines.
 func RecordStatus(ctx context.Context, status *int) context.Context {
 	return context.WithValue(ctx, statusKey{}, status)
 }
@@ -129,7 +129,7 @@ func RecordStatus(ctx context.Context, status *int) context.Context {
 // Send makes any call of the API: method on path, relative to the API root
 // ("issues/TURBO-42/reopen", with an optional query after "?"), with body as
 // the JSON body (none when empty). It returns the status and body of a 2xx
-// answer, or a *Error.
+// response, or a *Error.
 func (c *Client) Send(ctx context.Context, method, path string, body json.RawMessage) (int, []byte, error) {
 	var payload any
 	if len(bytes.TrimSpace(body)) > 0 {

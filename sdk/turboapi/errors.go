@@ -90,8 +90,9 @@ func location(loc []any) string {
 // Classify returns the delivery result of a failed call. 408, 429 and 5xx are
 // retried after Retry-After; 404 is permanent and says the entity may have
 // been deleted; 401 and 403 name turbo.api_token; a redirect names its
-// Location; 409, 422 and the other 4xx are permanent with Turbo's message. An error without an answer is retried,
-// unless the network guard rejected the address.
+// Location; 409, 422 and the other 4xx are permanent with Turbo's message.
+// An error without an answer is retried, unless the network guard rejected
+// the address.
 func Classify(err error) sdk.Result {
 	var apiErr *Error
 	if !errors.As(err, &apiErr) {
