@@ -81,7 +81,7 @@ func TestTurboAssignmentEchoFiresOnlySlack(t *testing.T) {
 	if status, answer := in.post(created.path, created.headers, created.body); status != http.StatusAccepted {
 		t.Fatalf("post the bug: %d %v", status, answer)
 	}
-	settleTurbo(t, in, turbo)
+	settleFakes(t, in, turbo)
 
 	var writes []string
 	for _, r := range turbo.Requests() {
@@ -126,24 +126,36 @@ func loadFixture(t *testing.T, name string) fixture {
 	return fixture{}
 }
 
-// settleTurbo waits until the fake Turbo has posted its webhooks and no
-// delivery is pending, three times in a row.
-func settleTurbo(t *testing.T, in *instance, turbo *turbofake.Server) {
+// webhookSender is a fake that posts webhooks to Switchboard.
+type webhookSender interface {
+	WaitWebhooks(timeout time.Duration) bool
+	WebhookFailures() []string
+}
+
+// settleFakes waits until every fake has posted its webhooks and no delivery
+// is pending, three times in a row.
+func settleFakes(t *testing.T, in *instance, fakes ...webhookSender) {
 	t.Helper()
 	db := openReadOnly(t, in)
 	quiet := 0
 	waitFor(t, "the deliveries to settle", 30*time.Second, func() bool {
 		var pending int
 		db.QueryRow(`SELECT count(*) FROM deliveries WHERE state = 0`).Scan(&pending)
-		if turbo.WaitWebhooks(5*time.Second) && pending == 0 {
+		idle := pending == 0
+		for _, fake := range fakes {
+			idle = fake.WaitWebhooks(5*time.Second) && idle
+		}
+		if idle {
 			quiet++
 		} else {
 			quiet = 0
 		}
 		return quiet >= 3
 	})
-	if failures := turbo.WebhookFailures(); len(failures) > 0 {
-		t.Fatalf("webhooks not accepted: %v\n%s", failures, in.logs)
+	for _, fake := range fakes {
+		if failures := fake.WebhookFailures(); len(failures) > 0 {
+			t.Fatalf("webhooks not accepted: %v\n%s", failures, in.logs)
+		}
 	}
 }
 
