@@ -9,7 +9,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Packages whose tests exercise concurrency run with the race detector.
 RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/...
 
-.PHONY: build run test test-e2e chaos fuzz bench bench-quick lint fmt clean
+.PHONY: build run test test-ui test-e2e chaos fuzz bench bench-quick lint fmt clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
@@ -19,8 +19,15 @@ run: build
 
 test: lint
 	$(GO) test -race -count=1 $(RACE_PKGS)
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -skip TestBrowser ./...
+	$(MAKE) test-ui
 	$(MAKE) bench-quick
+
+# The web UI in headless Chromium (Debian's chromium; skipped outside CI when
+# it is missing). Its screenshots are kept under test-output/_artifacts.
+test-ui:
+	mkdir -p test-output
+	$(GO) test -count=1 -run TestBrowser -artifacts -outputdir $(CURDIR)/test-output ./core/admin/
 
 # The end-to-end suite alone: the real binary, fixtures, SIGKILL and restart.
 test-e2e:
@@ -58,4 +65,4 @@ fmt:
 	gofmt -w .
 
 clean:
-	rm -rf bin data
+	rm -rf bin data test-output

@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/turbocode/switchboard/sdk/netguard"
@@ -219,6 +221,7 @@ type DeliveryRequest struct {
 	Target Params
 	// Untrusted names the target parameters rendered from templates: their values
 	// may come from event data, so addresses in them go through the network guard.
+	// A list's templated items follow its name as name[index], such as to[1].
 	Untrusted []string
 	// Message is the route template's output, escaped for the connector's Markup.
 	// It is empty when the route has no template and the connector should send its
@@ -244,6 +247,24 @@ func (r *DeliveryRequest) IsUntrusted(param string) bool {
 		}
 	}
 	return false
+}
+
+// IsUntrustedItem reports whether item i of the named list parameter came from
+// a template. When the request names the list but none of its items, as a
+// delivery stored by an earlier version does, every item counts as templated.
+func (r *DeliveryRequest) IsUntrustedItem(param string, i int) bool {
+	if !r.IsUntrusted(param) {
+		return false
+	}
+	item := param + "[" + strconv.Itoa(i) + "]"
+	itemsNamed := false
+	for _, name := range r.Untrusted {
+		if name == item {
+			return true
+		}
+		itemsNamed = itemsNamed || strings.HasPrefix(name, param+"[")
+	}
+	return !itemsNamed
 }
 
 // Previewer is implemented by instances that can show what Deliver would send

@@ -148,11 +148,38 @@ func (d *configDecoder) leaf(raw json.RawMessage, path string, v reflect.Value) 
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) || errors.As(err, new(*json.SyntaxError)) {
-		d.add(path, "want "+describeConfigType(v.Type())+", got "+jsonValueKind(raw))
+		d.add(path, wrongTypeMessage(raw, v.Kind(), describeConfigType(v.Type())))
 		return
 	}
 	// The error comes from the type's own UnmarshalJSON, which states the problem.
 	d.add(path, err.Error())
+}
+
+// maxShownValue bounds, in runes, a wrong value that a message shows.
+const maxShownValue = 40
+
+// wrongTypeMessage describes a value of the wrong type. A string given for a
+// number or a boolean is shown with the fix, because such a field never holds
+// a secret. Other values are only named by their kind, since a secret may
+// have been written in the wrong place.
+func wrongTypeMessage(raw json.RawMessage, kind reflect.Kind, want string) string {
+	var text string
+	if json.Unmarshal(raw, &text) != nil {
+		return "want " + want + ", got " + jsonValueKind(raw)
+	}
+	if runes := []rune(text); len(runes) > maxShownValue {
+		text = string(runes[:maxShownValue]) + "…"
+	}
+	switch kind {
+	case reflect.Bool:
+		return fmt.Sprintf("want true or false, got %q; write true or false", text)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return fmt.Sprintf("want %s, got %q; write a whole number in digits", want, text)
+	case reflect.Float32, reflect.Float64:
+		return fmt.Sprintf("want %s, got %q; write the number in digits", want, text)
+	}
+	return "want " + want + ", got " + jsonValueKind(raw)
 }
 
 // numberOrBoolInString returns the text of a JSON string as a JSON literal when

@@ -55,7 +55,9 @@ type Result struct {
 	StatusCode int
 	// Response is a bounded excerpt of the destination's answer.
 	Response string
-	// Reason says why the attempt failed or was skipped. It must not contain secrets.
+	// Reason says why the attempt failed or was skipped, or for a delivered
+	// attempt what it left out (such as an invalid recipient). It must not
+	// contain secrets.
 	Reason string
 	// ExternalRef identifies what the delivery created at the destination (a
 	// message id, an issue number), for the delivery log.

@@ -23,7 +23,7 @@ func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 	plan, err := app.LoadPlan(*configPath, builtins())
 	if err != nil {
-		return reportConfigError(stderr, err)
+		return reportConfigError(stderr, *configPath, err)
 	}
 	fmt.Fprint(stdout, config.Summary(plan.Config))
 	fmt.Fprintf(stdout, "%s is valid\n", *configPath)

@@ -1,6 +1,8 @@
 // Command switchboard is the Switchboard daemon and its command-line tools:
 // serve runs the daemon; check validates a config; routes test shows what an
-// event would cause; emit posts events to a running instance.
+// event would cause; emit posts events to a running instance; deliveries,
+// retry, replay, connectors and backup operate a running instance through
+// its management API.
 package main
 
 import (
@@ -20,6 +22,8 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the command ran and failed (a rejected event, a server error)
 	exitUsage   = 2 // bad flags or arguments, or an invalid config
+	// The commands over the management API also use exitNotFound (3) and
+	// exitUnauthorized (4); see adminclient.go.
 )
 
 func main() {
@@ -40,6 +44,11 @@ func commands() []command {
 		{"routes", "work with routes: `routes test` shows what an event would cause", runRoutes},
 		{"emit", "post event files to a running instance, signed", runEmit},
 		{"receive", "run a local webhook receiver that checks signatures and prints deliveries", runReceive},
+		{"deliveries", "list deliveries, or `deliveries show ID` for one with its attempts", runDeliveries},
+		{"retry", "retry deliveries by id, or every dead one with --all-dead", runRetry},
+		{"replay", "replay stored events to their routes or to one connector", runReplay},
+		{"connectors", "list connectors with their health; test, pause or resume one", runConnectors},
+		{"backup", "save an online copy of a running instance's store", runBackup},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -68,7 +77,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run `switchboard <command> --help` for a command's flags.")

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -26,19 +25,26 @@ const exampleHookSecret = "whsec_c3dpdGNoYm9hcmQtbG9jYWwtZGV2LWtleS0xMjM0NQ=="
 
 func runReceive(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("receive", "receive [flags]",
-		"Runs a local webhook receiver for trying routes out: it prints every request it gets, checks\n"+
+		"Runs a local receiver for trying routes out: it prints every request it gets, checks\n"+
 			"Standard Webhooks signatures (a whsec_ secret) or X-Webhook-Signature (any other secret),\n"+
-			"answers a request with a valid signature with --status, so retries can be watched too, and\n"+
-			"any other with 401. Stop it with Ctrl-C.", stderr)
+			"and responds to requests for Slack's Web API or incoming webhooks and for Discord's webhooks or\n"+
+			"channels as those platforms do, so the Slack and Discord packs run against it with no\n"+
+			"credentials. Every response follows --status, in each platform's own form, so retries and\n"+
+			"errors can be watched too; a webhook request without a valid signature gets 401.\n"+
+			"With --smtp it also accepts mail. Stop it with Ctrl-C.", stderr)
 	listen := fs.String("listen", "127.0.0.1:8480", "address to listen on")
 	secret := fs.String("secret", "", "secret to verify signatures with (default $URGENT_HOOK_SECRET, else the example config's)")
-	status := fs.Int("status", http.StatusOK, "HTTP status to answer with (for example 503 to see retries)")
-	showBody := fs.Bool("body", false, "print each request's body")
+	status := fs.Int("status", http.StatusOK, "HTTP status to answer with (for example 503 to see retries, 429 to see rate limits)")
+	retryAfter := fs.Int("retry-after", 5, "seconds a 429 response asks the sender to wait (Retry-After, and Slack's and Discord's own fields)")
+	slackError := fs.String("slack-error", "", "Slack's error code for a --status from 400 to 499 other than 429 (default: the usual one for the status, such as channel_not_found for 404)")
+	smtpAddr := fs.String("smtp", "", "also accept mail over SMTP on this address (for example 127.0.0.1:1025) and print each message")
+	showBody := fs.Bool("body", false, "print each request's body: the webhook's, Slack's and Discord's message payloads, and a mail's text part")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
-	if *status < 200 || *status > 599 {
-		fmt.Fprintf(stderr, "switchboard receive: --status %d is not an HTTP status; use 200 to 599\n", *status)
+	configured := responses{status: *status, retryAfter: *retryAfter, slackError: *slackError}
+	if err := configured.validate(); err != nil {
+		fmt.Fprintf(stderr, "switchboard receive: %v\n", err)
 		return exitUsage
 	}
 	if *secret == "" {
@@ -58,8 +64,19 @@ func runReceive(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "switchboard receive: %v\n", err)
 		return exitFailure
 	}
-	r := &receiver{out: stdout, verify: verify, status: *status, showBody: *showBody}
-	fmt.Fprintf(stdout, "receiving on http://%s/ (answering %d); Ctrl-C stops\n", listener.Addr(), *status)
+	r := &receiver{out: stdout, verify: verify, responses: configured, showBody: *showBody}
+	fmt.Fprintf(stdout, "receiving on http://%s/ (answering %s); Ctrl-C stops\n", listener.Addr(), configured.describe())
+	if *smtpAddr != "" {
+		smtpListener, err := net.Listen("tcp", *smtpAddr)
+		if err != nil {
+			listener.Close()
+			fmt.Fprintf(stderr, "switchboard receive: --smtp: %v\n", err)
+			return exitFailure
+		}
+		fmt.Fprintf(stdout, "receiving mail on smtp://%s (answering %s); the email connector needs tls: none and no username\n",
+			smtpListener.Addr(), configured.smtpDescribe())
+		defer r.serveSMTP(smtpListener)()
+	}
 	return serveUntilSignal(listener, r)
 }
 
@@ -105,14 +122,14 @@ func describe(err error) string {
 	return "SIGNATURE INVALID: " + err.Error()
 }
 
-// receiver prints each request it gets.
+// receiver prints each request it gets and responds as responses sets.
 type receiver struct {
-	mu       sync.Mutex
-	out      io.Writer
-	verify   verifier
-	status   int
-	showBody bool
-	count    int
+	mu        sync.Mutex
+	out       io.Writer
+	verify    verifier
+	responses responses
+	showBody  bool
+	count     int
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -121,28 +138,51 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "could not read the body", http.StatusBadRequest)
 		return
 	}
-	if r.answerAsPlatform(w, req, body) {
-		return
+	switch platformOf(req.URL.Path) {
+	case slackAPI:
+		r.respondSlackAPI(w, req, body)
+	case slackAuthTest:
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"ok":true,"user_id":"ULOCAL","team_id":"TLOCAL"}`)
+	case slackWebhook:
+		r.respondSlackWebhook(w, req, body)
+	case discordWebhook, discordChannel:
+		r.respondDiscord(w, req, body)
+	default:
+		r.respondWebhook(w, req, body)
 	}
+}
 
+// respondWebhook responds to a webhook of the http connector: --status when the
+// signature is valid, else 401.
+func (r *receiver) respondWebhook(w http.ResponseWriter, req *http.Request, body []byte) {
 	verifyErr := r.verify(req.Header, body)
-	r.mu.Lock()
-	r.count++
-	fmt.Fprintf(r.out, "#%d %s %s %s  id=%s  %s  %s\n", r.count, time.Now().Format("15:04:05.000"), req.Method, req.URL.Path,
-		deliveryID(req.Header), summarize(body), describe(verifyErr))
-	if r.showBody {
-		fmt.Fprintln(r.out, indent(string(body), "    "))
-	}
-	r.mu.Unlock()
-
-	w.Header().Set("Content-Type", "application/json")
+	reply := r.responses.webhook()
 	if verifyErr != nil {
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"received":false,"error":"invalid signature"}`)
-		return
+		reply = httpResponse{status: http.StatusUnauthorized, contentType: "application/json",
+			body: `{"received":false,"error":"invalid signature"}`, note: "answered 401"}
 	}
-	w.WriteHeader(r.status)
-	fmt.Fprintf(w, `{"received":%t}`, r.status < 300)
+	headline := fmt.Sprintf("%s %s  id=%s  %s  %s", req.Method, req.URL.Path, deliveryID(req.Header), summarize(body), describe(verifyErr))
+	r.print(headline, reply.note, string(body))
+	reply.write(w)
+}
+
+// print writes one numbered line for a request, with the response's note when
+// it is not a success, and the body when --body is set. It returns the
+// request's number.
+func (r *receiver) print(headline, note, body string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.count++
+	line := fmt.Sprintf("#%d %s %s", r.count, time.Now().Format("15:04:05.000"), headline)
+	if note != "" {
+		line += "  -> " + note
+	}
+	fmt.Fprintln(r.out, line)
+	if r.showBody && body != "" {
+		fmt.Fprintln(r.out, indent(body, "    "))
+	}
+	return r.count
 }
 
 func deliveryID(h http.Header) string {
@@ -172,75 +212,4 @@ func summarize(body []byte) string {
 		return fmt.Sprintf("%d events: %s", len(many), strings.Join(types, ", "))
 	}
 	return fmt.Sprintf("%d bytes", len(body))
-}
-
-// answerAsPlatform answers requests meant for Slack's Web API or a Discord
-// webhook the way those platforms do, so that the example config's Slack and
-// Discord connectors can point at this receiver and run with no credentials. It
-// reports whether the request was one of them. Neither platform signs its
-// requests, so there is no signature to check.
-func (r *receiver) answerAsPlatform(w http.ResponseWriter, req *http.Request, body []byte) bool {
-	path := req.URL.Path
-	switch {
-	case strings.HasSuffix(path, "/chat.postMessage"):
-		r.mu.Lock()
-		r.count++
-		n := r.count
-		fmt.Fprintf(r.out, "#%d %s Slack message: %s\n", n, time.Now().Format("15:04:05.000"), slackSummary(req, body))
-		r.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"ok":true,"channel":"C0LOCAL","ts":"%d.%06d"}`, time.Now().Unix(), n)
-		return true
-	case strings.HasSuffix(path, "/auth.test"):
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"ok":true,"user_id":"ULOCAL","team_id":"TLOCAL"}`)
-		return true
-	case strings.Contains(path, "/api/webhooks/") || strings.Contains(path, "/api/v10/webhooks/") || strings.Contains(path, "/api/v9/webhooks/"):
-		r.mu.Lock()
-		r.count++
-		n := r.count
-		fmt.Fprintf(r.out, "#%d %s Discord message: %s\n", n, time.Now().Format("15:04:05.000"), discordSummary(body))
-		r.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"id":"%d","channel_id":"1","content":""}`, 1000+n)
-		return true
-	}
-	return false
-}
-
-// slackSummary names the channel and the fallback text of a chat.postMessage
-// call, sent as a form or as JSON.
-func slackSummary(req *http.Request, body []byte) string {
-	var msg struct {
-		Channel string `json:"channel"`
-		Text    string `json:"text"`
-	}
-	if json.Unmarshal(body, &msg) != nil {
-		if form, err := url.ParseQuery(string(body)); err == nil {
-			msg.Channel, msg.Text = form.Get("channel"), form.Get("text")
-		}
-	}
-	return fmt.Sprintf("%s %q", msg.Channel, shorten(msg.Text, 120))
-}
-
-// discordSummary names the first embed's title, or the content.
-func discordSummary(body []byte) string {
-	var msg struct {
-		Content string `json:"content"`
-		Embeds  []struct {
-			Title string `json:"title"`
-		} `json:"embeds"`
-	}
-	json.Unmarshal(body, &msg)
-	if len(msg.Embeds) > 0 {
-		return fmt.Sprintf("embed %q", shorten(msg.Embeds[0].Title, 120))
-	}
-	return fmt.Sprintf("%q", shorten(msg.Content, 120))
-}
-
-func shorten(s string, max int) string {
-	if len([]rune(s)) <= max {
-		return s
-	}
-	return string([]rune(s)[:max-1]) + "…"
 }

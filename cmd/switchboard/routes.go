@@ -52,7 +52,7 @@ func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	registry := builtins()
 	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {
-		return reportConfigError(stderr, err)
+		return reportConfigError(stderr, *configPath, err)
 	}
 	f, err := readEventFile(*eventPath, stdin)
 	if err != nil {
@@ -116,7 +116,7 @@ func printDecisions(w io.Writer, plan *app.Plan, previews *previewer, in *event.
 		targets := routeTargets(plan, d.Route)
 		for i, t := range d.Targets {
 			if i < len(targets) {
-				t.Params = redactReferenced(t.Params, targets[i].Referenced)
+				t.Params = targets[i].Redact(t.Params)
 			}
 			printTarget(w, plan, previews, in, t)
 		}
@@ -223,44 +223,6 @@ func routeTargets(plan *app.Plan, name string) []config.Target {
 	}
 	return nil
 }
-
-// redactReferenced returns params with "<secret>" in place of every value that
-// the config took from a ${...} reference, which may be a credential.
-func redactReferenced(params sdk.Params, refs map[string]bool) sdk.Params {
-	if len(refs) == 0 {
-		return params
-	}
-	out := make(sdk.Params, len(params))
-	for name, value := range params {
-		switch v := value.(type) {
-		case string:
-			if refs[name] {
-				value = redacted
-			}
-		case []string:
-			list := append([]string(nil), v...)
-			for i := range list {
-				if refs[fmt.Sprintf("%s[%d]", name, i)] {
-					list[i] = redacted
-				}
-			}
-			value = list
-		case map[string]string:
-			m := make(map[string]string, len(v))
-			for key, item := range v {
-				if refs[name+"."+key] {
-					item = redacted
-				}
-				m[key] = item
-			}
-			value = m
-		}
-		out[name] = value
-	}
-	return out
-}
-
-const redacted = "<secret>"
 
 // jsonText encodes v as compact JSON without escaping <, > and &, for people to
 // read.

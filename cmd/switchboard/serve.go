@@ -19,7 +19,8 @@ import (
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", "serve [--config FILE]",
 		"Runs the daemon: receives events on server.listen, stores them, routes them and delivers them.\n"+
-			"SIGTERM or SIGINT stops it gracefully: no new requests, running attempts finish.", stderr)
+			"SIGTERM or SIGINT stops it gracefully: no new requests, running attempts finish.\n"+
+			"SIGHUP, or a change of the config file, reloads the config; an invalid one is rejected and the old one kept.", stderr)
 	configPath := configFlag(fs)
 	pause := fs.Bool("pause-delivery", false, "accept and store events but deliver nothing (deliveries wait for a run without it)")
 	logLevel := fs.String("log-level", "", "override log.level: debug, info, warn or error")
@@ -42,7 +43,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	registry := builtins()
 	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {
-		return reportConfigError(stderr, err)
+		return reportConfigError(stderr, *configPath, err)
 	}
 	level := plan.Config.Log.Level
 	if *logLevel != "" {
@@ -55,10 +56,11 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	a, err := app.New(ctx, app.Options{ConfigPath: *configPath, Registry: registry, Logger: log,
-		Clock: clock.System, PauseDelivery: *pause})
+		Clock: clock.System, PauseDelivery: *pause, Version: version})
 	if err != nil {
-		return reportConfigError(stderr, err)
+		return reportConfigError(stderr, *configPath, err)
 	}
+	go reloadOnHangup(ctx, a)
 	if err := a.Run(ctx); err != nil {
 		log.Error("switchboard stopped with an error", "err", err)
 		return exitFailure
@@ -67,8 +69,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 // reportConfigError prints config problems one per line, or any other startup
-// error, and returns the exit code for it.
-func reportConfigError(stderr io.Writer, err error) int {
+// error, and returns the exit code for it. The hint about --config comes only
+// when the config file itself is missing, not a file that the config names.
+func reportConfigError(stderr io.Writer, configPath string, err error) int {
 	var errs config.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs.Sorted() {
@@ -78,7 +81,8 @@ func reportConfigError(stderr io.Writer, err error) int {
 			len(errs), plural(len(errs), "problem", "problems"), plural(len(errs), "it", "them"))
 		return exitUsage
 	}
-	if errors.Is(err, fs.ErrNotExist) {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) && pathErr.Path == configPath && errors.Is(err, fs.ErrNotExist) {
 		fmt.Fprintf(stderr, "switchboard: %v\nPass the config file with --config FILE or SWITCHBOARD_CONFIG; config.example.yaml in the repository is a working start.\n", err)
 		return exitUsage
 	}
@@ -107,4 +111,19 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// reloadOnHangup reloads the config on each SIGHUP until ctx ends.
+func reloadOnHangup(ctx context.Context, a *app.App) {
+	hangup := make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	defer signal.Stop(hangup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hangup:
+			a.ReloadConfig(ctx)
+		}
+	}
 }

@@ -28,7 +28,6 @@ package discord
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/turbocode/switchboard/sdk"
 )
@@ -79,7 +78,7 @@ func (*Connector) ValidateConfig(raw json.RawMessage) []sdk.Diagnostic {
 func (*Connector) Configure(_ context.Context, ic sdk.InstanceConfig) (sdk.Instance, error) {
 	cfg, diagnostics := parseConfig(ic.Config)
 	if len(diagnostics) > 0 {
-		return nil, fmt.Errorf("configure discord connector %s: %w", ic.Name, sdk.DiagnosticsError(diagnostics))
+		return nil, sdk.DiagnosticsError(diagnostics)
 	}
 	return newInstance(cfg, ic.WithDefaults())
 }

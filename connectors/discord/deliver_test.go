@@ -183,12 +183,19 @@ func TestDeliverBotRejections(t *testing.T) {
 		channel    string
 		wantStatus int
 		wantReason string
+		// wantLater is the outcome of the next delivery, which is not sent:
+		// permanent for a rejected token, a retry after the hold for a
+		// channel, whose permissions can be fixed in Discord.
+		wantLater sdk.Outcome
 	}{
-		{"wrong token", func(f *discordtest.Server) { f.SetBotToken("another-token") }, channelID, 401, "rejected the bot token"},
-		{"unknown channel", func(*discordtest.Server) {}, "1180000000000000999", 404, "does not exist or the bot cannot see it"},
+		{"wrong token", func(f *discordtest.Server) { f.SetBotToken("another-token") }, channelID, 401, "rejected the bot token", sdk.OutcomePermanent},
+		{"unknown channel", func(*discordtest.Server) {}, "1180000000000000999", 404, "does not exist or the bot cannot see it", sdk.OutcomeRetry},
 		{"missing access", func(f *discordtest.Server) {
 			f.AddChannel(discordtest.Channel{ID: "1180000000000000998"})
-		}, "1180000000000000998", 403, "invite it to the server"},
+		}, "1180000000000000998", 403, "invite it to the server", sdk.OutcomeRetry},
+		{"missing permissions", func(f *discordtest.Server) {
+			f.Script(discordtest.Response{Status: 403, Body: `{"code":50013,"message":"Missing Permissions"}`})
+		}, channelID, 403, "give it the Send Messages", sdk.OutcomeRetry},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,8 +213,11 @@ func TestDeliverBotRejections(t *testing.T) {
 			if !strings.Contains(first.Reason, tc.wantReason) {
 				t.Errorf("Reason = %q, want it to contain %q", first.Reason, tc.wantReason)
 			}
-			if second.Outcome != sdk.OutcomePermanent || !strings.Contains(second.Reason, "not sent") {
-				t.Errorf("second = %v (%q), want permanent and not sent", second.Outcome, second.Reason)
+			if second.Outcome != tc.wantLater || !strings.Contains(second.Reason, "not sent") {
+				t.Errorf("second = %v (%q), want %v and not sent", second.Outcome, second.Reason, tc.wantLater)
+			}
+			if tc.wantLater == sdk.OutcomeRetry && second.RetryAfter != channelRejectionHold {
+				t.Errorf("second waits %s, want the rest of the hold, %s", second.RetryAfter, channelRejectionHold)
 			}
 			if n := len(s.fake.Requests()); n != 1 {
 				t.Errorf("fake received %d requests, want 1: a rejection is not sent again", n)
@@ -556,5 +566,74 @@ func TestDeliverDoesNotWaitForDiscordgo(t *testing.T) {
 	}
 	if n := len(s.fake.Requests()); n != 2 {
 		t.Errorf("fake received %d requests, want 2: discordgo must not retry a 429 or a 502 itself", n)
+	}
+}
+
+// TestDeliverErrorNamesRealDestination checks that a request that got no
+// response is reported against the address it went to, not against the
+// discord.com URL that discordgo built before the transport rewrote it.
+func TestDeliverErrorNamesRealDestination(t *testing.T) {
+	event := connectortest.LoadEvent(t, issueCreatedFile)
+	closed := connectortest.ClosedURL(t)
+	fake := discordtest.NewServer(t)
+	tests := []struct {
+		name      string
+		cfg       map[string]any
+		target    string
+		untrusted bool
+		wantURL   string
+	}{
+		{"webhook connection refused", map[string]any{"webhook_url": closed + "/api/webhooks/" + webhookID + "/" + webhookToken},
+			"", false, closed + "/<redacted>"},
+		{"bot connection refused", map[string]any{"token": botToken, "api_url": closed + "/api"},
+			"", false, closed + "/<redacted>"},
+		{"guard blocked templated webhook", map[string]any{},
+			fake.URL() + "/api/webhooks/" + webhookID + "/" + webhookToken, true, fake.URL() + "/<redacted>"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, logs := configure(t, tc.cfg, clock.NewFake(fixedNow), false)
+			req := botRequest(event)
+			if tc.target != "" {
+				req = deliveryRequest(event)
+				req.Target[paramWebhookURL] = tc.target
+			}
+			if tc.untrusted {
+				req.Untrusted = []string{paramWebhookURL}
+			}
+
+			result := deliver(t, in, req)
+
+			if result.Outcome == sdk.OutcomeDelivered {
+				t.Fatalf("Outcome = delivered, want a failure")
+			}
+			if strings.Contains(result.Reason, "discord.com") {
+				t.Errorf("Reason = %q, names discord.com instead of the address the request went to", result.Reason)
+			}
+			if !strings.Contains(result.Reason, tc.wantURL) {
+				t.Errorf("Reason = %q, want it to name %s", result.Reason, tc.wantURL)
+			}
+			connectortest.CheckNoSecretLeak(t, []string{webhookToken, botToken}, result, logs.String())
+		})
+	}
+}
+
+func TestDefaultEmbedShowsDocumentContent(t *testing.T) {
+	event := connectortest.ParseEvent(t, []byte(`{"event_id":"d1","event_type":"document.created","timestamp":"2026-12-01T16:03:10Z",
+		"entity_type":"document","entity_id":"5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f","action":"created",
+		"actor":{"type":"user","name":"dev@example.com"},
+		"data":{"current":{"title":"Runbook","content":"Restart the cache before the API."}}}`))
+	s := newWebhookSetup(t, nil)
+
+	deliver(t, s.in, deliveryRequest(event))
+
+	var body struct {
+		Embeds []struct {
+			Description string `json:"description"`
+		} `json:"embeds"`
+	}
+	json.Unmarshal(s.fake.Requests()[0].Body, &body)
+	if len(body.Embeds) != 1 || body.Embeds[0].Description != "Restart the cache before the API." {
+		t.Errorf("embeds = %+v, want the document's content as the description", body.Embeds)
 	}
 }

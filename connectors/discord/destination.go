@@ -27,6 +27,12 @@ type destination struct {
 	// key identifies the destination's rate-limit bucket and rejections. A
 	// webhook's key holds a hash of its token, never the token.
 	key string
+	// queuedAlone reports whether the host gives the destination a delivery
+	// queue of its own: a bot channel named by channel_id alone, or the
+	// connector's webhook without a thread_id target. A result that asks for
+	// a retry after a wait blocks the whole queue until then, so only such a
+	// destination may wait out a rejection without holding other channels.
+	queuedAlone bool
 }
 
 // threadKey identifies the webhook's thread, for rejections that concern the
@@ -64,7 +70,12 @@ func (in *instance) destination(req *sdk.DeliveryRequest) (*destination, error) 
 		return in.targetWebhook(req)
 	}
 	if in.webhook != nil {
-		return in.webhookDestination(in.webhook, in.trusted, req)
+		dest, err := in.webhookDestination(in.webhook, in.trusted, req)
+		if err == nil {
+			_, threadSet := req.Target[paramThreadID]
+			dest.queuedAlone = !threadSet
+		}
+		return dest, err
 	}
 	if in.token != "" {
 		return in.channelDestination(req)
@@ -116,5 +127,6 @@ func (in *instance) channelDestination(req *sdk.DeliveryRequest) (*destination, 
 	if !isSnowflake(channel) {
 		return nil, fmt.Errorf("the route target's %s %q is not a numeric Discord id; copy the id with Discord's developer mode", name, channel)
 	}
-	return &destination{channelID: channel, base: in.apiURL, client: in.trusted, key: "channel " + in.apiURL.Host + " " + channel}, nil
+	return &destination{channelID: channel, base: in.apiURL, client: in.trusted, key: "channel " + in.apiURL.Host + " " + channel,
+		queuedAlone: name == paramChannelID}, nil
 }

@@ -56,7 +56,7 @@ func digestEmbed(views []*eventview.View, webURL string) *discordgo.MessageEmbed
 // line with a long link may be longer.
 func digestLine(v *eventview.View, webURL string) string {
 	label := escapeMarkdown(cut(capitalize(v.Label()), maxDigestLine/2))
-	if link := absoluteLink(v.Link(webURL)); link != "" {
+	if link := absoluteLink(v.PageLink(webURL)); link != "" {
 		label = "[" + label + "](" + markdownURL(link) + ")"
 	}
 	line := "• " + label

@@ -56,7 +56,7 @@ func eventEmbed(v *eventview.View, webURL string) *discordgo.MessageEmbed {
 	embed := &discordgo.MessageEmbed{
 		Author:      &discordgo.MessageEmbedAuthor{Name: capitalize(v.What())},
 		Title:       escapeMarkdown(capitalize(v.Label())),
-		URL:         absoluteLink(v.Link(webURL)),
+		URL:         absoluteLink(v.PageLink(webURL)),
 		Description: eventText(v),
 		Color:       priorityColor(v.Priority),
 		Fields:      eventFields(v),
@@ -107,9 +107,9 @@ func eventFields(v *eventview.View) []*discordgo.MessageEmbedField {
 
 	var fields []*discordgo.MessageEmbedField
 	for _, name := range fieldsOf(v.EntityType) {
-		value := fieldValue(v, name, eventview.Text(v.Current[name]))
+		value := fieldValue(name, eventview.Text(v.Current[name]))
 		if change, changed := changes[name]; changed {
-			value = fieldValue(v, name, emptyIfNone(change.From)) + " → " + fieldValue(v, name, emptyIfNone(change.To))
+			value = changeValue(name, change.From) + " → " + changeValue(name, change.To)
 		}
 		if strings.TrimSpace(value) == "" {
 			continue
@@ -126,11 +126,10 @@ func fieldsOf(entityType string) []string {
 	return defaultFields
 }
 
-// fieldValue formats one field's value as an embed shows it, escaped.
-func fieldValue(v *eventview.View, name, value string) string {
+// fieldValue formats one field's value as an embed shows it, escaped. An
+// empty value is left out, as the Slack and email messages leave it out.
+func fieldValue(name, value string) string {
 	switch {
-	case name == "assignee" && value == "" && v.EntityType == "issue":
-		return "Unassigned"
 	case value == "":
 		return ""
 	case name == "due_date":
@@ -141,13 +140,13 @@ func fieldValue(v *eventview.View, name, value string) string {
 	return escapeMarkdown(value)
 }
 
-// emptyIfNone undoes eventview's "none" for an empty change value, so that
-// fieldValue formats it like a missing value.
-func emptyIfNone(value string) string {
+// changeValue formats one side of a change. eventview writes an empty side as
+// "none", which stays, as in the Slack message: "none → dev@example.com".
+func changeValue(name, value string) string {
 	if value == "none" {
-		return ""
+		return value
 	}
-	return value
+	return fieldValue(name, value)
 }
 
 // formatDue shows a due date. A time at midnight UTC is a date without a time

@@ -47,17 +47,32 @@ func newHolds(clock sdk.Clock) *holds {
 }
 
 // check returns the result for a delivery to dest that must not be sent now,
-// and false when it may be sent.
+// and false when it may be sent. A rejection that lasts as long as the
+// instance fails the delivery. One that ends asks for a retry when it ends,
+// so that a permission fixed in Discord loses no message, unless the host
+// queues dest with other destinations: its wait would hold them too.
 func (h *holds) check(dest *destination) (sdk.Result, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.clock.Now()
 
 	for _, k := range dest.rejectionKeys() {
-		if r, ok := h.rejections[k]; ok && (r.until.IsZero() || now.Before(r.until)) {
+		r, ok := h.rejections[k]
+		switch {
+		case !ok:
+		case r.until.IsZero():
 			result := sdk.Permanent("not sent, because Discord rejected this destination before: " + r.reason)
 			result.StatusCode = r.status
 			return result, true
+		case now.Before(r.until) && !dest.queuedAlone:
+			result := sdk.Permanent("not sent, because Discord rejected this destination less than " +
+				channelRejectionHold.String() + " ago: " + r.reason)
+			result.StatusCode = r.status
+			return result, true
+		case now.Before(r.until):
+			wait := r.until.Sub(now)
+			return sdk.Retry("not sent: Discord rejected this destination less than "+channelRejectionHold.String()+
+				" ago, so it is tried again in "+wait.String()+": "+r.reason, wait), true
 		}
 	}
 	if now.Before(h.globalUntil) {

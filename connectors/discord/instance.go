@@ -54,13 +54,13 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	if cfg.WebhookURL != "" {
 		w, err := parseWebhookURL(cfg.WebhookURL.Reveal())
 		if err != nil {
-			return nil, fmt.Errorf("configure discord connector %s: webhook_url: %w", ic.Name, err)
+			return nil, fmt.Errorf("webhook_url: %w", err)
 		}
 		in.webhook = w
 	}
 	apiURL, err := parseAPIURL(cfg.APIURL)
 	if err != nil {
-		return nil, fmt.Errorf("configure discord connector %s: api_url: %w", ic.Name, err)
+		return nil, fmt.Errorf("api_url: %w", err)
 	}
 	in.apiURL = apiURL
 

@@ -231,7 +231,7 @@ func TestDeliverUnknownThreadHoldsOnlyThread(t *testing.T) {
 		t.Errorf("unknown thread = %v (%q), want permanent naming the thread", missing.Outcome, missing.Reason)
 	}
 	if again.Outcome != sdk.OutcomePermanent || !strings.Contains(again.Reason, "not sent") {
-		t.Errorf("same thread again = %v (%q), want permanent, not sent", again.Outcome, again.Reason)
+		t.Errorf("same thread again = %v (%q), want permanent, not sent: a wait would hold the webhook's other messages too", again.Outcome, again.Reason)
 	}
 	if known.Outcome != sdk.OutcomeDelivered || channel.Outcome != sdk.OutcomeDelivered {
 		t.Errorf("known thread, channel = %v, %v; want both delivered: an unknown thread does not hold its webhook", known.Outcome, channel.Outcome)
@@ -243,5 +243,30 @@ func TestDeliverUnknownThreadHoldsOnlyThread(t *testing.T) {
 	s.clock.Advance(channelRejectionHold)
 	if retried := deliver(t, s.in, request("1180000000000000399")); strings.Contains(retried.Reason, "not sent") {
 		t.Errorf("after %v the thread is still held: %q", channelRejectionHold, retried.Reason)
+	}
+}
+
+func TestDeliverForbiddenWebhookWaitsForHold(t *testing.T) {
+	s := newWebhookSetup(t, nil)
+	s.fake.Script(discordtest.Response{Status: 403, Body: `{"code":50013,"message":"Missing Permissions"}`})
+	event := connectortest.LoadEvent(t, issueCreatedFile)
+
+	first := deliver(t, s.in, deliveryRequest(event))
+	s.clock.Advance(time.Minute)
+	second := deliver(t, s.in, deliveryRequest(event))
+	s.clock.Advance(channelRejectionHold)
+	third := deliver(t, s.in, deliveryRequest(event))
+
+	if first.Outcome != sdk.OutcomePermanent || first.StatusCode != 403 {
+		t.Errorf("first = %v %d, want permanent 403", first.Outcome, first.StatusCode)
+	}
+	if second.Outcome != sdk.OutcomeRetry || second.RetryAfter != channelRejectionHold-time.Minute || !strings.Contains(second.Reason, "not sent") {
+		t.Errorf("second = %v after %s (%q), want a retry at the hold's end, not sent", second.Outcome, second.RetryAfter, second.Reason)
+	}
+	if third.Outcome != sdk.OutcomeDelivered {
+		t.Errorf("after the hold = %v (%q), want delivered", third.Outcome, third.Reason)
+	}
+	if n := len(s.fake.Requests()); n != 2 {
+		t.Errorf("fake received %d requests, want 2: none during the hold", n)
 	}
 }

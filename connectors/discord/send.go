@@ -44,7 +44,7 @@ func (in *instance) send(ctx context.Context, dest *destination, msg *message) (
 	} else {
 		_, err = session.ChannelMessageSendComplex(dest.channelID, msg.messageSend(), options...)
 	}
-	return ex, err
+	return ex, retarget(err, ex)
 }
 
 // userAgent follows Discord's required form, "DiscordBot (URL, version)".

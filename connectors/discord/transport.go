@@ -20,6 +20,9 @@ type exchange struct {
 	// base is the request's destination: the scheme, host and path prefix
 	// that replace discordgo's https://discord.com/api.
 	base *url.URL
+	// sent is the URL the request went to after the rewrite, empty until the
+	// transport sends it.
+	sent string
 
 	responded bool
 	status    int
@@ -64,6 +67,7 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	out.URL.Path = ex.base.Path + strings.TrimPrefix(req.URL.Path, discordgoPrefix)
 	out.URL.RawPath = ""
 	out.Host = ""
+	ex.sent = out.URL.String()
 
 	resp, err := t.next.RoundTrip(out)
 	if err != nil {
@@ -87,4 +91,16 @@ func newClient(client *http.Client) *http.Client {
 	wrapped := *client
 	wrapped.Transport = &rewriteTransport{next: client.Transport}
 	return &wrapped
+}
+
+// retarget makes the *url.Error in err name the URL the request went to.
+// http.Client reports the URL of the request it was given, which is
+// discordgo's https://discord.com/api/... before the transport rewrote it.
+func retarget(err error, ex *exchange) error {
+	var urlErr *url.Error
+	if err == nil || ex.sent == "" || !errors.As(err, &urlErr) {
+		return err
+	}
+	urlErr.URL = ex.sent
+	return err
 }

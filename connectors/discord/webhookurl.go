@@ -44,6 +44,9 @@ func parseWebhookURL(raw string) (*webhook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid webhook URL %s; copy the URL with Copy Webhook URL in the channel's Integrations settings", shown)
 	}
+	if u.Scheme == "" {
+		return nil, fmt.Errorf("webhook URL %s has no scheme such as https://; copy the URL with Copy Webhook URL in the channel's Integrations settings", shown)
+	}
 	if u.Scheme != "https" && u.Scheme != "http" {
 		return nil, fmt.Errorf("webhook URL %s has scheme %q; use https", shown, u.Scheme)
 	}

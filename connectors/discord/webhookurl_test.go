@@ -58,7 +58,8 @@ func TestParseWebhookURLRejects(t *testing.T) {
 		{"thread id not numeric", "https://discord.com/api/webhooks/5/" + secret + "?thread_id=abc", "thread_id is not a numeric"},
 		{"unknown query", "https://discord.com/api/webhooks/5/" + secret + "?token=x", `query parameter "token"`},
 		{"mailto", "mailto:ops@example.com", `scheme "mailto"`},
-		{"relative", "/api/webhooks/5/" + secret, "has scheme"},
+		{"relative", "/api/webhooks/5/" + secret, "webhook URL /<redacted> has no scheme such as https://"},
+		{"no scheme", "discord.com/api/webhooks/5/" + secret, "webhook URL discord.com/<redacted> has no scheme such as https://"},
 		{"user info", "https://user:" + secret + "@discord.com/api/webhooks/5/t", "user name or password"},
 		{"unparsable", "https://discord.com/api/webhooks/5/%zz", "invalid webhook URL"},
 	}

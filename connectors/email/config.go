@@ -1,6 +1,7 @@
 package email
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -95,6 +96,8 @@ type config struct {
 	// from and replyTo are From (with FromName) and ReplyTo, parsed.
 	from    *mail.Address
 	replyTo *mail.Address
+	// roots are the certificates of CAFile, nil to use the system's CAs.
+	roots *x509.CertPool
 }
 
 // duration is a time.Duration written as a Go duration string ("30s", "2m").
@@ -167,6 +170,7 @@ var configRules = []func(*config) []sdk.Diagnostic{
 	checkHost,
 	checkPort,
 	checkTLS,
+	checkCAFile,
 	checkCredentials,
 	checkAuth,
 	checkFrom,

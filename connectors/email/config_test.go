@@ -59,7 +59,7 @@ func TestValidateConfigAcceptsValidConfigs(t *testing.T) {
 		"empty prefix":      `{"host":"smtp.example.com","from":"turbo@example.com","subject_prefix":""}`,
 		"unicode sender":    `{"host":"smtp.example.com","from":"Türbo Bénachrichtigung <turbo@example.com>","from_name":"Türbo ✓"}`,
 		"xoauth2 mechanism": `{"host":"smtp.example.com","tls":"implicit","username":"turbo@example.com","password":"ya29.token","auth":"xoauth2","from":"turbo@example.com"}`,
-		"every key": `{"host":"smtp.example.com","port":2525,"tls":"starttls","ca_file":"/etc/ssl/relay.pem",
+		"every key": `{"host":"smtp.example.com","port":2525,"tls":"starttls","ca_file":"testdata/relay-ca.pem",
 			"username":"turbo","password":"hunter2-secret","auth":"scram-sha-256","from":"turbo@example.com",
 			"from_name":"Turbo","reply_to":"team@example.com","subject_prefix":"[Acme]","max_connections":4,
 			"max_messages_per_connection":20,"idle_timeout":"1m"}`,
@@ -154,7 +154,7 @@ func TestConfigureRejectsBadCAFile(t *testing.T) {
 		path string
 		want string
 	}{
-		"missing file": {filepath.Join(dir, "absent.pem"), "ca_file: open"},
+		"missing file": {filepath.Join(dir, "absent.pem"), "ca_file: cannot read " + filepath.Join(dir, "absent.pem")},
 		"not PEM":      {notPEM, "contains no PEM certificate"},
 	}
 	for name, tc := range tests {
@@ -163,6 +163,9 @@ func TestConfigureRejectsBadCAFile(t *testing.T) {
 			_, err := New().Configure(context.Background(), sdk.InstanceConfig{Name: "mail", Config: raw})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Configure error = %v, want one containing %q", err, tc.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "connector mail") {
+				t.Errorf("Configure error = %q names the connector, which the host's prefix names already", err)
 			}
 		})
 	}

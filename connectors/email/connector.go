@@ -27,7 +27,6 @@ package email
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/turbocode/switchboard/sdk"
 )
@@ -55,8 +54,9 @@ func (*Connector) Info() sdk.Info {
 		SecretPaths: []string{"password"},
 		Markup:      sdk.MarkupHTML,
 		TargetParams: []sdk.ParamSpec{
-			{Name: "to", Description: "the recipients: a list of addresses, each a template", Required: true, Kind: sdk.ParamList},
-			{Name: "subject", Description: "the subject, instead of the default one", Kind: sdk.ParamString},
+			{Name: paramTo, Description: "the recipients: a list of addresses, each a template; a templated item is one address", Required: true, Kind: sdk.ParamList},
+			{Name: paramSubject, Description: "the subject, instead of the default one", Kind: sdk.ParamString},
+			{Name: paramSplitTemplated, Description: `"true" to let a templated to item hold several addresses separated by commas; written literally`, Kind: sdk.ParamString},
 		},
 		// The destination is the SMTP server, which is the instance itself:
 		// when it is down, every recipient is.
@@ -65,22 +65,18 @@ func (*Connector) Info() sdk.Info {
 }
 
 // ValidateConfig checks an instance config and returns every problem found. It
-// reads no file: ca_file is read by Configure.
+// reads ca_file, so that a missing file fails `switchboard check` too.
 func (*Connector) ValidateConfig(raw json.RawMessage) []sdk.Diagnostic {
 	_, diagnostics := parseConfig(raw)
 	return diagnostics
 }
 
 // Configure builds an instance from a config that passed ValidateConfig. It
-// reads ca_file but opens no connection: the first delivery does.
+// opens no connection: the first delivery does.
 func (*Connector) Configure(_ context.Context, instance sdk.InstanceConfig) (sdk.Instance, error) {
 	cfg, diagnostics := parseConfig(instance.Config)
 	if len(diagnostics) > 0 {
-		return nil, fmt.Errorf("configure email connector %s: %w", instance.Name, sdk.DiagnosticsError(diagnostics))
+		return nil, sdk.DiagnosticsError(diagnostics)
 	}
-	in, err := newInstance(cfg, instance.WithDefaults())
-	if err != nil {
-		return nil, fmt.Errorf("configure email connector %s: %w", instance.Name, err)
-	}
-	return in, nil
+	return newInstance(cfg, instance.WithDefaults()), nil
 }

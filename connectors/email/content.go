@@ -59,7 +59,7 @@ func summarize(v *eventview.View, webURL string) summary {
 		Changes:  changes(v),
 	}
 	if webURL != "" {
-		s.Link = v.Link(webURL)
+		s.Link = v.PageLink(webURL)
 	}
 	s.BodyLabel, s.Body, s.BodyCut = body(v)
 	return s
@@ -155,11 +155,7 @@ func body(v *eventview.View) (label, text string, cut bool) {
 		text, cut = truncateRunes(strings.TrimSpace(bodyText(text)), maxCommentRunes)
 		return label, text, cut
 	case v.Action == "created":
-		text = v.Description
-		if text == "" {
-			text = eventview.Text(v.Current["content"])
-		}
-		text, cut = truncateRunes(strings.TrimSpace(bodyText(text)), maxDescriptionRunes)
+		text, cut = truncateRunes(strings.TrimSpace(bodyText(v.Description)), maxDescriptionRunes)
 		return "Description", text, cut
 	}
 	return "", "", false

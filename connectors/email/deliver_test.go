@@ -177,6 +177,65 @@ func TestDeliverRecipientsFromTemplates(t *testing.T) {
 	}
 }
 
+// TestDeliverTemplatedRecipientIsOneAddress sends to a list of a literal
+// address and an assignee field that holds two addresses: the field must not
+// add a recipient, and the literal one must still get the message.
+func TestDeliverTemplatedRecipientIsOneAddress(t *testing.T) {
+	server := smtptest.NewServer(t)
+	in, logs := configure(t, server, nil)
+	req := request([]string{"team@example.com", "lead@example.com, evil@example.com"}, connectortest.LoadEvent(t, issueCreatedFile))
+	req.Untrusted = []string{"to", "to[1]"}
+
+	result := mustDeliver(t, in, req)
+
+	_, received := lastMessage(t, server)
+	if got := strings.Join(received.To, " "); got != "team@example.com" {
+		t.Errorf("RCPT TO = %s, want team@example.com alone", got)
+	}
+	for _, want := range []string{"left out", `to[1] "lead@example.com, evil@example.com"`, "contains 2 addresses"} {
+		if !strings.Contains(result.Reason, want) {
+			t.Errorf("Reason = %q, want it to contain %q", result.Reason, want)
+		}
+	}
+	if !strings.Contains(logs.String(), "invalid templated recipient left out") || !strings.Contains(logs.String(), "delivery_id=dlv_test_1") {
+		t.Errorf("logs lack the warning with the delivery id:\n%s", logs)
+	}
+}
+
+func TestDeliverSplitTemplatedWhenAsked(t *testing.T) {
+	server := smtptest.NewServer(t)
+	in, _ := configure(t, server, nil)
+	req := request([]string{"team@example.com", "lead@example.com, qa@example.com"}, connectortest.LoadEvent(t, issueCreatedFile))
+	req.Untrusted = []string{"to", "to[1]"}
+	req.Target[paramSplitTemplated] = "true"
+
+	result := mustDeliver(t, in, req)
+
+	_, received := lastMessage(t, server)
+	if got := strings.Join(received.To, " "); got != "team@example.com lead@example.com qa@example.com" {
+		t.Errorf("RCPT TO = %s, want every address", got)
+	}
+	if result.Reason != "" {
+		t.Errorf("Reason = %q, want none", result.Reason)
+	}
+}
+
+func TestDeliverNoValidTemplatedRecipient(t *testing.T) {
+	server := smtptest.NewServer(t)
+	in, _ := configure(t, server, nil)
+	req := request([]string{"not-an-address"}, connectortest.LoadEvent(t, issueCreatedFile))
+	req.Untrusted = []string{"to", "to[0]"}
+
+	result := deliver(t, in, req)
+
+	if result.Outcome != sdk.OutcomePermanent || !strings.Contains(result.Reason, "no valid recipient") {
+		t.Errorf("result = %v %q, want permanent: no valid recipient", result.Outcome, result.Reason)
+	}
+	if server.Connections() != 0 {
+		t.Errorf("server saw %d connections, want none", server.Connections())
+	}
+}
+
 func TestDeliverSkipsEmptyRecipients(t *testing.T) {
 	server := smtptest.NewServer(t)
 	in, _ := configure(t, server, nil)

@@ -3,10 +3,8 @@ package email
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"net"
-	"os"
 	"sync"
 	"time"
 
@@ -59,11 +57,8 @@ type dialer struct {
 // newDialer prepares sessions for cfg. Every connection dials through the
 // network guard, with its timeouts. The host is written in the config, so the
 // guard lets it resolve to private and loopback addresses.
-func newDialer(cfg config, resolver netguard.Resolver) (*dialer, error) {
-	tlsConfig, err := newTLSConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
+func newDialer(cfg config, resolver netguard.Resolver) *dialer {
+	tlsConfig := newTLSConfig(cfg)
 	d := &dialer{
 		host:      cfg.Host,
 		port:      cfg.Port,
@@ -85,26 +80,13 @@ func newDialer(cfg config, resolver netguard.Resolver) (*dialer, error) {
 	}
 	d.options = append(d.options, mail.WithPort(cfg.Port))
 	d.options = append(d.options, authOptions(cfg)...)
-	return d, nil
+	return d
 }
 
 // newTLSConfig returns the client TLS config: TLS 1.2 or later, the server's
-// certificate checked for host, against ca_file when it is set.
-func newTLSConfig(cfg config) (*tls.Config, error) {
-	tlsConfig := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
-	if cfg.CAFile == "" {
-		return tlsConfig, nil
-	}
-	pem, err := os.ReadFile(cfg.CAFile)
-	if err != nil {
-		return nil, fmt.Errorf("ca_file: %w", err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("ca_file: %s contains no PEM certificate; write the CA certificate in PEM form (-----BEGIN CERTIFICATE-----)", cfg.CAFile)
-	}
-	tlsConfig.RootCAs = roots
-	return tlsConfig, nil
+// certificate checked for host, against ca_file's certificates when it is set.
+func newTLSConfig(cfg config) *tls.Config {
+	return &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12, RootCAs: cfg.roots}
 }
 
 func authOptions(cfg config) []mail.Option {

@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	netmail "net/mail"
 	"strings"
@@ -32,11 +33,8 @@ type instance struct {
 
 var _ sdk.Instance = (*instance)(nil)
 
-func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
-	d, err := newDialer(cfg, ic.Resolver)
-	if err != nil {
-		return nil, err
-	}
+func newInstance(cfg config, ic sdk.InstanceConfig) *instance {
+	d := newDialer(cfg, ic.Resolver)
 	in := &instance{
 		name:          ic.Name,
 		from:          cfg.from,
@@ -52,12 +50,13 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	}
 	in.logger.Debug("email connector configured", slog.String("smtp_server", cfg.address()),
 		slog.String("tls", cfg.TLS), slog.Bool("auth", cfg.Username != ""), slog.String("from", cfg.from.Address))
-	return in, nil
+	return in
 }
 
 // Deliver renders the delivery into one message and sends it to every
 // recipient of the target's to list at once. A to list that renders empty
-// skips the delivery.
+// skips the delivery. Templated recipients that are invalid are left out,
+// logged and named in the result's reason.
 func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.Result {
 	m, err := in.newMessage(req)
 	if errors.Is(err, errNoRecipients) {
@@ -66,10 +65,29 @@ func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.R
 	if err != nil {
 		return sdk.Permanent(err.Error())
 	}
+	in.logDropped(req, m.Dropped)
 
 	msg := in.mailMsg(m)
 	err = in.send(ctx, req, msg)
-	return in.classify(err, msg)
+	result := in.classify(err, msg)
+	if len(m.Dropped) == 0 {
+		return result
+	}
+	if result.Reason == "" {
+		result.Reason = droppedNote(m.Dropped)
+	} else {
+		result.Reason += "; " + droppedNote(m.Dropped)
+	}
+	return result
+}
+
+// logDropped warns about each templated recipient left out.
+func (in *instance) logDropped(req *sdk.DeliveryRequest, dropped []*recipientError) {
+	for _, e := range dropped {
+		in.logger.Warn("invalid templated recipient left out; the message goes to the others",
+			slog.String("delivery_id", req.DeliveryID), slog.String("route", req.Route),
+			slog.String("recipient", fmt.Sprintf("to[%d] %q", e.Index, e.Value)), slog.Any("err", e.Err))
+	}
 }
 
 // send sends msg on a pooled session. When a reused session fails before the

@@ -26,12 +26,15 @@ type message struct {
 	ThreadID  string
 	Text      string
 	HTML      string
+	// Dropped are the templated to items left out as invalid.
+	Dropped []*recipientError
 }
 
 // newMessage renders the request into a message. Its errors are permanent:
-// an invalid recipient, an event that does not parse, or errNoRecipients.
+// an invalid literal recipient, no valid recipient at all, an event that does
+// not parse, or errNoRecipients.
 func (in *instance) newMessage(req *sdk.DeliveryRequest) (*message, error) {
-	recipients, err := parseRecipients(req.Target.Strings("to"))
+	recipients, err := parseRecipients(targetRecipients(req), req.Target.String(paramSplitTemplated) == "true")
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +44,8 @@ func (in *instance) newMessage(req *sdk.DeliveryRequest) (*message, error) {
 	}
 
 	m := &message{
-		To:        recipients,
+		To:        recipients.Addresses,
+		Dropped:   recipients.Dropped,
 		Subject:   c.Subject,
 		MessageID: messageID(req.DeliveryID, in.from.Address),
 		Text:      c.Text,
@@ -51,6 +55,17 @@ func (in *instance) newMessage(req *sdk.DeliveryRequest) (*message, error) {
 		m.ThreadID = threadID(entityKey(req), in.from.Address)
 	}
 	return m, nil
+}
+
+// targetRecipients returns the target's to list, each item marked when it
+// was rendered from a template.
+func targetRecipients(req *sdk.DeliveryRequest) []recipientItem {
+	values := req.Target.Strings(paramTo)
+	items := make([]recipientItem, len(values))
+	for i, value := range values {
+		items[i] = recipientItem{Value: value, Templated: req.IsUntrustedItem(paramTo, i)}
+	}
+	return items
 }
 
 // entityKey returns the request's entity key, or, when the host sent none,

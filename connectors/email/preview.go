@@ -32,6 +32,9 @@ func (in *instance) Preview(_ context.Context, req *sdk.DeliveryRequest) (string
 
 	fmt.Fprintf(&b, "From: %s\n", in.from)
 	fmt.Fprintf(&b, "To: %s\n", joinAddresses(m))
+	if len(m.Dropped) > 0 {
+		fmt.Fprintf(&b, "(%s)\n", droppedNote(m.Dropped))
+	}
 	if in.replyTo != nil {
 		fmt.Fprintf(&b, "Reply-To: %s\n", in.replyTo)
 	}

@@ -24,6 +24,11 @@ func TestValidateTarget(t *testing.T) {
 			[]sdk.Diagnostic{{Path: "to", Message: "empty; list at least one address"}}},
 		{"subject with a line break", sdk.TargetSpec{Literal: sdk.Params{"to": "a@example.com", "subject": "a\r\nBcc: b@example.com"}},
 			[]sdk.Diagnostic{{Path: "subject", Message: "contains a line break or another control character; remove it"}}},
+		{"split templated", sdk.TargetSpec{Literal: sdk.Params{"split_templated": "true"}, Templated: []string{"to"}}, nil},
+		{"split templated from a template", sdk.TargetSpec{Templated: []string{"split_templated", "to"}},
+			[]sdk.Diagnostic{{Path: "split_templated", Message: "is a template; write true or false, because event data must not decide how its own addresses are read"}}},
+		{"split templated not a boolean", sdk.TargetSpec{Literal: sdk.Params{"split_templated": "yes"}, Templated: []string{"to"}},
+			[]sdk.Diagnostic{{Path: "split_templated", Message: `"yes" is neither true nor false; write one of them`}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -47,7 +47,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("configure github connector %s: api_url: %w", ic.Name, err)
 	}
-	client := netguard.NewTrustedHTTPClient(netguard.Options{})
+	client := netguard.NewTrustedHTTPClient(netguard.Options{Resolver: ic.Resolver})
 	in := &instance{name: ic.Name, cfg: cfg, m: mapping{cfg: cfg}, webURL: ic.Turbo.WebURL, client: client, base: base,
 		pacer: pacerFor(cfg.Token, ic.Clock, time.Duration(cfg.MinGap)), clock: ic.Clock, log: ic.Logger, login: cfg.Login}
 	if cfg.Direction != directionToGH {

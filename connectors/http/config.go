@@ -126,6 +126,9 @@ func parseDestination(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid URL %s; write an absolute http or https URL", httpresult.RedactURL(raw))
 	}
+	if u.Scheme == "" {
+		return nil, fmt.Errorf("URL %s has no scheme; start it with https:// or http://", httpresult.RedactURL(raw))
+	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("URL %s has scheme %q; use http or https", httpresult.RedactURL(raw), u.Scheme)
 	}

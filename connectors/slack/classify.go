@@ -107,8 +107,10 @@ func explain(code, destination string) (slackError, string) {
 }
 
 // classifyFailure returns the result of a request that slack-go reported as
-// failed, from its error and the recorded response.
-func classifyFailure(err error, ex *exchange, destination string, now time.Time) sdk.Result {
+// failed, from its error and the recorded response. urlKey names the config
+// key of the address the request went to, api_url or webhook_url, for the fix
+// of a redirect.
+func classifyFailure(err error, ex *exchange, destination, urlKey string, now time.Time) sdk.Result {
 	if ex.status == 0 {
 		return httpresult.ClassifyError(err)
 	}
@@ -122,7 +124,7 @@ func classifyFailure(err error, ex *exchange, destination string, now time.Time)
 		result.StatusCode, result.Response = ex.status, sdk.Excerpt(string(ex.body))
 		return result
 	}
-	return classifyStatus(ex, destination, now)
+	return classifyStatus(ex, destination, urlKey, now)
 }
 
 // classifyAPIError classifies a response with "ok": false by its error code.
@@ -167,8 +169,12 @@ func errorDetails(apiErr slack.SlackErrorResponse) string {
 // classifyStatus classifies a response with a status other than 200 by its
 // status, as every HTTP connector does, and names the error code in its body:
 // incoming webhooks send one as plain text.
-func classifyStatus(ex *exchange, destination string, now time.Time) sdk.Result {
+func classifyStatus(ex *exchange, destination, urlKey string, now time.Time) sdk.Result {
 	result := httpresult.ClassifyStatus(ex.status, ex.header, string(ex.body), now)
+	if ex.status >= 300 && ex.status <= 399 {
+		result.Reason = redirectReason(ex, urlKey)
+		return result
+	}
 	code := errorCode(ex.body)
 	if code == "" || result.Outcome == sdk.OutcomeDelivered {
 		return result
@@ -176,6 +182,19 @@ func classifyStatus(ex *exchange, destination string, now time.Time) sdk.Result 
 	_, reason := explain(code, destination)
 	result.Reason = reason + " (HTTP " + strconv.Itoa(ex.status) + ")"
 	return result
+}
+
+// redirectReason explains a 3xx response with the config key to change. The
+// Location is shown as httpresult shows it for every connector: its path
+// kept, its query redacted.
+func redirectReason(ex *exchange, urlKey string) string {
+	status := strconv.Itoa(ex.status) + " " + http.StatusText(ex.status)
+	location := ex.header.Get("Location")
+	if location == "" {
+		return fmt.Sprintf("the server returned %s without a Location header; redirects are not followed, so check %s", status, urlKey)
+	}
+	return fmt.Sprintf("the server returned %s to %s; redirects are not followed, so set %s to the new address",
+		status, httpresult.RedactLocation(location), urlKey)
 }
 
 // errorCodePattern matches Slack's error codes, such as channel_not_found.

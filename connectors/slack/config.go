@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -91,22 +92,40 @@ func checkWebhookURL(cfg config) []sdk.Diagnostic {
 	if cfg.WebhookURL == "" {
 		return nil
 	}
-	if err := checkHTTPURL(cfg.WebhookURL.Reveal()); err != nil {
+	if err := checkHTTPURL(cfg.WebhookURL.Reveal(), true); err != nil {
 		return []sdk.Diagnostic{{Path: "webhook_url", Message: err.Error() + "; copy the webhook URL from the app's Incoming Webhooks page"}}
 	}
 	return nil
 }
 
 // checkToken rejects whitespace and control characters, which a token never
-// has and which a copied line break or a YAML mistake brings in. The message
-// never shows the token.
+// has and which a copied line break or a YAML mistake brings in, and the
+// values that are not a bot token: a webhook URL, and Slack's user, app-level
+// and refresh tokens. The message never shows the token.
 func checkToken(cfg config) []sdk.Diagnostic {
-	for _, r := range cfg.Token.Reveal() {
+	token := cfg.Token.Reveal()
+	for _, r := range token {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return []sdk.Diagnostic{{Path: "token", Message: "the token contains a space, line break or control character; copy it again without them"}}
 		}
 	}
+	for _, wrong := range wrongTokens {
+		if strings.HasPrefix(strings.ToLower(token), wrong.prefix) {
+			return []sdk.Diagnostic{{Path: "token", Message: wrong.message}}
+		}
+	}
 	return nil
+}
+
+// wrongTokens are the prefixes of values that people put in token by
+// mistake, with the fix. Slack's token prefixes are listed in its token
+// types documentation (api.slack.com/authentication/token-types).
+var wrongTokens = []struct{ prefix, message string }{
+	{"https://", "the token is a URL; an incoming webhook URL goes in webhook_url, so move it there and remove token"},
+	{"http://", "the token is a URL; an incoming webhook URL goes in webhook_url, so move it there and remove token"},
+	{"xoxp-", "the token is a user token (xoxp-), which posts as the person who installed the app; use the app's bot token (xoxb-) from OAuth & Permissions"},
+	{"xapp-", "the token is an app-level token (xapp-), which cannot post messages; use the app's bot token (xoxb-) from OAuth & Permissions"},
+	{"xoxe", "the token is a refresh token (xoxe), which cannot post messages; use the app's bot token (xoxb-) from OAuth & Permissions"},
 }
 
 func checkAPIURL(cfg config) []sdk.Diagnostic {
@@ -116,7 +135,7 @@ func checkAPIURL(cfg config) []sdk.Diagnostic {
 	if cfg.webhookMode() {
 		return []sdk.Diagnostic{{Path: "api_url", Message: "api_url applies to token mode only; with webhook_url, the webhook URL is the whole address, so remove api_url"}}
 	}
-	if err := checkHTTPURL(cfg.APIURL); err != nil {
+	if err := checkHTTPURL(cfg.APIURL, false); err != nil {
 		return []sdk.Diagnostic{{Path: "api_url", Message: err.Error() + "; write the Web API base, such as https://slack.com/api/"}}
 	}
 	return nil
@@ -172,28 +191,33 @@ func checkIcon(cfg config) []sdk.Diagnostic {
 		diagnostics = append(diagnostics, sdk.Diagnostic{Path: "icon_emoji", Message: fmt.Sprintf("invalid emoji %q; write an emoji code with colons, such as \":rotating_light:\"", cfg.IconEmoji)})
 	}
 	if cfg.IconURL != "" {
-		if err := checkHTTPURL(cfg.IconURL); err != nil {
+		if err := checkHTTPURL(cfg.IconURL, false); err != nil {
 			diagnostics = append(diagnostics, sdk.Diagnostic{Path: "icon_url", Message: err.Error() + "; write the URL of an image, such as https://example.com/turbo.png"})
 		}
 	}
 	return diagnostics
 }
 
-// checkHTTPURL requires an absolute http or https URL. Its errors show the URL
-// redacted, because a webhook URL's path is a credential.
-func checkHTTPURL(raw string) error {
+// checkHTTPURL requires an absolute http or https URL. Its errors show a
+// secret URL redacted, because a webhook URL's path is a credential, and any
+// other URL as written.
+func checkHTTPURL(raw string, secret bool) error {
+	shown := strconv.Quote(raw)
+	if secret {
+		shown = httpresult.RedactURL(raw)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("invalid URL %s", httpresult.RedactURL(raw))
+		return fmt.Errorf("invalid URL %s", shown)
 	}
 	if u.Scheme == "" {
-		return fmt.Errorf("URL %s is relative, not an absolute http or https URL", httpresult.RedactURL(raw))
+		return fmt.Errorf("URL %s has no scheme such as https://", shown)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("URL %s has scheme %q, not http or https", httpresult.RedactURL(raw), u.Scheme)
+		return fmt.Errorf("URL %s has scheme %q, not http or https", shown, u.Scheme)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("URL %s has no host", httpresult.RedactURL(raw))
+		return fmt.Errorf("URL %s has no host", shown)
 	}
 	return nil
 }

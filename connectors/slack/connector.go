@@ -24,7 +24,6 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/turbocode/switchboard/sdk"
 )
@@ -85,7 +84,7 @@ func (*Connector) ValidateConfig(raw json.RawMessage) []sdk.Diagnostic {
 func (*Connector) Configure(_ context.Context, ic sdk.InstanceConfig) (sdk.Instance, error) {
 	cfg, diagnostics := parseConfig(ic.Config)
 	if len(diagnostics) > 0 {
-		return nil, fmt.Errorf("configure slack connector %s: %w", ic.Name, sdk.DiagnosticsError(diagnostics))
+		return nil, sdk.DiagnosticsError(diagnostics)
 	}
 	return newInstance(cfg, ic.WithDefaults()), nil
 }

@@ -323,7 +323,8 @@ func TestPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"POST https://slack.com/api/chat.postMessage", "(starts the thread of " + issueEntityKey + " on #urgent)",
+	for _, want := range []string{"POST https://slack.com/api/chat.postMessage",
+		"(starts a thread unless one is stored for " + issueEntityKey + " on #urgent, then replies in it)",
 		`"channel": "#urgent"`, `"type": "header"`, "<https://turbo.example/issues/TURBO-42|Open in Turbo>"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("preview lacks %q:\n%s", want, text)
@@ -334,6 +335,36 @@ func TestPreview(t *testing.T) {
 	text, err = webhook.Preview(context.Background(), request(nil, connectortest.LoadEvent(t, issueCreatedFile)))
 	if err != nil || !strings.HasPrefix(text, "POST https://hooks.slack.com/<redacted>  (incoming webhook)") {
 		t.Errorf("webhook preview = %q, %v", text, err)
+	}
+}
+
+func TestPreviewThreadFromState(t *testing.T) {
+	in, _ := configure(t, map[string]any{"token": testToken, "thread": true})
+	tests := []struct {
+		name  string
+		state string
+		want  string
+	}{
+		{"thread stored", `{"threads":{"#urgent":"1733300000.000100"}}`, `"thread_ts": "1733300000.000100"`},
+		{"thread on another channel", `{"threads":{"#other":"1733300000.000100"}}`, "(starts the thread of " + issueEntityKey + " on #urgent)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := request(sdk.Params{"channel": "#urgent"}, connectortest.LoadEvent(t, issueCreatedFile))
+			req.State = []byte(tc.state)
+
+			text, err := in.Preview(context.Background(), req)
+
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text, tc.want) {
+				t.Errorf("preview lacks %q:\n%s", tc.want, text)
+			}
+			if strings.Contains(text, "unless one is stored") {
+				t.Errorf("preview with state says it cannot tell:\n%s", text)
+			}
+		})
 	}
 }
 
@@ -350,5 +381,40 @@ func TestHealth(t *testing.T) {
 	webhook, _ := configure(t, map[string]any{"webhook_url": fake.WebhookURL()})
 	if h := webhook.Health(context.Background()); !h.OK {
 		t.Errorf("Health of a webhook = %+v", h)
+	}
+}
+
+// TestDeliverRedirectNamesKey checks that a redirect names the config key that
+// holds the address, not a target URL, which Slack targets do not have.
+func TestDeliverRedirectNamesKey(t *testing.T) {
+	event := connectortest.LoadEvent(t, issueCreatedFile)
+	tests := []struct {
+		name    string
+		cfg     func(base string) map[string]any
+		target  sdk.Params
+		wantKey string
+	}{
+		{"token", func(base string) map[string]any { return map[string]any{"token": testToken, "api_url": base + "/api/"} },
+			sdk.Params{"channel": "#urgent"}, "set api_url to the new address"},
+		{"webhook", func(base string) map[string]any {
+			return map[string]any{"webhook_url": base + "/services/T0/B0/" + webhookCredential}
+		},
+			nil, "set webhook_url to the new address"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dest := connectortest.NewDestination(t)
+			dest.Script(connectortest.Response{Status: 302, Header: http.Header{"Location": {"https://slack.example/api/"}}})
+			in, _ := configure(t, tc.cfg(dest.URL()))
+
+			result := deliver(t, in, request(tc.target, event))
+
+			if result.Outcome != sdk.OutcomePermanent || result.StatusCode != 302 {
+				t.Fatalf("result = %v %d, want permanent 302", result.Outcome, result.StatusCode)
+			}
+			if !strings.Contains(result.Reason, tc.wantKey) || !strings.Contains(result.Reason, "https://slack.example/api/") {
+				t.Errorf("Reason = %q, want the Location and %q", result.Reason, tc.wantKey)
+			}
+		})
 	}
 }

@@ -53,8 +53,8 @@ func digestMessage(views []*eventview.View, webURL, mentions string) message {
 func digestLine(v *eventview.View, webURL string) string {
 	title := eventview.Truncate(headline(v), maxHeaderText)
 	name := escapeText(title)
-	if webURL != "" {
-		name = mrkdwnLink(v.Link(webURL), title)
+	if link := v.PageLink(webURL); webURL != "" && link != "" {
+		name = mrkdwnLink(link, title)
 	}
 	line := "• " + name + " · " + escapeText(whatHappened(v))
 	if actor := v.Actor(); actor != "" {

@@ -22,7 +22,7 @@ import (
 func eventMessage(v *eventview.View, webURL, mentions string) message {
 	link := ""
 	if webURL != "" {
-		link = v.Link(webURL)
+		link = v.PageLink(webURL)
 	}
 
 	blocks := []slack.Block{
@@ -231,16 +231,16 @@ func contextLine(v *eventview.View, webURL string) string {
 	return strings.Join(parts, " · ")
 }
 
-// projectPart names the event's project, linked to its page when the web URL
-// is known. A project event names no other project.
+// projectPart names the event's project by its key, linked to its page when
+// the web URL is known. A project event names no other project, and an event
+// whose entity has no key (a comment, a document) names none, as the Discord
+// message does: "Project" alone would say nothing.
 func projectPart(v *eventview.View, webURL string) string {
-	if v.EntityType == "project" || v.ProjectID == "" {
+	key := projectKey(v)
+	if v.EntityType == "project" || v.ProjectID == "" || key == "" {
 		return ""
 	}
-	label := "Project"
-	if key := projectKey(v); key != "" {
-		label += " " + key
-	}
+	label := "Project " + key
 	if webURL == "" {
 		return escapeText(label)
 	}

@@ -73,7 +73,7 @@ func (in *instance) Health(ctx context.Context) sdk.Health {
 	ex := &exchange{}
 	auth, err := in.api.AuthTestContext(withExchange(ctx, ex))
 	if err != nil {
-		return sdk.Health{OK: false, Message: classifyFailure(err, ex, "the channel", in.clock.Now()).Reason}
+		return sdk.Health{OK: false, Message: classifyFailure(err, ex, "the channel", "api_url", in.clock.Now()).Reason}
 	}
 	return sdk.Health{OK: true, Message: "token of " + auth.User + " in workspace " + auth.Team}
 }

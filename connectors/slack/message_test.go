@@ -252,3 +252,25 @@ func FuzzDefaultMessage(f *testing.F) {
 		checkFitsLimits(t, msg)
 	})
 }
+
+// documentCreated is a new document with its content, which Turbo sends
+// where other entities have a description.
+const documentCreated = `{"event_id":"d1","event_type":"document.created","timestamp":"2026-12-01T16:03:10Z",
+	"entity_type":"document","entity_id":"5d6e7f80-1a2b-4c3d-8e4f-5a6b7c8d9e0f","action":"created",
+	"actor":{"type":"user","name":"dev@example.com"},
+	"data":{"current":{"title":"Runbook","content":"Restart the cache before the API."}},
+	"context":{"project_id":"6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f"}}`
+
+func TestDefaultMessageShowsDocumentContent(t *testing.T) {
+	msg, err := buildMessage(request(nil, connectortest.ParseEvent(t, []byte(documentCreated))), webURL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(msg.Blocks)
+	if !strings.Contains(string(raw), "Restart the cache before the API.") {
+		t.Errorf("blocks lack the document's content:\n%s", raw)
+	}
+	if strings.Contains(string(raw), "|Project>") {
+		t.Errorf("context line links a project without its key:\n%s", raw)
+	}
+}

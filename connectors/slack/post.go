@@ -17,7 +17,7 @@ func (in *instance) postWebhook(ctx context.Context, msg message) sdk.Result {
 	ex := &exchange{}
 	err := slack.PostWebhookCustomHTTPContext(withExchange(ctx, ex), in.cfg.WebhookURL.Reveal(), in.client, in.webhookPayload(msg))
 	if err != nil {
-		return classifyFailure(err, ex, describeDestination(""), in.clock.Now())
+		return classifyFailure(err, ex, describeDestination(""), "webhook_url", in.clock.Now())
 	}
 	return sdk.Delivered(ex.status, string(ex.body))
 }
@@ -43,7 +43,7 @@ func (in *instance) postMessage(ctx context.Context, req *sdk.DeliveryRequest, t
 	ex := &exchange{}
 	channel, ts, posted, err := in.api.PostMessageWithResponseContext(withExchange(ctx, ex), t.channel, in.messageOptions(msg, parent)...)
 	if err != nil {
-		result := classifyFailure(err, ex, describeDestination(t.channel), in.clock.Now())
+		result := classifyFailure(err, ex, describeDestination(t.channel), "api_url", in.clock.Now())
 		if parent != "" && isThreadError(err) {
 			result.UpdateState, result.State = true, state.with(t.channel, "").encode()
 		}

@@ -87,9 +87,7 @@ func (in *instance) Preview(_ context.Context, req *sdk.DeliveryRequest) (string
 	} else {
 		_, p.ThreadTS = in.thread(req, t)
 		fmt.Fprintf(&b, "POST %schat.postMessage  (bot token)\n", httpresult.RedactLocation(in.cfg.APIURL))
-		if t.thread && p.ThreadTS == "" && req.EntityKey != "" {
-			b.WriteString("(starts the thread of " + req.EntityKey + " on " + t.channel + ")\n")
-		}
+		b.WriteString(threadNote(req, t, p.ThreadTS))
 	}
 
 	body, err := p.indent()
@@ -99,4 +97,18 @@ func (in *instance) Preview(_ context.Context, req *sdk.DeliveryRequest) (string
 	b.WriteString("\n")
 	b.WriteString(body)
 	return b.String(), nil
+}
+
+// threadNote says whether the message starts the entity's thread. A request
+// without state, such as the one `switchboard routes test` builds without
+// reading the store, cannot tell whether a thread exists already.
+func threadNote(req *sdk.DeliveryRequest, t target, parent string) string {
+	switch {
+	case !t.thread || parent != "" || req.EntityKey == "":
+		return ""
+	case req.State == nil:
+		return "(starts a thread unless one is stored for " + req.EntityKey + " on " + t.channel + ", then replies in it)\n"
+	default:
+		return "(starts the thread of " + req.EntityKey + " on " + t.channel + ")\n"
+	}
 }

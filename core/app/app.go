@@ -2,22 +2,25 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/turbocode/switchboard/core/admin"
 	"github.com/turbocode/switchboard/core/config"
 	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/ingest"
+	"github.com/turbocode/switchboard/core/metrics"
 	"github.com/turbocode/switchboard/core/schedule"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
@@ -38,6 +41,14 @@ type Options struct {
 	// templates or event data, for the network guard; nil means the system's
 	// resolver.
 	Resolver netguard.Resolver
+	// AdminListener, when set, serves the management side instead of a
+	// listener opened on server.admin_listen (for tests).
+	AdminListener net.Listener
+	// WatchInterval is how often the config file is checked for changes to
+	// reload. Default 2s; negative turns the watch off.
+	WatchInterval time.Duration
+	// Version is shown by the management API and the web UI.
+	Version string
 }
 
 // App is the running daemon.
@@ -51,6 +62,13 @@ type App struct {
 	ingest   http.Handler
 	sched    *schedule.Scheduler
 	paused   bool
+
+	// The management side: see operations.go, system.go and reload.go.
+	opts          Options
+	metrics       *metrics.Metrics
+	system        chan *event.Incoming
+	reload        reloader
+	ingestHandler swappableHandler
 }
 
 // New loads the config and builds every part; nothing runs until Run.
@@ -63,7 +81,16 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := checkPlaceholderSecrets(cfg); err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery}
+	if err := checkAdminToken(cfg); err != nil {
+		return nil, err
+	}
+	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery, opts: opts,
+		system: make(chan *event.Incoming, systemQueue)}
+	a.reload.path = opts.ConfigPath
+	if data, err := os.ReadFile(opts.ConfigPath); err == nil {
+		a.reload.digest = sha256.Sum256(data)
+	}
+	a.reload.status.Store(&admin.ReloadStatus{File: opts.ConfigPath, LoadedAt: opts.Clock.Now()})
 
 	rt, err := configure(ctx, plan, opts.Registry, opts.Clock, opts.Logger, opts.Resolver)
 	if err != nil {
@@ -75,15 +102,27 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		rt.close(opts.Logger)
 		return nil, err
 	}
-	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
-		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() }})
-
-	a.sched = a.newScheduler()
-	if a.ingest, err = a.newIngest(cfg, rt.webhookSecrets(sdk.PlatformGitHub)); err != nil {
+	paused, err := pausedConnectors(ctx, a.store)
+	if err != nil {
 		a.store.Close()
 		rt.close(opts.Logger)
 		return nil, err
 	}
+	a.disp = dispatch.New(dispatch.Options{Store: a.store, Clock: opts.Clock, Logger: opts.Logger,
+		Policy: policy(cfg), Owner: cfg.Server.InstanceID, Snapshot: func() dispatch.Snapshot { return a.current.Load() },
+		Observer: observer{a}, Paused: paused})
+	a.sched = a.newScheduler()
+
+	ingestHandler, err := a.newIngest(cfg, rt.webhookSecrets(sdk.PlatformGitHub))
+	if err != nil {
+		a.store.Close()
+		rt.close(opts.Logger)
+		return nil, err
+	}
+	a.ingestHandler.Store(&ingestHandler)
+	a.metrics = metrics.New(a, opts.Clock)
+	a.metrics.SetRouteTypes(routeTypes(cfg))
+	a.ingest = a.metrics.CountRejections(&a.ingestHandler)
 	return a, nil
 }
 
@@ -101,7 +140,7 @@ func policy(cfg *config.Config) dispatch.Policy {
 	return dispatch.Policy{MaxAttempts: d.MaxAttempts, MaxAge: d.MaxAge, MinBackoff: d.MinBackoff,
 		MaxBackoff: d.MaxBackoff, Workers: d.Workers, MaxInFlightPerDestination: d.MaxInFlightPerDestination,
 		Lease: d.Lease, PollInterval: d.PollInterval, CircuitThreshold: d.CircuitThreshold,
-		CircuitCooldown: d.CircuitCooldown, ShutdownTimeout: cfg.Server.ShutdownTimeout}
+		CircuitCooldown: d.CircuitCooldown, ShutdownTimeout: cfg.Server.ShutdownTimeout, DisableAfter: d.DisableAfter}
 }
 
 func (a *App) newIngest(cfg *config.Config, githubSecrets []sdk.Secret) (http.Handler, error) {
@@ -120,6 +159,12 @@ func (a *App) Store() store.Store { return a.store }
 // Accept implements ingest.Acceptor: it routes each event, stores it with its
 // deliveries, and hands the new deliveries to the local dispatcher.
 func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.EventResult, error) {
+	return a.accept(ctx, events, true)
+}
+
+// accept is Accept; derive false stores the events without deriving from
+// them, for system events, which describe no Turbo entity.
+func (a *App) accept(ctx context.Context, events []*event.Incoming, derive bool) ([]store.EventResult, error) {
 	rt := a.current.Load()
 	cfg := rt.plan.Config
 	if err := a.overLimits(cfg); err != nil {
@@ -127,7 +172,7 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	}
 
 	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events)),
-		Derive: cfg.Ingest.Derive, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
+		Derive: derive && cfg.Ingest.Derive, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
 		ne, err := a.plan(ctx, rt, in)
@@ -148,6 +193,7 @@ func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.Eve
 	if err != nil {
 		return nil, err
 	}
+	a.countReceived(events, res.Events)
 	if res.Derived > 0 {
 		// Derived events may route to ordered connectors that the received ones
 		// did not; waking costs little next to the events themselves.
@@ -271,17 +317,33 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage) }()
 	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
-	serveErr := make(chan error, 1)
+	wg.Add(1)
+	go func() { defer wg.Done(); a.storeSystemEvents(dispCtx) }()
+	if interval := a.watchInterval(); interval > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.watchConfig(dispCtx, interval) }()
+	}
+
+	adminServer, err := a.serveAdmin(cfg, server, listener)
+	if err != nil {
+		stopDispatch()
+		wg.Wait()
+		return err
+	}
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- server.Serve(listener) }()
+	if adminServer != nil {
+		go func() { serveErr <- adminServer.serve() }()
+	}
 	a.log.Info("switchboard started", "listen", listener.Addr().String(), "store", cfg.Storage.DSN,
 		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID)
 
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
-		err = fmt.Errorf("serve ingest: %w", err)
+		err = fmt.Errorf("serve: %w", err)
 	}
+	adminServer.shutdown(cfg.Server.ShutdownTimeout, a.log)
 	a.shutdown(server, stopDispatch, &wg, cfg)
 	return err
 }
@@ -347,16 +409,11 @@ func (a *App) retain(ctx context.Context, st config.Storage) {
 // with a secret that is a placeholder, such as the example config's default:
 // anyone could sign events with a secret that is published.
 func checkPlaceholderSecrets(cfg *config.Config) error {
-	host, _, err := net.SplitHostPort(cfg.Server.Listen)
-	if err != nil {
-		return nil
-	}
-	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+	if isLoopback(cfg.Server.Listen) {
 		return nil
 	}
 	for i, secret := range cfg.Ingest.Secrets {
-		lower := strings.ToLower(secret.Reveal())
-		if strings.Contains(lower, "change-me") || strings.Contains(lower, "changeme") {
+		if isPlaceholder(secret.Reveal()) {
 			return fmt.Errorf("ingest.secrets[%d] is a placeholder (it contains \"change me\") and server.listen %s is reachable from other machines; set a real secret, for example TURBO_WEBHOOK_SECRET=$(openssl rand -hex 24)", i, cfg.Server.Listen)
 		}
 	}

@@ -191,6 +191,9 @@ func hasTemplate(value any) bool {
 type runtime struct {
 	plan       *Plan
 	connectors map[string]*dispatch.Connector
+	// retired holds, for each route a reload removed, the table of the last
+	// config that had it.
+	retired map[string]*route.Table
 }
 
 var _ dispatch.Snapshot = (*runtime)(nil)
@@ -201,7 +204,7 @@ func (rt *runtime) Connector(name string) (*dispatch.Connector, bool) {
 }
 
 func (rt *runtime) RenderMessage(routeName string, events []*event.Incoming) (string, bool, error) {
-	return rt.plan.Routes.RenderMessage(routeName, events)
+	return rt.renderMessage(routeName, events)
 }
 
 // configure builds a connector instance for every connector in the plan.
@@ -210,23 +213,33 @@ func configure(ctx context.Context, plan *Plan, registry Registry, clock sdk.Clo
 	rt := &runtime{plan: plan, connectors: map[string]*dispatch.Connector{}}
 	cfg := plan.Config
 	for _, c := range cfg.Connectors {
-		inst, err := configureOne(ctx, cfg, c, registry, clock, log, resolver)
+		conn, err := configureConnector(ctx, plan, c, registry, clock, log, resolver)
 		if err != nil {
 			rt.close(log)
 			return nil, err
 		}
-		timeout := c.Timeout
-		if timeout <= 0 {
-			timeout = cfg.Delivery.Timeout
-		}
-		info := plan.Infos[c.Name]
-		rateLimit := info.Capabilities.RateLimit
-		if c.RateLimit != nil {
-			rateLimit = &sdk.RateLimit{PerSecond: c.RateLimit.PerSecond, Burst: c.RateLimit.Burst}
-		}
-		rt.connectors[c.Name] = &dispatch.Connector{Instance: inst, Info: info, Timeout: timeout, RateLimit: rateLimit}
+		rt.connectors[c.Name] = conn
 	}
 	return rt, nil
+}
+
+// configureConnector configures one connector block of the plan.
+func configureConnector(ctx context.Context, plan *Plan, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger, resolver netguard.Resolver) (*dispatch.Connector, error) {
+	cfg := plan.Config
+	inst, err := configureOne(ctx, cfg, c, registry, clock, log, resolver)
+	if err != nil {
+		return nil, err
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = cfg.Delivery.Timeout
+	}
+	info := plan.Infos[c.Name]
+	rateLimit := info.Capabilities.RateLimit
+	if c.RateLimit != nil {
+		rateLimit = &sdk.RateLimit{PerSecond: c.RateLimit.PerSecond, Burst: c.RateLimit.Burst}
+	}
+	return &dispatch.Connector{Instance: inst, Info: info, Timeout: timeout, RateLimit: rateLimit}, nil
 }
 
 func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger, resolver netguard.Resolver) (sdk.Instance, error) {

@@ -130,6 +130,9 @@ type Delivery struct {
 	// CircuitCooldown is how long an open circuit waits before one probe attempt.
 	// It doubles on each failed probe, up to MaxBackoff. Default 30s.
 	CircuitCooldown time.Duration
+	// DisableAfter pauses a connector whose attempts have all failed for this
+	// long, with the reason, until an operator resumes it. Default 0: never.
+	DisableAfter time.Duration
 }
 
 // Plugins locates out-of-process connectors.

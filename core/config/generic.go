@@ -92,7 +92,7 @@ func (d *decoder) intValue(n *yaml.Node, path string) (any, bool) {
 	if value, err := strconv.ParseUint(text, 0, 64); err == nil {
 		return float64(value), true
 	}
-	d.errorf(n, path, "want an integer, got %s", rawText(n))
+	d.errorf(n, path, "want an integer, got %s; write a whole number in digits", rawText(n))
 	return nil, false
 }
 

@@ -75,7 +75,7 @@ func (d *decoder) decodeInt(n *yaml.Node, path string, dst *int64) bool {
 	}
 	value, err := strconv.ParseInt(strings.ReplaceAll(text, "_", ""), 0, 64)
 	if err != nil || value > math.MaxInt || value < math.MinInt {
-		d.errorf(n, path, "want an integer, got %s", rawText(n))
+		d.errorf(n, path, "want an integer, got %s; write a whole number in digits", rawText(n))
 		return false
 	}
 	*dst = value

@@ -80,6 +80,7 @@ func (d *decoder) deliveryFields(s *Delivery) []field {
 		{"poll_interval", d.durationField(&s.PollInterval)},
 		{"circuit_threshold", d.intField(&s.CircuitThreshold)},
 		{"circuit_cooldown", d.durationField(&s.CircuitCooldown)},
+		{"disable_after", d.durationField(&s.DisableAfter)},
 	}
 }
 

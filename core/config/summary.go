@@ -15,9 +15,8 @@ func Summary(cfg *Config) string {
 	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 
 	fmt.Fprintf(w, "file:\t%s\n", cfg.File)
-	// server.admin_listen is validated, but nothing listens on it yet, so the
-	// summary does not present it as served.
-	fmt.Fprintf(w, "listen:\t%s (ingest; admin listener: not served by this version)\n", cfg.Server.Listen)
+	fmt.Fprintf(w, "listen:\t%s (ingest)\n", cfg.Server.Listen)
+	fmt.Fprintf(w, "admin_listen:\t%s\n", adminListen(cfg))
 	fmt.Fprintf(w, "storage:\t%s %s\n", cfg.Storage.Driver, cfg.Storage.DSN)
 	w.Flush()
 
@@ -48,4 +47,17 @@ func summarizeTargets(targets []Target) string {
 		names = append(names, t.Connector)
 	}
 	return strings.Join(names, ", ")
+}
+
+// adminListen describes the management listener: its address, or why it is
+// off.
+func adminListen(cfg *Config) string {
+	switch {
+	case cfg.Server.AdminToken.Reveal() == "":
+		return "off (set server.admin_token to serve the management API, web UI and /metrics)"
+	case cfg.Server.AdminListen == cfg.Server.Listen:
+		return cfg.Server.AdminListen + " (shared with ingest)"
+	default:
+		return cfg.Server.AdminListen + " (management API, web UI, /metrics)"
+	}
 }

@@ -9,17 +9,19 @@ func TestSummary(t *testing.T) {
 	}{
 		{
 			file: "testdata/valid/minimal.yaml",
-			want: "file:     testdata/valid/minimal.yaml\n" +
-				"listen:   127.0.0.1:8470 (ingest; admin listener: not served by this version)\n" +
-				"storage:  sqlite data/switchboard.db\n" +
+			want: "file:          testdata/valid/minimal.yaml\n" +
+				"listen:        127.0.0.1:8470 (ingest)\n" +
+				"admin_listen:  off (set server.admin_token to serve the management API, web UI and /metrics)\n" +
+				"storage:       sqlite data/switchboard.db\n" +
 				"connectors (0):\n" +
 				"routes (0):\n",
 		},
 		{
 			file: "testdata/valid/full.yaml",
-			want: "file:     testdata/valid/full.yaml\n" +
-				"listen:   127.0.0.1:9470 (ingest; admin listener: not served by this version)\n" +
-				"storage:  sqlite data/switchboard.db\n" +
+			want: "file:          testdata/valid/full.yaml\n" +
+				"listen:        127.0.0.1:9470 (ingest)\n" +
+				"admin_listen:  127.0.0.1:9471 (management API, web UI, /metrics)\n" +
+				"storage:       sqlite data/switchboard.db\n" +
 				"connectors (4):\n" +
 				"  urgent-hook  http\n" +
 				"  backup-hook  http\n" +

@@ -37,6 +37,10 @@ func (d *Dispatcher) attempt(ctx context.Context, it *item) {
 		d.hold(it, store.HoldNoConnector, d.clock.Now().Add(time.Minute), log)
 		return
 	}
+	if d.pausedNow(it) {
+		d.hold(it, store.HoldPaused, d.clock.Now().Add(pausedHold), log)
+		return
+	}
 
 	started := d.clock.Now()
 	res := d.deliver(ctx, snap, conn, it, log)
@@ -170,12 +174,13 @@ func (d *Dispatcher) scheduleRetry(u *store.Update, dl *store.Delivery, res sdk.
 	if res.Outcome != sdk.OutcomeRetry {
 		u.Reason = fmt.Sprintf("connector returned unknown outcome %d: %s", int(res.Outcome), res.Reason)
 	}
-	if number >= d.policy.MaxAttempts {
-		u.State, u.Reason = store.StateDead, fmt.Sprintf("gave up after %d attempts: %s", number, u.Reason)
+	failed := number - dl.RetryBase
+	if failed >= d.policy.MaxAttempts {
+		u.State, u.Reason = store.StateDead, fmt.Sprintf("gave up after %d attempts: %s", failed, u.Reason)
 		return
 	}
 
-	wait := max(backoff(d.policy, number), res.RetryAfter)
+	wait := max(backoff(d.policy, failed), res.RetryAfter)
 	next := u.At.Add(wait)
 	if deadline := d.deadline(dl); next.After(deadline) {
 		u.State = store.StateDead
@@ -205,7 +210,8 @@ func (d *Dispatcher) record(it *item, u *store.Update, res sdk.Result, conn *Con
 
 	d.mu.Lock()
 	dst := d.destination(dl.Destination)
-	circuitClosed := d.learn(dst, u, res, log)
+	circuitClosed, cooldown := d.learn(dst, u, res, log)
+	failures := dst.circuit.failures
 	if u.State == store.StateScheduled && u.NextAt.Before(dst.blockedUntil) {
 		// The block is kept in memory only; written into next_at it also holds
 		// across a restart, so a restart never undercuts a Retry-After.
@@ -219,15 +225,22 @@ func (d *Dispatcher) record(it *item, u *store.Update, res sdk.Result, conn *Con
 		d.cond.Signal()
 	}
 
+	d.health.note(dl.Connector, res, u.At)
+	d.observer.Attempted(dl, res, u.State, u.Attempt.Duration)
+	if cooldown > 0 {
+		d.observer.CircuitOpened(dst.key, dl, failures, cooldown)
+	}
+	d.checkDisable(dl, res, u.At, log)
 	d.outcomes <- &outcome{item: it, update: u, result: &res, log: log}
 }
 
 // learn updates the destination after an attempt and reports whether its
-// circuit closed, so that every waiting worker may take its deliveries again;
+// circuit closed, so that every waiting worker may take its deliveries again,
+// or the cooldown of a circuit it opened;
 // the caller holds d.mu. Any answer from the destination, a 4xx included,
 // shows it is up; a retryable failure without Retry-After counts toward its
 // circuit.
-func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, log *slog.Logger) bool {
+func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, log *slog.Logger) (closed bool, opened time.Duration) {
 	now := d.clock.Now()
 	switch {
 	case res.Outcome == sdk.OutcomeRetry && res.RetryAfter > 0:
@@ -237,6 +250,7 @@ func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, lo
 			log.Warn("circuit opened: destination keeps failing; holding its deliveries", "destination", dst.key,
 				"failures", dst.circuit.failures, "cooldown", cooldown.String())
 			d.block(dst, now.Add(cooldown), store.HoldCircuitOpen)
+			return false, cooldown
 		}
 	case res.Outcome == sdk.OutcomeDelivered || res.StatusCode > 0:
 		closed := dst.circuit.success()
@@ -249,10 +263,10 @@ func (d *Dispatcher) learn(dst *destination, u *store.Update, res sdk.Result, lo
 		if closed {
 			log.Info("circuit closed: destination answered again; its held deliveries are due now", "destination", dst.key)
 			dst.blockedUntil = time.Time{}
-			return true
+			return true, 0
 		}
 	}
-	return false
+	return false, 0
 }
 
 // block keeps deliveries away from dst until until; the caller holds d.mu.

@@ -84,5 +84,8 @@ func (d *Dispatcher) settle(o *outcome, err error) {
 	if o.item.delivery.OrderingKey != "" && u.State.Final() {
 		d.Wake()
 	}
+	if err == nil && u.State == store.StateDead {
+		d.observer.Dead(o.item.delivery, u.Reason)
+	}
 	logOutcome(o.log, u, o.result, err)
 }

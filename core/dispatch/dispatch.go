@@ -37,6 +37,9 @@ type Policy struct {
 	// ShutdownTimeout bounds how long Run waits for running attempts to finish
 	// after its context ends.
 	ShutdownTimeout time.Duration
+	// DisableAfter pauses a connector whose attempts all failed for this long;
+	// 0 never does.
+	DisableAfter time.Duration
 }
 
 // Connector is a configured connector instance as the dispatcher uses it.
@@ -68,6 +71,11 @@ type Options struct {
 	Policy   Policy
 	Owner    string
 	Snapshot func() Snapshot
+	// Observer hears attempts, dead deliveries, opened circuits and disabled
+	// connectors; nil for none.
+	Observer Observer
+	// Paused are the connectors paused at start.
+	Paused []string
 }
 
 // Dispatcher runs deliveries.
@@ -78,12 +86,16 @@ type Dispatcher struct {
 	policy   Policy
 	owner    string
 	snapshot func() Snapshot
+	observer Observer
+	health   *healthBook
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	dests    map[string]*destination
-	ready    []*destination
-	held     map[int64]*item
+	mu    sync.Mutex
+	cond  *sync.Cond
+	dests map[string]*destination
+	ready []*destination
+	held  map[int64]*item
+	// paused are the connectors whose deliveries are held.
+	paused   map[string]bool
 	started  bool
 	stopping bool
 	// dueTimes are the next_at values this process wrote for deliveries it let
@@ -119,11 +131,20 @@ func New(opts Options) *Dispatcher {
 		policy:   p,
 		owner:    opts.Owner,
 		snapshot: opts.Snapshot,
+		observer: opts.Observer,
+		health:   newHealthBook(),
+		paused:   map[string]bool{},
 		dests:    map[string]*destination{},
 		held:     map[int64]*item{},
 		wake:     make(chan struct{}, 1),
 		outcomes: make(chan *outcome, 4096),
 		stopped:  make(chan struct{}),
+	}
+	if d.observer == nil {
+		d.observer = nopObserver{}
+	}
+	for _, name := range opts.Paused {
+		d.paused[name] = true
 	}
 	d.cond = sync.NewCond(&d.mu)
 	return d

@@ -51,6 +51,12 @@ func (f *fakeConnector) callCount() int {
 	return len(f.calls)
 }
 
+func (f *fakeConnector) request(i int) *sdk.DeliveryRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[i]
+}
+
 func (f *fakeConnector) eventIDs() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -78,6 +84,7 @@ type harness struct {
 	store  *sqlite.Store
 	clock  *clock.Fake
 	disp   *Dispatcher
+	opts   Options
 	conns  map[string]*fakeConnector
 	cancel context.CancelFunc
 	done   chan error
@@ -100,8 +107,9 @@ func newHarness(t *testing.T, policy Policy, conns map[string]*fakeConnector) *h
 	for name, c := range conns {
 		snap.conns[name] = &Connector{Instance: c, Info: c.info, Timeout: 5 * time.Second, RateLimit: c.info.Capabilities.RateLimit}
 	}
-	h.disp = New(Options{Store: s, Clock: h.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Policy: policy, Owner: "test-owner", Snapshot: func() Snapshot { return snap }})
+	h.opts = Options{Store: s, Clock: h.clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Policy: policy, Owner: "test-owner", Snapshot: func() Snapshot { return snap }}
+	h.disp = New(h.opts)
 	return h
 }
 
@@ -198,7 +206,7 @@ func TestHandedOverDeliveryIsDelivered(t *testing.T) {
 	if d.Attempts != 1 {
 		t.Errorf("attempts = %d, want 1", d.Attempts)
 	}
-	req := hook.calls[0]
+	req := hook.request(0)
 	if req.DeliveryID != store.PublicDeliveryID(h.store.StoreID(), d.ID) || req.Attempt != 1 || req.Deadline.IsZero() {
 		t.Errorf("request = %+v", req)
 	}
@@ -215,8 +223,8 @@ func TestStoredDeliveryIsClaimedAndDelivered(t *testing.T) {
 	h.run()
 	h.waitState("e1", store.StateDelivered)
 	h.waitState("e2", store.StateDelivered)
-	if hook.calls[0].Events[0].Type != "issue.created" {
-		t.Errorf("claimed event type = %q, want issue.created", hook.calls[0].Events[0].Type)
+	if got := hook.request(0).Events[0].Type; got != "issue.created" {
+		t.Errorf("claimed event type = %q, want issue.created", got)
 	}
 }
 

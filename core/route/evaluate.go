@@ -16,7 +16,8 @@ type Planned struct {
 	// Params are the target's rendered parameters; nil when Err is set.
 	Params sdk.Params
 	// Untrusted names the parameters rendered from templates that are not
-	// literal, so their values may come from event data. Callers must not
+	// literal, so their values may come from event data. A list's templated
+	// items follow its name as name[index], such as to[1]. Callers must not
 	// modify it.
 	Untrusted []string
 	// Destination identifies where the delivery goes: the connector name, then

@@ -327,7 +327,7 @@ func TestParamTemplates(t *testing.T) {
 		{
 			Route: "by-type", Connector: "mail",
 			Params:    sdk.Params{"to": []string{"lead@example.com", "dev@example.com"}, "subject": "Login fails with 500 after password reset & <more>"},
-			Untrusted: []string{"subject", "to"}, Destination: "mail|lead@example.com,dev@example.com", EntityKey: entity,
+			Untrusted: []string{"subject", "to", "to[1]"}, Destination: "mail|lead@example.com,dev@example.com", EntityKey: entity,
 		},
 		{Route: "by-type", Connector: "log", Params: sdk.Params{}, Destination: "log", EntityKey: entity},
 	}

@@ -17,7 +17,8 @@ type target struct {
 	info      sdk.Info
 	params    []*param // sorted by name
 	// untrusted names the parameters rendered from templates that are not
-	// literal, sorted. Planned values share this slice.
+	// literal, sorted, each list followed by its templated items (to, to[1]).
+	// Planned values share this slice.
 	untrusted []string
 }
 
@@ -241,12 +242,20 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// untrustedParams names the parameters with a template that is not literal.
+// untrustedParams names the parameters with a template that is not literal,
+// and after a list's name each such item of it as name[index], so that a
+// connector can tell a list's literal items from its templated ones.
 func untrustedParams(params []*param) []string {
 	var names []string
 	for _, p := range params {
-		if !p.literal() {
-			names = append(names, p.name)
+		if p.literal() {
+			continue
+		}
+		names = append(names, p.name)
+		for i, tmpl := range p.list {
+			if !tmpl.Literal() {
+				names = append(names, fmt.Sprintf("%s[%d]", p.name, i))
+			}
 		}
 	}
 	return names

@@ -118,6 +118,8 @@ type Store interface {
 
 	// Close flushes pending writes and closes the store.
 	Close() error
+
+	Operations
 }
 
 // State is where a delivery is in its life.
@@ -250,7 +252,10 @@ type Delivery struct {
 	EntityKey   string
 	State       State
 	// Attempts counts the attempts made so far.
-	Attempts   int
+	Attempts int
+	// RetryBase is the attempt count when an operator last retried the
+	// delivery; the attempt budget counts from it.
+	RetryBase  int
 	CreatedAt  time.Time
 	NextAt     time.Time
 	HoldReason string
@@ -334,7 +339,15 @@ type DeliveryFilter struct {
 	State     State
 	Route     string
 	Connector string
-	Limit     int
+	EventType string
+	// CreatedAfter and CreatedBefore bound the creation time (inclusive,
+	// exclusive).
+	CreatedAfter  time.Time
+	CreatedBefore time.Time
+	// BeforeID is the cursor: only deliveries with a smaller id.
+	BeforeID int64
+	// Limit bounds the deliveries returned. Default 100.
+	Limit int
 }
 
 // Errors callers branch on with errors.Is and errors.As.

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -116,7 +118,8 @@ func (v *View) readEntity(current map[string]any) {
 	}
 	v.Key = firstText(current, "issue_key", "milestone_key", "project_key", "initiative_key", "key")
 	v.Title = firstText(current, "title", "name")
-	v.Description = text(current["description"])
+	// A document has content where other entities have a description.
+	v.Description = firstText(current, "description", "content")
 	v.Status = text(current["status"])
 	v.Priority = text(current["priority"])
 	v.Type = text(current["type"])
@@ -158,12 +161,19 @@ func (v *View) What() string {
 	return v.EntityType + " " + action
 }
 
-// Actor names who acted, with "(AI)" after an AI actor; empty when unknown.
+// Actor names who acted, with "(AI)" after an AI actor whose name does not
+// say so already (Turbo names some "AI: triage-bot"); empty when unknown.
 func (v *View) Actor() string {
-	if v.ActorType == "ai" && v.ActorName != "" {
+	if v.ActorType == "ai" && v.ActorName != "" && !namesAI(v.ActorName) {
 		return v.ActorName + " (AI)"
 	}
 	return v.ActorName
+}
+
+// namesAI reports whether name contains the word AI.
+func namesAI(name string) bool {
+	words := strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return slices.Contains(words, "AI")
 }
 
 // Due returns the due date, and false when the event has none or it does not
@@ -256,10 +266,24 @@ var entityPaths = map[string]string{
 // /initiatives/ID, /documents/ID, and for a comment its issue's page with
 // #comment-ID. Other entities, or a comment without an issue, link to webURL.
 func (v *View) Link(webURL string) string {
+	if page := v.PageLink(webURL); page != "" {
+		return page
+	}
+	return strings.TrimSuffix(webURL, "/")
+}
+
+// PageLink returns Link's URL when it leads to the entity's own page, or to
+// Turbo's start page for an event about no entity (a system report). For an
+// entity whose page Switchboard does not know, such as a note, it returns "",
+// so that a default message shows no link rather than one to the start page.
+func (v *View) PageLink(webURL string) string {
 	base := strings.TrimSuffix(webURL, "/")
-	if v.EntityType == "comment" {
+	switch v.EntityType {
+	case "", "system":
+		return base
+	case "comment":
 		if v.IssueID == "" || v.EntityID == "" {
-			return base
+			return ""
 		}
 		return base + "/issues/" + url.PathEscape(v.IssueID) + "#comment-" + url.PathEscape(v.EntityID)
 	}
@@ -270,7 +294,7 @@ func (v *View) Link(webURL string) string {
 		id = v.Key
 	}
 	if !known || id == "" {
-		return base
+		return ""
 	}
 	return base + path + url.PathEscape(id)
 }

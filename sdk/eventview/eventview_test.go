@@ -84,8 +84,35 @@ func TestCommentAndAIActor(t *testing.T) {
 		t.Errorf("comment = %q on issue %q", c.Comment, c.IssueID)
 	}
 	ai := load(t, "issue-created-low.json")
-	if ai.Actor() != "AI: triage-bot (AI)" {
-		t.Errorf("Actor = %q, want the AI marked", ai.Actor())
+	if ai.Actor() != "AI: triage-bot" {
+		t.Errorf("Actor = %q, want the name alone: it says AI already", ai.Actor())
+	}
+}
+
+func TestActorMarksAI(t *testing.T) {
+	tests := []struct {
+		actorType, name, want string
+	}{
+		{"ai", "triage-bot", "triage-bot (AI)"},
+		{"ai", "AI: triage-bot", "AI: triage-bot"},
+		{"ai", "Turbo AI", "Turbo AI"},
+		{"ai", "Aiden", "Aiden (AI)"},
+		{"user", "AI: triage-bot", "AI: triage-bot"},
+		{"ai", "", ""},
+	}
+	for _, tc := range tests {
+		v := FromDoc(map[string]any{"actor": map[string]any{"type": tc.actorType, "name": tc.name}})
+		if got := v.Actor(); got != tc.want {
+			t.Errorf("Actor of %s %q = %q, want %q", tc.actorType, tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestDocumentContentIsDescription(t *testing.T) {
+	v := FromDoc(map[string]any{"entity_type": "document", "action": "created",
+		"data": map[string]any{"current": map[string]any{"title": "Runbook", "content": "Restart the cache first."}}})
+	if v.Description != "Restart the cache first." {
+		t.Errorf("Description = %q, want the document's content", v.Description)
 	}
 }
 
@@ -115,6 +142,13 @@ func TestLinkWithoutEntity(t *testing.T) {
 	v := FromDoc(map[string]any{"event_type": "note.created", "entity_type": "note", "entity_id": "n1"})
 	if got := v.Link("https://turbo.example"); got != "https://turbo.example" {
 		t.Errorf("Link of a note = %q, want the web UI's start page", got)
+	}
+	if got := v.PageLink("https://turbo.example"); got != "" {
+		t.Errorf("PageLink of a note = %q, want none: its page is unknown", got)
+	}
+	report := FromDoc(map[string]any{"event_type": "system.daily_digest", "entity_type": "system"})
+	if got := report.PageLink("https://turbo.example/"); got != "https://turbo.example" {
+		t.Errorf("PageLink of a report = %q, want the web UI's start page", got)
 	}
 	if got := v.Label(); got != "note n1" {
 		t.Errorf("Label = %q", got)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -64,8 +65,10 @@ func redactError(err error) string {
 // RedactURL returns raw with its user information, path and query replaced by
 // "<redacted>" and its fragment dropped, because each may carry credentials:
 // a Slack or Discord webhook URL keeps its token in the path. Scheme and host
-// stay, so an operator can still tell the destination. A value that does not
-// parse as a URL becomes "<invalid URL>".
+// stay, so an operator can still tell the destination. A URL written without
+// a scheme, such as hooks.slack.com/services/..., keeps its first segment when
+// that looks like a host name, so the error can show what was written. A
+// value that does not parse as a URL becomes "<invalid URL>".
 func RedactURL(raw string) string { return redact(raw, true) }
 
 // RedactLocation redacts a redirect's Location as RedactURL does, but keeps the
@@ -81,13 +84,20 @@ func redact(raw string, hidePath bool) string {
 	if u.Opaque != "" {
 		return u.Scheme + ":<redacted>"
 	}
+	schemeless := false
+	if u.Scheme == "" && u.Host == "" {
+		if host, rest, found := strings.Cut(u.Path, "/"); found && looksLikeHost(host) {
+			u.Host, u.Path, u.RawPath = host, "/"+rest, ""
+			schemeless = true
+		}
+	}
 
 	var b strings.Builder
 	if u.Scheme != "" {
 		b.WriteString(u.Scheme)
 		b.WriteString(":")
 	}
-	if u.Scheme != "" || u.Host != "" {
+	if (u.Scheme != "" || u.Host != "") && !schemeless {
 		b.WriteString("//")
 	}
 	if u.User != nil {
@@ -104,3 +114,10 @@ func redact(raw string, hidePath bool) string {
 	}
 	return b.String()
 }
+
+// hostName matches a DNS name with at least one dot.
+var hostName = regexp.MustCompile(`^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$`)
+
+// looksLikeHost reports whether the first segment of a URL written without a
+// scheme is a host name rather than part of a path that may be secret.
+func looksLikeHost(segment string) bool { return hostName.MatchString(segment) }

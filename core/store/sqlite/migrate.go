@@ -44,6 +44,11 @@ func loadMigrations() ([]migration, error) {
 		out = append(out, migration{version: version, name: entry.Name(), sql: string(text)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i := 1; i < len(out); i++ {
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s have the same number; renumber one", out[i-1].name, out[i].name)
+		}
+	}
 	return out, nil
 }
 

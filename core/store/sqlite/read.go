@@ -31,41 +31,60 @@ func (s *Store) Event(ctx context.Context, eventID string) (*store.StoredEvent, 
 
 // Deliveries implements store.Store.
 func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]*store.Delivery, error) {
-	var where []string
-	var args []any
+	var c conditions
 	if filter.EventID != "" {
 		ev, err := s.Event(ctx, filter.EventID)
 		if err != nil {
 			return nil, err
 		}
-		where, args = append(where, "d.event_seq = ?"), append(args, ev.Seq)
+		c.add("d.event_seq = ?", ev.Seq)
 	}
 	if filter.State != "" {
 		code, ok := stateCodes[filter.State]
 		if !ok {
 			return nil, fmt.Errorf("unknown delivery state %q", filter.State)
 		}
-		where, args = append(where, "d.state = ?"), append(args, code)
+		c.add("d.state = ?", code)
 	}
-	if filter.Route != "" {
-		where, args = append(where, "d.route = ?"), append(args, filter.Route)
+	c.addIf(filter.Route != "", "d.route = ?", filter.Route)
+	c.addIf(filter.Connector != "", "d.connector = ?", filter.Connector)
+	c.addIf(filter.EventType != "", "e.event_type = ?", filter.EventType)
+	c.addIf(!filter.CreatedAfter.IsZero(), "d.created_at >= ?", nanos(filter.CreatedAfter))
+	c.addIf(!filter.CreatedBefore.IsZero(), "d.created_at < ?", nanos(filter.CreatedBefore))
+	c.addIf(filter.BeforeID > 0, "d.id < ?", filter.BeforeID)
+
+	query, args := c.query(`SELECT `+deliveryColumns+`, e.event_id, e.event_type FROM deliveries d
+		JOIN destinations ds ON ds.id = d.destination_id
+		JOIN events e ON e.seq = d.event_seq`, "d.id DESC", filter.Limit)
+	return s.queryDeliveries(ctx, query, args...)
+}
+
+// conditions collects the WHERE clause of a listing and its arguments.
+type conditions struct {
+	where []string
+	args  []any
+}
+
+func (c *conditions) add(cond string, arg any) {
+	c.where, c.args = append(c.where, cond), append(c.args, arg)
+}
+
+func (c *conditions) addIf(use bool, cond string, arg any) {
+	if use {
+		c.add(cond, arg)
 	}
-	if filter.Connector != "" {
-		where, args = append(where, "d.connector = ?"), append(args, filter.Connector)
-	}
-	limit := filter.Limit
+}
+
+// query appends the conditions, the order and the limit (default 100) to
+// selection.
+func (c *conditions) query(selection, order string, limit int) (string, []any) {
 	if limit <= 0 {
 		limit = 100
 	}
-
-	query := `SELECT ` + deliveryColumns + `, e.event_id, e.event_type FROM deliveries d
-		JOIN destinations ds ON ds.id = d.destination_id
-		JOIN events e ON e.seq = d.event_seq`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
+	if len(c.where) > 0 {
+		selection += " WHERE " + strings.Join(c.where, " AND ")
 	}
-	query += " ORDER BY d.id DESC LIMIT ?"
-	return s.queryDeliveries(ctx, query, append(args, limit)...)
+	return selection + " ORDER BY " + order + " LIMIT ?", append(c.args, limit)
 }
 
 func (s *Store) queryDeliveries(ctx context.Context, query string, args ...any) ([]*store.Delivery, error) {

@@ -172,3 +172,9 @@ func TestCancelledAcceptStillCommits(t *testing.T) {
 		t.Errorf("a committed Accept handed over %d deliveries, want 1", len(res.Deliveries))
 	}
 }
+
+func TestMigrationNumbersAreUnique(t *testing.T) {
+	if _, err := loadMigrations(); err != nil {
+		t.Fatal(err)
+	}
+}

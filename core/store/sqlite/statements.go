@@ -29,7 +29,7 @@ type statements struct {
 // deliveryColumns is the column list scanDelivery reads, prefixed with "d.".
 const deliveryColumns = `d.id, d.event_seq, d.route, d.connector, d.target, d.untrusted,
 	ds.key, d.ordering_key, d.entity_key, d.state, d.attempts, d.created_at, d.next_at,
-	d.hold_reason, d.held_ns, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until`
+	d.hold_reason, d.held_ns, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until, d.retry_base`
 
 // eventColumns is the column list scanEvent reads, prefixed with "e.".
 const eventColumns = `e.seq, e.event_id, e.event_type, e.format, e.body, e.received_at`

@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"SummaryCountsThePeriod", testSummary},
 		{"LeaseAndMarks", testLeaseAndMarks},
 	}
+	tests = append(tests, operationTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/turbocode/switchboard/core/admin/admintest"
+)
+
+// cli runs the binary's commands in process against a test instance.
+type cli struct {
+	t    *testing.T
+	inst *admintest.Instance
+}
+
+func (c cli) run(args ...string) (int, string, string) {
+	c.t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(append(args, "--admin-url", c.inst.AdminURL), strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func (c cli) ok(args ...string) string {
+	c.t.Helper()
+	code, out, errOut := c.run(args...)
+	if code != exitOK {
+		c.t.Fatalf("switchboard %s = exit %d, want 0\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+func TestAdminCommands(t *testing.T) {
+	inst := admintest.Start(t, "")
+	t.Setenv("SWITCHBOARD_ADMIN_TOKEN", admintest.Token)
+	c := cli{t: t, inst: inst}
+	inst.Emit(t, "issue-1", "issue.created", "i1", map[string]any{"title": "first"})
+	inst.Emit(t, "comment-1", "comment.created", "c1", map[string]any{"content": "hi"})
+	inst.WaitFor(t, "the comment to die", func() bool {
+		_, out, _ := c.run("deliveries", "--status", "dead")
+		return strings.Contains(out, "comment.created")
+	})
+
+	t.Run("deliveries table", func(t *testing.T) {
+		out := c.ok("deliveries", "--route", "broken")
+		if !strings.Contains(out, "STATUS") || !strings.Contains(out, "dead") || !strings.Contains(out, "400 Bad Request") {
+			t.Errorf("table:\n%s", out)
+		}
+		if strings.Contains(out, "issue.created") {
+			t.Errorf("--route broken lists another route's delivery:\n%s", out)
+		}
+	})
+
+	var dead struct {
+		Items []delivery `json:"items"`
+	}
+	t.Run("deliveries json", func(t *testing.T) {
+		out := c.ok("deliveries", "--status", "dead", "--json")
+		if err := json.Unmarshal([]byte(out), &dead); err != nil || len(dead.Items) != 1 {
+			t.Fatalf("--json output %q: %v", out, err)
+		}
+	})
+	id := dead.Items[0].ID
+
+	t.Run("show", func(t *testing.T) {
+		out := c.ok("deliveries", "show", id)
+		for _, want := range []string{id, "route:", "broken", "OUTCOME", "permanent", "400"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("show lacks %q:\n%s", want, out)
+			}
+		}
+		if code, _, errOut := c.run("deliveries", "show", "dlv_nope_1"); code != exitNotFound || !strings.Contains(errOut, "not of this store") {
+			t.Errorf("show of an unknown id = %d, %q; want 3 and the reason", code, errOut)
+		}
+	})
+
+	t.Run("retry", func(t *testing.T) {
+		inst.Fake.Heal()
+		out := c.ok("retry", id)
+		if !strings.Contains(out, "retried 1 of 1") {
+			t.Errorf("retry output: %s", out)
+		}
+		inst.WaitFor(t, "the retried delivery", func() bool {
+			return strings.Contains(c.ok("deliveries", "show", id), "delivered")
+		})
+		if code, _, _ := c.run("retry"); code != exitUsage {
+			t.Errorf("retry without ids = %d, want 2", code)
+		}
+		if code, _, _ := c.run("retry", id, "--all-dead"); code != exitUsage {
+			t.Errorf("retry with ids and --all-dead = %d, want 2", code)
+		}
+	})
+
+	t.Run("retry all dead", func(t *testing.T) {
+		inst.Emit(t, "note-1", "note.created", "n1", map[string]any{"title": "x"})
+		inst.WaitFor(t, "the note to die", func() bool {
+			return strings.Contains(c.ok("deliveries", "--status", "dead", "--connector", "sunset"), "note.created")
+		})
+		out := c.ok("retry", "--all-dead", "--connector", "sunset")
+		if !strings.Contains(out, "retried 1 dead deliveries") {
+			t.Errorf("bulk retry output: %s", out)
+		}
+	})
+
+	t.Run("replay", func(t *testing.T) {
+		out := c.ok("replay", "issue-1", "--target", "spare")
+		if !strings.Contains(out, "replayed 1 of 1 events: 1 new deliveries") || !strings.Contains(out, "spare") {
+			t.Errorf("replay output: %s", out)
+		}
+		code, out, errOut := c.run("replay", "issue-1", "missing-event")
+		if code != exitNotFound || !strings.Contains(out, "replayed 1 of 2") || !strings.Contains(errOut, "missing-event") {
+			t.Errorf("replay with a missing event = %d\n%s\n%s", code, out, errOut)
+		}
+	})
+
+	t.Run("connectors", func(t *testing.T) {
+		out := c.ok("connectors")
+		for _, want := range []string{"NAME", "hook", "sunset", "disabled", "410"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("connectors lacks %q:\n%s", want, out)
+			}
+		}
+		out = c.ok("connectors", "test", "hook")
+		if !strings.Contains(out, "outcome:  delivered") {
+			t.Errorf("test output: %s", out)
+		}
+		if code, out, _ := c.run("connectors", "test", "hook", "--param", "mode=gone"); code != exitFailure || !strings.Contains(out, "410") {
+			t.Errorf("a test send that is not delivered = %d, %s; want 1", code, out)
+		}
+		if code, _, _ := c.run("connectors", "test", "nope"); code != exitNotFound {
+			t.Errorf("test of an unknown connector = %d, want 3", code)
+		}
+		if out := c.ok("connectors", "pause", "spare", "--reason", "night"); !strings.Contains(out, "paused") {
+			t.Errorf("pause output: %s", out)
+		}
+		if out := c.ok("connectors", "resume", "spare"); !strings.Contains(out, "is ok") {
+			t.Errorf("resume output: %s", out)
+		}
+	})
+
+	t.Run("backup", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "copy.db")
+		c.ok("backup", path)
+		raw, err := os.ReadFile(path)
+		if err != nil || !bytes.HasPrefix(raw, []byte("SQLite format 3")) {
+			t.Errorf("backup file: %v, starts %q", err, raw[:min(16, len(raw))])
+		}
+		if code, _, _ := c.run("backup", path); code != exitUsage {
+			t.Errorf("backup over an existing file = %d, want 2", code)
+		}
+	})
+
+	t.Run("bad token", func(t *testing.T) {
+		t.Setenv("SWITCHBOARD_ADMIN_TOKEN", "not-the-token-not-the-token")
+		if code, _, errOut := c.run("deliveries"); code != exitUnauthorized || !strings.Contains(errOut, "invalid admin token") {
+			t.Errorf("bad token = %d, %q; want 4", code, errOut)
+		}
+		t.Setenv("SWITCHBOARD_ADMIN_TOKEN", "")
+		if code, _, errOut := c.run("deliveries"); code != exitUsage || !strings.Contains(errOut, "SWITCHBOARD_ADMIN_TOKEN") {
+			t.Errorf("no token = %d, %q; want 2", code, errOut)
+		}
+	})
+
+	t.Run("bad filter", func(t *testing.T) {
+		if code, _, errOut := c.run("deliveries", "--status", "lost"); code != exitUsage || !strings.Contains(errOut, "unknown status") {
+			t.Errorf("bad status = %d, %q; want 2", code, errOut)
+		}
+	})
+}

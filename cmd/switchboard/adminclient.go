@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Exit codes of the commands that use the management API, beside exitOK,
+// exitFailure and exitUsage.
+const (
+	exitNotFound     = 3 // no such delivery, event or connector
+	exitUnauthorized = 4 // the admin token is missing or wrong
+)
+
+// adminClient calls the management API of a running instance.
+type adminClient struct {
+	base   string
+	token  string
+	actor  string
+	client *http.Client
+}
+
+// adminFlags adds the flags every management command takes: the address,
+// the token, who acts, and --json.
+type adminFlags struct {
+	url, token, actor *string
+	json              *bool
+	timeout           *time.Duration
+}
+
+func addAdminFlags(fs *flag.FlagSet) *adminFlags {
+	return &adminFlags{
+		url:     fs.String("admin-url", envOr("SWITCHBOARD_ADMIN_URL", "http://127.0.0.1:8471"), "base URL of the management API (default $SWITCHBOARD_ADMIN_URL, else http://127.0.0.1:8471)"),
+		token:   fs.String("token", "", "admin token (default $SWITCHBOARD_ADMIN_TOKEN); prefer the variable, a flag shows in the process list"),
+		actor:   fs.String("actor", envOr("USER", "cli"), "who acts, for the audit of operator actions (default $USER)"),
+		json:    fs.Bool("json", false, "print JSON for scripts instead of a table"),
+		timeout: fs.Duration("timeout", 30*time.Second, "timeout of each request"),
+	}
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func (f *adminFlags) client() (*adminClient, error) {
+	token := *f.token
+	if token == "" {
+		token = os.Getenv("SWITCHBOARD_ADMIN_TOKEN")
+	}
+	if token == "" {
+		return nil, errors.New("no admin token: set SWITCHBOARD_ADMIN_TOKEN (or --token) to the server's server.admin_token")
+	}
+	u, err := url.Parse(*f.url)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--admin-url %q is not an http or https URL such as http://127.0.0.1:8471", *f.url)
+	}
+	return &adminClient{base: strings.TrimRight(*f.url, "/"), token: token, actor: *f.actor,
+		client: &http.Client{Timeout: *f.timeout}}, nil
+}
+
+// apiFailure is an error response of the management API.
+type apiFailure struct {
+	Status  int
+	Message string `json:"error"`
+	Code    string `json:"code"`
+}
+
+func (e *apiFailure) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("the management API answered %d", e.Status)
+	}
+	return e.Message
+}
+
+// call sends a request and decodes the JSON response into out (when not nil).
+func (c *adminClient) call(method, path string, body, out any) error {
+	resp, err := c.send(method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("read the response of %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		failure := &apiFailure{Status: resp.StatusCode}
+		jsonDecode(raw, failure)
+		return failure
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("decode the response of %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+func (c *adminClient) send(method, path string, body any) (*http.Response, error) {
+	var reader io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		reader = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.base+path, reader)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("X-Switchboard-Actor", c.actor)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("reach the management API at %s: %w; is switchboard serve running with server.admin_token set?", c.base, err)
+	}
+	return resp, nil
+}
+
+// failed prints err for command and returns its exit code.
+func failed(stderr io.Writer, command string, err error) int {
+	fmt.Fprintf(stderr, "switchboard %s: %v\n", command, err)
+	var failure *apiFailure
+	if !errors.As(err, &failure) {
+		return exitFailure
+	}
+	switch failure.Status {
+	case http.StatusUnauthorized:
+		return exitUnauthorized
+	case http.StatusNotFound:
+		return exitNotFound
+	case http.StatusBadRequest:
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// parseInterleaved parses flags that may come after positional arguments
+// ("deliveries show ID --json") and returns the positional ones, or the exit
+// code to stop with.
+func parseInterleaved(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, int) {
+	var positional []string
+	for {
+		if code := parseFlags(fs, args, stdout); code >= 0 {
+			return nil, code
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, -1
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// printJSON prints v indented, for --json.
+func printJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// shortTime formats a time for tables: UTC, to the second.
+func shortTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+// clip shortens s to n runes for a table cell, on one line.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// jsonDecode decodes an error body; a body that is not JSON leaves failure
+// with its status only.
+func jsonDecode(raw []byte, failure *apiFailure) {
+	if err := json.Unmarshal(raw, failure); err != nil {
+		failure.Message = ""
+	}
+}

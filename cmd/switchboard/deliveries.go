@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"text/tabwriter"
+	"time"
+)
+
+// delivery is a delivery as the management API returns it.
+type delivery struct {
+	ID          string          `json:"id"`
+	EventID     string          `json:"event_id"`
+	EventType   string          `json:"event_type"`
+	Route       string          `json:"route"`
+	Connector   string          `json:"connector"`
+	Target      json.RawMessage `json:"target"`
+	Destination string          `json:"destination"`
+	Status      string          `json:"status"`
+	HoldReason  string          `json:"hold_reason"`
+	Attempts    int             `json:"attempts"`
+	LastError   string          `json:"last_error"`
+	CreatedAt   time.Time       `json:"created_at"`
+	NextAt      *time.Time      `json:"next_at"`
+	AttemptList []attempt       `json:"attempt_list"`
+}
+
+type attempt struct {
+	Number     int       `json:"number"`
+	StartedAt  time.Time `json:"started_at"`
+	DurationMS float64   `json:"duration_ms"`
+	Outcome    string    `json:"outcome"`
+	StatusCode int       `json:"status_code"`
+	Response   string    `json:"response"`
+	Error      string    `json:"error"`
+}
+
+type deliveryPage struct {
+	Items      []delivery `json:"items"`
+	NextCursor string     `json:"next_cursor"`
+}
+
+func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "show" {
+		return runDeliveryShow(args[1:], stdout, stderr)
+	}
+	fs := newFlags("deliveries", "deliveries [--status S] [--route R] [--connector C] [flags]\n       switchboard deliveries show ID",
+		"Lists deliveries of a running instance, newest first, through its management API.\n"+
+			"`deliveries show ID` prints one delivery with every attempt.\n"+
+			"Exit codes: 0 listed, 1 failed, 2 bad flags, 3 not found, 4 bad admin token.", stderr)
+	status := fs.String("status", "", "only this status: scheduled, delivered, dead, skipped or cancelled")
+	route := fs.String("route", "", "only this route")
+	connector := fs.String("connector", "", "only this connector")
+	eventType := fs.String("event-type", "", "only this event type")
+	since := fs.String("since", "", "only deliveries created at or after this RFC 3339 time")
+	limit := fs.Int("limit", 50, "how many to list, 1 to 500")
+	af := addAdminFlags(fs)
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard deliveries: unexpected argument %q; use `deliveries show ID` for one delivery\n", fs.Arg(0))
+		return exitUsage
+	}
+	c, err := af.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard deliveries: %v\n", err)
+		return exitUsage
+	}
+
+	q := url.Values{"limit": {strconv.Itoa(*limit)}}
+	for key, value := range map[string]string{"status": *status, "route": *route, "connector": *connector,
+		"event_type": *eventType, "since": *since} {
+		if value != "" {
+			q.Set(key, value)
+		}
+	}
+	var page deliveryPage
+	if err := c.call("GET", "/api/v1/deliveries?"+q.Encode(), nil, &page); err != nil {
+		return failed(stderr, "deliveries", err)
+	}
+	if *af.json {
+		printJSON(stdout, page)
+		return exitOK
+	}
+	printDeliveries(stdout, page.Items)
+	if page.NextCursor != "" {
+		fmt.Fprintf(stdout, "(more: raise --limit or narrow the filters)\n")
+	}
+	return exitOK
+}
+
+func printDeliveries(w io.Writer, items []delivery) {
+	if len(items) == 0 {
+		fmt.Fprintln(w, "no deliveries match")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tROUTE\tCONNECTOR\tEVENT\tATTEMPTS\tCREATED\tLAST ERROR")
+	for _, d := range items {
+		status := d.Status
+		if d.HoldReason != "" {
+			status += " (" + d.HoldReason + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", d.ID, status, d.Route, d.Connector, d.EventType,
+			d.Attempts, shortTime(d.CreatedAt), clip(d.LastError, 60))
+	}
+	tw.Flush()
+}
+
+func runDeliveryShow(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("deliveries show", "deliveries show ID [flags]", "Prints one delivery with every attempt.", stderr)
+	af := addAdminFlags(fs)
+	ids, code := parseInterleaved(fs, args, stdout)
+	if code >= 0 {
+		return code
+	}
+	if len(ids) != 1 {
+		fmt.Fprintln(stderr, "switchboard deliveries show: name one delivery id, such as dlv_4f2a91c0_17")
+		return exitUsage
+	}
+	c, err := af.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard deliveries show: %v\n", err)
+		return exitUsage
+	}
+	var d delivery
+	if err := c.call("GET", "/api/v1/deliveries/"+url.PathEscape(ids[0]), nil, &d); err != nil {
+		return failed(stderr, "deliveries show", err)
+	}
+	if *af.json {
+		printJSON(stdout, d)
+		return exitOK
+	}
+	printDelivery(stdout, d)
+	return exitOK
+}
+
+func printDelivery(w io.Writer, d delivery) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	rows := [][2]string{{"id", d.ID}, {"status", d.Status}, {"hold reason", d.HoldReason}, {"event", d.EventID + " (" + d.EventType + ")"},
+		{"route", d.Route}, {"connector", d.Connector}, {"destination", d.Destination}, {"target", string(d.Target)},
+		{"created", shortTime(d.CreatedAt)}, {"last error", d.LastError}}
+	if d.NextAt != nil {
+		rows = append(rows, [2]string{"next attempt", shortTime(*d.NextAt)})
+	}
+	for _, row := range rows {
+		if row[1] != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
+		}
+	}
+	tw.Flush()
+	if len(d.AttemptList) == 0 {
+		fmt.Fprintln(w, "\nno attempts yet")
+		return
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tSTARTED\tDURATION\tOUTCOME\tSTATUS\tERROR\tRESPONSE")
+	for _, a := range d.AttemptList {
+		fmt.Fprintf(tw, "%d\t%s\t%.1fms\t%s\t%d\t%s\t%s\n", a.Number, shortTime(a.StartedAt), a.DurationMS, a.Outcome,
+			a.StatusCode, clip(a.Error, 50), clip(a.Response, 50))
+	}
+	tw.Flush()
+}

@@ -1,0 +1,185 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/turbocode/switchboard/core/store"
+)
+
+// listDeliveries serves GET /api/v1/deliveries.
+func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request, _ string) error {
+	filter, err := deliveryFilter(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	found, err := s.backend.Store().Deliveries(r.Context(), filter)
+	if err != nil {
+		return err
+	}
+	snap := s.backend.Snapshot()
+	items := make([]deliveryView, len(found))
+	var last int64
+	for i, d := range found {
+		items[i], last = s.deliveryView(d, snap), d.ID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nextCursor(len(found), filter.Limit, last)})
+	return nil
+}
+
+// deliveryDetail is one delivery with its attempts.
+type deliveryDetail struct {
+	deliveryView
+	AttemptList []attemptView `json:"attempt_list"`
+}
+
+// getDelivery serves GET /api/v1/deliveries/{id}.
+func (s *server) getDelivery(w http.ResponseWriter, r *http.Request, _ string) error {
+	d, err := s.lookupDelivery(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	attempts, err := s.backend.Store().Attempts(r.Context(), d.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, deliveryDetail{deliveryView: s.deliveryView(d, s.backend.Snapshot()), AttemptList: attemptViews(attempts)})
+	return nil
+}
+
+// lookupDelivery reads a delivery by its public id (dlv_<store>_<n>).
+func (s *server) lookupDelivery(ctx context.Context, public string) (*store.Delivery, error) {
+	id, err := store.ParsePublicDeliveryID(s.backend.Store().StoreID(), public)
+	if err != nil {
+		return nil, notFound("%v", err)
+	}
+	d, err := s.backend.Store().Delivery(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("no delivery %s; list them with GET /api/v1/deliveries", public)
+	}
+	return d, err
+}
+
+// retryDelivery serves POST /api/v1/deliveries/{id}/retry.
+func (s *server) retryDelivery(w http.ResponseWriter, r *http.Request, actor string) error {
+	public := r.PathValue("id")
+	d, err := s.lookupDelivery(r.Context(), public)
+	if err != nil {
+		return err
+	}
+	retried, err := s.backend.Retry(r.Context(), []int64{d.ID})
+	if err != nil {
+		return err
+	}
+	if len(retried) == 0 {
+		return conflict("delivery %s is being attempted now; retry it once the attempt has finished", public)
+	}
+	if err := s.record(r.Context(), actor, "retry", public, "was "+string(d.State)); err != nil {
+		return err
+	}
+	d, err = s.backend.Store().Delivery(r.Context(), d.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, s.deliveryView(d, s.backend.Snapshot()))
+	return nil
+}
+
+// bulkRetryRequest is the body of POST /api/v1/deliveries/retry: the filters
+// of the listing, a page size and a cursor. Only dead deliveries are retried.
+type bulkRetryRequest struct {
+	Route     string `json:"route"`
+	Connector string `json:"connector"`
+	EventType string `json:"event_type"`
+	Since     string `json:"since"`
+	Until     string `json:"until"`
+	Cursor    string `json:"cursor"`
+	Limit     int    `json:"limit"`
+}
+
+// retryDeliveries serves POST /api/v1/deliveries/retry: it retries one page
+// of the dead deliveries that match, newest first, and returns the cursor of
+// the next page. A client retries them all by following next_cursor, so each
+// call stays short and a client can show progress.
+func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor string) error {
+	var req bulkRetryRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	q := url.Values{"status": {string(store.StateDead)}}
+	for key, value := range map[string]string{"route": req.Route, "connector": req.Connector, "event_type": req.EventType,
+		"since": req.Since, "until": req.Until, "cursor": req.Cursor} {
+		if value != "" {
+			q.Set(key, value)
+		}
+	}
+	if req.Limit != 0 {
+		q.Set("limit", strconv.Itoa(req.Limit))
+	}
+	filter, err := deliveryFilter(q)
+	if err != nil {
+		return err
+	}
+
+	dead, err := s.backend.Store().Deliveries(r.Context(), filter)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(dead))
+	var last int64
+	for i, d := range dead {
+		ids[i], last = d.ID, d.ID
+	}
+	retried, err := s.backend.Retry(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	if len(retried) > 0 {
+		detail := fmt.Sprintf("%d dead deliveries (route=%q connector=%q event_type=%q)", len(retried), req.Route, req.Connector, req.EventType)
+		if err := s.record(r.Context(), actor, "retry_dead", "deliveries", detail); err != nil {
+			return err
+		}
+	}
+	public := make([]string, len(retried))
+	for i, id := range retried {
+		public[i] = store.PublicDeliveryID(s.backend.Store().StoreID(), id)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"retried": public, "next_cursor": nextCursor(len(dead), filter.Limit, last)})
+	return nil
+}
+
+// maxRequestBody bounds the JSON body of a management request.
+const maxRequestBody = 1 << 20
+
+// decodeBody decodes a JSON body into v, rejecting unknown keys; an empty
+// body leaves v as it is.
+func decodeBody(r *http.Request, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil {
+		return invalid("", "read the request body: %v", err)
+	}
+	if len(body) > maxRequestBody {
+		return invalid("", "the request body is over %d bytes", maxRequestBody)
+	}
+	if len(body) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytesReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalid("", "invalid JSON body: %v", err)
+	}
+	return nil
+}
+
+// record appends an operator action to the audit log.
+func (s *server) record(ctx context.Context, actor, action, target, detail string) error {
+	s.log.Info("operator action", "actor", actor, "action", action, "target", target, "detail", detail)
+	return s.backend.Store().RecordAction(ctx, &store.Action{At: s.clock.Now(), Actor: actor, Action: action, Target: target, Detail: detail})
+}

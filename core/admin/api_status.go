@@ -1,0 +1,112 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// statusView is the instance's state: version, config and its last reload.
+type statusView struct {
+	Version     string     `json:"version"`
+	ConfigFile  string     `json:"config_file"`
+	LoadedAt    time.Time  `json:"loaded_at"`
+	ReloadError string     `json:"reload_error,omitempty"`
+	ReloadedAt  *time.Time `json:"reload_failed_at,omitempty"`
+	Ready       bool       `json:"ready"`
+	NotReady    string     `json:"not_ready,omitempty"`
+	Backlog     int64      `json:"backlog"`
+	StoreID     string     `json:"store_id"`
+}
+
+// getStatus serves GET /api/v1/status.
+func (s *server) getStatus(w http.ResponseWriter, _ *http.Request, _ string) error {
+	writeJSON(w, http.StatusOK, s.status())
+	return nil
+}
+
+func (s *server) status() statusView {
+	rs := s.backend.Reload()
+	v := statusView{Version: s.version, ConfigFile: rs.File, LoadedAt: rs.LoadedAt, ReloadError: rs.Error,
+		ReloadedAt: timeOrNil(rs.FailedAt), Ready: true, Backlog: s.backend.Store().Backlog(), StoreID: s.backend.Store().StoreID()}
+	if err := s.backend.Ready(); err != nil {
+		v.Ready, v.NotReady = false, err.Error()
+	}
+	return v
+}
+
+// listActions serves GET /api/v1/actions.
+func (s *server) listActions(w http.ResponseWriter, r *http.Request, _ string) error {
+	q := r.URL.Query()
+	if err := checkKnown(q, "actions"); err != nil {
+		return err
+	}
+	before, err := cursorParam(q)
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(q)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.actionPage(r.Context(), limit, before)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": next})
+	return nil
+}
+
+// actionPage returns one page of the audit log and the cursor of the next.
+func (s *server) actionPage(ctx context.Context, limit int, before int64) ([]actionView, string, error) {
+	found, err := s.backend.Store().Actions(ctx, limit, before)
+	if err != nil {
+		return nil, "", err
+	}
+	items := make([]actionView, len(found))
+	var last int64
+	for i, a := range found {
+		items[i], last = actionView{At: a.At, Actor: a.Actor, Action: a.Action, Target: a.Target, Detail: a.Detail}, a.ID
+	}
+	return items, nextCursor(len(found), limit, last), nil
+}
+
+// getBackup serves GET /api/v1/backup: an online copy of the store, written
+// to a temporary file next to nothing the client names, then streamed.
+func (s *server) getBackup(w http.ResponseWriter, r *http.Request, actor string) error {
+	dir, err := os.MkdirTemp("", "switchboard-backup-")
+	if err != nil {
+		return fmt.Errorf("create a directory for the backup: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "switchboard.db")
+	if err := s.backend.Backup(r.Context(), path); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open the backup: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read the backup's size: %w", err)
+	}
+	if err := s.record(r.Context(), actor, "backup", "store", strconv.FormatInt(info.Size(), 10)+" bytes"); err != nil {
+		return err
+	}
+
+	w.Header().Set("Content-Type", "application/vnd.sqlite3")
+	w.Header().Set("Content-Length", strconv.FormatInt(info.Size(), 10))
+	w.Header().Set("Content-Disposition", `attachment; filename="switchboard-backup.db"`)
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, f); err != nil {
+		s.log.Warn("sending the backup failed", "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package admin
+
+import (
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/turbocode/switchboard/core/store"
+)
+
+// Bounds of the limit query parameter.
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+// knownQuery lists the query parameters each listing accepts, so that a typo
+// is an error rather than a filter silently left out.
+var knownQuery = map[string][]string{
+	"deliveries": {"status", "route", "connector", "event_type", "event_id", "since", "until", "cursor", "limit"},
+	"events":     {"type", "entity_type", "entity_id", "since", "until", "cursor", "limit"},
+	"actions":    {"cursor", "limit"},
+}
+
+func checkKnown(q url.Values, listing string) error {
+	allowed := knownQuery[listing]
+	for key := range q {
+		found := false
+		for _, a := range allowed {
+			found = found || a == key
+		}
+		if !found {
+			return invalid(key, "unknown query parameter %q; %s accept %s", key, listing, joinWords(allowed))
+		}
+	}
+	return nil
+}
+
+// deliveryFilter reads the filters of GET /api/v1/deliveries (and of the
+// bulk retry's body, given as the same keys).
+func deliveryFilter(q url.Values) (store.DeliveryFilter, error) {
+	if err := checkKnown(q, "deliveries"); err != nil {
+		return store.DeliveryFilter{}, err
+	}
+	f := store.DeliveryFilter{Route: q.Get("route"), Connector: q.Get("connector"), EventType: q.Get("event_type"),
+		EventID: q.Get("event_id")}
+	if status := q.Get("status"); status != "" {
+		state := store.State(status)
+		if !knownState(state) {
+			return f, invalid("status", "unknown status %q; use scheduled, delivered, dead, skipped or cancelled", status)
+		}
+		f.State = state
+	}
+	var err error
+	if f.CreatedAfter, err = timeParam(q, "since"); err != nil {
+		return f, err
+	}
+	if f.CreatedBefore, err = timeParam(q, "until"); err != nil {
+		return f, err
+	}
+	if f.BeforeID, err = cursorParam(q); err != nil {
+		return f, err
+	}
+	f.Limit, err = limitParam(q)
+	return f, err
+}
+
+func knownState(s store.State) bool {
+	switch s {
+	case store.StateScheduled, store.StateDelivered, store.StateDead, store.StateSkipped, store.StateCancelled:
+		return true
+	}
+	return false
+}
+
+// eventFilter reads the filters of GET /api/v1/events.
+func eventFilter(q url.Values) (store.EventFilter, error) {
+	if err := checkKnown(q, "events"); err != nil {
+		return store.EventFilter{}, err
+	}
+	f := store.EventFilter{EventType: q.Get("type"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id")}
+	var err error
+	if f.ReceivedAfter, err = timeParam(q, "since"); err != nil {
+		return f, err
+	}
+	if f.ReceivedBefore, err = timeParam(q, "until"); err != nil {
+		return f, err
+	}
+	if f.BeforeSeq, err = cursorParam(q); err != nil {
+		return f, err
+	}
+	f.Limit, err = limitParam(q)
+	return f, err
+}
+
+func timeParam(q url.Values, name string) (time.Time, error) {
+	text := q.Get(name)
+	if text == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, text)
+	if err != nil {
+		return time.Time{}, invalid(name, "%s %q is not an RFC 3339 time; write it like 2026-12-01T16:00:00Z", name, text)
+	}
+	return t, nil
+}
+
+// cursorParam reads the cursor a previous page returned as next_cursor.
+func cursorParam(q url.Values) (int64, error) {
+	text := q.Get("cursor")
+	if text == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, invalid("cursor", "cursor %q is not one this API returned; pass next_cursor from the previous page", text)
+	}
+	return n, nil
+}
+
+func limitParam(q url.Values) (int, error) {
+	text := q.Get("limit")
+	if text == "" {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, invalid("limit", "limit %q is out of range; use 1 to %d", text, maxLimit)
+	}
+	return n, nil
+}
+
+// nextCursor returns the cursor of the page after one that ended at lastKey,
+// or "" when the page was not full, so no more can follow.
+func nextCursor(count, limit int, lastKey int64) string {
+	if count < limit || count == 0 {
+		return ""
+	}
+	return strconv.FormatInt(lastKey, 10)
+}

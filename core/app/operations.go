@@ -1,0 +1,276 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/turbocode/switchboard/core/admin"
+	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/event"
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/sdk"
+)
+
+// The management side's view of the daemon: App implements admin.Backend.
+var _ admin.Backend = (*App)(nil)
+
+// Snapshot implements admin.Backend.
+func (a *App) Snapshot() admin.Snapshot {
+	plan := a.current.Load().plan
+	return admin.Snapshot{Config: plan.Config, Routes: plan.Routes}
+}
+
+// Connectors implements admin.Backend.
+func (a *App) Connectors() []admin.ConnectorStatus {
+	cfg := a.current.Load().plan.Config
+	pauses := a.pauseTable()
+	health := a.disp.Health()
+	circuits := a.disp.OpenCircuits()
+
+	out := make([]admin.ConnectorStatus, 0, len(cfg.Connectors))
+	for _, c := range cfg.Connectors {
+		st := admin.ConnectorStatus{Name: c.Name, Type: c.Type}
+		if p, ok := pauses[c.Name]; ok {
+			st.Paused, st.PauseReason, st.PausedBy, st.Automatic, st.PausedAt = true, p.Reason, p.Actor, p.Automatic, p.At
+		}
+		if h, ok := health[c.Name]; ok {
+			st.Attempts, st.Delivered, st.LastSuccess, st.LastFailure, st.LastError = h.Attempts, h.Delivered, h.LastSuccess, h.LastFailure, h.LastError
+		}
+		for dest := range circuits {
+			if dest == c.Name || strings.HasPrefix(dest, c.Name+"|") {
+				st.OpenCircuits = append(st.OpenCircuits, dest)
+			}
+		}
+		sort.Strings(st.OpenCircuits)
+		out = append(out, st)
+	}
+	return out
+}
+
+// pauseTable reads the paused connectors by name; on a store error it logs
+// and returns none, so a listing still shows the rest.
+func (a *App) pauseTable() map[string]*store.Pause {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pauses, err := a.store.Pauses(ctx)
+	if err != nil {
+		a.log.Error("could not read the paused connectors", "err", err)
+	}
+	out := make(map[string]*store.Pause, len(pauses))
+	for _, p := range pauses {
+		out[p.Connector] = p
+	}
+	return out
+}
+
+// PausedConnectors implements metrics.Source.
+func (a *App) PausedConnectors() []string {
+	var names []string
+	for name := range a.pauseTable() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// OpenCircuits implements metrics.Source.
+func (a *App) OpenCircuits() int { return len(a.disp.OpenCircuits()) }
+
+// Backlog implements metrics.Source.
+func (a *App) Backlog() int64 { return a.store.Backlog() }
+
+// Stats implements metrics.Source.
+func (a *App) Stats(ctx context.Context) (*store.Stats, error) { return a.store.Stats(ctx) }
+
+// Retry implements admin.Backend.
+func (a *App) Retry(ctx context.Context, ids []int64) ([]int64, error) {
+	retried, err := a.store.Retry(ctx, ids, a.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	a.disp.Wake()
+	return retried, nil
+}
+
+// Replay implements admin.Backend. The routes in force decide the targets, so
+// a replay after a reload follows the new rules. A replayed delivery has a
+// new id, attempt budget and maximum age.
+func (a *App) Replay(ctx context.Context, eventID, connector string) ([]*store.Delivery, error) {
+	stored, err := a.store.Event(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := storedIncoming(stored)
+	if err != nil {
+		return nil, fmt.Errorf("read stored event %s: %w", eventID, err)
+	}
+	rt := a.current.Load()
+	ne, err := a.plan(ctx, rt, in)
+	if err != nil {
+		return nil, err
+	}
+
+	deliveries := ne.Deliveries
+	if connector != "" {
+		deliveries = deliveries[:0:0]
+		for _, nd := range ne.Deliveries {
+			if nd.Connector == connector {
+				deliveries = append(deliveries, nd)
+			}
+		}
+		if len(deliveries) == 0 {
+			deliveries = append(deliveries, a.adHocDelivery(rt, in, connector))
+		}
+	}
+	created, err := a.store.AddDeliveries(ctx, eventID, deliveries, a.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	a.disp.Wake()
+	return created, nil
+}
+
+// replayRoute is the route name of a delivery that an operator replayed to a
+// connector no route plans for the event.
+const replayRoute = "replay"
+
+// adHocDelivery is a delivery to connector with no target parameters, for a
+// replay to a connector that no route plans for the event.
+func (a *App) adHocDelivery(rt *runtime, in *event.Incoming, connector string) *store.NewDelivery {
+	nd := &store.NewDelivery{Route: replayRoute, Connector: connector, Target: json.RawMessage(`{}`), Destination: connector,
+		EntityKey: in.Envelope.EntityKey(), State: store.StateScheduled}
+	if c, ok := rt.Connector(connector); ok && c.Info.Capabilities.Ordered && nd.EntityKey != "" {
+		nd.OrderingKey = connector + "|" + nd.EntityKey
+	}
+	return nd
+}
+
+// storedIncoming parses a stored event's body back into an envelope.
+func storedIncoming(ev *store.StoredEvent) (*event.Incoming, error) {
+	var env event.Envelope
+	if err := json.Unmarshal(ev.Body, &env); err != nil {
+		return nil, err
+	}
+	return &event.Incoming{Envelope: &env, Format: ev.Format, Body: ev.Body}, nil
+}
+
+// Pause implements admin.Backend.
+func (a *App) Pause(ctx context.Context, connector, reason, actor string) error {
+	p := &store.Pause{Connector: connector, Reason: reason, Actor: actor, At: a.clock.Now()}
+	if err := a.store.SetPause(ctx, p); err != nil {
+		return err
+	}
+	a.disp.Pause(connector)
+	a.log.Info("connector paused: its deliveries are held", "connector", connector, "reason", reason, "actor", actor)
+	return nil
+}
+
+// Resume implements admin.Backend.
+func (a *App) Resume(ctx context.Context, connector string) error {
+	if _, err := a.store.ClearPause(ctx, connector); err != nil {
+		return err
+	}
+	return a.disp.Resume(ctx, connector)
+}
+
+// TestSend implements admin.Backend: it delivers a sample issue.created
+// event through the connector's live instance. Without params it uses the
+// literal parameters of the connector's first route target.
+func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params) (*admin.TestResult, error) {
+	rt := a.current.Load()
+	conn, ok := rt.Connector(connector)
+	if !ok {
+		return nil, fmt.Errorf("connector %s: %w", connector, store.ErrNotFound)
+	}
+	target, shown := params, params
+	if target == nil {
+		target, shown = literalParams(rt.plan.Config, connector)
+	}
+
+	in, err := sampleEvent(a.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	req := &sdk.DeliveryRequest{DeliveryID: "dlv_test_" + in.Envelope.EventID, Attempt: 1, Route: "test", Target: target,
+		Events: []sdk.Event{sdkEventOf(in)}, EntityKey: in.Envelope.EntityKey()}
+	ctx, cancel := context.WithTimeout(ctx, conn.Timeout)
+	defer cancel()
+	req.Deadline, _ = ctx.Deadline()
+
+	started := a.clock.Now()
+	res := conn.Instance.Deliver(ctx, req)
+	return &admin.TestResult{Outcome: res.Outcome, StatusCode: res.StatusCode, Response: res.Response, Reason: res.Reason,
+		Duration: a.clock.Now().Sub(started), Params: shown}, nil
+}
+
+// literalParams returns the parameters of the connector's first route target
+// that are not templates, and the same with ${...} values redacted.
+func literalParams(cfg *config.Config, connector string) (sdk.Params, sdk.Params) {
+	for _, r := range cfg.Routes {
+		for _, t := range r.To {
+			if t.Connector != connector {
+				continue
+			}
+			spec := targetSpec(t)
+			return spec.Literal, t.Redact(spec.Literal)
+		}
+	}
+	return sdk.Params{}, sdk.Params{}
+}
+
+// sampleEvent is the event a test send delivers.
+func sampleEvent(now time.Time) (*event.Incoming, error) {
+	id := uuid.NewString()
+	env := &event.Envelope{EventID: id, EventType: "issue.created", Timestamp: now, EntityType: "issue",
+		EntityID: uuid.NewString(), Action: "created", Actor: &event.Actor{Type: "system", Name: "switchboard"},
+		Data: json.RawMessage(`{"current":{"title":"Switchboard test message","priority":"low","status":"backlog",` +
+			`"description":"An operator sent this test from Switchboard's management API. It needs no action."}}`)}
+	body, err := env.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("encode the sample event: %w", err)
+	}
+	return &event.Incoming{Envelope: env, Format: event.FormatEnvelope, Body: body}, nil
+}
+
+func sdkEventOf(in *event.Incoming) sdk.Event {
+	e := in.Envelope
+	return sdk.Event{ID: e.EventID, Type: e.EventType, Time: e.Timestamp, EntityType: e.EntityType, EntityID: e.EntityID,
+		Action: e.Action, Derived: e.Derived, ParentEventID: e.ParentEventID, Envelope: in.Body}
+}
+
+// Preview implements admin.Backend with the connector's live instance.
+func (a *App) Preview(ctx context.Context, connector string, req *sdk.DeliveryRequest) (string, error) {
+	conn, ok := a.current.Load().Connector(connector)
+	if !ok {
+		return "", fmt.Errorf("connector %s is not in the config", connector)
+	}
+	pv, ok := conn.Instance.(sdk.Previewer)
+	if !ok {
+		return "", admin.ErrNoPreview
+	}
+	return pv.Preview(ctx, req)
+}
+
+// backuper is a store that can copy itself while it runs.
+type backuper interface {
+	Backup(ctx context.Context, path string) error
+}
+
+// Backup implements admin.Backend.
+func (a *App) Backup(ctx context.Context, path string) error {
+	b, ok := a.store.(backuper)
+	if !ok {
+		return errors.New("this store cannot take an online backup; use the database's own tools")
+	}
+	return b.Backup(ctx, path)
+}
+
+// Ready implements admin.Backend.
+func (a *App) Ready() error { return a.ready() }

@@ -1,0 +1,116 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/sdk"
+)
+
+// pausedHold is how far ahead a delivery of a paused connector is scheduled;
+// Resume makes it due again. Its held time is taken off then, so the wait does
+// not count against the delivery's maximum age.
+const pausedHold = 10 * 365 * 24 * time.Hour
+
+// Pause holds the connector's deliveries until Resume: attempts that are
+// running finish, and every other delivery of the connector is written back
+// with the hold reason connector_paused, using no attempt.
+func (d *Dispatcher) Pause(connector string) {
+	d.mu.Lock()
+	d.paused[connector] = true
+	var queued []*item
+	for _, dst := range d.dests {
+		kept := dst.queue[:0]
+		for _, it := range dst.queue {
+			if it.delivery.Connector == connector {
+				queued = append(queued, it)
+				delete(d.held, it.delivery.ID)
+				continue
+			}
+			kept = append(kept, it)
+		}
+		dst.queue = kept
+	}
+	d.mu.Unlock()
+	if len(queued) == 0 {
+		return
+	}
+
+	now := d.clock.Now()
+	updates := make([]*store.Update, len(queued))
+	for i, it := range queued {
+		updates[i] = &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
+			State: store.StateScheduled, NextAt: now.Add(pausedHold), HoldReason: store.HoldPaused, HeldFor: pausedHold}
+	}
+	if _, err := d.store.Complete(context.Background(), updates); err != nil {
+		d.log.Error("could not hold the queued deliveries of a paused connector; they are held when their lease expires",
+			"connector", connector, "deliveries", len(updates), "err", err)
+	}
+}
+
+// Resume lets the connector's deliveries run again and makes those held for
+// its pause due now.
+func (d *Dispatcher) Resume(ctx context.Context, connector string) error {
+	d.mu.Lock()
+	delete(d.paused, connector)
+	d.mu.Unlock()
+	d.health.reset(connector)
+
+	n, err := d.store.ReleaseConnectorHolds(ctx, connector, store.HoldPaused, d.clock.Now())
+	if err != nil {
+		return fmt.Errorf("release the deliveries held for connector %s: %w", connector, err)
+	}
+	if n > 0 {
+		d.log.Info("connector resumed; its held deliveries are due now", "connector", connector, "deliveries", n)
+	}
+	d.Wake()
+	return nil
+}
+
+// Paused reports whether the connector is paused.
+func (d *Dispatcher) Paused(connector string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.paused[connector]
+}
+
+// pausedNow reports whether the item's connector is paused; the caller does
+// not hold d.mu.
+func (d *Dispatcher) pausedNow(it *item) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.paused[it.delivery.Connector]
+}
+
+// checkDisable pauses a connector whose endpoint answered 410 Gone, or that
+// has failed without a success for the policy's DisableAfter, and tells the
+// observer why. A connector of the system events is disabled the same way.
+func (d *Dispatcher) checkDisable(dl *store.Delivery, res sdk.Result, now time.Time, log *slog.Logger) {
+	reason := ""
+	switch {
+	case res.StatusCode == http.StatusGone:
+		reason = "the endpoint answered 410 Gone: it no longer exists"
+	case res.Outcome == sdk.OutcomeRetry && d.policy.DisableAfter > 0:
+		if since, failing := d.health.failingSince(dl.Connector); failing && now.Sub(since) >= d.policy.DisableAfter {
+			reason = fmt.Sprintf("every attempt failed since %s (delivery.disable_after is %s); last error: %s",
+				since.Format(time.RFC3339), d.policy.DisableAfter, res.Reason)
+		}
+	}
+	if reason == "" {
+		return
+	}
+
+	d.mu.Lock()
+	already := d.paused[dl.Connector]
+	d.mu.Unlock()
+	if already {
+		return
+	}
+	log.Warn("connector disabled: its deliveries are held until it is resumed", "reason", reason)
+	d.Pause(dl.Connector)
+	d.observer.ConnectorDisabled(dl.Connector, reason, dl)
+}

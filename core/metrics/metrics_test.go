@@ -1,0 +1,102 @@
+package metrics
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/clock"
+)
+
+var now = time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+
+type fakeSource struct{ stats *store.Stats }
+
+func (f *fakeSource) Backlog() int64                              { return 7 }
+func (f *fakeSource) Stats(context.Context) (*store.Stats, error) { return f.stats, nil }
+func (f *fakeSource) OpenCircuits() int                           { return 2 }
+func (f *fakeSource) PausedConnectors() []string                  { return []string{"mail"} }
+
+func scrape(t *testing.T, m *Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	return string(body)
+}
+
+func TestMetricsLabelsAreBounded(t *testing.T) {
+	m := New(&fakeSource{stats: &store.Stats{}}, clock.NewFake(now))
+	m.SetRouteTypes([]string{"custom.thing", "issue.*"})
+	m.Received("issue.created", "envelope")
+	m.Received("made.up.by_sender", "envelope")
+	m.Received("another.invented", "envelope")
+	m.Received("custom.thing", "cloudevents")
+
+	out := scrape(t, m)
+	for _, want := range []string{
+		`switchboard_events_received_total{event_type="issue.created",source="envelope"} 1`,
+		`switchboard_events_received_total{event_type="other",source="envelope"} 2`,
+		`switchboard_events_received_total{event_type="custom.thing",source="cloudevents"} 1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+	if strings.Contains(out, "made.up") {
+		t.Errorf("an unknown event type became a label value")
+	}
+}
+
+func TestMetricsStoreFigures(t *testing.T) {
+	m := New(&fakeSource{stats: &store.Stats{Dead: 3, OldestPending: now.Add(-90 * time.Second)}}, clock.NewFake(now))
+	m.Attempted("hook", "urgent", sdk.OutcomeRetry, 20*time.Millisecond)
+	m.Reloaded(false)
+
+	out := scrape(t, m)
+	for _, want := range []string{
+		"switchboard_queue_depth 7",
+		"switchboard_oldest_pending_age_seconds 90",
+		"switchboard_dead_deliveries 3",
+		"switchboard_open_circuits 2",
+		`switchboard_connector_paused{connector="mail"} 1`,
+		`switchboard_delivery_attempts_total{connector="hook",outcome="retry",route="urgent"} 1`,
+		`switchboard_attempt_duration_seconds_count{connector="hook"} 1`,
+		`switchboard_config_reloads_total{result="rejected"} 1`,
+		"switchboard_config_last_reload_successful 0",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+}
+
+func TestCountRejectionsByReason(t *testing.T) {
+	m := New(&fakeSource{stats: &store.Stats{}}, clock.NewFake(now))
+	h := m.CountRejections(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/bad":
+			w.WriteHeader(http.StatusUnauthorized)
+		case "/big":
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+		default:
+			w.WriteHeader(http.StatusAccepted)
+		}
+	}))
+	for _, path := range []string{"/bad", "/bad", "/big", "/ok"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, path, nil))
+	}
+	out := scrape(t, m)
+	for _, want := range []string{`switchboard_events_rejected_total{reason="unauthorized"} 2`,
+		`switchboard_events_rejected_total{reason="too_large"} 1`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+}
