@@ -93,7 +93,7 @@ func (d *delivery) checkEcho(guard *guardState) (sdk.Result, bool) {
 	if commentEchoOf(d.req.Route, d.ev) {
 		d.in.counts.echoes.Add(1)
 		d.log.Info("loop guard: skipped the echo of this route's own comment", "issue", d.issue)
-		return sdk.Skipped("echo of this route's own action: the comment carries the route's marker"), true
+		return skip(sdk.SkipEcho, "echo of this route's own action: the comment carries the route's marker"), true
 	}
 	e, changed := guard.echoOf(d.req.Route, d.ev)
 	if e == nil {
@@ -106,7 +106,7 @@ func (d *delivery) checkEcho(guard *guardState) (sdk.Result, bool) {
 	}
 	d.in.counts.echoes.Add(1)
 	d.log.Info("loop guard: skipped the echo of this route's own action", "issue", d.issue, "field", e.Field, "value", e.Value)
-	result := sdk.Skipped(fmt.Sprintf("echo of this route's own action: it set %s to %q on %s", e.Field, e.Value, d.issue))
+	result := skip(sdk.SkipEcho, fmt.Sprintf("echo of this route's own action: it set %s to %q on %s", e.Field, e.Value, d.issue))
 	if changed {
 		result.UpdateState, result.State = true, guard.encode()
 	}
@@ -128,7 +128,7 @@ func (d *delivery) checkCondition(now time.Time) (sdk.Result, bool) {
 	}
 	if !known {
 		d.in.counts.conditionFalse.Add(1)
-		return sdk.Skipped(fmt.Sprintf("only_if %s was not checked: Switchboard has stored no state of %s yet", d.t.onlyIf, d.req.EntityKey)), true
+		return skip(sdk.SkipCondition, fmt.Sprintf("only_if %s was not checked: Switchboard has stored no state of %s yet", d.t.onlyIf, d.req.EntityKey)), true
 	}
 	holds, err := cond.evaluate(current, d.ev.document, now)
 	if err != nil {
@@ -138,7 +138,7 @@ func (d *delivery) checkCondition(now time.Time) (sdk.Result, bool) {
 	if !holds {
 		d.in.counts.conditionFalse.Add(1)
 		d.log.Info("only_if is false on the entity's current state; action skipped", "issue", d.issue, "only_if", d.t.onlyIf)
-		return sdk.Skipped(fmt.Sprintf("only_if %s is false on the current state of %s", d.t.onlyIf, d.req.EntityKey)), true
+		return skip(sdk.SkipCondition, fmt.Sprintf("only_if %s is false on the current state of %s", d.t.onlyIf, d.req.EntityKey)), true
 	}
 	return sdk.Result{}, false
 }
@@ -170,6 +170,13 @@ func (d *delivery) checkHopLimit(guard *guardState) (sdk.Result, bool) {
 	routes := strings.Join(guard.routes(), ", ")
 	d.log.Warn("loop guard: hop limit reached; action not taken", "issue", d.issue, "hop_limit", limit,
 		"hop_window", window.String(), "by_routes", routes)
-	return sdk.Skipped(fmt.Sprintf("hop limit reached: %d actions on %s within %s (routes %s); this %s was not taken. If this is no loop, raise hop_limit on connector %s",
+	return skip(sdk.SkipLoopLimit, fmt.Sprintf("hop limit reached: %d actions on %s within %s (routes %s); this %s was not taken. If this is no loop, raise hop_limit on connector %s",
 		limit, d.req.EntityKey, window, routes, d.t.action, d.in.name)), true
+}
+
+// skip returns a skipped result of a kind that metrics count apart.
+func skip(kind sdk.SkipKind, reason string) sdk.Result {
+	result := sdk.Skipped(reason)
+	result.SkipKind = kind
+	return result
 }

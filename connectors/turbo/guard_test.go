@@ -31,6 +31,9 @@ func TestEchoOfOwnActionSkipped(t *testing.T) {
 	if echo.Outcome != sdk.OutcomeSkipped || !strings.Contains(echo.Reason, "echo of this route's own action") {
 		t.Fatalf("the echo = %v %q, want skipped as the route's own echo", echo.Outcome, echo.Reason)
 	}
+	if echo.SkipKind != sdk.SkipEcho {
+		t.Errorf("SkipKind = %q, want %q for metrics", echo.SkipKind, sdk.SkipEcho)
+	}
 	state := first.State
 	if echo.UpdateState {
 		state = echo.State
@@ -181,6 +184,9 @@ func TestHopLimitStopsChain(t *testing.T) {
 	if stopped.Outcome != sdk.OutcomeSkipped || !strings.Contains(stopped.Reason, "hop limit reached: 3 actions on issue:"+issueID+" within 10m0s (routes lower, raise)") {
 		t.Errorf("the fourth action = %v %q, want skipped by the hop limit naming the routes", stopped.Outcome, stopped.Reason)
 	}
+	if stopped.SkipKind != sdk.SkipLoopLimit {
+		t.Errorf("SkipKind = %q, want %q for metrics", stopped.SkipKind, sdk.SkipLoopLimit)
+	}
 	if !strings.Contains(e.logs.String(), "hop limit reached") {
 		t.Errorf("the stop was not logged:\n%s", e.logs)
 	}
@@ -228,6 +234,9 @@ func TestOnlyIfOnCurrentState(t *testing.T) {
 			result := e.deliver(r)
 			if result.Outcome != tc.want || !strings.Contains(result.Reason, tc.reason) {
 				t.Fatalf("result = %v %q, want %v containing %q", result.Outcome, result.Reason, tc.want, tc.reason)
+			}
+			if tc.want == sdk.OutcomeSkipped && result.SkipKind != sdk.SkipCondition {
+				t.Errorf("SkipKind = %q, want %q for metrics", result.SkipKind, sdk.SkipCondition)
 			}
 			calls := len(e.fake.Requests())
 			if tc.want == sdk.OutcomeDelivered && calls == 0 || tc.want != sdk.OutcomeDelivered && calls != 0 {

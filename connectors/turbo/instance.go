@@ -25,10 +25,8 @@ type instance struct {
 	clock      sdk.Clock
 	log        *slog.Logger
 
-	// counts are the loop guard's decisions since the instance started.
-	// TODO: export them as a metric once core/metrics is on main; until then
-	// Health reports them, and the skipped deliveries count in the delivery
-	// log.
+	// counts are the loop guard's decisions since the instance started, for
+	// the health message; metrics count them by the results' SkipKind.
 	counts struct {
 		echoes, hopLimited, conditionFalse atomic.Int64
 	}

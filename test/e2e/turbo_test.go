@@ -3,6 +3,7 @@ package e2e
 import (
 	"database/sql"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,17 +22,19 @@ const qaLead = "0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a"
 // connector and posts every bug event to Slack.
 const turboActionConfig = `
 server:
-  listen: "%s"
+  listen: "%[1]s"
+  admin_listen: "%[1]s"
+  admin_token: e2e-admin-token-0123456789
   instance_id: e2e
 storage:
-  dsn: "%s/switchboard.db"
+  dsn: "%[2]s/switchboard.db"
 ingest:
   secrets: ["` + turboSecret + `", "` + standardKeyA + `"]
 log:
   level: debug
 turbo:
   web_url: https://turbo.example
-  api_url: "%s"
+  api_url: "%[3]s"
   api_token: ` + syncTurboToken + `
 delivery:
   min_backoff: 50ms
@@ -43,7 +46,7 @@ connectors:
   slack:
     type: slack
     token: xoxb-e2e-token
-    api_url: "%s"
+    api_url: "%[4]s"
     channel: "#bugs"
 routes:
   - name: triage-bugs
@@ -109,6 +112,25 @@ func TestTurboAssignmentEchoFiresOnlySlack(t *testing.T) {
 	if !strings.Contains(in.logs.String(), "loop guard: skipped the echo of this route's own action") {
 		t.Errorf("the skipped echo was not logged:\n%s", in.logs)
 	}
+	skips := `switchboard_delivery_skips_total{connector="turbo",kind="echo",route="triage-bugs"} 1`
+	if metrics := scrapeMetrics(t, in); !strings.Contains(metrics, skips) {
+		t.Errorf("/metrics lacks %s", skips)
+	}
+}
+
+// scrapeMetrics reads the instance's /metrics.
+func scrapeMetrics(t *testing.T, in *instance) string {
+	t.Helper()
+	resp, err := http.Get("http://" + in.addr + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, body)
+	}
+	return string(body)
 }
 
 // syncIssueID is the id of the fixture issue TURBO-42.

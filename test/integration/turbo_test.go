@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -31,14 +32,16 @@ import (
 // fake Turbo posts its webhooks in envelope mode.
 const turboConfig = `
 server:
-  listen: "%s"
+  listen: "%[1]s"
+  admin_listen: "%[1]s"
+  admin_token: integration-admin-token-0123
   instance_id: integration
 storage:
-  dsn: "%s"
+  dsn: "%[2]s"
 ingest:
   secrets: ["` + syncTurboSecret + `"]
 turbo:
-  api_url: "%s"
+  api_url: "%[3]s"
   api_token: turbo-api-token
 delivery:
   min_backoff: 20ms
@@ -52,10 +55,10 @@ connectors:
     tags: {in-review: ` + reviewTag + `}
   hook:
     type: http
-    url: "%s"
-%s
+    url: "%[4]s"
+%[5]s
 routes:
-%s`
+%[6]s`
 
 // turboGitHubConnector is the github connector of the GitHub tests.
 const turboGitHubConnector = `
@@ -204,6 +207,30 @@ func issueJSON(issue turbofake.Issue) map[string]any {
 	return out
 }
 
+// checkSkipMetric requires /metrics to count n skips of kind by the turbo
+// connector, over all routes.
+func (h *turboHarness) checkSkipMetric(kind string, n int) {
+	h.t.Helper()
+	resp, err := http.Get(h.url + "/metrics")
+	if err != nil {
+		h.t.Fatalf("GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	total := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "switchboard_delivery_skips_total{") && strings.Contains(line, `connector="turbo"`) &&
+			strings.Contains(line, `kind="`+kind+`"`) {
+			var count int
+			fmt.Sscan(line[strings.LastIndex(line, " ")+1:], &count)
+			total += count
+		}
+	}
+	if total != n {
+		h.t.Errorf("/metrics counts %d turbo skips of kind %s, want %d", total, kind, n)
+	}
+}
+
 func describe(ds []*store.Delivery) string {
 	var b strings.Builder
 	for _, d := range ds {
@@ -245,6 +272,7 @@ func TestTurboAssignEchoSkipsItsRoute(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "loop guard: skipped the echo of this route's own action") {
 		t.Error("the skipped echo was not logged")
 	}
+	h.checkSkipMetric("echo", 1)
 }
 
 func TestTurboHopLimitStopsTwoRouteCycle(t *testing.T) {
@@ -283,6 +311,7 @@ func TestTurboHopLimitStopsTwoRouteCycle(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "loop guard: hop limit reached; action not taken") {
 		t.Error("the stop was not logged")
 	}
+	h.checkSkipMetric("loop_limit", 1)
 }
 
 func TestTurboOnlyIfSkipsStaleRetry(t *testing.T) {
@@ -310,6 +339,7 @@ func TestTurboOnlyIfSkipsStaleRetry(t *testing.T) {
 	if issue, _ := h.turbo.Issue(syncIssue); issue.Assignee != "dev@example.com" {
 		t.Errorf("assignee = %q, want the person's choice kept", issue.Assignee)
 	}
+	h.checkSkipMetric("condition", 1)
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
