@@ -124,7 +124,7 @@ func newSyncHarness(t *testing.T, githubClock sdk.Clock) *syncHarness {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h.app = serveApp(t, listener, path, h.logs, app.Registry{"github": github.New()})
+	h.app = startApp(t, listener, path, h.logs, app.Registry{"github": github.New()})
 	return h
 }
 

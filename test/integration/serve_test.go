@@ -10,10 +10,10 @@ import (
 	"github.com/turbocode/switchboard/sdk/clock"
 )
 
-// serveApp builds the app from the config at path with the given connector
+// startApp builds the app from the config at path with the given connector
 // kinds, logging JSON at debug level into logs, and serves it on listener
 // until the test ends; the log is shown when the test failed.
-func serveApp(t *testing.T, listener net.Listener, path string, logs *lockedBuffer, registry app.Registry) *app.App {
+func startApp(t *testing.T, listener net.Listener, path string, logs *lockedBuffer, registry app.Registry) *app.App {
 	t.Helper()
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), app.Options{ConfigPath: path, Registry: registry, Logger: logger, Clock: clock.System})

@@ -114,7 +114,7 @@ func startTurboHarness(t *testing.T, routes string, withGitHub bool) *turboHarne
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h.app = serveApp(t, listener, path, h.logs, app.Registry{"turbo": turbo.New(), "http": httpconn.New(), "github": github.New()})
+	h.app = startApp(t, listener, path, h.logs, app.Registry{"turbo": turbo.New(), "http": httpconn.New(), "github": github.New()})
 	return h
 }
 
@@ -340,17 +340,6 @@ func TestTurboOnlyIfSkipsStaleRetry(t *testing.T) {
 		t.Errorf("assignee = %q, want the person's choice kept", issue.Assignee)
 	}
 	h.checkSkipMetric("condition", 1)
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func TestTurboClosesLoopAfterGitHubClose(t *testing.T) {
