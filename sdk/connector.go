@@ -96,6 +96,11 @@ type Capabilities struct {
 	// State asks the host to load the connector's per-entity state into each
 	// DeliveryRequest and to store the state a Result returns.
 	State bool
+	// CurrentState asks the host to load, just before each attempt, the last
+	// state of the request's root entity (EntityKey) that Switchboard stored
+	// from the events it received, into DeliveryRequest.Current. A connector
+	// that acts on an entity checks with it that the action still applies.
+	CurrentState bool
 	// RateLimit, when set, asks the host to pace deliveries to each destination
 	// (for example one message a second per Slack channel), so that a burst does
 	// not draw rate-limit answers. The host waits before sending, which uses no
@@ -238,6 +243,10 @@ type DeliveryRequest struct {
 	// same key since the previous one. A default message reports them with
 	// SuppressedNotice.
 	Suppressed int
+	// Current is the data.current of the root entity (EntityKey) as Switchboard
+	// last stored it, read just before the attempt, when the connector asks
+	// for CurrentState; nil when Switchboard holds no state of that entity.
+	Current json.RawMessage
 }
 
 // MoreEvents returns how many events of a digest Events leaves out, for a

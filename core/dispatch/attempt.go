@@ -132,6 +132,11 @@ func (d *Dispatcher) request(ctx context.Context, snap Snapshot, conn *Connector
 		}
 		it.stateVersion = req.StateVersion
 	}
+	if conn.Info.Capabilities.CurrentState && dl.EntityKey != "" {
+		if req.Current, err = d.store.EntityCurrent(ctx, dl.EntityKey); err != nil {
+			return nil, fmt.Errorf("load the current state of %s: %w", dl.EntityKey, err)
+		}
+	}
 	return req, nil
 }
 

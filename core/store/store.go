@@ -66,6 +66,12 @@ type Store interface {
 	// either side of a link share one ordering key; it must be cheap.
 	ResolveEntityKey(ctx context.Context, connector, entityKey string) (string, error)
 
+	// EntityCurrent returns the data.current of an entity ("issue:<id>") as
+	// the last event about it that was stored carried it, or nil when no
+	// event with the entity's state was stored. Connectors that act on an
+	// entity read it just before an attempt (sdk.Capabilities.CurrentState).
+	EntityCurrent(ctx context.Context, entityKey string) (json.RawMessage, error)
+
 	// Backlog returns the number of scheduled deliveries.
 	Backlog() int64
 

@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ThrottleHandoffCarriesCount", testThrottleHandoffCarriesCount},
 		{"ThrottlePrunedAfterRetention", testThrottlePruned},
 		{"HeldUntilNotBefore", testHeldUntilNotBefore},
+		{"EntityCurrentFollowsEvents", testEntityCurrent},
 		{"RunDueDerivesEachWarningOnce", testRunDue},
 		{"SummaryCountsThePeriod", testSummary},
 		{"LeaseAndMarks", testLeaseAndMarks},
