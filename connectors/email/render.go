@@ -2,7 +2,6 @@ package email
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
@@ -42,14 +41,17 @@ type messageModel struct {
 	// WebURL is Turbo's web UI, where a digest's remaining events are; empty
 	// when turbo.web_url is not set.
 	WebURL string
-	Footer string
+	// Suppressed is the sentence that counts the messages the route's
+	// throttle suppressed before this one, or empty when none were.
+	Suppressed string
+	Footer     string
 }
 
 // render builds the message for a request: the route's template when it has
 // one, else the default message. The subject is the target's subject
 // parameter when set, else the default subject.
 func (in *instance) render(req *sdk.DeliveryRequest) (content, error) {
-	views, err := parseViews(req.Events)
+	views, err := eventview.ParseEvents(req.Events)
 	if err != nil {
 		return content{}, err
 	}
@@ -69,27 +71,11 @@ func (in *instance) render(req *sdk.DeliveryRequest) (content, error) {
 	return content{Subject: model.Subject, Text: text.String(), HTML: html.String()}, nil
 }
 
-// parseViews reads the facts of each event.
-func parseViews(events []sdk.Event) ([]*eventview.View, error) {
-	if len(events) == 0 {
-		return nil, errors.New("the delivery carries no event")
-	}
-	views := make([]*eventview.View, 0, len(events))
-	for _, event := range events {
-		v, err := eventview.Parse(event.Envelope)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", event.ID, err)
-		}
-		views = append(views, v)
-	}
-	return views, nil
-}
-
 // model summarises the events for the default templates and chooses the
 // subject.
 func (in *instance) model(req *sdk.DeliveryRequest, views []*eventview.View) messageModel {
-	model := messageModel{WebURL: in.webURL}
-	if len(views) == 1 {
+	model := messageModel{WebURL: in.webURL, Suppressed: req.SuppressedNotice()}
+	if len(views) == 1 && req.MoreEvents() == 0 {
 		event := summarize(views[0], in.webURL)
 		model.Event = &event
 		model.Subject = defaultSubject(in.subjectPrefix, views[0])
@@ -99,8 +85,8 @@ func (in *instance) model(req *sdk.DeliveryRequest, views []*eventview.View) mes
 		for _, v := range shown {
 			model.Digest = append(model.Digest, summarize(v, in.webURL))
 		}
-		model.More = len(views) - len(shown)
-		model.Subject = digestSubject(in.subjectPrefix, len(views))
+		model.More = len(views) - len(shown) + req.MoreEvents()
+		model.Subject = digestSubject(in.subjectPrefix, len(views)+req.MoreEvents())
 		model.Footer = footer(req.Route, nil)
 	}
 

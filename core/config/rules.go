@@ -35,6 +35,7 @@ var rules = []func(*decoder, *Config){
 	checkRouteNames,
 	checkEventGlobs,
 	checkWherePaths,
+	checkRouteOptions,
 	checkTargetsPresent,
 	checkTargetConnectors,
 	checkTargetParams,

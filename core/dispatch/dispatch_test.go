@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,8 @@ var start = time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
 type fakeConnector struct {
 	info   sdk.Info
 	script func(req *sdk.DeliveryRequest, call int) sdk.Result
+	// hold, when set, answers sdk.Holder's Hold.
+	hold func() (string, time.Duration, bool)
 
 	mu    sync.Mutex
 	calls []*sdk.DeliveryRequest
@@ -40,6 +43,14 @@ func (f *fakeConnector) Deliver(ctx context.Context, req *sdk.DeliveryRequest) s
 		return sdk.Delivered(200, "ok")
 	}
 	return f.script(req, n)
+}
+
+// Hold implements sdk.Holder; without a hold function nothing is held.
+func (f *fakeConnector) Hold() (string, time.Duration, bool) {
+	if f.hold == nil {
+		return "", 0, false
+	}
+	return f.hold()
 }
 
 func (f *fakeConnector) Health(context.Context) sdk.Health { return sdk.Health{OK: true} }
@@ -446,6 +457,32 @@ func TestPanickingConnectorIsRetried(t *testing.T) {
 	}
 }
 
+func TestHolderHoldsWithoutAttempt(t *testing.T) {
+	var held atomic.Bool
+	held.Store(true)
+	conn := &fakeConnector{hold: func() (string, time.Duration, bool) {
+		return store.HoldPluginFailed, 10 * time.Second, held.Load()
+	}}
+	h := newHarness(t, testPolicy(), map[string]*fakeConnector{"plug": conn})
+	h.run()
+	h.accept(true, "plug", "plug", "", "e1")
+	h.waitFor("the hold", func() bool {
+		d := h.delivery("e1")
+		return d.HoldReason == store.HoldPluginFailed && d.LeaseOwner == ""
+	})
+	if d := h.delivery("e1"); d.State != store.StateScheduled || d.Attempts != 0 || !d.NextAt.Equal(start.Add(10*time.Second)) {
+		t.Errorf("held delivery = %+v, want scheduled 10s on with no attempt used", d)
+	}
+	if n := conn.callCount(); n != 0 {
+		t.Errorf("Deliver called %d times while held, want 0", n)
+	}
+
+	held.Store(false)
+	h.advanceUntil("the delivery after the hold", time.Second, func() bool {
+		return h.delivery("e1").State == store.StateDelivered
+	})
+}
+
 func TestRemovedConnectorHoldsDelivery(t *testing.T) {
 	h := newHarness(t, testPolicy(), map[string]*fakeConnector{})
 	h.run()
@@ -710,5 +747,34 @@ func TestShutdownCancellationIsNotAFailure(t *testing.T) {
 	}
 	if dst := h.disp.dests["hook"]; dst != nil && dst.circuit.open {
 		t.Errorf("a cancelled attempt opened the destination's circuit")
+	}
+}
+
+func TestCurrentStateLoadedBeforeAttempt(t *testing.T) {
+	hook := &fakeConnector{info: sdk.Info{Capabilities: sdk.Capabilities{CurrentState: true}}}
+	plain := &fakeConnector{}
+	h := newHarness(t, testPolicy(), map[string]*fakeConnector{"hook": hook, "plain": plain})
+	h.run()
+
+	in := storetest.NewIncoming("e1", "issue.created", "Login fails")
+	req := &store.AcceptRequest{ReceivedAt: h.clock.Now(), Derive: true,
+		Plan: func(*event.Incoming) ([]*store.NewDelivery, error) { return nil, nil },
+		Events: []*store.NewEvent{{Incoming: in, Deliveries: []*store.NewDelivery{
+			{Route: "r", Connector: "hook", Target: json.RawMessage(`{}`), Destination: "hook", EntityKey: "issue:issue-e1"},
+			{Route: "r", Connector: "plain", Target: json.RawMessage(`{}`), Destination: "plain", EntityKey: "issue:issue-e1"},
+		}}}}
+	res, err := h.store.Accept(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	h.disp.Submit(res.Deliveries)
+	h.disp.Wake()
+	h.waitFor("both attempts", func() bool { return hook.callCount() == 1 && plain.callCount() == 1 })
+
+	if got := string(hook.calls[0].Current); got != `{"title":"Login fails"}` {
+		t.Errorf("Current = %q, want the entity's stored data.current", got)
+	}
+	if plain.calls[0].Current != nil {
+		t.Errorf("Current = %q for a connector that did not ask for it", plain.calls[0].Current)
 	}
 }

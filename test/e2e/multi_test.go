@@ -97,12 +97,12 @@ func TestThreeInstancesShareOneDatabase(t *testing.T) {
 	})
 	delivered := time.Since(started)
 	waitFor(t, "every delivery to be recorded as delivered", 30*time.Second, func() bool {
-		done, total := deliveryStates(t, dsn)
+		done, total := countDelivered(t, dsn)
 		return done == total
 	})
 
 	duplicates := recv.checkDuplicates(t, "node-c", killedAt)
-	if _, total := deliveryStates(t, dsn); total != len(accepted) {
+	if _, total := countDelivered(t, dsn); total != len(accepted) {
 		t.Errorf("%d deliveries stored for %d accepted events, want one each", total, len(accepted))
 	}
 	t.Logf("%d events accepted in %s by 3 instances, node-c killed with SIGKILL after %s; all delivered %s after the first send",
@@ -197,8 +197,8 @@ func sendOne(t *testing.T, client *http.Client, instances []*instance, killed *a
 	return fmt.Errorf("not accepted after 20 tries; last: %s", last)
 }
 
-// deliveryStates counts the delivered deliveries and all deliveries.
-func deliveryStates(t *testing.T, dsn string) (delivered, total int) {
+// countDelivered counts the delivered deliveries and all deliveries.
+func countDelivered(t *testing.T, dsn string) (delivered, total int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -65,6 +65,7 @@ type acceptTx struct {
 	deliveries []*deliveryRow
 	ids        allocation
 
+	flow            flowState
 	newDestinations map[string]int64
 	scheduled       int64
 	notify          bool
@@ -83,8 +84,14 @@ type eventRow struct {
 // deliveryRow is a delivery to insert.
 type deliveryRow struct {
 	event  *eventRow
+	nd     *store.NewDelivery
 	d      *store.Delivery
 	destID int64
+	// held is set for a delivery that waits for NotBefore (quiet hours, a
+	// digest's window): it is neither ordered nor handed over.
+	held bool
+	// digest is set for a delivery that opens a digest.
+	digest *store.DigestSpec
 }
 
 func newAcceptTx(s *Store, tx *pipeTx, reqs []*store.AcceptRequest) *acceptTx {
@@ -108,6 +115,9 @@ func (a *acceptTx) run(ctx context.Context) error {
 		if err := a.addRequest(ctx, part); err != nil {
 			return err
 		}
+	}
+	if err := a.shape(ctx); err != nil {
+		return err
 	}
 	if err := a.order(ctx); err != nil {
 		return err
@@ -423,7 +433,7 @@ func (a *acceptTx) addDelivery(row *eventRow, nd *store.NewDelivery) {
 		Connector: nd.Connector, Target: nd.Target, Untrusted: nd.Untrusted, Destination: nd.Destination,
 		OrderingKey: nd.OrderingKey, EntityKey: nd.EntityKey, State: state, CreatedAt: at, NextAt: at,
 		LastError: nd.Reason, UpdatedAt: at}
-	a.deliveries = append(a.deliveries, &deliveryRow{event: row, d: d})
+	a.deliveries = append(a.deliveries, &deliveryRow{event: row, nd: nd, d: d})
 }
 
 // order holds every scheduled delivery whose ordering key has an unfinished
@@ -440,6 +450,9 @@ func (a *acceptTx) order(ctx context.Context) error {
 			continue
 		}
 		a.scheduled++
+		if row.held {
+			continue
+		}
 		switch {
 		case d.OrderingKey == "" && req.LeaseOwner != "":
 			d.LeaseOwner, d.LeaseUntil = req.LeaseOwner, req.LeaseUntil

@@ -10,9 +10,11 @@ import (
 // Prune implements store.Store. It walks events in seq order from where this
 // store's previous call stopped and stops at the first event received at or
 // after cutoff, so a call costs at most limit rows even on a large store. It
-// deletes the events whose deliveries are all delivered, skipped or
-// cancelled, with their deliveries and attempts; it locks only those rows,
-// which ingest never touches again, so it does not hold up ingest. Events it
+// deletes the events whose deliveries, those of the digests they are in
+// included, are all delivered, skipped or cancelled, with their deliveries,
+// digests and attempts, and the throttles whose period ended before cutoff. It
+// locks only those rows, which ingest never touches again, so it does not hold
+// up ingest. Events it
 // must keep are passed over; a pass that reaches the end starts the next one
 // from the oldest event, so they are looked at again once their deliveries
 // finish. Instances that prune at the same time do the same work twice,
@@ -49,6 +51,9 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bo
 		old = append(old, c.Seq)
 	}
 
+	if _, err := s.pool.Exec(ctx, `DELETE FROM throttles WHERE until < $1`, nanos(cutoff)); err != nil {
+		return 0, false, unavailable("prune throttles", err)
+	}
 	deleted := 0
 	if len(old) > 0 {
 		deleted, err = s.deleteFinished(ctx, old)
@@ -80,7 +85,13 @@ func (s *Store) deleteFinished(ctx context.Context, seqs []int64) (int, error) {
 		}
 		tag, err := tx.Exec(ctx, `WITH doomed AS (
 				SELECT seq FROM events e WHERE seq = ANY($1) AND NOT EXISTS (
-					SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.state IN (0, 2))),
+					SELECT 1 FROM deliveries d WHERE d.state IN (0, 2) AND (d.event_seq = e.seq
+						OR d.id IN (SELECT delivery_id FROM digest_events WHERE event_seq = e.seq)))),
+			gone_members AS (
+				DELETE FROM digest_events WHERE event_seq IN (SELECT seq FROM doomed)
+					OR delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))),
+			gone_digests AS (
+				DELETE FROM digests WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))),
 			gone_attempts AS (
 				DELETE FROM attempts WHERE delivery_id IN (
 					SELECT id FROM deliveries WHERE event_seq IN (SELECT seq FROM doomed))),

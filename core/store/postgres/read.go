@@ -36,7 +36,8 @@ func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]
 		if err != nil {
 			return nil, err
 		}
-		c.add("d.event_seq = ?", ev.Seq)
+		// A digest delivery lists under every event it collected.
+		c.add("(d.event_seq = ? OR d.id IN (SELECT delivery_id FROM digest_events WHERE event_seq = ?))", ev.Seq)
 	}
 	if filter.State != "" {
 		code, ok := stateCodes[filter.State]

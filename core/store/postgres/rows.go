@@ -14,7 +14,7 @@ import (
 // table as d and destinations as ds.
 const deliveryColumns = `d.id, d.event_seq, d.route, d.connector, d.target, d.untrusted, ds.key, d.ordering_key,
 	d.entity_key, d.state, d.attempts, d.created_at, d.next_at, d.hold_reason, d.held_ns, d.last_error, d.updated_at,
-	d.lease_owner, d.lease_token, d.lease_until, d.retry_base, d.destination_id`
+	d.lease_owner, d.lease_token, d.lease_until, d.retry_base, d.total_events, d.suppressed, d.destination_id`
 
 // eventColumns is the column list eventScan reads, with the events table as e.
 const eventColumns = `e.seq, e.event_id, e.event_type, e.format, e.body, e.received_at`
@@ -35,7 +35,7 @@ type deliveryScan struct {
 func (r *deliveryScan) targets() []any {
 	return []any{&r.d.ID, &r.d.EventSeq, &r.d.Route, &r.d.Connector, &r.target, &r.untrusted, &r.d.Destination,
 		&r.orderingKey, &r.d.EntityKey, &r.state, &r.d.Attempts, &r.createdAt, &r.nextAt, &r.d.HoldReason, &r.heldNS,
-		&r.d.LastError, &r.updatedAt, &r.leaseOwner, &r.leaseToken, &r.leaseUntil, &r.d.RetryBase, &r.destID}
+		&r.d.LastError, &r.updatedAt, &r.leaseOwner, &r.leaseToken, &r.leaseUntil, &r.d.RetryBase, &r.d.TotalEvents, &r.d.Suppressed, &r.destID}
 }
 
 func (r *deliveryScan) finish() *store.Delivery {

@@ -70,6 +70,7 @@ func (a *acceptTx) write(ctx context.Context) error {
 	if len(a.changed) > 0 {
 		a.queueEntities(batch)
 	}
+	a.queueFlow(batch)
 	if batch.Len() == 0 {
 		return nil
 	}
@@ -163,30 +164,34 @@ func queueEvents(batch *pgx.Batch, events []*eventRow) {
 func queueDeliveries(batch *pgx.Batch, rows []*deliveryRow) {
 	n := len(rows)
 	ids, seqs, dests, tokens := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	created, next, updated, until := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	created, next, updated, until, held := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	routes, connectors, untrusted, ordering, entities := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n)
 	holds, errs, owners := make([]string, n), make([]string, n), make([]string, n)
 	targets, states := make([][]byte, n), make([]int16, n)
+	totals, suppressed := make([]int32, n), make([]int32, n)
 	for i, row := range rows {
 		d := row.d
 		ids[i], seqs[i], dests[i], tokens[i] = d.ID, d.EventSeq, row.destID, d.LeaseToken
 		created[i], next[i], updated[i], until[i] = nanos(d.CreatedAt), nanos(d.NextAt), nanos(d.UpdatedAt), nanos(d.LeaseUntil)
+		held[i] = int64(d.HeldFor)
 		routes[i], connectors[i], untrusted[i] = d.Route, d.Connector, strings.Join(d.Untrusted, ",")
 		ordering[i], entities[i], holds[i], errs[i], owners[i] = d.OrderingKey, d.EntityKey, d.HoldReason, d.LastError, d.LeaseOwner
 		targets[i], states[i] = d.Target, stateCodes[d.State]
+		totals[i], suppressed[i] = int32(d.TotalEvents), int32(d.Suppressed)
 	}
 	batch.Queue(`INSERT INTO deliveries (id, event_seq, route, connector, target, untrusted, destination_id,
 			ordering_key, entity_key, state, created_at, next_at, hold_reason, last_error, updated_at,
-			lease_owner, lease_token, lease_until)
+			lease_owner, lease_token, lease_until, held_ns, total_events, suppressed)
 		SELECT id, event_seq, route, connector, target, untrusted, destination_id,
 			nullif(ordering_key, ''), entity_key, state, created_at, next_at, hold_reason, last_error, updated_at,
-			nullif(lease_owner, ''), nullif(lease_token, 0), nullif(lease_until, 0)
+			nullif(lease_owner, ''), nullif(lease_token, 0), nullif(lease_until, 0), held_ns, total_events, suppressed
 		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::bigint[],
 			$8::text[], $9::text[], $10::smallint[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::bigint[],
-			$16::text[], $17::bigint[], $18::bigint[])
+			$16::text[], $17::bigint[], $18::bigint[], $19::bigint[], $20::integer[], $21::integer[])
 			AS u(id, event_seq, route, connector, target, untrusted, destination_id, ordering_key, entity_key, state,
-				created_at, next_at, hold_reason, last_error, updated_at, lease_owner, lease_token, lease_until)`,
+				created_at, next_at, hold_reason, last_error, updated_at, lease_owner, lease_token, lease_until,
+				held_ns, total_events, suppressed)`,
 		ids, seqs, routes, connectors, targets, untrusted, dests, ordering, entities, states, created, next, holds, errs,
-		updated, owners, tokens, until)
+		updated, owners, tokens, until, held, totals, suppressed)
 }

@@ -154,10 +154,10 @@ func testSharedOrdering(t *testing.T, a, b store.Store) {
 		claimer, other := handles[i%2], handles[(i+1)%2]
 		got := claim(t, claimer, now, 10, 0)
 		if len(got) != 1 || got[0].Delivery.EventID != fmt.Sprintf("e%d", i) {
-			t.Fatalf("step %d: claimed %d deliveries (%v), want only e%d", i, len(got), eventIDs(got), i)
+			t.Fatalf("step %d: claimed %d deliveries (%v), want only e%d", i, len(got), claimedEventIDs(got), i)
 		}
 		if more := claim(t, other, now, 10, 0); len(more) != 0 {
-			t.Fatalf("step %d: the other handle claimed %v while e%d runs", i, eventIDs(more), i)
+			t.Fatalf("step %d: the other handle claimed %v while e%d runs", i, claimedEventIDs(more), i)
 		}
 		now = now.Add(time.Second)
 		complete(t, claimer, &store.Update{DeliveryID: got[0].Delivery.ID, LeaseToken: got[0].Delivery.LeaseToken,
@@ -165,7 +165,7 @@ func testSharedOrdering(t *testing.T, a, b store.Store) {
 	}
 }
 
-func eventIDs(claimed []*store.Claimed) []string {
+func claimedEventIDs(claimed []*store.Claimed) []string {
 	ids := make([]string, len(claimed))
 	for i, c := range claimed {
 		ids[i] = c.Delivery.EventID

@@ -73,7 +73,12 @@ CREATE TABLE deliveries (
     lease_until    bigint,
     -- The attempt count when an operator last retried the delivery: the
     -- attempt budget of a retried delivery counts from it.
-    retry_base     integer  NOT NULL DEFAULT 0
+    retry_base     integer  NOT NULL DEFAULT 0,
+    -- total_events counts the events of a digest delivery (0 for a delivery
+    -- of one event); suppressed counts the matches a throttle skipped
+    -- before it.
+    total_events   integer  NOT NULL DEFAULT 0,
+    suppressed     integer  NOT NULL DEFAULT 0
 );
 
 CREATE INDEX deliveries_by_event ON deliveries (event_seq);
@@ -174,4 +179,34 @@ CREATE TABLE operator_actions (
     action text   NOT NULL,
     target text   NOT NULL,
     detail text   NOT NULL DEFAULT ''
+);
+
+-- A digest collects the events one route matched for one target during one
+-- window into one delivery. key names the route, a hash of its config, the
+-- target and the window's start. A digest is open while its delivery is
+-- scheduled and unleased; once claimed, later events start a new one.
+CREATE TABLE digests (
+    delivery_id bigint PRIMARY KEY,
+    key         text   NOT NULL,
+    max_items   bigint NOT NULL
+);
+
+CREATE INDEX digests_by_key ON digests (key, delivery_id);
+
+-- The events of each digest, its first one included.
+CREATE TABLE digest_events (
+    delivery_id bigint NOT NULL,
+    event_seq   bigint NOT NULL,
+    PRIMARY KEY (delivery_id, event_seq)
+);
+
+CREATE INDEX digest_events_by_event ON digest_events (event_seq);
+
+-- A throttle per key (route, target, rendered key): until when the last
+-- message that went out blocks the next one, and how many matches were
+-- skipped since.
+CREATE TABLE throttles (
+    key        text   PRIMARY KEY,
+    until      bigint NOT NULL,
+    suppressed bigint NOT NULL DEFAULT 0
 );
