@@ -31,6 +31,7 @@ func RunShared(t *testing.T, newPair PairFactory) {
 		{"SameChangeAtOnceDerivedOnce", testSharedDerive},
 		{"SchedulerLeaseHasOneOwner", testSharedLease},
 		{"SyncLinkSeenByOtherHandle", testSharedAliases},
+		{"DigestAndThrottleAtOnce", testSharedFlow},
 		{"BacklogSeesOtherHandle", testSharedBacklog},
 		{"NotifiesOtherHandle", testSharedNotify},
 	}
@@ -349,5 +350,49 @@ func testSharedAliases(t *testing.T, a, b store.Store) {
 			t.Fatalf("ResolveEntityKey(alias) on the other handle = %q, %v after 10s; want issue:1", key, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// testSharedFlow sends matches of one digest key and of one throttle key
+// through both handles at once: they make one digest delivery that counts
+// every match, and one message through the throttle with the others skipped.
+func testSharedFlow(t *testing.T, a, b store.Store) {
+	const each = 10
+	due := base.Add(time.Hour)
+	parallel(t, []store.Store{a, b}, func(i int, s store.Store) error {
+		for n := 0; n < each; n++ {
+			digest := digestAt(fmt.Sprintf("d%d-%d", i, n), "hourly|w1", base, due)
+			throttled := planned("quiet", "b", "")
+			throttled.Throttle = &store.ThrottleSpec{Key: "quiet|b", Per: time.Hour}
+			digest.Events = append(digest.Events, &store.NewEvent{
+				Incoming:   NewIncoming(fmt.Sprintf("t%d-%d", i, n), "issue.created", "x"),
+				Deliveries: []*store.NewDelivery{throttled}})
+			if _, err := s.Accept(context.Background(), digest); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+
+	all, err := a.Deliveries(context.Background(), store.DeliveryFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests, sent, skipped := 0, 0, 0
+	for _, d := range all {
+		switch {
+		case d.Route == "hourly":
+			digests++
+			if d.TotalEvents != 2*each {
+				t.Errorf("digest delivery counts %d events, want %d", d.TotalEvents, 2*each)
+			}
+		case d.State == store.StateSkipped:
+			skipped++
+		default:
+			sent++
+		}
+	}
+	if digests != 1 || sent != 1 || skipped != 2*each-1 {
+		t.Errorf("%d digest deliveries, %d throttled messages sent, %d skipped; want 1, 1, %d", digests, sent, skipped, 2*each-1)
 	}
 }
