@@ -17,9 +17,9 @@ const (
 	lockThrottle = "throttle"
 )
 
-// flowState is what a transaction knows of digests and throttles: the
-// digests it opened, the events it adds to digests, and the throttles it read
-// and changed.
+// flowState holds a transaction's digests and throttles: the digests it
+// opened, the events it adds to digests, and the throttles it read and
+// changed.
 type flowState struct {
 	opened    map[string]*deliveryRow
 	joins     []digestJoin
@@ -41,8 +41,8 @@ type throttleState struct {
 
 // shape applies the route options digest, throttle and quiet hours to the
 // planned deliveries, in order. An event that joins an open digest gets no
-// delivery of its own; a match that a throttle suppresses is stored skipped;
-// a delivery due later than now is held until then. Each digest and throttle
+// delivery of its own. A match that a throttle suppresses is stored skipped,
+// and a delivery due later than now is held until then. Each digest and throttle
 // key is locked for the transaction when it is first met, so instances never
 // open two digests with one key or let two messages through one throttle.
 func (a *acceptTx) shape(ctx context.Context) error {
