@@ -1,0 +1,99 @@
+package github
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/turbocode/switchboard/sdk"
+)
+
+func TestSameSecondEditsKeepNewer(t *testing.T) {
+	for _, reversed := range []bool{false, true} {
+		name := map[bool]string{false: "in order", true: "newest first"}[reversed]
+		t.Run(name, func(t *testing.T) {
+			c, opts := startCollector(t)
+			h := newHarness(t, opts, nil)
+			h.linkIssue(c)
+			person := h.human()
+			ctx := context.Background()
+
+			h.clock.Advance(time.Minute)
+			editTitle(t, person, "[TURBO-42] Older title")
+			h.clock.Advance(300 * time.Millisecond)
+			editTitle(t, person, "[TURBO-42] Newer title")
+			events := h.take(c)
+			if len(events) != 2 {
+				t.Fatalf("got %d webhooks, want 2 edits", len(events))
+			}
+			if reversed {
+				events[0], events[1] = events[1], events[0]
+			}
+			for _, ev := range events {
+				if result := h.deliver(ctx, ev, nil); result.Outcome == sdk.OutcomeRetry || result.Outcome == sdk.OutcomePermanent {
+					t.Fatalf("Deliver %s = %v (%s)", ev.Type, result.Outcome, result.Reason)
+				}
+			}
+
+			issue, _ := h.turbo.Issue(testIssue)
+			if issue.Title != "Newer title" {
+				t.Errorf("Turbo title = %q, want the newer edit", issue.Title)
+			}
+		})
+	}
+}
+
+func editTitle(t *testing.T, person *gh.Client, title string) {
+	t.Helper()
+	if _, _, err := person.Issues.Edit(context.Background(), "acme", "web", 1, &gh.IssueRequest{Title: &title}); err != nil {
+		t.Fatalf("edit the title on GitHub: %v", err)
+	}
+}
+
+func TestSameSecondChangesAllApplied(t *testing.T) {
+	for _, reversed := range []bool{false, true} {
+		name := map[bool]string{false: "in order", true: "newest first"}[reversed]
+		t.Run(name, func(t *testing.T) {
+			c, opts := startCollector(t)
+			h := newHarness(t, opts, nil)
+			h.linkIssue(c)
+			person := h.human()
+			ctx := context.Background()
+
+			h.clock.Advance(time.Minute)
+			editTitle(t, person, "[TURBO-42] First title")
+			h.clock.Advance(300 * time.Millisecond)
+			closed, title := "closed", "[TURBO-42] Second title"
+			change := &gh.IssueRequest{State: &closed, Title: &title, Labels: &[]string{"bug", "priority: low"}, Assignees: &[]string{"lead"}}
+			if _, _, err := person.Issues.Edit(ctx, "acme", "web", 1, change); err != nil {
+				t.Fatal(err)
+			}
+			events := h.take(c)
+			if reversed {
+				slices.Reverse(events)
+			}
+			for _, ev := range events {
+				if result := h.deliver(ctx, ev, nil); result.Outcome == sdk.OutcomeRetry || result.Outcome == sdk.OutcomePermanent {
+					t.Fatalf("Deliver %s = %v (%s)", ev.Type, result.Outcome, result.Reason)
+				}
+			}
+
+			issue, _ := h.turbo.Issue(testIssue)
+			if issue.Status != "closed" {
+				t.Errorf("Turbo status = %s, want closed", issue.Status)
+			}
+			if issue.Title != "Second title" {
+				t.Errorf("Turbo title = %q, want Second title", issue.Title)
+			}
+			if issue.Priority != "low" {
+				t.Errorf("Turbo priority = %q, want low", issue.Priority)
+			}
+			if issue.Assignee != "lead@example.com" {
+				t.Errorf("Turbo assignee = %q, want lead@example.com", issue.Assignee)
+			}
+		})
+	}
+}
