@@ -126,8 +126,10 @@ func (d *delivery) issueToTurbo(ctx context.Context) sdk.Result {
 	if err != nil {
 		return turboFailure("update Turbo issue "+l.TurboKey, err)
 	}
+	now := d.in.clock.Now()
 	for _, key := range apply.keys {
 		l.record(key, sides{apply.values[key], view.values[key]}, view.updatedAt)
+		l.rememberWrite(key, l.Fields[key].Turbo, now)
 	}
 	d.log.Info("applied a GitHub change to the Turbo issue", "issue", l.ref(), "turbo_issue", l.TurboKey, "fields", strings.Join(apply.keys, ","))
 	return linked(l, status, l.TurboKey)

@@ -2,13 +2,18 @@ package github
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
 
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/connectortest"
 )
 
 func TestSameSecondEditsKeepNewer(t *testing.T) {
@@ -96,4 +101,61 @@ func TestSameSecondChangesAllApplied(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestTurboEchoesOfTwoWritesNotSentBack(t *testing.T) {
+	c, opts := startCollector(t)
+	h := newHarness(t, opts, nil)
+	h.linkIssue(c)
+	person := h.human()
+
+	h.clock.Advance(time.Minute)
+	editTitle(t, person, "[TURBO-42] Title A")
+	h.clock.Advance(time.Minute)
+	editTitle(t, person, "[TURBO-42] Title B")
+	for _, ev := range h.take(c) {
+		h.mustDeliver(ev, sdk.OutcomeDelivered)
+	}
+	edits := len(h.requests("PATCH", "/issues/1"))
+
+	// Turbo's webhooks for the two writes arrive after both were made.
+	for _, title := range []string{"Title A", "Title B"} {
+		result := h.mustDeliver(turboUpdate(t, "title", title), sdk.OutcomeSkipped)
+		if !strings.Contains(result.Reason, "echo") {
+			t.Errorf("echo of %q: reason %q, want it named an echo", title, result.Reason)
+		}
+	}
+	if n := len(h.requests("PATCH", "/issues/1")) - edits; n != 0 {
+		t.Errorf("the echoes sent %d edits to GitHub, want none", n)
+	}
+	if issue, _ := h.github.Issue(testRepo, 1); issue.Title != "[TURBO-42] Title B" {
+		t.Errorf("GitHub title = %q, want Title B", issue.Title)
+	}
+
+	// A later change back to an echoed value is a person's change again.
+	h.mustDeliver(turboUpdate(t, "title", "Title A"), sdk.OutcomeDelivered)
+	if issue, _ := h.github.Issue(testRepo, 1); issue.Title != "[TURBO-42] Title A" {
+		t.Errorf("GitHub title = %q after Turbo set it back, want Title A", issue.Title)
+	}
+}
+
+// turboUpdate returns Turbo's issue.updated event for the fixture issue with
+// one field changed.
+func turboUpdate(t *testing.T, field string, value any) sdk.Event {
+	t.Helper()
+	raw, err := os.ReadFile("../../testdata/turbo/envelope/issue-created-high.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["event_type"], doc["action"] = "issue.updated", "updated"
+	doc["event_id"] = fmt.Sprintf("evt_update_%s_%v", field, value)
+	data := doc["data"].(map[string]any)
+	data["current"].(map[string]any)[field] = value
+	data["changes"] = []string{field}
+	raw, _ = json.Marshal(doc)
+	return connectortest.ParseEvent(t, raw)
 }
