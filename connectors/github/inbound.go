@@ -85,6 +85,10 @@ func (d *delivery) issueToTurbo(ctx context.Context) sdk.Result {
 	}
 
 	view := d.in.m.fromGitHub(w.Issue, l.TurboKey)
+	var replaced []string
+	if w.Action == "labeled" && w.Label != nil && d.in.cfg.syncsToTurbo(fieldLabels) {
+		replaced = d.in.m.preferAdded(&view, w.Label.GetName())
+	}
 	apply := turboChanges{}
 	var stale, deferred, owned []string
 	for _, key := range linkKeys {
@@ -118,6 +122,11 @@ func (d *delivery) issueToTurbo(ctx context.Context) sdk.Result {
 	if len(deferred) > 0 {
 		d.log.Debug("GitHub change of the same second as the value last synced; left to the webhook of its own action",
 			"issue", l.ref(), "action", w.Action, "fields", strings.Join(deferred, ","), "updated_at", view.updatedAt)
+	}
+	if len(replaced) > 0 && !slices.ContainsFunc(append(stale, deferred...), isLabelKind) {
+		if result := d.removeLabels(ctx, l, replaced); result != nil {
+			return *result
+		}
 	}
 	if apply.empty() {
 		return d.skipWith(l, unappliedReason(stale, deferred, owned))

@@ -159,3 +159,30 @@ func turboUpdate(t *testing.T, field string, value any) sdk.Event {
 	raw, _ = json.Marshal(doc)
 	return connectortest.ParseEvent(t, raw)
 }
+
+func TestAddedPriorityLabelWins(t *testing.T) {
+	c, opts := startCollector(t)
+	h := newHarness(t, opts, nil)
+	h.linkIssue(c)
+	person := h.human()
+
+	// The issue has "priority: high"; a person adds "priority: low", which
+	// sorts after it.
+	h.clock.Advance(time.Minute)
+	if _, _, err := person.Issues.AddLabelsToIssue(context.Background(), "acme", "web", 1, []string{"priority: low"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range h.take(c) {
+		h.mustDeliver(ev, sdk.OutcomeDelivered)
+	}
+
+	if issue, _ := h.turbo.Issue(testIssue); issue.Priority != "low" {
+		t.Errorf("Turbo priority = %q, want low, the added label", issue.Priority)
+	}
+	if issue, _ := h.github.Issue(testRepo, 1); strings.Join(issue.Labels, ",") != "bug,priority: low" {
+		t.Errorf("GitHub labels = %v, want priority: high removed", issue.Labels)
+	}
+	for _, ev := range h.take(c) {
+		h.mustDeliver(ev, sdk.OutcomeSkipped)
+	}
+}
