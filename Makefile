@@ -7,9 +7,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
 # Packages whose tests exercise concurrency run with the race detector.
-RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/...
+RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/... ./internal/...
 
-.PHONY: build run test test-ui test-e2e chaos fuzz bench bench-quick lint fmt clean
+.PHONY: build run test test-ui test-e2e chaos fuzz bench bench-quick lint fmt clean proto
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
@@ -66,3 +66,26 @@ fmt:
 
 clean:
 	rm -rf bin data test-output
+
+# Regenerates the plugin protocol's Go code from sdk/proto/pluginv1/connector.proto.
+# Needs protoc (Debian: protobuf-compiler) and the generators at the versions
+# go.mod pins: go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+# and google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2. The output is
+# committed, so building never needs them.
+proto:
+	PATH="$$(go env GOPATH)/bin:$$PATH" protoc --proto_path=sdk/proto \
+		--go_out=sdk/proto --go_opt=paths=source_relative \
+		--go-grpc_out=sdk/proto --go-grpc_opt=paths=source_relative \
+		pluginv1/connector.proto
+
+# The example plugins: builds both executables into bin/plugins, then runs
+# their tests, sdk/plugintest's conformance checks included, with the race
+# detector.
+PLUGIN_CMDS := ./plugins/teams/cmd/switchboard-connector-teams ./plugins/command/cmd/switchboard-connector-command
+
+.PHONY: test-plugins
+test: test-plugins
+
+test-plugins:
+	$(GO) build -o bin/plugins/ $(PLUGIN_CMDS)
+	$(GO) test -race -count=1 ./plugins/... ./examples/connector/...

@@ -21,7 +21,9 @@ func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	plan, err := app.LoadPlan(*configPath, builtins())
+	registry, host := registryWithPlugins(readEarlySettings(*configPath), commandLogger(stderr), "warn")
+	defer closeHost(host, 0)
+	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {
 		return reportConfigError(stderr, *configPath, err)
 	}

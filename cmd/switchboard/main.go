@@ -50,6 +50,7 @@ func commands() []command {
 		{"replay", "replay stored events to their routes or to one connector", runReplay},
 		{"connectors", "list connectors with their health; test, pause or resume one", runConnectors},
 		{"backup", "save an online copy of a running instance's store", runBackup},
+		{"plugins", "list the connector plugins in plugins.dir with version, protocol and health", runPlugins},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -49,7 +49,8 @@ func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 
-	registry := builtins()
+	registry, host := registryWithPlugins(readEarlySettings(*configPath), commandLogger(stderr), "warn")
+	defer closeHost(host, 0)
 	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {
 		return reportConfigError(stderr, *configPath, err)

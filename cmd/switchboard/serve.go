@@ -40,26 +40,36 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
-	registry := builtins()
-	plan, err := app.LoadPlan(*configPath, registry)
-	if err != nil {
-		return reportConfigError(stderr, *configPath, err)
-	}
-	level := plan.Config.Log.Level
+	// The logger comes before the config is loaded, because loading starts
+	// the plugins the config names, and they log.
+	settings := readEarlySettings(*configPath)
+	level := settings.logLevel
 	if *logLevel != "" {
 		level = *logLevel
 	}
-	log, err := app.NewLogger(stderr, level, plan.Config.Log.Format)
-	if err != nil {
+	log, err := app.NewLogger(stderr, level, settings.logFormat)
+	if err != nil && *logLevel != "" {
 		fmt.Fprintf(stderr, "switchboard: %v\n", err)
 		return exitUsage
 	}
+	if err != nil {
+		// The config's own log settings are invalid; loading reports them.
+		log, level = commandLogger(stderr), "warn"
+	}
+	registry, host := registryWithPlugins(settings, log, level)
+	plan, err := app.LoadPlan(*configPath, registry)
+	if err != nil {
+		closeHost(host, 0)
+		return reportConfigError(stderr, *configPath, err)
+	}
+	defer closeHost(host, plan.Config.Server.ShutdownTimeout)
 
 	a, err := app.New(ctx, app.Options{ConfigPath: *configPath, Registry: registry, Logger: log,
 		Clock: clock.System, PauseDelivery: *pause, Version: version})
 	if err != nil {
 		return reportConfigError(stderr, *configPath, err)
 	}
+	host.Observe(a.Metrics())
 	go reloadOnHangup(ctx, a)
 	if err := a.Run(ctx); err != nil {
 		log.Error("switchboard stopped with an error", "err", err)

@@ -50,16 +50,9 @@ func (in *instance) compose(req *sdk.DeliveryRequest, dest *destination) (*messa
 
 // defaultEmbed returns the embed of one event, or a digest of several.
 func (in *instance) defaultEmbed(events []sdk.Event) (*discordgo.MessageEmbed, error) {
-	if len(events) == 0 {
-		return nil, errors.New("the delivery has no events and no message to send")
-	}
-	views := make([]*eventview.View, 0, len(events))
-	for _, event := range events {
-		v, err := eventview.Parse(event.Envelope)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", event.ID, err)
-		}
-		views = append(views, v)
+	views, err := eventview.ParseEvents(events)
+	if err != nil {
+		return nil, err
 	}
 	if len(views) == 1 {
 		return eventEmbed(views[0], in.webURL), nil

@@ -24,7 +24,7 @@ func digestEmbed(views []*eventview.View, webURL string) *discordgo.MessageEmbed
 	embed := &discordgo.MessageEmbed{
 		Author: &discordgo.MessageEmbedAuthor{Name: "Turbo digest"},
 		Title:  fmt.Sprintf("%d events", len(views)),
-		URL:    absoluteLink(webURL),
+		URL:    eventview.AbsoluteURL(webURL),
 		Color:  fallbackColor,
 	}
 
@@ -55,13 +55,13 @@ func digestEmbed(views []*eventview.View, webURL string) *discordgo.MessageEmbed
 // the line stays within maxDigestLine. The label and its link stay whole, so a
 // line with a long link may be longer.
 func digestLine(v *eventview.View, webURL string) string {
-	label := escapeMarkdown(cut(capitalize(v.Label()), maxDigestLine/2))
-	if link := absoluteLink(v.PageLink(webURL)); link != "" {
+	label := escapeMarkdown(cut(eventview.Capitalize(v.Label()), maxDigestLine/2))
+	if link := eventview.AbsoluteURL(v.PageLink(webURL)); link != "" {
 		label = "[" + label + "](" + markdownURL(link) + ")"
 	}
 	line := "• " + label
 
-	words := []string{escapeMarkdown(capitalize(v.What()))}
+	words := []string{escapeMarkdown(eventview.Capitalize(v.What()))}
 	if actor := v.Actor(); actor != "" {
 		words = append(words, escapeMarkdown(actor))
 	}
@@ -102,7 +102,7 @@ func fitLines(lines []string, limit int, more func(int) string) string {
 // linking to Turbo.
 func moreLine(n int, webURL string) string {
 	text := fmt.Sprintf("… and %d more", n)
-	if link := absoluteLink(webURL); link != "" {
+	if link := eventview.AbsoluteURL(webURL); link != "" {
 		return "[" + text + " in Turbo](" + markdownURL(link) + ")"
 	}
 	return text

@@ -1,10 +1,7 @@
 package discord
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,40 +86,6 @@ func checkGolden(t *testing.T, s *setup, result sdk.Result, name string) {
 	if len(messages) != 1 {
 		t.Fatalf("fake Discord accepted %d messages, want 1", len(messages))
 	}
-	got := readableJSON(t, messages[0].Body)
-	path := filepath.Join("testdata", "golden", name+".json")
-
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to write it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("message differs from %s (run go test -update and review the diff):\n%s", path, got)
-	}
-}
-
-// readableJSON re-encodes a request body with sorted keys, indentation and
-// without the \u003c escapes of Go's encoder, so that goldens read well.
-func readableJSON(t *testing.T, body []byte) []byte {
-	t.Helper()
-	decoder := json.NewDecoder(bytes.NewReader(body))
-	decoder.UseNumber()
-	var value any
-	if err := decoder.Decode(&value); err != nil {
-		t.Fatalf("request body is not JSON: %v\n%s", err, body)
-	}
-	var out bytes.Buffer
-	encoder := json.NewEncoder(&out)
-	encoder.SetEscapeHTML(false)
-	encoder.SetIndent("", "  ")
-	if err := encoder.Encode(value); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	got := connectortest.IndentJSON(t, messages[0].Body)
+	connectortest.CompareGolden(t, filepath.Join("testdata", "golden", name+".json"), got, *update)
 }

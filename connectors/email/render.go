@@ -2,7 +2,6 @@ package email
 
 import (
 	"embed"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"strings"
@@ -49,7 +48,7 @@ type messageModel struct {
 // one, else the default message. The subject is the target's subject
 // parameter when set, else the default subject.
 func (in *instance) render(req *sdk.DeliveryRequest) (content, error) {
-	views, err := parseViews(req.Events)
+	views, err := eventview.ParseEvents(req.Events)
 	if err != nil {
 		return content{}, err
 	}
@@ -67,22 +66,6 @@ func (in *instance) render(req *sdk.DeliveryRequest) (content, error) {
 		return content{}, fmt.Errorf("render the default HTML message: %w", err)
 	}
 	return content{Subject: model.Subject, Text: text.String(), HTML: html.String()}, nil
-}
-
-// parseViews reads the facts of each event.
-func parseViews(events []sdk.Event) ([]*eventview.View, error) {
-	if len(events) == 0 {
-		return nil, errors.New("the delivery carries no event")
-	}
-	views := make([]*eventview.View, 0, len(events))
-	for _, event := range events {
-		v, err := eventview.Parse(event.Envelope)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: %w", event.ID, err)
-		}
-		views = append(views, v)
-	}
-	return views, nil
 }
 
 // model summarises the events for the default templates and chooses the

@@ -156,6 +156,10 @@ func (a *App) Handler() http.Handler { return a.ingest }
 // Store returns the store, for tests and commands that read it.
 func (a *App) Store() store.Store { return a.store }
 
+// Metrics returns the process's metrics, for parts that cmd/switchboard wires
+// outside the app, such as the plugin host.
+func (a *App) Metrics() *metrics.Metrics { return a.metrics }
+
 // Accept implements ingest.Acceptor: it routes each event, stores it with its
 // deliveries, and hands the new deliveries to the local dispatcher.
 func (a *App) Accept(ctx context.Context, events []*event.Incoming) ([]store.EventResult, error) {

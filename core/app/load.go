@@ -99,7 +99,7 @@ func covered(loadErrs config.Errors, e *config.Error) bool {
 func Compile(cfg *config.Config, registry Registry) (*Plan, error) {
 	infos := make(map[string]sdk.Info, len(cfg.Connectors))
 	for _, c := range cfg.Connectors {
-		if kind, ok := registry.Connector(c.Type); ok {
+		if kind, ok := config.KindOf(registry, c); ok {
 			infos[c.Name] = kind.Info()
 		}
 	}
@@ -131,7 +131,7 @@ func validateTargets(cfg *config.Config, registry Registry) config.Errors {
 			if !ok {
 				continue
 			}
-			kind, ok := registry.Connector(block.Type)
+			kind, ok := config.KindOf(registry, block)
 			validator, can := kind.(sdk.TargetValidator)
 			if !ok || !can {
 				continue
@@ -243,7 +243,7 @@ func configureConnector(ctx context.Context, plan *Plan, c config.Connector, reg
 }
 
 func configureOne(ctx context.Context, cfg *config.Config, c config.Connector, registry Registry, clock sdk.Clock, log *slog.Logger, resolver netguard.Resolver) (sdk.Instance, error) {
-	kind, ok := registry.Connector(c.Type)
+	kind, ok := config.KindOf(registry, c)
 	if !ok {
 		return nil, fmt.Errorf("connector %s: unknown type %q", c.Name, c.Type)
 	}

@@ -134,7 +134,7 @@ func validateConnectorOptions(d *decoder, cfg *Config) {
 		return
 	}
 	for _, c := range cfg.Connectors {
-		connector, ok := d.catalog.Connector(c.Type)
+		connector, ok := KindOf(d.catalog, c)
 		if !ok || d.failedUnder(c.At.Path) {
 			continue
 		}

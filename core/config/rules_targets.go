@@ -72,7 +72,7 @@ func checkTargetParams(d *decoder, cfg *Config) {
 	for _, c := range cfg.Connectors {
 		byName[c.Name] = c
 	}
-	specsByType := map[string][]sdk.ParamSpec{}
+	infoByBlock := map[string]sdk.Info{}
 
 	for _, r := range routesToCheck(d, cfg) {
 		for _, t := range r.To {
@@ -80,21 +80,25 @@ func checkTargetParams(d *decoder, cfg *Config) {
 			if !ok || d.failed[t.At.Path] {
 				continue
 			}
-			specs, known := specsByType[c.Type]
+			info, known := infoByBlock[c.Name]
 			if !known {
-				kind, ok := d.catalog.Connector(c.Type)
+				kind, ok := KindOf(d.catalog, c)
 				if !ok {
 					continue
 				}
-				specs = kind.Info().TargetParams
-				specsByType[c.Type] = specs
+				info = kind.Info()
+				infoByBlock[c.Name] = info
 			}
-			d.checkParams(t, c, specs)
+			d.checkParams(t, info)
 		}
 	}
 }
 
-func (d *decoder) checkParams(t Target, c Connector, specs []sdk.ParamSpec) {
+// checkParams checks a target against its connector kind's parameters. The
+// messages name the kind as Info names it, which for a plugin block is the
+// plugin rather than "plugin".
+func (d *decoder) checkParams(t Target, info sdk.Info) {
+	specs, kindName := info.TargetParams, info.Name
 	byName := map[string]sdk.ParamSpec{}
 	var names []string
 	for _, spec := range specs {
@@ -108,28 +112,28 @@ func (d *decoder) checkParams(t Target, c Connector, specs []sdk.ParamSpec) {
 		switch {
 		case d.failedUnder(path):
 		case !ok:
-			d.add(d.keyAt(path), unknownParamMessage(name, c, names))
+			d.add(d.keyAt(path), unknownParamMessage(name, kindName, names))
 		case !paramHasKind(t.Params[name], spec.Kind):
-			d.errorAt(path, "want %s for parameter %s of connector type %s", describeKind(spec.Kind), name, c.Type)
+			d.errorAt(path, "want %s for parameter %s of connector type %s", describeKind(spec.Kind), name, kindName)
 		}
 	}
 
 	for _, spec := range specs {
 		if _, ok := t.Params[spec.Name]; spec.Required && !ok && !d.failedUnder(childPath(t.At.Path, spec.Name)) {
 			d.add(Position{Line: t.At.Line, Column: t.At.Column, Path: childPath(t.At.Path, spec.Name)},
-				fmt.Sprintf("missing parameter %s, which connector type %s requires", spec.Name, c.Type))
+				fmt.Sprintf("missing parameter %s, which connector type %s requires", spec.Name, kindName))
 		}
 	}
 }
 
-func unknownParamMessage(name string, c Connector, known []string) string {
+func unknownParamMessage(name, kindName string, known []string) string {
 	if len(known) == 0 {
-		return fmt.Sprintf("unknown parameter %q; connector type %s takes no parameters", name, c.Type)
+		return fmt.Sprintf("unknown parameter %q; connector type %s takes no parameters", name, kindName)
 	}
 	if suggestion := closest(name, known); suggestion != "" {
 		return fmt.Sprintf("unknown parameter %q; did you mean %q?", name, suggestion)
 	}
-	return fmt.Sprintf("unknown parameter %q; connector type %s takes: %s", name, c.Type, strings.Join(known, ", "))
+	return fmt.Sprintf("unknown parameter %q; connector type %s takes: %s", name, kindName, strings.Join(known, ", "))
 }
 
 // paramHasKind reports whether a decoded parameter has the declared shape. A

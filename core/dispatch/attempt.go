@@ -41,6 +41,12 @@ func (d *Dispatcher) attempt(ctx context.Context, it *item) {
 		d.hold(it, store.HoldPaused, d.clock.Now().Add(pausedHold), log)
 		return
 	}
+	if holder, can := conn.Instance.(sdk.Holder); can {
+		if reason, wait, held := holder.Hold(); held {
+			d.hold(it, reason, d.clock.Now().Add(wait), log)
+			return
+		}
+	}
 
 	started := d.clock.Now()
 	res := d.deliver(ctx, snap, conn, it, log)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,8 @@ var start = time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
 type fakeConnector struct {
 	info   sdk.Info
 	script func(req *sdk.DeliveryRequest, call int) sdk.Result
+	// hold, when set, answers sdk.Holder's Hold.
+	hold func() (string, time.Duration, bool)
 
 	mu    sync.Mutex
 	calls []*sdk.DeliveryRequest
@@ -40,6 +43,14 @@ func (f *fakeConnector) Deliver(ctx context.Context, req *sdk.DeliveryRequest) s
 		return sdk.Delivered(200, "ok")
 	}
 	return f.script(req, n)
+}
+
+// Hold implements sdk.Holder; without a hold function nothing is held.
+func (f *fakeConnector) Hold() (string, time.Duration, bool) {
+	if f.hold == nil {
+		return "", 0, false
+	}
+	return f.hold()
 }
 
 func (f *fakeConnector) Health(context.Context) sdk.Health { return sdk.Health{OK: true} }
@@ -444,6 +455,32 @@ func TestPanickingConnectorIsRetried(t *testing.T) {
 	if d := h.delivery("e1"); !strings.Contains(d.LastError, "connector panicked: boom") {
 		t.Errorf("reason = %q", d.LastError)
 	}
+}
+
+func TestHolderHoldsWithoutAttempt(t *testing.T) {
+	var held atomic.Bool
+	held.Store(true)
+	conn := &fakeConnector{hold: func() (string, time.Duration, bool) {
+		return store.HoldPluginFailed, 10 * time.Second, held.Load()
+	}}
+	h := newHarness(t, testPolicy(), map[string]*fakeConnector{"plug": conn})
+	h.run()
+	h.accept(true, "plug", "plug", "", "e1")
+	h.waitFor("the hold", func() bool {
+		d := h.delivery("e1")
+		return d.HoldReason == store.HoldPluginFailed && d.LeaseOwner == ""
+	})
+	if d := h.delivery("e1"); d.State != store.StateScheduled || d.Attempts != 0 || !d.NextAt.Equal(start.Add(10*time.Second)) {
+		t.Errorf("held delivery = %+v, want scheduled 10s on with no attempt used", d)
+	}
+	if n := conn.callCount(); n != 0 {
+		t.Errorf("Deliver called %d times while held, want 0", n)
+	}
+
+	held.Store(false)
+	h.advanceUntil("the delivery after the hold", time.Second, func() bool {
+		return h.delivery("e1").State == store.StateDelivered
+	})
 }
 
 func TestRemovedConnectorHoldsDelivery(t *testing.T) {

@@ -37,14 +37,15 @@ type Metrics struct {
 	registry *prometheus.Registry
 	clock    sdk.Clock
 
-	received  *prometheus.CounterVec
-	rejected  *prometheus.CounterVec
-	outcomes  *prometheus.CounterVec
-	duration  *prometheus.HistogramVec
-	reloads   *prometheus.CounterVec
-	reloadOK  prometheus.Gauge
-	restarts  *prometheus.CounterVec
-	systemOut *prometheus.CounterVec
+	received     *prometheus.CounterVec
+	rejected     *prometheus.CounterVec
+	outcomes     *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	reloads      *prometheus.CounterVec
+	reloadOK     prometheus.Gauge
+	restarts     *prometheus.CounterVec
+	pluginFailed *prometheus.GaugeVec
+	systemOut    *prometheus.CounterVec
 
 	routeTypes atomic.Pointer[map[string]bool]
 }
@@ -70,10 +71,12 @@ func New(src Source, clock sdk.Clock) *Metrics {
 	m.reloadOK.Set(1)
 	m.restarts = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_plugin_restarts_total",
 		Help: "Restarts of out-of-process connector plugins, by plugin."}, []string{"plugin"})
+	m.pluginFailed = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "switchboard_plugin_failed",
+		Help: "1 for each plugin that could not be started and whose deliveries are held."}, []string{"plugin"})
 	m.systemOut = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_system_events_total",
 		Help: "System events raised, by event type."}, []string{"event_type"})
 
-	m.registry.MustRegister(m.received, m.rejected, m.outcomes, m.duration, m.reloads, m.reloadOK, m.restarts, m.systemOut,
+	m.registry.MustRegister(m.received, m.rejected, m.outcomes, m.duration, m.reloads, m.reloadOK, m.restarts, m.pluginFailed, m.systemOut,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(newStoreCollector(src, clock))
 	return m
@@ -107,10 +110,18 @@ func (m *Metrics) Reloaded(applied bool) {
 }
 
 // PluginRestarted counts a restart of a plugin process.
-// TODO: the plugin host does not call it yet; it exists so that its series is
-// named and documented before the host lands.
 func (m *Metrics) PluginRestarted(plugin string) {
 	m.restarts.WithLabelValues(plugin).Inc()
+}
+
+// PluginFailed sets whether a plugin is failed: it could not be started, so
+// its deliveries are held.
+func (m *Metrics) PluginFailed(plugin string, failed bool) {
+	value := 0.0
+	if failed {
+		value = 1
+	}
+	m.pluginFailed.WithLabelValues(plugin).Set(value)
 }
 
 // SystemEvent counts a raised system event.

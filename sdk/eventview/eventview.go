@@ -7,6 +7,7 @@ package eventview
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -17,6 +18,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/turbocode/switchboard/sdk"
 )
 
 // View is what a message about one event shows.
@@ -363,4 +366,22 @@ func Truncate(s string, max int) string {
 	}
 	runes := []rune(s)
 	return string(runes[:max-1]) + "…"
+}
+
+// ParseEvents reads the views of a delivery's events, in order. It returns an
+// error for a delivery without events and for an envelope that is not JSON,
+// naming the event.
+func ParseEvents(events []sdk.Event) ([]*View, error) {
+	if len(events) == 0 {
+		return nil, errors.New("the delivery has no events and no message to send")
+	}
+	views := make([]*View, 0, len(events))
+	for _, event := range events {
+		v, err := Parse(event.Envelope)
+		if err != nil {
+			return nil, fmt.Errorf("event %s: %w", event.ID, err)
+		}
+		views = append(views, v)
+	}
+	return views, nil
 }
