@@ -10,6 +10,7 @@ package sdk
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"strconv"
@@ -95,6 +96,11 @@ type Capabilities struct {
 	// State asks the host to load the connector's per-entity state into each
 	// DeliveryRequest and to store the state a Result returns.
 	State bool
+	// CurrentState asks the host to load, just before each attempt, the last
+	// state of the request's root entity (EntityKey) that Switchboard stored
+	// from the events it received, into DeliveryRequest.Current. A connector
+	// that acts on an entity checks with it that the action still applies.
+	CurrentState bool
 	// RateLimit, when set, asks the host to pace deliveries to each destination
 	// (for example one message a second per Slack channel), so that a burst does
 	// not draw rate-limit answers. The host waits before sending, which uses no
@@ -228,6 +234,39 @@ type DeliveryRequest struct {
 	// and StateVersion its version (0 when none exists).
 	State        []byte
 	StateVersion int64
+
+	// TotalEvents counts the events of a digest: Events lists the first of
+	// them, up to the route's max_items, and MoreEvents returns how many are
+	// left out. It is 0 for a delivery that is no digest.
+	TotalEvents int
+	// Suppressed counts the messages the route's throttle held back for the
+	// same key since the previous one. A default message reports them with
+	// SuppressedNotice.
+	Suppressed int
+	// Current is the data.current of the root entity (EntityKey) as Switchboard
+	// last stored it, read just before the attempt, when the connector asks
+	// for CurrentState; nil when Switchboard holds no state of that entity.
+	Current json.RawMessage
+}
+
+// MoreEvents returns how many events of a digest Events leaves out, for a
+// closing line such as "… and 12 more".
+func (r *DeliveryRequest) MoreEvents() int {
+	return max(r.TotalEvents-len(r.Events), 0)
+}
+
+// SuppressedNotice returns the sentence that reports Suppressed, such as "3
+// similar messages were suppressed", or "" when it is 0. It is plain text;
+// the connector escapes it for its markup.
+func (r *DeliveryRequest) SuppressedNotice() string {
+	switch {
+	case r.Suppressed <= 0:
+		return ""
+	case r.Suppressed == 1:
+		return "1 similar message was suppressed"
+	default:
+		return fmt.Sprintf("%d similar messages were suppressed", r.Suppressed)
+	}
 }
 
 // IsUntrusted reports whether the named target parameter came from a template.

@@ -59,6 +59,9 @@ type Result struct {
 	// attempt what it left out (such as an invalid recipient). It must not
 	// contain secrets.
 	Reason string
+	// SkipKind, with OutcomeSkipped, names the kind of decision for metrics,
+	// which count skips by it; empty for another kind.
+	SkipKind SkipKind
 	// ExternalRef identifies what the delivery created at the destination (a
 	// message id, an issue number), for the delivery log.
 	ExternalRef string
@@ -72,6 +75,22 @@ type Result struct {
 	// by an alias receive this state and share the entity's ordering.
 	StateAliases []string
 }
+
+// SkipKind is a kind of deliberate non-delivery, a bounded metric label.
+type SkipKind string
+
+// The kinds of skips the host counts apart.
+const (
+	// SkipEcho: the event reports back a change the same route's own earlier
+	// delivery made, so acting on it again would loop.
+	SkipEcho SkipKind = "echo"
+	// SkipLoopLimit: a loop guard's limit on actions per entity and time
+	// window stopped the delivery.
+	SkipLoopLimit SkipKind = "loop_limit"
+	// SkipCondition: a condition on the entity's current state, checked just
+	// before the call, does not hold.
+	SkipCondition SkipKind = "condition"
+)
 
 // Delivered returns a successful result.
 func Delivered(statusCode int, response string) Result {

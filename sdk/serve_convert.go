@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 
@@ -21,8 +22,9 @@ func infoToProto(info Info) *pluginv1.InfoResponse {
 		DestinationParams: info.DestinationParams,
 		SdkVersion:        SDKVersion(),
 		Capabilities: &pluginv1.Capabilities{
-			Ordered: info.Capabilities.Ordered,
-			State:   info.Capabilities.State,
+			Ordered:      info.Capabilities.Ordered,
+			State:        info.Capabilities.State,
+			CurrentState: info.Capabilities.CurrentState,
 		},
 	}
 	if rl := info.Capabilities.RateLimit; rl != nil {
@@ -51,6 +53,9 @@ func deliveryFromProto(req *pluginv1.DeliverRequest) (*DeliveryRequest, error) {
 	}
 	if req.GetHasState() {
 		out.State = append([]byte{}, req.GetState()...)
+	}
+	if len(req.GetCurrent()) > 0 {
+		out.Current = append(json.RawMessage{}, req.GetCurrent()...)
 	}
 	for _, e := range req.GetEvents() {
 		out.Events = append(out.Events, Event{ID: e.GetId(), Type: e.GetType(), Time: e.GetTime().AsTime(),
@@ -82,6 +87,7 @@ func resultToProto(r Result) *pluginv1.DeliverResponse {
 		UpdateState:  r.UpdateState,
 		State:        r.State,
 		StateAliases: r.StateAliases,
+		SkipKind:     string(r.SkipKind),
 	}
 	if r.Outcome < OutcomeDelivered || r.Outcome > OutcomeSkipped {
 		out.Outcome = pluginv1.DeliverResponse_OUTCOME_UNSPECIFIED

@@ -7,6 +7,7 @@ import (
 	"github.com/turbocode/switchboard/connectors/github"
 	httpconn "github.com/turbocode/switchboard/connectors/http"
 	"github.com/turbocode/switchboard/connectors/slack"
+	"github.com/turbocode/switchboard/connectors/turbo"
 	"github.com/turbocode/switchboard/core/app"
 )
 
@@ -14,7 +15,7 @@ import (
 // binary's version for its User-Agent.
 func builtins() app.Registry {
 	httpconn.Version, discord.Version, email.Version, slack.Version = version, version, version, version
-	github.Version = version
+	github.Version, turbo.Version = version, version
 	return app.Registry{
 		"http":    httpconn.New(),
 		"discord": discord.New(),
@@ -22,5 +23,6 @@ func builtins() app.Registry {
 		"file":    file.New(),
 		"github":  github.New(),
 		"slack":   slack.New(),
+		"turbo":   turbo.New(),
 	}
 }

@@ -138,6 +138,7 @@ func printTarget(w io.Writer, plan *app.Plan, previews *previewer, in *event.Inc
 	for _, name := range t.Params.Names() {
 		fmt.Fprintf(w, "         %s: %s\n", name, jsonText(t.Params[name]))
 	}
+	printFlow(w, t, time.Now())
 
 	message, ok, err := plan.Routes.RenderMessage(t.Route, []*event.Incoming{in})
 	switch {
@@ -185,6 +186,7 @@ func (p *previewer) preview(t route.Planned, in *event.Incoming, message string)
 		Untrusted: t.Untrusted, Message: message, EntityKey: t.EntityKey,
 		Events: []sdk.Event{{ID: env.EventID, Type: env.EventType, Time: env.Timestamp, EntityType: env.EntityType,
 			EntityID: env.EntityID, Action: env.Action, Derived: env.Derived, ParentEventID: env.ParentEventID, Envelope: in.Body}}}
+	previewFlow(req, t)
 	return pv.Preview(context.Background(), req)
 }
 

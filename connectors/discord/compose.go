@@ -27,7 +27,7 @@ func (in *instance) compose(req *sdk.DeliveryRequest, dest *destination) (*messa
 	if req.Message != "" {
 		msg.Content = joinNonEmpty(" ", mentionList.prefix(), req.Message)
 	} else {
-		embed, err := in.defaultEmbed(req.Events)
+		embed, err := in.defaultEmbed(req)
 		if err != nil {
 			return nil, err
 		}
@@ -48,16 +48,30 @@ func (in *instance) compose(req *sdk.DeliveryRequest, dest *destination) (*messa
 	return msg, nil
 }
 
-// defaultEmbed returns the embed of one event, or a digest of several.
-func (in *instance) defaultEmbed(events []sdk.Event) (*discordgo.MessageEmbed, error) {
-	views, err := eventview.ParseEvents(events)
+// defaultEmbed returns the embed of one event, or a digest of several, with
+// the number of messages the route's throttle suppressed in its footer.
+func (in *instance) defaultEmbed(req *sdk.DeliveryRequest) (*discordgo.MessageEmbed, error) {
+	views, err := eventview.ParseEvents(req.Events)
 	if err != nil {
 		return nil, err
 	}
-	if len(views) == 1 {
-		return eventEmbed(views[0], in.webURL), nil
+	embed := digestEmbed(views, req.MoreEvents(), in.webURL)
+	if len(views) == 1 && req.MoreEvents() == 0 {
+		embed = eventEmbed(views[0], in.webURL)
 	}
-	return digestEmbed(views, in.webURL), nil
+	addFooterNotice(embed, req.SuppressedNotice())
+	return embed, nil
+}
+
+// addFooterNotice ends the embed's footer with notice, when there is one.
+func addFooterNotice(embed *discordgo.MessageEmbed, notice string) {
+	switch {
+	case notice == "":
+	case embed.Footer == nil:
+		embed.Footer = &discordgo.MessageEmbedFooter{Text: notice}
+	default:
+		embed.Footer.Text += " · " + notice
+	}
 }
 
 // targetMentions reads the target's mentions. A literal item that is not a

@@ -18,12 +18,14 @@ const maxDigestLine = 200
 var priorityRank = map[string]int{"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 // digestEmbed builds one embed that lists several events, one line each, as
-// many as fit in the description. When some do not fit it ends with
-// "… and N more" linking to Turbo, so the message never exceeds a limit.
-func digestEmbed(views []*eventview.View, webURL string) *discordgo.MessageEmbed {
+// many as fit in the description. more counts the digest's events that views
+// leaves out (past the route's max_items). When any event is not listed it
+// ends with "… and N more" linking to Turbo, so the message never exceeds a
+// limit.
+func digestEmbed(views []*eventview.View, more int, webURL string) *discordgo.MessageEmbed {
 	embed := &discordgo.MessageEmbed{
 		Author: &discordgo.MessageEmbedAuthor{Name: "Turbo digest"},
-		Title:  fmt.Sprintf("%d events", len(views)),
+		Title:  fmt.Sprintf("%d events", len(views)+more),
 		URL:    eventview.AbsoluteURL(webURL),
 		Color:  fallbackColor,
 	}
@@ -44,8 +46,8 @@ func digestEmbed(views []*eventview.View, webURL string) *discordgo.MessageEmbed
 	if !latest.IsZero() {
 		embed.Timestamp = latest.UTC().Format(time.RFC3339)
 	}
-	embed.Description = fitLines(lines, maxDescription, func(more int) string {
-		return moreLine(more, webURL)
+	embed.Description = fitLines(lines, more, maxDescription, func(left int) string {
+		return moreLine(left, webURL)
 	})
 	return embed
 }
@@ -73,20 +75,21 @@ func digestLine(v *eventview.View, webURL string) string {
 	return line
 }
 
-// fitLines joins as many lines as fit in limit, in order. When some are left
-// out, the last line is more(number left out), and room is kept for it.
-func fitLines(lines []string, limit int, more func(int) string) string {
+// fitLines joins as many lines as fit in limit, in order. extra counts the
+// items that have no line. When any item is left out, the last line is
+// more(number left out), and room is kept for it.
+func fitLines(lines []string, extra, limit int, more func(int) string) string {
 	var b strings.Builder
 	used := 0
 	for i, line := range lines {
 		n := textLength(line) + 1 // the newline before the next line
-		rest := len(lines) - i - 1
+		rest := len(lines) - i - 1 + extra
 		reserve := 0
 		if rest > 0 {
 			reserve = textLength(more(rest)) + 1
 		}
 		if used+n+reserve > limit {
-			b.WriteString(more(len(lines) - i))
+			b.WriteString(more(len(lines) - i + extra))
 			return b.String()
 		}
 		b.WriteString(line)
@@ -94,6 +97,9 @@ func fitLines(lines []string, limit int, more func(int) string) string {
 			b.WriteString("\n")
 		}
 		used += n
+	}
+	if extra > 0 {
+		b.WriteString(more(extra))
 	}
 	return b.String()
 }

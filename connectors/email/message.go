@@ -51,7 +51,7 @@ func (in *instance) newMessage(req *sdk.DeliveryRequest) (*message, error) {
 		Text:      c.Text,
 		HTML:      c.HTML,
 	}
-	if len(req.Events) == 1 {
+	if len(req.Events) == 1 && req.MoreEvents() == 0 {
 		m.ThreadID = threadID(entityKey(req), in.from.Address)
 	}
 	return m, nil

@@ -41,7 +41,10 @@ type messageModel struct {
 	// WebURL is Turbo's web UI, where a digest's remaining events are; empty
 	// when turbo.web_url is not set.
 	WebURL string
-	Footer string
+	// Suppressed is the sentence that counts the messages the route's
+	// throttle suppressed before this one, or empty when none were.
+	Suppressed string
+	Footer     string
 }
 
 // render builds the message for a request: the route's template when it has
@@ -71,8 +74,8 @@ func (in *instance) render(req *sdk.DeliveryRequest) (content, error) {
 // model summarises the events for the default templates and chooses the
 // subject.
 func (in *instance) model(req *sdk.DeliveryRequest, views []*eventview.View) messageModel {
-	model := messageModel{WebURL: in.webURL}
-	if len(views) == 1 {
+	model := messageModel{WebURL: in.webURL, Suppressed: req.SuppressedNotice()}
+	if len(views) == 1 && req.MoreEvents() == 0 {
 		event := summarize(views[0], in.webURL)
 		model.Event = &event
 		model.Subject = defaultSubject(in.subjectPrefix, views[0])
@@ -82,8 +85,8 @@ func (in *instance) model(req *sdk.DeliveryRequest, views []*eventview.View) mes
 		for _, v := range shown {
 			model.Digest = append(model.Digest, summarize(v, in.webURL))
 		}
-		model.More = len(views) - len(shown)
-		model.Subject = digestSubject(in.subjectPrefix, len(views))
+		model.More = len(views) - len(shown) + req.MoreEvents()
+		model.Subject = digestSubject(in.subjectPrefix, len(views)+req.MoreEvents())
 		model.Footer = footer(req.Route, nil)
 	}
 

@@ -20,6 +20,11 @@ type line struct {
 	Message     string     `json:"message,omitempty"`
 	// Events are the envelopes as stored, compacted onto the one line.
 	Events []json.RawMessage `json:"events"`
+	// TotalEvents counts a digest's events, of which Events lists at most
+	// the route's max_items. Suppressed counts the messages the route's
+	// throttle suppressed before this one. Each is left out when it is 0.
+	TotalEvents int `json:"total_events,omitempty"`
+	Suppressed  int `json:"suppressed,omitempty"`
 }
 
 // encodeLine returns the JSON line for req, ending in a newline.
@@ -33,6 +38,8 @@ func encodeLine(connector string, req *sdk.DeliveryRequest, now time.Time) ([]by
 		Target:      req.Target,
 		Message:     req.Message,
 		Events:      make([]json.RawMessage, 0, len(req.Events)),
+		TotalEvents: req.TotalEvents,
+		Suppressed:  req.Suppressed,
 	}
 	if entry.Target == nil {
 		entry.Target = sdk.Params{}

@@ -18,15 +18,19 @@ func buildBody(format string, req *sdk.DeliveryRequest) ([]byte, error) {
 	if len(req.Events) == 0 {
 		return nil, errors.New("the delivery has no events and no message to send")
 	}
+	// A digest is always an array, even of one event, so that a receiver
+	// can tell it from a single event.
+	digest := req.TotalEvents > 0
 	if format == formatTurbo {
-		return joinBodies(req.Events, nativeBody)
+		return joinBodies(req.Events, digest, nativeBody)
 	}
-	return joinBodies(req.Events, envelopeBody)
+	return joinBodies(req.Events, digest, envelopeBody)
 }
 
-// joinBodies returns the one event's body, or a JSON array of every event's body.
-func joinBodies(events []sdk.Event, body func(sdk.Event) ([]byte, error)) ([]byte, error) {
-	if len(events) == 1 {
+// joinBodies returns the one event's body, or a JSON array of every event's
+// body when there are several or the events are a digest.
+func joinBodies(events []sdk.Event, digest bool, body func(sdk.Event) ([]byte, error)) ([]byte, error) {
+	if len(events) == 1 && !digest {
 		return body(events[0])
 	}
 	out := []byte{'['}

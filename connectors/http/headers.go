@@ -19,6 +19,8 @@ var reservedHeaders = map[string]string{
 	strings.ToLower(signature.HeaderTurboSignature):  "the connector signs requests; configure signing instead",
 	strings.ToLower(signature.HeaderTurboEvent):      "the connector sets it with the turbo format or signing scheme",
 	strings.ToLower(signature.HeaderTurboDeliveryID): "the connector sets it with the turbo format or signing scheme",
+	strings.ToLower(headerEventsTotal):               "the connector sets it on a digest",
+	strings.ToLower(headerSuppressed):                "the connector sets it when the route's throttle suppressed messages",
 }
 
 // checkHeader returns an error when name is not an HTTP token, is reserved, or

@@ -145,6 +145,7 @@ func (in *instance) newRequest(ctx context.Context, req *sdk.DeliveryRequest, ta
 		}
 		httpReq.Header.Set(name, value)
 	}
+	setFlowHeaders(httpReq.Header, req)
 	if err := in.signer.sign(httpReq.Header, req, body, in.clock.Now()); err != nil {
 		return nil, err
 	}

@@ -56,7 +56,8 @@ func (in *instance) previewHeader(name, value string, req *sdk.DeliveryRequest) 
 		return "<signature, computed when sent>"
 	case signature.HeaderWebhookTimestamp:
 		return "<time of sending>"
-	case "Content-Type", "User-Agent", signature.HeaderWebhookID, signature.HeaderTurboEvent, signature.HeaderTurboDeliveryID:
+	case "Content-Type", "User-Agent", signature.HeaderWebhookID, signature.HeaderTurboEvent, signature.HeaderTurboDeliveryID,
+		headerEventsTotal, headerSuppressed:
 		return value
 	}
 	if _, fromTarget := req.Target.Map("headers")[name]; fromTarget {

@@ -13,13 +13,16 @@ import (
 const digestReserve = 400
 
 // digestMessage lists several events, one line each, in as many sections as
-// Slack's limits allow. When not every event fits, it ends with "and N more"
-// and a link to Turbo instead of a request Slack would reject.
-func digestMessage(views []*eventview.View, webURL, mentions string) message {
-	blocks := []slack.Block{headerBlock(fmt.Sprintf("%d Turbo events", len(views)))}
+// Slack's limits allow. more counts the digest's events that views leaves out
+// (past the route's max_items). When any event is not listed, it ends with
+// "and N more" and a link to Turbo instead of a request Slack would reject.
+func digestMessage(views []*eventview.View, more int, webURL, mentions string) message {
+	total := fmt.Sprintf("%d Turbo events", len(views)+more)
+	blocks := []slack.Block{headerBlock(total)}
 	budget := maxTotalText - digestReserve
-	// Two blocks stay free: the header and the closing line.
-	maxSections := maxBlocks - 2
+	// Three blocks stay free: the header, the closing line and the notice of
+	// suppressed messages that buildMessage may add.
+	maxSections := maxBlocks - 3
 
 	section := mentions
 	listed := 0
@@ -40,12 +43,10 @@ func digestMessage(views []*eventview.View, webURL, mentions string) message {
 	if section != "" {
 		blocks = append(blocks, mrkdwnSection(section))
 	}
-	if rest := len(views) - listed; rest > 0 {
+	if rest := len(views) - listed + more; rest > 0 {
 		blocks = append(blocks, contextBlock(andMore(rest, webURL)))
 	}
-
-	text := fmt.Sprintf("%d Turbo events", len(views))
-	return message{Text: joinNonEmpty(" ", mentions, text), Blocks: blocks}
+	return message{Text: joinNonEmpty(" ", mentions, total), Blocks: blocks}
 }
 
 // digestLine is "• TURBO-42 Login fails · Issue created by dev@example.com",

@@ -21,8 +21,9 @@ type message struct {
 
 // buildMessage returns the message for a delivery: the route template's output
 // when there is one, else the default message of its event, or a digest of its
-// events. mentions is the formatted mentions of the route, or "". The result
-// fits Slack's limits.
+// events, ending with the number of messages the route's throttle suppressed.
+// mentions is the formatted mentions of the route, or "". The result fits
+// Slack's limits.
 func buildMessage(req *sdk.DeliveryRequest, webURL, mentions string) (message, error) {
 	if req.Message != "" {
 		if strings.TrimSpace(req.Message) == "" {
@@ -42,10 +43,16 @@ func buildMessage(req *sdk.DeliveryRequest, webURL, mentions string) (message, e
 		}
 		views[i] = view
 	}
-	if len(views) == 1 {
-		return fitLimits(eventMessage(views[0], webURL, mentions)), nil
+	var msg message
+	if len(views) == 1 && req.MoreEvents() == 0 {
+		msg = eventMessage(views[0], webURL, mentions)
+	} else {
+		msg = digestMessage(views, req.MoreEvents(), webURL, mentions)
 	}
-	return fitLimits(digestMessage(views, webURL, mentions)), nil
+	if notice := req.SuppressedNotice(); notice != "" {
+		msg.Blocks = append(msg.Blocks, contextBlock(escapeText(notice)))
+	}
+	return fitLimits(msg), nil
 }
 
 // templateMessage puts a route template's mrkdwn into as many sections as it

@@ -19,6 +19,7 @@ import (
 	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/core/event"
+	"github.com/turbocode/switchboard/core/flow"
 	"github.com/turbocode/switchboard/core/ingest"
 	"github.com/turbocode/switchboard/core/metrics"
 	"github.com/turbocode/switchboard/core/schedule"
@@ -175,11 +176,12 @@ func (a *App) accept(ctx context.Context, events []*event.Incoming, derive bool)
 		return nil, err
 	}
 
-	req := &store.AcceptRequest{ReceivedAt: a.clock.Now(), Events: make([]*store.NewEvent, len(events)),
-		Derive: derive && cfg.Ingest.Derive, Plan: a.planDerived(rt), DueThresholds: cfg.Schedule.DueSoon}
+	now := a.clock.Now()
+	req := &store.AcceptRequest{ReceivedAt: now, Events: make([]*store.NewEvent, len(events)),
+		Derive: derive && cfg.Ingest.Derive, Plan: a.planDerived(rt, now), DueThresholds: cfg.Schedule.DueSoon}
 	ordered := false
 	for i, in := range events {
-		ne, err := a.plan(ctx, rt, in)
+		ne, err := a.plan(ctx, rt, in, now)
 		if err != nil {
 			return nil, err
 		}
@@ -220,10 +222,10 @@ func (a *App) handOff(deliveries []*store.Claimed, wake bool) {
 }
 
 // planDerived routes the events the store derives, with the config snapshot
-// that routed their parent.
-func (a *App) planDerived(rt *runtime) func(*event.Incoming) ([]*store.NewDelivery, error) {
+// that routed their parent and the time it was received.
+func (a *App) planDerived(rt *runtime, now time.Time) func(*event.Incoming) ([]*store.NewDelivery, error) {
 	return func(in *event.Incoming) ([]*store.NewDelivery, error) {
-		ne, err := a.plan(context.Background(), rt, in)
+		ne, err := a.plan(context.Background(), rt, in, now)
 		if err != nil {
 			return nil, err
 		}
@@ -231,10 +233,12 @@ func (a *App) planDerived(rt *runtime) func(*event.Incoming) ([]*store.NewDelive
 	}
 }
 
-// plan routes one event into the deliveries it causes. A target whose template
-// failed to render becomes a dead delivery with the reason, so the failure is in
-// the delivery log instead of lost.
-func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming) (*store.NewEvent, error) {
+// plan routes one event, received at now, into the deliveries it causes. A
+// target whose template failed to render becomes a dead delivery with the
+// reason, so the failure is in the delivery log instead of lost. A route's
+// digest, throttle and quiet options shape its deliveries (core/flow), unless
+// now is zero.
+func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming, now time.Time) (*store.NewEvent, error) {
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
 	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
@@ -250,6 +254,9 @@ func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming) (*store
 		}
 		nd := &store.NewDelivery{Route: p.Route, Connector: p.Connector, Target: target, Untrusted: p.Untrusted,
 			Destination: p.Destination, OrderingKey: p.OrderingKey, EntityKey: p.EntityKey, State: store.StateScheduled}
+		if p.Flow != nil && !now.IsZero() {
+			flow.Shape(nd, p.Flow, now)
+		}
 		if p.Err != nil {
 			nd.State, nd.Reason = store.StateDead, "target did not render: "+p.Err.Error()
 			a.log.Warn("delivery planned dead: its target did not render", "event_id", in.Envelope.EventID,

@@ -204,7 +204,7 @@ func (rt *runtime) Connector(name string) (*dispatch.Connector, bool) {
 }
 
 func (rt *runtime) RenderMessage(routeName string, events []*event.Incoming) (string, bool, error) {
-	return rt.renderMessage(routeName, events)
+	return rt.renderMessage(routeName, events, route.MessageCounts{})
 }
 
 // configure builds a connector instance for every connector in the plan.

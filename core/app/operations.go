@@ -112,7 +112,9 @@ func (a *App) Replay(ctx context.Context, eventID, connector string) ([]*store.D
 		return nil, fmt.Errorf("read stored event %s: %w", eventID, err)
 	}
 	rt := a.current.Load()
-	ne, err := a.plan(ctx, rt, in)
+	// A replay goes out now as deliveries of its own: no digest, throttle or
+	// quiet hours shape it.
+	ne, err := a.plan(ctx, rt, in, time.Time{})
 	if err != nil {
 		return nil, err
 	}

@@ -297,14 +297,20 @@ func (s *swappableHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // from the config that last had the route when a reload removed it.
 // A delivery that an operator replayed to a connector no route planned has
 // no template: the connector sends its default message.
-func (rt *runtime) renderMessage(routeName string, events []*event.Incoming) (string, bool, error) {
-	if table, retired := rt.retired[routeName]; retired {
-		return table.RenderMessage(routeName, events)
-	}
+func (rt *runtime) renderMessage(routeName string, events []*event.Incoming, counts route.MessageCounts) (string, bool, error) {
 	if routeName == replayRoute && !rt.hasRoute(routeName) {
 		return "", false, nil
 	}
-	return rt.plan.Routes.RenderMessage(routeName, events)
+	return rt.routeTable(routeName).RenderMessageWith(routeName, events, counts)
+}
+
+// routeTable returns the compiled routes that have routeName: the config in
+// force, or the config that last had the route when a reload removed it.
+func (rt *runtime) routeTable(routeName string) *route.Table {
+	if table, retired := rt.retired[routeName]; retired {
+		return table
+	}
+	return rt.plan.Routes
 }
 
 func (rt *runtime) hasRoute(name string) bool {

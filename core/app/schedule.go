@@ -19,7 +19,7 @@ func (a *App) newScheduler() *schedule.Scheduler {
 		Owner:  a.current.Load().plan.Config.Server.InstanceID,
 		Config: func() config.Schedule { return a.current.Load().plan.Config.Schedule },
 		Plan: func(in *event.Incoming) ([]*store.NewDelivery, error) {
-			return a.planDerived(a.current.Load())(in)
+			return a.planDerived(a.current.Load(), a.clock.Now())(in)
 		},
 		HandOff: func(deliveries []*store.Claimed) { a.handOff(deliveries, true) },
 		Accept: func(ctx context.Context, events []*event.Incoming) error {

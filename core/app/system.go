@@ -44,6 +44,9 @@ var _ dispatch.Observer = observer{}
 func (o observer) Attempted(d *store.Delivery, res sdk.Result, _ store.State, duration time.Duration) {
 	if o.a.metrics != nil {
 		o.a.metrics.Attempted(d.Connector, d.Route, res.Outcome, duration)
+		if res.Outcome == sdk.OutcomeSkipped {
+			o.a.metrics.Skipped(d.Connector, d.Route, res.SkipKind)
+		}
 	}
 }
 

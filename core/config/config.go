@@ -201,10 +201,15 @@ type Route struct {
 	Derived bool
 	// Template is the message template; empty means the connector's default message.
 	Template string
+	// Digest, Throttle and Quiet shape when the route's messages go out; each
+	// is nil when the route does not set it.
+	Digest   *Digest
+	Throttle *Throttle
+	Quiet    *Quiet
 	// Index is the route's position in the file, from 0.
 	Index int
 	// At is where the route starts; FieldAt maps "events", "where", "if",
-	// "template" and "to" to where those values are.
+	// "template", "to" and "throttle.key" to where those values are.
 	At      Position
 	FieldAt map[string]Position
 }

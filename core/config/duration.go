@@ -62,8 +62,9 @@ func daysToDuration(days string) (time.Duration, error) {
 	return time.Duration(n) * day, nil
 }
 
-// formatDuration prints d the short way: "1h" rather than "1h0m0s".
-func formatDuration(d time.Duration) string {
+// FormatDuration prints d the short way, as a config file would write it:
+// "1h" rather than "1h0m0s".
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

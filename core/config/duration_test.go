@@ -62,8 +62,8 @@ func TestFormatDuration(t *testing.T) {
 		1500 * time.Millisecond:       "1.5s",
 	}
 	for in, want := range tests {
-		if got := formatDuration(in); got != want {
-			t.Errorf("formatDuration(%d) = %q, want %q", in, got, want)
+		if got := FormatDuration(in); got != want {
+			t.Errorf("FormatDuration(%d) = %q, want %q", in, got, want)
 		}
 	}
 }

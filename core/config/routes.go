@@ -3,7 +3,7 @@ package config
 import "gopkg.in/yaml.v3"
 
 // routeFieldsAt are the route keys whose value positions Route.FieldAt records.
-var routeFieldsAt = []string{"events", "where", "if", "template", "to"}
+var routeFieldsAt = []string{"events", "where", "if", "template", "to", "throttle.key"}
 
 // decodeRoutes decodes the `routes:` list, keeping file order.
 func (d *decoder) decodeRoutes(n *yaml.Node, path string) []Route {
@@ -26,9 +26,9 @@ func (d *decoder) decodeRoute(n *yaml.Node, path string, index int) Route {
 		{"stop", d.boolField(&r.Stop)},
 		{"derived", d.boolField(&r.Derived)},
 		{"template", d.stringField(&r.Template)},
-		{"digest", d.reservedRouteOption("digest")},
-		{"throttle", d.reservedRouteOption("throttle")},
-		{"quiet", d.reservedRouteOption("quiet")},
+		{"digest", func(n *yaml.Node, path string) { r.Digest = d.decodeDigest(n, path) }},
+		{"throttle", func(n *yaml.Node, path string) { r.Throttle = d.decodeThrottle(n, path) }},
+		{"quiet", func(n *yaml.Node, path string) { r.Quiet = d.decodeQuiet(n, path) }},
 	})
 
 	for _, key := range routeFieldsAt {
@@ -38,15 +38,6 @@ func (d *decoder) decodeRoute(n *yaml.Node, path string, index int) Route {
 		}
 	}
 	return r
-}
-
-// reservedRouteOption rejects a route key that a later version will implement
-// (digest, throttle, quiet), so that a config written for that version fails here
-// instead of sending every message undigested and unthrottled.
-func (d *decoder) reservedRouteOption(key string) func(*yaml.Node, string) {
-	return func(_ *yaml.Node, path string) {
-		d.errorf(d.keys[path], path, "route option %s is not available in this version", key)
-	}
 }
 
 // decodeWhere decodes `where:`, a mapping of dotted field path to one value or a

@@ -34,6 +34,7 @@ var rules = []func(*decoder, *Config){
 	checkRouteNames,
 	checkEventGlobs,
 	checkWherePaths,
+	checkRouteOptions,
 	checkTargetsPresent,
 	checkTargetConnectors,
 	checkTargetParams,

@@ -40,7 +40,7 @@ func checkPositiveDurations(d *decoder, cfg *Config) {
 
 	for _, duration := range durations {
 		if duration.value <= 0 && !d.failed[duration.path] {
-			d.errorAt(duration.path, "want a positive duration such as 30s, got %s", d.writtenValue(duration.path, formatDuration(duration.value)))
+			d.errorAt(duration.path, "want a positive duration such as 30s, got %s", d.writtenValue(duration.path, FormatDuration(duration.value)))
 		}
 	}
 }
@@ -71,7 +71,7 @@ func checkBackoffOrder(d *decoder, cfg *Config) {
 		at = maxPath
 	}
 	d.errorAt(at, "min_backoff %s is longer than max_backoff %s; make min_backoff at most max_backoff",
-		d.writtenValue(minPath, formatDuration(cfg.Delivery.MinBackoff)), d.writtenValue(maxPath, formatDuration(cfg.Delivery.MaxBackoff)))
+		d.writtenValue(minPath, FormatDuration(cfg.Delivery.MinBackoff)), d.writtenValue(maxPath, FormatDuration(cfg.Delivery.MaxBackoff)))
 }
 
 // checkLease requires a configured lease to outlast the longest attempt timeout
@@ -87,10 +87,10 @@ func checkLease(d *decoder, cfg *Config) {
 		return
 	}
 
-	fix := "at least " + formatDuration(needed)
+	fix := "at least " + FormatDuration(needed)
 	if d.hasReference(source) {
-		fix = "at least that timeout plus " + formatDuration(minLeaseMargin)
+		fix = "at least that timeout plus " + FormatDuration(minLeaseMargin)
 	}
 	d.errorAt(path, "lease %s is shorter than the longest attempt timeout (%s %s) plus %s; set it to %s, or remove it to use the longest timeout plus %s",
-		d.writtenValue(path, ""), source, d.writtenValue(source, formatDuration(longest)), formatDuration(minLeaseMargin), fix, formatDuration(leaseMargin))
+		d.writtenValue(path, ""), source, d.writtenValue(source, FormatDuration(longest)), FormatDuration(minLeaseMargin), fix, FormatDuration(leaseMargin))
 }

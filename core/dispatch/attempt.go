@@ -47,6 +47,9 @@ func (d *Dispatcher) attempt(ctx context.Context, it *item) {
 			return
 		}
 	}
+	if d.holdForQuietHours(snap, it, log) {
+		return
+	}
 
 	started := d.clock.Now()
 	res := d.deliver(ctx, snap, conn, it, log)
@@ -60,6 +63,7 @@ func (d *Dispatcher) attempt(ctx context.Context, it *item) {
 		d.recordCancelled(it, update, res, log)
 		return
 	}
+	deferRetryPastQuietHours(snap, dl, update)
 	d.record(it, update, res, conn, log)
 }
 
@@ -77,7 +81,11 @@ func (d *Dispatcher) recordCancelled(it *item, u *store.Update, res sdk.Result, 
 // request that cannot be built into a result.
 func (d *Dispatcher) deliver(ctx context.Context, snap Snapshot, conn *Connector, it *item, log *slog.Logger) (res sdk.Result) {
 	req, err := d.request(ctx, snap, conn, it)
-	if err != nil {
+	var unavailable retryableError
+	switch {
+	case errors.As(err, &unavailable):
+		return sdk.Retry(err.Error(), 0)
+	case err != nil:
 		return sdk.Permanent(err.Error())
 	}
 
@@ -95,13 +103,14 @@ func (d *Dispatcher) deliver(ctx context.Context, snap Snapshot, conn *Connector
 	return conn.Instance.Deliver(ctx, req)
 }
 
-// request builds the connector's DeliveryRequest. An error is permanent: the
-// message template failed to render, or the stored target is not valid JSON.
+// request builds the connector's DeliveryRequest. An error is permanent (the
+// message template failed to render, or the stored target is not valid JSON)
+// unless it is a retryableError.
 func (d *Dispatcher) request(ctx context.Context, snap Snapshot, conn *Connector, it *item) (*sdk.DeliveryRequest, error) {
 	dl := it.delivery
-	in, err := incoming(it.event)
+	events, err := d.requestEvents(ctx, it)
 	if err != nil {
-		return nil, fmt.Errorf("read stored event %s: %w", dl.EventID, err)
+		return nil, err
 	}
 
 	var target sdk.Params
@@ -109,19 +118,24 @@ func (d *Dispatcher) request(ctx context.Context, snap Snapshot, conn *Connector
 		return nil, fmt.Errorf("read stored target of delivery: %w", err)
 	}
 
-	message, _, err := snap.RenderMessage(dl.Route, []*event.Incoming{in})
+	message, err := renderMessage(snap, dl, events)
 	if err != nil {
-		return nil, fmt.Errorf("render the template of route %s: %w", dl.Route, err)
+		return nil, err
 	}
 
 	req := &sdk.DeliveryRequest{DeliveryID: d.publicID(dl.ID), Attempt: dl.Attempts + 1, Route: dl.Route,
-		Events: []sdk.Event{sdkEvent(in)}, Target: target, Untrusted: dl.Untrusted, Message: message,
-		EntityKey: dl.EntityKey}
+		Events: sdkEvents(events), Target: target, Untrusted: dl.Untrusted, Message: message,
+		EntityKey: dl.EntityKey, TotalEvents: dl.TotalEvents, Suppressed: dl.Suppressed}
 	if conn.Info.Capabilities.State && dl.EntityKey != "" {
 		if req.State, req.StateVersion, err = d.store.EntityState(ctx, dl.Connector, dl.EntityKey); err != nil {
 			return nil, fmt.Errorf("load %s state of %s: %w", dl.Connector, dl.EntityKey, err)
 		}
 		it.stateVersion = req.StateVersion
+	}
+	if conn.Info.Capabilities.CurrentState && dl.EntityKey != "" {
+		if req.Current, err = d.store.EntityCurrent(ctx, dl.EntityKey); err != nil {
+			return nil, fmt.Errorf("load the current state of %s: %w", dl.EntityKey, err)
+		}
 	}
 	return req, nil
 }
@@ -138,6 +152,14 @@ func incoming(ev *store.StoredEvent) (*event.Incoming, error) {
 	}
 	ev.Incoming = &event.Incoming{Envelope: &env, Format: ev.Format, Body: ev.Body}
 	return ev.Incoming, nil
+}
+
+func sdkEvents(events []*event.Incoming) []sdk.Event {
+	out := make([]sdk.Event, len(events))
+	for i, in := range events {
+		out[i] = sdkEvent(in)
+	}
+	return out
 }
 
 func sdkEvent(in *event.Incoming) sdk.Event {

@@ -749,3 +749,32 @@ func TestShutdownCancellationIsNotAFailure(t *testing.T) {
 		t.Errorf("a cancelled attempt opened the destination's circuit")
 	}
 }
+
+func TestCurrentStateLoadedBeforeAttempt(t *testing.T) {
+	hook := &fakeConnector{info: sdk.Info{Capabilities: sdk.Capabilities{CurrentState: true}}}
+	plain := &fakeConnector{}
+	h := newHarness(t, testPolicy(), map[string]*fakeConnector{"hook": hook, "plain": plain})
+	h.run()
+
+	in := storetest.NewIncoming("e1", "issue.created", "Login fails")
+	req := &store.AcceptRequest{ReceivedAt: h.clock.Now(), Derive: true,
+		Plan: func(*event.Incoming) ([]*store.NewDelivery, error) { return nil, nil },
+		Events: []*store.NewEvent{{Incoming: in, Deliveries: []*store.NewDelivery{
+			{Route: "r", Connector: "hook", Target: json.RawMessage(`{}`), Destination: "hook", EntityKey: "issue:issue-e1"},
+			{Route: "r", Connector: "plain", Target: json.RawMessage(`{}`), Destination: "plain", EntityKey: "issue:issue-e1"},
+		}}}}
+	res, err := h.store.Accept(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	h.disp.Submit(res.Deliveries)
+	h.disp.Wake()
+	h.waitFor("both attempts", func() bool { return hook.callCount() == 1 && plain.callCount() == 1 })
+
+	if got := string(hook.calls[0].Current); got != `{"title":"Login fails"}` {
+		t.Errorf("Current = %q, want the entity's stored data.current", got)
+	}
+	if plain.calls[0].Current != nil {
+		t.Errorf("Current = %q for a connector that did not ask for it", plain.calls[0].Current)
+	}
+}

@@ -1,8 +1,9 @@
 // Package metrics keeps Switchboard's Prometheus metrics: events received and
 // rejected, delivery attempts and their duration, the queue, dead letters,
-// circuits, paused connectors, config reloads and plugin restarts. Every
-// label value is bounded: event types outside the known catalogue are
-// "other", and connector and route names come from the config.
+// circuits, paused connectors, skipped deliveries by kind, config reloads and
+// plugin restarts. Every label value is bounded: event types outside the
+// known catalogue are "other", and connector and route names come from the
+// config.
 package metrics
 
 import (
@@ -46,6 +47,7 @@ type Metrics struct {
 	restarts     *prometheus.CounterVec
 	pluginFailed *prometheus.GaugeVec
 	systemOut    *prometheus.CounterVec
+	skips        *prometheus.CounterVec
 
 	routeTypes atomic.Pointer[map[string]bool]
 }
@@ -76,7 +78,11 @@ func New(src Source, clock sdk.Clock) *Metrics {
 	m.systemOut = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_system_events_total",
 		Help: "System events raised, by event type."}, []string{"event_type"})
 
-	m.registry.MustRegister(m.received, m.rejected, m.outcomes, m.duration, m.reloads, m.reloadOK, m.restarts, m.pluginFailed, m.systemOut,
+	m.skips = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_delivery_skips_total",
+		Help: "Skipped deliveries, by connector, route and kind (echo, loop_limit, condition, other)."},
+		[]string{"connector", "route", "kind"})
+
+	m.registry.MustRegister(m.received, m.rejected, m.outcomes, m.duration, m.reloads, m.reloadOK, m.restarts, m.pluginFailed, m.systemOut, m.skips,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(newStoreCollector(src, clock))
 	return m
@@ -96,6 +102,17 @@ func (m *Metrics) Received(eventType, source string) {
 func (m *Metrics) Attempted(connector, route string, outcome sdk.Outcome, duration time.Duration) {
 	m.outcomes.WithLabelValues(connector, route, outcome.String()).Inc()
 	m.duration.WithLabelValues(connector).Observe(duration.Seconds())
+}
+
+// Skipped counts a skipped delivery by its kind; a kind outside the SDK's
+// list counts as "other", so that a plugin cannot grow the label set.
+func (m *Metrics) Skipped(connector, route string, kind sdk.SkipKind) {
+	label := "other"
+	switch kind {
+	case sdk.SkipEcho, sdk.SkipLoopLimit, sdk.SkipCondition:
+		label = string(kind)
+	}
+	m.skips.WithLabelValues(connector, route, label).Inc()
 }
 
 // Reloaded counts a config reload.

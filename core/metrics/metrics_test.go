@@ -100,3 +100,29 @@ func TestCountRejectionsByReason(t *testing.T) {
 		}
 	}
 }
+
+func TestSkipsCountedByKind(t *testing.T) {
+	m := New(&fakeSource{stats: &store.Stats{}}, clock.NewFake(now))
+	m.Skipped("turbo", "triage", sdk.SkipEcho)
+	m.Skipped("turbo", "triage", sdk.SkipEcho)
+	m.Skipped("turbo", "triage", sdk.SkipLoopLimit)
+	m.Skipped("turbo", "triage", sdk.SkipCondition)
+	m.Skipped("plugin", "triage", sdk.SkipKind("invented by a plugin"))
+	m.Skipped("github", "sync", "")
+
+	out := scrape(t, m)
+	for _, want := range []string{
+		`switchboard_delivery_skips_total{connector="turbo",kind="echo",route="triage"} 2`,
+		`switchboard_delivery_skips_total{connector="turbo",kind="loop_limit",route="triage"} 1`,
+		`switchboard_delivery_skips_total{connector="turbo",kind="condition",route="triage"} 1`,
+		`switchboard_delivery_skips_total{connector="plugin",kind="other",route="triage"} 1`,
+		`switchboard_delivery_skips_total{connector="github",kind="other",route="sync"} 1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+	if strings.Contains(out, "invented") {
+		t.Error("a kind outside the SDK's list became a label value")
+	}
+}

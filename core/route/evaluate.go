@@ -28,6 +28,9 @@ type Planned struct {
 	// Capabilities.Ordered, and "" otherwise or when the event has no entity.
 	OrderingKey string
 	EntityKey   string
+	// Flow holds the route's digest, throttle and quiet options for this
+	// delivery; nil when the route sets none.
+	Flow *Flow
 	// Err is set when a parameter failed to render. The delivery cannot be
 	// attempted and is recorded as dead with this reason.
 	Err error

@@ -13,6 +13,11 @@ import (
 func (ev *evaluation) plan(r *route) []Planned {
 	entityKey := ev.in.Envelope.EntityKey()
 	planned := make([]Planned, 0, len(r.targets))
+	var flow *Flow
+	var flowErr error
+	if r.flow != nil {
+		flow, flowErr = r.flow.plan(ev, r.name)
+	}
 
 	for _, tg := range r.targets {
 		p := Planned{
@@ -27,6 +32,9 @@ func (ev *evaluation) plan(r *route) []Planned {
 		}
 
 		params, err := ev.renderParams(r, tg)
+		if err == nil {
+			p.Flow, err = flow, flowErr
+		}
 		if err != nil {
 			p.Err = err
 		} else {

@@ -42,6 +42,9 @@ type route struct {
 	stop       bool
 	// message is the route's template, nil when the route has none.
 	message *render.Template
+	// flow is the route's digest, throttle and quiet options, nil when it
+	// sets none.
+	flow *routeFlow
 }
 
 // RouteInfo describes one route for listings.
@@ -141,6 +144,7 @@ func (c *compiler) compileRoute(cr *config.Route, index int) *route {
 	if cr.Template != "" {
 		r.message = c.compileMessage(cr)
 	}
+	r.flow = c.compileFlow(cr)
 	return r
 }
 

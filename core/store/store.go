@@ -50,6 +50,11 @@ type Store interface {
 	// NextDue returns the earliest next_at of the scheduled, unleased deliveries.
 	NextDue(ctx context.Context) (time.Time, bool, error)
 
+	// DigestEvents returns the events a digest delivery collected, in arrival
+	// order, at most the digest's MaxItems of them; Delivery.TotalEvents
+	// counts them all.
+	DigestEvents(ctx context.Context, deliveryID int64) ([]*StoredEvent, error)
+
 	// EntityState returns a connector's state for an entity, with its version (0
 	// and nil when none is stored). entityKey may be an alias that an earlier
 	// EntityStateUpdate named; the state it stands for is returned then.
@@ -60,6 +65,12 @@ type Store interface {
 	// for every delivery of a connector that keeps state, so that events about
 	// either side of a link share one ordering key; it must be cheap.
 	ResolveEntityKey(ctx context.Context, connector, entityKey string) (string, error)
+
+	// EntityCurrent returns the data.current of an entity ("issue:<id>") as
+	// the last event about it that was stored carried it, or nil when no
+	// event with the entity's state was stored. Connectors that act on an
+	// entity read it just before an attempt (sdk.Capabilities.CurrentState).
+	EntityCurrent(ctx context.Context, entityKey string) (json.RawMessage, error)
 
 	// Backlog returns the number of scheduled deliveries.
 	Backlog() int64
@@ -141,6 +152,10 @@ const (
 	HoldNoConnector  = "connector_removed"
 	HoldConcurrency  = "concurrency"
 	HoldPluginFailed = "plugin_failed"
+	// HoldDigest: a digest waits for its window to end.
+	HoldDigest = "digest"
+	// HoldQuietHours: the route's quiet hours hold the delivery until they end.
+	HoldQuietHours = "quiet_hours"
 )
 
 // AcceptRequest is one inbound request's events.
@@ -193,6 +208,39 @@ type NewDelivery struct {
 	// target template that did not render), with Reason.
 	State  State
 	Reason string
+
+	// NotBefore, when after the request's ReceivedAt, holds a scheduled
+	// delivery until then with HoldReason (quiet hours, or a digest's window).
+	// Such a delivery is never handed over in memory, and the wait does not
+	// count against its maximum age.
+	NotBefore  time.Time
+	HoldReason string
+	// Digest, when set, collects the event into the open digest with the same
+	// key instead of creating a delivery, or opens the digest with this
+	// delivery, due at NotBefore.
+	Digest *DigestSpec
+	// Throttle, when set, stores the delivery skipped when a message with the
+	// same key went out less than the period ago, and counts it in the next
+	// one that goes out.
+	Throttle *ThrottleSpec
+}
+
+// DigestSpec is the digest a delivery joins.
+type DigestSpec struct {
+	// Key identifies one digest: the route, a hash of its config, the target
+	// and the window's start.
+	Key string
+	// MaxItems bounds the events DigestEvents returns for it.
+	MaxItems int
+}
+
+// ThrottleSpec is the throttle a delivery passes.
+type ThrottleSpec struct {
+	// Key identifies what is throttled: the route, the target and the
+	// rendered key.
+	Key string
+	// Per is the period during which one message per key goes out.
+	Per time.Duration
 }
 
 // AcceptResult reports what Accept did with each event, in request order.
@@ -258,7 +306,13 @@ type Delivery struct {
 	HeldFor time.Duration
 	// LastError is the reason of the last failed attempt, or why the delivery is
 	// dead or skipped.
-	LastError  string
+	LastError string
+	// TotalEvents counts the events of a digest delivery (DigestEvents loads
+	// them); it is 0 for a delivery of one event.
+	TotalEvents int
+	// Suppressed counts the deliveries the route's throttle skipped for the
+	// same key before this one.
+	Suppressed int
 	UpdatedAt  time.Time
 	LeaseOwner string
 	LeaseToken int64

@@ -23,8 +23,9 @@ func infoFromProto(info *pluginv1.InfoResponse, schema *pluginv1.ConfigSchemaRes
 		ConfigSchema:      schema.GetSchemaJson(),
 		SecretPaths:       schema.GetSecretPaths(),
 		Capabilities: sdk.Capabilities{
-			Ordered: info.GetCapabilities().GetOrdered(),
-			State:   info.GetCapabilities().GetState(),
+			Ordered:      info.GetCapabilities().GetOrdered(),
+			State:        info.GetCapabilities().GetState(),
+			CurrentState: info.GetCapabilities().GetCurrentState(),
 		},
 	}
 	if rl := info.GetCapabilities().GetRateLimit(); rl != nil {
@@ -49,6 +50,7 @@ func deliveryToProto(instanceID string, req *sdk.DeliveryRequest) *pluginv1.Deli
 		State:        req.State,
 		HasState:     req.State != nil,
 		StateVersion: req.StateVersion,
+		Current:      req.Current,
 		Target:       make(map[string]*pluginv1.ParamValue, len(req.Target)),
 	}
 	if !req.Deadline.IsZero() {
@@ -109,6 +111,7 @@ func resultFromProto(res *pluginv1.DeliverResponse) sdk.Result {
 		UpdateState:  res.GetUpdateState(),
 		State:        res.GetState(),
 		StateAliases: res.GetStateAliases(),
+		SkipKind:     sdk.SkipKind(res.GetSkipKind()),
 	}
 	if res.GetRetryAfter() != nil {
 		out.RetryAfter = max(res.GetRetryAfter().AsDuration(), 0)

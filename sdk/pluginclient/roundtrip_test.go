@@ -26,7 +26,7 @@ type recorder struct {
 func (r *recorder) Info() sdk.Info {
 	return sdk.Info{Name: "recorder", Version: "1.2.3", Description: "records",
 		ConfigSchema: json.RawMessage(`{"type":"object"}`), SecretPaths: []string{"token"},
-		Capabilities: sdk.Capabilities{Ordered: true, State: true, RateLimit: &sdk.RateLimit{PerSecond: 0.5, Burst: 2}},
+		Capabilities: sdk.Capabilities{Ordered: true, State: true, CurrentState: true, RateLimit: &sdk.RateLimit{PerSecond: 0.5, Burst: 2}},
 		Markup:       sdk.MarkupSlack,
 		TargetParams: []sdk.ParamSpec{{Name: "channel", Description: "where", Required: true},
 			{Name: "to", Kind: sdk.ParamList}, {Name: "headers", Kind: sdk.ParamMap}},
@@ -77,7 +77,7 @@ func TestProtocolCarriesEveryField(t *testing.T) {
 	r := &recorder{
 		result: sdk.Result{Outcome: sdk.OutcomeRetry, RetryAfter: 90 * time.Second, StatusCode: 429,
 			Response: "slow down", Reason: "rate limited", ExternalRef: "msg-1", UpdateState: true, State: []byte(`{"ts":"1"}`),
-			StateAliases: []string{"github_issue:owner/repo#12"}},
+			StateAliases: []string{"github_issue:owner/repo#12"}, SkipKind: sdk.SkipEcho},
 		validate: []sdk.Diagnostic{{Path: "url", Message: "missing"}},
 	}
 	p := attachRecorder(t, r)
@@ -106,6 +106,7 @@ func TestProtocolCarriesEveryField(t *testing.T) {
 
 	req := &sdk.DeliveryRequest{DeliveryID: "dlv_1_2", Attempt: 3, Deadline: time.Date(2026, 12, 1, 10, 0, 0, 5, time.UTC),
 		Route: "urgent", Message: "hello", EntityKey: "issue:1", State: []byte{}, StateVersion: 7,
+		Current:   json.RawMessage(`{"status":"open"}`),
 		Untrusted: []string{"channel"},
 		Events: []sdk.Event{{ID: "e1", Type: "issue.created", Time: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
 			EntityType: "issue", EntityID: "i1", Action: "created", Derived: true, ParentEventID: "p1",

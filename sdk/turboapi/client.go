@@ -76,22 +76,9 @@ func New(opts Options) (*Client, error) {
 // do sends one request with body encoded as JSON (none when nil) and decodes a
 // 2xx answer into out (ignored when nil).
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	req, err := c.newRequest(ctx, method, path, body)
+	_, data, err := c.send(ctx, method, path, body)
 	if err != nil {
 		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return fmt.Errorf("%s %s: read the answer: %w", method, path, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newError(method, path, resp, data, c.now())
 	}
 	if out == nil || len(bytes.TrimSpace(data)) == 0 {
 		return nil
@@ -102,8 +89,61 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
+// send sends one request and returns the status and body of a 2xx response,
+// or a *Error for any other status.
+func (c *Client) send(ctx context.Context, method, path string, body any) (int, []byte, error) {
+	req, err := c.newRequest(ctx, method, path, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: read the answer: %w", method, path, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return 0, nil, newError(method, path, resp, data, c.now())
+	}
+	if status, ok := ctx.Value(statusKey{}).(*int); ok {
+		*status = resp.StatusCode
+	}
+	return resp.StatusCode, data, nil
+}
+
+// statusKey is the context key of RecordStatus.
+type statusKey struct{}
+
+// RecordStatus returns a context with which every successful call stores the
+// HTTP status of its response in *status, for a caller of the typed methods
+// that reports it (201 for a created comment, 204 for a removed tag). The
+// caller must not share the context between goroutines.
+func RecordStatus(ctx context.Context, status *int) context.Context {
+	return context.WithValue(ctx, statusKey{}, status)
+}
+
+// Send makes any call of the API: method on path, relative to the API root
+// ("issues/TURBO-42/reopen", with an optional query after "?"), with body as
+// the JSON body (none when empty). It returns the status and body of a 2xx
+// response, or a *Error.
+func (c *Client) Send(ctx context.Context, method, path string, body json.RawMessage) (int, []byte, error) {
+	var payload any
+	if len(bytes.TrimSpace(body)) > 0 {
+		payload = body
+	}
+	return c.send(ctx, method, path, payload)
+}
+
 func (c *Client) newRequest(ctx context.Context, method, path string, body any) (*http.Request, error) {
-	target := c.base.ResolveReference(&url.URL{Path: path})
+	ref := &url.URL{Path: path}
+	if p, query, ok := strings.Cut(path, "?"); ok {
+		ref = &url.URL{Path: p, RawQuery: query}
+	}
+	target := c.base.ResolveReference(ref)
 	var reader io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)

@@ -24,6 +24,8 @@ type Error struct {
 	Detail string
 	// RetryAfter is the wait a Retry-After header asked for, 0 without one.
 	RetryAfter time.Duration
+	// Location is a redirect's target, with its query redacted.
+	Location string
 	// Body is a bounded excerpt of the answer, for the delivery log.
 	Body string
 }
@@ -37,8 +39,12 @@ func (e *Error) Error() string {
 }
 
 func newError(method, path string, resp *http.Response, body []byte, now time.Time) *Error {
-	return &Error{Method: method, Path: path, StatusCode: resp.StatusCode, Detail: detail(body),
+	e := &Error{Method: method, Path: path, StatusCode: resp.StatusCode, Detail: detail(body),
 		RetryAfter: httpresult.ParseRetryAfter(resp.Header.Get("Retry-After"), now), Body: sdk.Excerpt(string(body))}
+	if location := resp.Header.Get("Location"); location != "" {
+		e.Location = httpresult.RedactLocation(location)
+	}
+	return e
 }
 
 // detail reads FastAPI's error body: {"detail": "text"} or {"detail": [{"loc":
@@ -83,9 +89,10 @@ func location(loc []any) string {
 
 // Classify returns the delivery result of a failed call. 408, 429 and 5xx are
 // retried after Retry-After; 404 is permanent and says the entity may have
-// been deleted; 401 and 403 name turbo.api_token; 409, 422 and the other 4xx
-// are permanent with Turbo's message. An error without an answer is retried,
-// unless the network guard rejected the address.
+// been deleted; 401 and 403 name turbo.api_token; a redirect names its
+// Location; 409, 422 and the other 4xx are permanent with Turbo's message.
+// An error without an answer is retried, unless the network guard rejected
+// the address.
 func Classify(err error) sdk.Result {
 	var apiErr *Error
 	if !errors.As(err, &apiErr) {
@@ -101,6 +108,8 @@ func Classify(err error) sdk.Result {
 		result.Reason = apiErr.Error() + "; the entity does not exist in Turbo (deleted, or never created there)"
 	case http.StatusUnauthorized, http.StatusForbidden:
 		result.Reason = apiErr.Error() + "; check turbo.api_token"
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		result.Reason = apiErr.Error() + " to " + apiErr.Location + "; redirects are not followed, so set turbo.api_url to the new address"
 	default:
 		result.Reason = apiErr.Error()
 	}

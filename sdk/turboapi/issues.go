@@ -45,18 +45,28 @@ type IssueUpdate struct {
 	Status      *string
 	Priority    *string
 	Assignee    *string
+	// AssignedToType ("user" or "staff") and AssignedToID (a UUID) assign the
+	// issue to a user or staff member by id. Turbo posts its issue.assigned
+	// webhook for an update that sets AssignedToID.
+	AssignedToType *string
+	AssignedToID   *string
+	// MilestoneIDs, when not nil, replaces the milestones the issue belongs
+	// to; an empty list removes it from every milestone.
+	MilestoneIDs *[]string
 }
 
 // Empty reports whether the update changes nothing.
 func (u IssueUpdate) Empty() bool {
-	return u.Title == nil && u.Description == nil && u.Type == nil && u.Status == nil && u.Priority == nil && u.Assignee == nil
+	return u.Title == nil && u.Description == nil && u.Type == nil && u.Status == nil && u.Priority == nil &&
+		u.Assignee == nil && u.AssignedToType == nil && u.AssignedToID == nil && u.MilestoneIDs == nil
 }
 
 // MarshalJSON writes only the fields that are set.
 func (u IssueUpdate) MarshalJSON() ([]byte, error) {
 	fields := map[string]any{}
 	for name, value := range map[string]*string{"title": u.Title, "description": u.Description,
-		"type": u.Type, "status": u.Status, "priority": u.Priority} {
+		"type": u.Type, "status": u.Status, "priority": u.Priority,
+		"assigned_to_type": u.AssignedToType, "assigned_to_id": u.AssignedToID} {
 		if value != nil {
 			fields[name] = *value
 		}
@@ -66,6 +76,9 @@ func (u IssueUpdate) MarshalJSON() ([]byte, error) {
 		if *u.Assignee != "" {
 			fields["assignee"] = *u.Assignee
 		}
+	}
+	if u.MilestoneIDs != nil {
+		fields["milestone_ids"] = append([]string{}, *u.MilestoneIDs...)
 	}
 	return json.Marshal(fields)
 }

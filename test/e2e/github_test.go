@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	gh "github.com/google/go-github/v60/github"
 
@@ -168,28 +166,10 @@ func seedTurbo(t *testing.T, turbo *turbofake.Server, f fixture) {
 }
 
 // settleSync waits until both fakes have posted their webhooks and no
-// delivery is pending, twice in a row.
+// delivery is pending, three times in a row.
 func settleSync(t *testing.T, in *instance, turbo *turbofake.Server, github *githubfake.Server) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+in.dbPath()+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	quiet := 0
-	waitFor(t, "the sync to settle", 30*time.Second, func() bool {
-		var pending int
-		db.QueryRow(`SELECT count(*) FROM deliveries WHERE state = 0`).Scan(&pending)
-		if turbo.WaitWebhooks(5*time.Second) && github.WaitWebhooks(5*time.Second) && pending == 0 {
-			quiet++
-		} else {
-			quiet = 0
-		}
-		return quiet >= 3
-	})
-	if failures := append(turbo.WebhookFailures(), github.WebhookFailures()...); len(failures) > 0 {
-		t.Fatalf("webhooks not accepted: %v\n%s", failures, in.logs)
-	}
+	settleFakes(t, in, turbo, github)
 }
 
 func issueWithKey(t *testing.T, github *githubfake.Server, key string) int {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -125,22 +124,7 @@ func newSyncHarness(t *testing.T, githubClock sdk.Clock) *syncHarness {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h.app, err = app.New(context.Background(), app.Options{ConfigPath: path, Registry: app.Registry{"github": github.New()},
-		Logger: logger, Clock: clock.System})
-	if err != nil {
-		t.Fatalf("app.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.app.Serve(ctx, listener) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if t.Failed() {
-			t.Logf("switchboard log:\n%s", h.logs)
-		}
-	})
+	h.app = startApp(t, listener, path, h.logs, app.Registry{"github": github.New()})
 	return h
 }
 

@@ -172,9 +172,12 @@ func (s *Store) storeEvent(tx *txn, req *store.AcceptRequest, ev *store.NewEvent
 		Format: in.Format, Body: in.Body, ReceivedAt: req.ReceivedAt, Incoming: in}
 
 	for _, nd := range ev.Deliveries {
-		d, destID, err := s.insertDelivery(tx, req, stored, nd)
+		d, destID, err := s.placeDelivery(tx, req, stored, nd)
 		if err != nil {
 			return err
+		}
+		if d == nil {
+			continue // the event joined an open digest
 		}
 		if d.State == store.StateScheduled {
 			scheduled[destID]++

@@ -139,7 +139,8 @@ func deliveryScanTargets() (*deliveryRow, []any) {
 	r := &deliveryRow{}
 	return r, []any{&r.d.ID, &r.d.EventSeq, &r.d.Route, &r.d.Connector, &r.target, &r.untrusted,
 		&r.d.Destination, &r.orderingKey, &r.d.EntityKey, &r.state, &r.d.Attempts, &r.createdAt, &r.nextAt,
-		&r.d.HoldReason, &r.heldNS, &r.d.LastError, &r.updatedAt, &r.leaseOwner, &r.leaseToken, &r.leaseUntil, &r.d.RetryBase}
+		&r.d.HoldReason, &r.heldNS, &r.d.LastError, &r.updatedAt, &r.leaseOwner, &r.leaseToken, &r.leaseUntil, &r.d.RetryBase,
+		&r.d.TotalEvents, &r.d.Suppressed}
 }
 
 func (r *deliveryRow) finish() *store.Delivery {

@@ -52,6 +52,9 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, limit int) (int, bo
 
 		if reachedEnd {
 			cursor = 0
+			if err := s.pruneThrottles(tx, cutoff); err != nil {
+				return err
+			}
 		}
 		more = !reachedEnd
 		tx.req.onCommit(func() { s.pruneCursor = cursor })
@@ -87,10 +90,12 @@ func (s *Store) pruneCandidates(tx *txn, limit int) ([]pruneCandidate, error) {
 	return out, rows.Err()
 }
 
-// mustKeep reports whether an event has a delivery that is dead or unfinished.
+// mustKeep reports whether an event has a delivery that is dead or unfinished,
+// or is in a digest whose delivery is.
 func (s *Store) mustKeep(tx *txn, seq int64) (bool, error) {
 	var open int
-	err := tx.w.conn.QueryRowContext(tx.ctx, `SELECT count(*) FROM deliveries WHERE event_seq = ? AND state IN (0, 2)`, seq).Scan(&open)
+	err := tx.w.conn.QueryRowContext(tx.ctx, `SELECT count(*) FROM deliveries WHERE event_seq = ?1 AND state IN (0, 2)
+		OR id IN (SELECT delivery_id FROM digest_events WHERE event_seq = ?1) AND state IN (0, 2)`, seq).Scan(&open)
 	if err != nil {
 		return false, fmt.Errorf("check deliveries of event %d: %w", seq, err)
 	}
@@ -100,12 +105,24 @@ func (s *Store) mustKeep(tx *txn, seq int64) (bool, error) {
 func (s *Store) deleteEvent(tx *txn, seq int64) error {
 	for _, stmt := range []string{
 		`DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq = ?)`,
+		`DELETE FROM digest_events WHERE event_seq = ?1 OR delivery_id IN (SELECT id FROM deliveries WHERE event_seq = ?1)`,
+		`DELETE FROM digests WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq = ?)`,
 		`DELETE FROM deliveries WHERE event_seq = ?`,
 		`DELETE FROM events WHERE seq = ?`,
 	} {
 		if _, err := tx.w.conn.ExecContext(tx.ctx, stmt, seq); err != nil {
 			return fmt.Errorf("prune event %d: %w", seq, err)
 		}
+	}
+	return nil
+}
+
+// pruneThrottles deletes the throttles whose period ended before cutoff. A
+// count of suppressed matches that no later match reported is lost with its
+// throttle; the matches stay in the delivery log as skipped.
+func (s *Store) pruneThrottles(tx *txn, cutoff time.Time) error {
+	if _, err := tx.w.conn.ExecContext(tx.ctx, `DELETE FROM throttles WHERE until < ?`, nanos(cutoff)); err != nil {
+		return fmt.Errorf("prune throttles: %w", err)
 	}
 	return nil
 }

@@ -37,7 +37,8 @@ func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]
 		if err != nil {
 			return nil, err
 		}
-		c.add("d.event_seq = ?", ev.Seq)
+		// A digest delivery lists under every event it collected.
+		c.add("(d.event_seq = ? OR d.id IN (SELECT delivery_id FROM digest_events WHERE event_seq = ?))", ev.Seq, ev.Seq)
 	}
 	if filter.State != "" {
 		code, ok := stateCodes[filter.State]
@@ -65,8 +66,8 @@ type conditions struct {
 	args  []any
 }
 
-func (c *conditions) add(cond string, arg any) {
-	c.where, c.args = append(c.where, cond), append(c.args, arg)
+func (c *conditions) add(cond string, args ...any) {
+	c.where, c.args = append(c.where, cond), append(c.args, args...)
 }
 
 func (c *conditions) addIf(use bool, cond string, arg any) {

@@ -46,8 +46,10 @@ type Store struct {
 	readDB  *sql.DB
 	conn    *sql.Conn
 	stmts   *statements
-	writer  *writer
-	storeID string
+	// flowStmts are the statements of digests and throttles.
+	flowStmts *flowStatements
+	writer    *writer
+	storeID   string
 
 	ids     *idIndex
 	backlog atomic.Int64
@@ -131,6 +133,9 @@ func (s *Store) open(ctx context.Context, opts Options) error {
 		return fmt.Errorf("connect to %s: %w", opts.Path, err)
 	}
 	if s.stmts, err = prepareStatements(ctx, s.conn); err != nil {
+		return err
+	}
+	if s.flowStmts, err = prepareFlowStatements(ctx, s.conn); err != nil {
 		return err
 	}
 	if err := s.loadState(ctx); err != nil {
@@ -327,6 +332,9 @@ func (s *Store) closeHandles() error {
 	var errs []error
 	if s.stmts != nil {
 		s.stmts.close()
+	}
+	if s.flowStmts != nil {
+		s.flowStmts.close()
 	}
 	if s.conn != nil {
 		errs = append(errs, s.conn.Close())

@@ -29,17 +29,15 @@ type statements struct {
 // deliveryColumns is the column list scanDelivery reads, prefixed with "d.".
 const deliveryColumns = `d.id, d.event_seq, d.route, d.connector, d.target, d.untrusted,
 	ds.key, d.ordering_key, d.entity_key, d.state, d.attempts, d.created_at, d.next_at,
-	d.hold_reason, d.held_ns, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until, d.retry_base`
+	d.hold_reason, d.held_ns, d.last_error, d.updated_at, d.lease_owner, d.lease_token, d.lease_until, d.retry_base,
+	d.total_events, d.suppressed`
 
 // eventColumns is the column list scanEvent reads, prefixed with "e.".
 const eventColumns = `e.seq, e.event_id, e.event_type, e.format, e.body, e.received_at`
 
 func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error) {
 	s := &statements{}
-	texts := []struct {
-		dst  **sql.Stmt
-		text string
-	}{
+	texts := []statementText{
 		{&s.insertEvent, `INSERT INTO events (event_id, id_hash, content_hash, event_type, format, body, received_at,
 			alias_id, alias_hash, project_id, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&s.eventIdentity, `SELECT event_id, coalesce(alias_id, ''), content_hash FROM events WHERE seq = ?`},
@@ -93,15 +91,30 @@ func prepareStatements(ctx context.Context, conn *sql.Conn) (*statements, error)
 			SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM entity_state WHERE connector = ?1 AND entity_key = ?2)
 			ON CONFLICT (connector, alias_key) DO UPDATE SET entity_key = excluded.entity_key`},
 	}
+	if err := prepareEach(ctx, conn, texts); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// statementText is a statement's SQL and where its prepared form goes.
+type statementText struct {
+	dst  **sql.Stmt
+	text string
+}
+
+// prepareEach prepares every statement, stopping at the first that fails.
+// The caller closes those prepared before the failure.
+func prepareEach(ctx context.Context, conn *sql.Conn, texts []statementText) error {
 	for _, t := range texts {
 		stmt, err := conn.PrepareContext(ctx, t.text)
 		if err != nil {
-			s.close()
-			return nil, fmt.Errorf("prepare %q: %w", firstLine(t.text), err)
+			return fmt.Errorf("prepare %q: %w", firstLine(t.text), err)
 		}
 		*t.dst = stmt
 	}
-	return s, nil
+	return nil
 }
 
 func (s *statements) close() {

@@ -154,6 +154,29 @@ func testDeriveReverse(t *testing.T, s store.Store) {
 	}
 }
 
+// testEntityCurrent reads an entity's data.current after each event about
+// it: the newest state stored, and nil for an entity never seen.
+func testEntityCurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if current, err := s.EntityCurrent(ctx, "issue:issue-1"); err != nil || current != nil {
+		t.Fatalf("EntityCurrent of an unknown entity = %s, %v; want nil", current, err)
+	}
+
+	acceptDerived(t, s, envelope(t, "e1", "issue.created", nil, `{"status":"open","assignee":null,"updated_at":"t1"}`))
+	acceptDerived(t, s, envelope(t, "e2", "issue.updated", nil, `{"status":"open","assignee":"qa@example.com","updated_at":"t2"}`))
+	current, err := s.EntityCurrent(ctx, "issue:issue-1")
+	if err != nil {
+		t.Fatalf("EntityCurrent: %v", err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(current, &fields); err != nil {
+		t.Fatalf("EntityCurrent returned %q, not a JSON object: %v", current, err)
+	}
+	if fields["assignee"] != "qa@example.com" || fields["updated_at"] != "t2" {
+		t.Errorf("EntityCurrent = %s, want the state of the second event", current)
+	}
+}
+
 func envelope(t *testing.T, id, eventType string, previous []byte, current string) *event.Incoming {
 	t.Helper()
 	data := map[string]any{"current": json.RawMessage(current)}

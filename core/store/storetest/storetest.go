@@ -1,6 +1,6 @@
 // Package storetest is the conformance suite every store.Store implementation
 // passes: idempotent ingest, claims and leases, fencing, ordering keys, entity
-// state, retention and reads.
+// state, digests, throttles and held deliveries, retention and reads.
 package storetest
 
 import (
@@ -53,6 +53,15 @@ func Run(t *testing.T, newStore Factory) {
 		{"ReleaseHoldsMakesDue", testReleaseHolds},
 		{"DeriveFixtureSequence", testDeriveSequence},
 		{"DeriveReportedChangeFirst", testDeriveReverse},
+		{"DigestCollectsIntoOneDelivery", testDigestCollects},
+		{"DigestPerKey", testDigestKeys},
+		{"DigestClosedOnClaim", testDigestClosedOnClaim},
+		{"DigestKeptFromPrune", testDigestKeptFromPrune},
+		{"ThrottleSuppressesAndCounts", testThrottleCounts},
+		{"ThrottleHandoffCarriesCount", testThrottleHandoffCarriesCount},
+		{"ThrottlePrunedAfterRetention", testThrottlePruned},
+		{"HeldUntilNotBefore", testHeldUntilNotBefore},
+		{"EntityCurrentFollowsEvents", testEntityCurrent},
 		{"RunDueDerivesEachWarningOnce", testRunDue},
 		{"SummaryCountsThePeriod", testSummary},
 		{"LeaseAndMarks", testLeaseAndMarks},

@@ -281,7 +281,10 @@ type Capabilities struct {
 	Ordered bool                   `protobuf:"varint,1,opt,name=ordered,proto3" json:"ordered,omitempty"`
 	State   bool                   `protobuf:"varint,2,opt,name=state,proto3" json:"state,omitempty"`
 	// rate_limit is unset when the connector asks for no pacing.
-	RateLimit     *RateLimit `protobuf:"bytes,3,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	RateLimit *RateLimit `protobuf:"bytes,3,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	// current_state asks the host for the entity's current state in each
+	// DeliverRequest.
+	CurrentState  bool `protobuf:"varint,4,opt,name=current_state,json=currentState,proto3" json:"current_state,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -335,6 +338,13 @@ func (x *Capabilities) GetRateLimit() *RateLimit {
 		return x.RateLimit
 	}
 	return nil
+}
+
+func (x *Capabilities) GetCurrentState() bool {
+	if x != nil {
+		return x.CurrentState
+	}
+	return false
 }
 
 type RateLimit struct {
@@ -892,9 +902,12 @@ type DeliverRequest struct {
 	EntityKey string                 `protobuf:"bytes,10,opt,name=entity_key,json=entityKey,proto3" json:"entity_key,omitempty"`
 	// state is the connector's stored state for entity_key; has_state is
 	// false when none is stored.
-	State         []byte `protobuf:"bytes,11,opt,name=state,proto3" json:"state,omitempty"`
-	HasState      bool   `protobuf:"varint,12,opt,name=has_state,json=hasState,proto3" json:"has_state,omitempty"`
-	StateVersion  int64  `protobuf:"varint,13,opt,name=state_version,json=stateVersion,proto3" json:"state_version,omitempty"`
+	State        []byte `protobuf:"bytes,11,opt,name=state,proto3" json:"state,omitempty"`
+	HasState     bool   `protobuf:"varint,12,opt,name=has_state,json=hasState,proto3" json:"has_state,omitempty"`
+	StateVersion int64  `protobuf:"varint,13,opt,name=state_version,json=stateVersion,proto3" json:"state_version,omitempty"`
+	// current is the entity's data.current as Switchboard last stored it, for
+	// a connector with the current_state capability; empty when none is stored.
+	Current       []byte `protobuf:"bytes,14,opt,name=current,proto3" json:"current,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1018,6 +1031,13 @@ func (x *DeliverRequest) GetStateVersion() int64 {
 		return x.StateVersion
 	}
 	return 0
+}
+
+func (x *DeliverRequest) GetCurrent() []byte {
+	if x != nil {
+		return x.Current
+	}
+	return nil
 }
 
 type Event struct {
@@ -1328,7 +1348,10 @@ type DeliverResponse struct {
 	State       []byte                  `protobuf:"bytes,8,opt,name=state,proto3" json:"state,omitempty"`
 	// state_aliases, with update_state, are other entity keys of the same
 	// entity, such as "github_issue:owner/repo#12".
-	StateAliases  []string `protobuf:"bytes,9,rep,name=state_aliases,json=stateAliases,proto3" json:"state_aliases,omitempty"`
+	StateAliases []string `protobuf:"bytes,9,rep,name=state_aliases,json=stateAliases,proto3" json:"state_aliases,omitempty"`
+	// skip_kind, with OUTCOME_SKIPPED, names the kind of skip that metrics
+	// count apart: echo, loop_limit or condition.
+	SkipKind      string `protobuf:"bytes,10,opt,name=skip_kind,json=skipKind,proto3" json:"skip_kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1424,6 +1447,13 @@ func (x *DeliverResponse) GetStateAliases() []string {
 		return x.StateAliases
 	}
 	return nil
+}
+
+func (x *DeliverResponse) GetSkipKind() string {
+	if x != nil {
+		return x.SkipKind
+	}
+	return ""
 }
 
 type HealthRequest struct {
@@ -1617,12 +1647,13 @@ const file_pluginv1_connector_proto_rawDesc = "" +
 	"\rtarget_params\x18\x06 \x03(\v2 .switchboard.plugin.v1.ParamSpecR\ftargetParams\x12-\n" +
 	"\x12destination_params\x18\a \x03(\tR\x11destinationParams\x12\x1f\n" +
 	"\vsdk_version\x18\b \x01(\tR\n" +
-	"sdkVersion\"\x7f\n" +
+	"sdkVersion\"\xa4\x01\n" +
 	"\fCapabilities\x12\x18\n" +
 	"\aordered\x18\x01 \x01(\bR\aordered\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\bR\x05state\x12?\n" +
 	"\n" +
-	"rate_limit\x18\x03 \x01(\v2 .switchboard.plugin.v1.RateLimitR\trateLimit\"@\n" +
+	"rate_limit\x18\x03 \x01(\v2 .switchboard.plugin.v1.RateLimitR\trateLimit\x12#\n" +
+	"\rcurrent_state\x18\x04 \x01(\bR\fcurrentState\"@\n" +
 	"\tRateLimit\x12\x1d\n" +
 	"\n" +
 	"per_second\x18\x01 \x01(\x01R\tperSecond\x12\x14\n" +
@@ -1664,7 +1695,7 @@ const file_pluginv1_connector_proto_rawDesc = "" +
 	"\tapi_token\x18\x03 \x01(\tR\bapiToken\"4\n" +
 	"\x11ConfigureResponse\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\tR\n" +
-	"instanceId\"\xc8\x04\n" +
+	"instanceId\"\xe2\x04\n" +
 	"\x0eDeliverRequest\x12\x1f\n" +
 	"\vinstance_id\x18\x01 \x01(\tR\n" +
 	"instanceId\x12\x1f\n" +
@@ -1682,7 +1713,8 @@ const file_pluginv1_connector_proto_rawDesc = "" +
 	" \x01(\tR\tentityKey\x12\x14\n" +
 	"\x05state\x18\v \x01(\fR\x05state\x12\x1b\n" +
 	"\thas_state\x18\f \x01(\bR\bhasState\x12#\n" +
-	"\rstate_version\x18\r \x01(\x03R\fstateVersion\x1a\\\n" +
+	"\rstate_version\x18\r \x01(\x03R\fstateVersion\x12\x18\n" +
+	"\acurrent\x18\x0e \x01(\fR\acurrent\x1a\\\n" +
 	"\vTargetEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x127\n" +
 	"\x05value\x18\x02 \x01(\v2!.switchboard.plugin.v1.ParamValueR\x05value:\x028\x01\"\x8f\x02\n" +
@@ -1710,7 +1742,7 @@ const file_pluginv1_connector_proto_rawDesc = "" +
 	"\aentries\x18\x01 \x03(\v2-.switchboard.plugin.v1.StringMap.EntriesEntryR\aentries\x1a:\n" +
 	"\fEntriesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x84\x04\n" +
 	"\x0fDeliverResponse\x12H\n" +
 	"\aoutcome\x18\x01 \x01(\x0e2..switchboard.plugin.v1.DeliverResponse.OutcomeR\aoutcome\x12:\n" +
 	"\vretry_after\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +
@@ -1722,7 +1754,9 @@ const file_pluginv1_connector_proto_rawDesc = "" +
 	"\fexternal_ref\x18\x06 \x01(\tR\vexternalRef\x12!\n" +
 	"\fupdate_state\x18\a \x01(\bR\vupdateState\x12\x14\n" +
 	"\x05state\x18\b \x01(\fR\x05state\x12#\n" +
-	"\rstate_aliases\x18\t \x03(\tR\fstateAliases\"x\n" +
+	"\rstate_aliases\x18\t \x03(\tR\fstateAliases\x12\x1b\n" +
+	"\tskip_kind\x18\n" +
+	" \x01(\tR\bskipKind\"x\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11OUTCOME_DELIVERED\x10\x01\x12\x11\n" +

@@ -76,6 +76,8 @@ func (s *Server) route(x *exchange) {
 	parts := strings.Split(strings.TrimSuffix(x.path, "/"), "/")
 	method := x.r.Method
 	switch {
+	case len(parts) == 1 && parts[0] == "issues" && method == http.MethodGet:
+		s.listIssues(x)
 	case len(parts) == 1 && parts[0] == "issues" && method == http.MethodPost:
 		s.createIssue(x)
 	case len(parts) == 2 && parts[0] == "issues" && method == http.MethodGet:
@@ -88,6 +90,10 @@ func (s *Server) route(x *exchange) {
 		s.setStatus(x, parts[1], parts[2])
 	case len(parts) == 4 && parts[0] == "issues" && parts[2] == "tags" && (method == http.MethodPost || method == http.MethodDelete):
 		s.tagIssue(x, parts[1], parts[3])
+	case len(parts) == 1 && parts[0] == "milestones" && method == http.MethodGet:
+		s.listMilestones(x)
+	case len(parts) == 3 && parts[0] == "milestones" && parts[2] == "issues" && method == http.MethodGet:
+		s.milestoneIssues(x, parts[1])
 	case len(parts) == 1 && parts[0] == "comments" && method == http.MethodPost:
 		s.createComment(x)
 	case len(parts) == 3 && parts[0] == "comments" && parts[1] == "id" && method == http.MethodPut:

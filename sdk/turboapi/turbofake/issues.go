@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/google/uuid"
 )
 
 func (s *Server) getIssue(x *exchange, idOrKey string) {
@@ -14,6 +16,24 @@ func (s *Server) getIssue(x *exchange, idOrKey string) {
 		return
 	}
 	x.json(http.StatusOK, rec.issue.toJSON())
+}
+
+// listIssues serves GET /issues/?limit=, oldest first.
+func (s *Server) listIssues(x *exchange) {
+	limit := len(s.order)
+	if text := x.r.URL.Query().Get("limit"); text != "" {
+		n, err := strconv.Atoi(text)
+		if err != nil || n < 1 || n > 100 {
+			x.invalid(problem{Type: "less_than_equal", Loc: []string{"query", "limit"}, Msg: "Input should be between 1 and 100"})
+			return
+		}
+		limit = min(n, limit)
+	}
+	out := []issueJSON{}
+	for _, id := range s.order[:limit] {
+		out = append(out, s.issues[id].issue.toJSON())
+	}
+	x.json(http.StatusOK, out)
 }
 
 // createIssue serves POST /issues/. A non-discovery issue needs a known
@@ -66,9 +86,50 @@ func (s *Server) updateIssue(x *exchange, idOrKey string) {
 	if !s.readIssueFields(x, fields, &next, false) {
 		return
 	}
-	_, assignedTo := fields["assigned_to_id"]
-	s.change(rec, next, assignedTo && string(fields["assigned_to_id"]) != "null")
+	assignedByID, ok := readAssignedTo(x, fields, &next)
+	if !ok {
+		return
+	}
+	milestones, ok := readMilestoneIDs(x, fields)
+	if !ok {
+		return
+	}
+	if milestones != nil {
+		s.setMilestones(rec.issue.ID, milestones)
+	}
+	s.change(rec, next, assignedByID)
 	x.json(http.StatusOK, rec.issue.toJSON())
+}
+
+// readAssignedTo applies an update's assigned_to_type (user or staff) and
+// assigned_to_id (a UUID) to issue, answering 422 for other values. assigned
+// reports that the update set assigned_to_id, for which Turbo posts
+// issue.assigned.
+func readAssignedTo(x *exchange, fields map[string]json.RawMessage, issue *Issue) (assigned, ok bool) {
+	kind, kindSent, kindNull, ok := stringField(x, fields, "assigned_to_type")
+	if !ok {
+		return false, false
+	}
+	id, idSent, idNull, ok := stringField(x, fields, "assigned_to_id")
+	if !ok {
+		return false, false
+	}
+	if kindSent && !kindNull {
+		if p := checkEnum("assigned_to_type", kind, []string{"user", "staff"}); p != nil {
+			x.invalid(*p)
+			return false, false
+		}
+		issue.AssignedToType = kind
+	}
+	if !idSent || idNull {
+		return false, true
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		x.invalid(problem{Type: "uuid_parsing", Loc: []string{"body", "assigned_to_id"}, Msg: "Input should be a valid UUID"})
+		return false, false
+	}
+	issue.AssignedToID = id
+	return true, true
 }
 
 // readIssueFields applies the issue fields of a create or update body to

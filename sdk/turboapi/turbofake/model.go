@@ -27,9 +27,16 @@ type Issue struct {
 	Status      string
 	Priority    string
 	// Assignee is an email, "" when unassigned.
-	Assignee  string
-	DueDate   *string
-	CreatedBy string
+	Assignee string
+	// AssignedToType ("user" or "staff") and AssignedToID are the assignment
+	// by id that a PUT sets; Turbo's issue JSON does not show them, its
+	// issue.assigned webhook does.
+	AssignedToType string
+	AssignedToID   string
+	// Milestones are the ids of the milestones the issue belongs to, sorted.
+	Milestones []string
+	DueDate    *string
+	CreatedBy  string
 	// Tags are the names of the issue's tags, sorted.
 	Tags      []string
 	CreatedAt time.Time
@@ -190,7 +197,8 @@ func (s *Server) PutComment(raw json.RawMessage) error {
 	return nil
 }
 
-// view returns a copy of an issue with its tag names; the caller holds s.mu.
+// view returns a copy of an issue with its tag names and milestone ids; the
+// caller holds s.mu.
 func (s *Server) view(rec *issueRecord) Issue {
 	issue := rec.issue
 	issue.Tags = nil
@@ -198,5 +206,12 @@ func (s *Server) view(rec *issueRecord) Issue {
 		issue.Tags = append(issue.Tags, s.tags[id])
 	}
 	slices.Sort(issue.Tags)
+	issue.Milestones = nil
+	for id, m := range s.milestones {
+		if m.issues[issue.ID] {
+			issue.Milestones = append(issue.Milestones, id)
+		}
+	}
+	slices.Sort(issue.Milestones)
 	return issue
 }

@@ -93,6 +93,8 @@ type Server struct {
 	failures  connectortest.Script[Failure]
 	nextIssue map[string]int
 	projects  map[string]string
+	// milestones are keyed by id.
+	milestones map[string]*milestoneRecord
 }
 
 type issueRecord struct {
@@ -116,7 +118,8 @@ func Start(t testing.TB, opts Options) *Server {
 		opts.APIUser = "switchboard"
 	}
 	s := &Server{t: t, opts: opts, clock: opts.Clock, issues: map[string]*issueRecord{}, keys: map[string]string{},
-		comments: map[string]*commentRecord{}, tags: map[string]string{}, nextIssue: map[string]int{}, projects: map[string]string{}}
+		comments: map[string]*commentRecord{}, tags: map[string]string{}, nextIssue: map[string]int{}, projects: map[string]string{},
+		milestones: map[string]*milestoneRecord{}}
 	if opts.Webhook.URL != "" {
 		if s.opts.Webhook.Mode == "" {
 			s.opts.Webhook.Mode = ModeNative

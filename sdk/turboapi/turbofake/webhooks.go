@@ -47,8 +47,8 @@ func (s *Server) emitChange(previous, next Issue, changes []string, assignedToID
 		return
 	}
 	if assignedToID {
-		s.native("issue.assigned", map[string]any{"issue": next.toJSON(), "assigned_to_type": "user",
-			"assigned_to_id": nil, "project_id": nullable(next.ProjectID)})
+		s.native("issue.assigned", map[string]any{"issue": next.toJSON(), "assigned_to_type": nullable(next.AssignedToType),
+			"assigned_to_id": nullable(next.AssignedToID), "project_id": nullable(next.ProjectID)})
 	}
 	if next.Status == "ready" && previous.Status != "ready" {
 		s.native("issue.ready", map[string]any{"issue": next.toJSON(), "old_status": previous.Status,
