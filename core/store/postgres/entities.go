@@ -30,9 +30,7 @@ func (a *acceptTx) readEntities(results pgx.BatchResults) error {
 		if err := rows.Scan(&e.Key, &e.Type, &e.ID, &e.ProjectID, &e.State, &dueAt, &e.Closed, &lastChange, &seenAt, &nextDue); err != nil {
 			return fmt.Errorf("read entities: %w", err)
 		}
-		if e.Fields, err = derive.ReadFields(e.State); err != nil {
-			return fmt.Errorf("read entity %s: %w", e.Key, err)
-		}
+		e.Fields = derive.ReadFields(e.State)
 		if err := json.Unmarshal([]byte(lastChange), &e.LastChange); err != nil {
 			return fmt.Errorf("read entity %s: %w", e.Key, err)
 		}
