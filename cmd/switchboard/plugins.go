@@ -54,11 +54,12 @@ func (s earlySettings) resolve(configPath string) earlySettings {
 
 // registryWithPlugins returns the built-in connector kinds and the plugin
 // host as `type: plugin`. The caller closes the host, which stops the
-// plugins the config started.
-func registryWithPlugins(settings earlySettings, log *slog.Logger, logLevel string) (app.Registry, *plugin.Host) {
+// plugins the config started. keepFailed makes a plugin that cannot start
+// no config error (see plugin.Options.KeepFailed): `serve` sets it.
+func registryWithPlugins(settings earlySettings, log *slog.Logger, logLevel string, keepFailed bool) (app.Registry, *plugin.Host) {
 	registry := builtins()
 	host := plugin.NewHost(plugin.Options{Dir: settings.pluginsDir, Reserved: append(registry.Types(), plugin.TypeName),
-		Logger: log, LogLevel: logLevel, HostVersion: "switchboard " + version})
+		Logger: log, LogLevel: logLevel, HostVersion: "switchboard " + version, KeepFailed: keepFailed})
 	registry[plugin.TypeName] = host
 	return registry, host
 }

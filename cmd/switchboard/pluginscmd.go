@@ -25,7 +25,7 @@ func runPlugins(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	settings := readEarlySettings(*configPath)
-	registry, host := registryWithPlugins(settings, commandLogger(stderr), "warn")
+	registry, host := registryWithPlugins(settings, commandLogger(stderr), "warn", false)
 	defer closeHost(host, 5*time.Second)
 	found, err := plugin.Discover(settings.pluginsDir, append(builtins().Types(), plugin.TypeName))
 	if err != nil {

@@ -49,7 +49,7 @@ func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 
-	registry, host := registryWithPlugins(readEarlySettings(*configPath), commandLogger(stderr), "warn")
+	registry, host := registryWithPlugins(readEarlySettings(*configPath), commandLogger(stderr), "warn", false)
 	defer closeHost(host, 0)
 	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {

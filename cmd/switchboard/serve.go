@@ -56,7 +56,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		// The config's own log settings are invalid; loading reports them.
 		log, level = commandLogger(stderr), "warn"
 	}
-	registry, host := registryWithPlugins(settings, log, level)
+	registry, host := registryWithPlugins(settings, log, level, true)
 	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {
 		closeHost(host, 0)

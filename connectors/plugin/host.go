@@ -60,6 +60,11 @@ type Options struct {
 	PoisonCrashes int
 	// StartTimeout bounds one start's handshake. Default 10s.
 	StartTimeout time.Duration
+	// KeepFailed makes a plugin that cannot start no config error: its
+	// blocks are configured all the same, their deliveries held, so that the
+	// daemon starts with its other connectors. `serve` sets it; `check`
+	// leaves it unset, so that the failure is seen before a deploy.
+	KeepFailed bool
 }
 
 func (o Options) withDefaults() Options {
@@ -148,7 +153,7 @@ func (h *Host) SelectKind(options map[string]any) (sdk.Connector, bool) {
 		return nil, false
 	}
 	sup, err := h.supervisor(keys)
-	if err != nil {
+	if err != nil && (sup == nil || !h.opts.KeepFailed) {
 		return nil, false
 	}
 	return &kind{sup: sup}, true
@@ -156,7 +161,7 @@ func (h *Host) SelectKind(options map[string]any) (sdk.Connector, bool) {
 
 // supervisor returns the named plugin's supervisor, starting the plugin on
 // first use. A plugin whose start failed is not started again until its
-// executable changes.
+// executable changes; its supervisor comes with the error.
 func (h *Host) supervisor(keys hostKeys) (*supervisor, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -33,15 +33,19 @@ func (k *kind) ValidateConfig(raw json.RawMessage) []sdk.Diagnostic {
 	if len(diagnostics) > 0 {
 		return diagnostics
 	}
-	if d, ok := k.checkPin(keys); !ok {
-		return []sdk.Diagnostic{d}
-	}
-
 	proc, err := k.sup.acquire()
+	if err != nil && k.sup.host.opts.KeepFailed {
+		k.sup.log.Warn("the plugin does not run, so the block's own keys are not checked; they are when it starts", "err", err)
+		return nil
+	}
 	if err != nil {
 		return []sdk.Diagnostic{{Path: keyPlugin, Message: err.Error()}}
 	}
 	defer k.sup.release()
+	if d, ok := k.checkPin(keys); !ok {
+		return []sdk.Diagnostic{d}
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), k.sup.host.opts.StartTimeout)
 	defer cancel()
 	out, err := proc.ValidateConfig(ctx, rest)
@@ -69,7 +73,8 @@ func (k *kind) checkPin(keys hostKeys) (sdk.Diagnostic, bool) {
 
 // Configure implements sdk.Connector: it configures the instance in the
 // running process and remembers its config, so that a restart configures it
-// again.
+// again. With Options.KeepFailed, a plugin that does not run gives an
+// instance whose deliveries are held until the plugin starts.
 func (k *kind) Configure(ctx context.Context, cfg sdk.InstanceConfig) (sdk.Instance, error) {
 	_, rest, diagnostics := splitConfig(cfg.Config)
 	if len(diagnostics) > 0 {
@@ -77,18 +82,20 @@ func (k *kind) Configure(ctx context.Context, cfg sdk.InstanceConfig) (sdk.Insta
 	}
 	cfg.Config = rest
 
+	inst := &instance{sup: k.sup, cfg: cfg}
 	proc, err := k.sup.acquire()
-	if err != nil {
+	if err != nil && !k.sup.host.opts.KeepFailed {
 		return nil, err
 	}
-	defer k.sup.release()
-	id, err := proc.Configure(ctx, cfg)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		defer k.sup.release()
+		id, err := proc.Configure(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		inst.setRemote(proc, id)
 	}
 
-	inst := &instance{sup: k.sup, cfg: cfg}
-	inst.setRemote(proc, id)
 	k.sup.mu.Lock()
 	k.sup.instances[inst] = struct{}{}
 	k.sup.mu.Unlock()

@@ -270,14 +270,15 @@ func (s *supervisor) replayConfigure(proc *pluginclient.Process) error {
 }
 
 // retryIfReplaced schedules a start of a failed plugin whose executable
-// changed since it failed; the caller holds s.mu.
-func (s *supervisor) retryIfReplaced() {
+// changed since it failed, and reports whether it did; the caller holds s.mu.
+func (s *supervisor) retryIfReplaced() bool {
 	if s.state != stateFailed || stampOf(s.exe.Path) == s.stamp {
-		return
+		return false
 	}
 	s.log.Info("plugin executable changed; starting it again")
 	s.state, s.failures, s.nextStart = stateRestarting, 0, s.host.opts.Clock.Now()
 	go s.restartAfter(0)
+	return true
 }
 
 // acquire returns the serving process for a delivery and counts the delivery
@@ -313,8 +314,9 @@ func (s *supervisor) unavailable() error {
 
 // The waits Hold requests while the plugin cannot deliver.
 const (
-	failedHoldWait = 30 * time.Second
-	minHoldWait    = 100 * time.Millisecond
+	failedHoldWait  = 30 * time.Second
+	restartHoldWait = time.Second
+	minHoldWait     = 100 * time.Millisecond
 )
 
 // hold reports whether deliveries must wait, and for how long.
@@ -333,7 +335,10 @@ func (s *supervisor) hold() (time.Duration, bool) {
 	case stateRestarting, stateStarting:
 		return max(s.nextStart.Sub(s.host.opts.Clock.Now()), minHoldWait), true
 	case stateFailed:
-		s.retryIfReplaced()
+		if s.retryIfReplaced() {
+			// The start is under way; look again soon, not in 30s.
+			return restartHoldWait, true
+		}
 		return failedHoldWait, true
 	default:
 		return failedHoldWait, true
