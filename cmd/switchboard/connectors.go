@@ -20,6 +20,7 @@ type connectorState struct {
 	LastSuccess  *time.Time `json:"last_success"`
 	LastError    string     `json:"last_error"`
 	OpenCircuits []string   `json:"open_circuits"`
+	Health       string     `json:"health"`
 }
 
 func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -80,6 +81,8 @@ func connectorDetail(cs connectorState) string {
 	switch {
 	case cs.PauseReason != "":
 		return cs.PauseReason
+	case cs.Status == "failed":
+		return cs.Health
 	case len(cs.OpenCircuits) > 0:
 		return "circuit open: " + strings.Join(cs.OpenCircuits, ", ")
 	default:

@@ -76,6 +76,10 @@ type ConnectorStatus struct {
 	LastError   string
 	// OpenCircuits are its destinations whose circuit is open.
 	OpenCircuits []string
+	// Unhealthy is set when the instance's Health says it cannot deliver;
+	// HealthMessage is what Health said.
+	Unhealthy     bool
+	HealthMessage string
 }
 
 // TestResult is the outcome of a test send.

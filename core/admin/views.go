@@ -93,14 +93,17 @@ type connectorView struct {
 	LastFailure  *time.Time `json:"last_failure,omitempty"`
 	LastError    string     `json:"last_error,omitempty"`
 	OpenCircuits []string   `json:"open_circuits"`
+	Health       string     `json:"health,omitempty"`
 }
 
 // connectorViewOf reports the status as paused (by an operator), disabled
-// (by Switchboard), failing (recent attempts, none delivered, or an open
-// circuit) or ok.
+// (by Switchboard), failed (its Health says it cannot deliver, such as a
+// plugin that does not start), failing (recent attempts, none delivered, or
+// an open circuit) or ok.
 func connectorViewOf(c ConnectorStatus) connectorView {
 	v := connectorView{Name: c.Name, Type: c.Type, Status: "ok", Attempts: c.Attempts, LastError: c.LastError,
-		OpenCircuits: append([]string{}, c.OpenCircuits...), LastSuccess: timeOrNil(c.LastSuccess), LastFailure: timeOrNil(c.LastFailure)}
+		OpenCircuits: append([]string{}, c.OpenCircuits...), LastSuccess: timeOrNil(c.LastSuccess), LastFailure: timeOrNil(c.LastFailure),
+		Health: c.HealthMessage}
 	if c.Attempts > 0 {
 		rate := float64(c.Delivered) / float64(c.Attempts)
 		v.SuccessRate = &rate
@@ -110,6 +113,9 @@ func connectorViewOf(c ConnectorStatus) connectorView {
 	}
 	if len(c.OpenCircuits) > 0 {
 		v.Status = "failing"
+	}
+	if c.Unhealthy {
+		v.Status = "failed"
 	}
 	if c.Paused {
 		v.Status, v.PauseReason, v.PausedBy, v.PausedAt = "paused", c.PauseReason, c.PausedBy, timeOrNil(c.PausedAt)

@@ -69,6 +69,7 @@ type App struct {
 	system        chan *event.Incoming
 	reload        reloader
 	ingestHandler swappableHandler
+	health        healthCache
 }
 
 // New loads the config and builds every part; nothing runs until Run.

@@ -29,10 +29,16 @@ func (a *App) Snapshot() admin.Snapshot {
 
 // Connectors implements admin.Backend.
 func (a *App) Connectors() []admin.ConnectorStatus {
-	cfg := a.current.Load().plan.Config
+	rt := a.current.Load()
+	cfg := rt.plan.Config
 	pauses := a.pauseTable()
 	health := a.disp.Health()
 	circuits := a.disp.OpenCircuits()
+	instances := make(map[string]sdk.Instance, len(rt.connectors))
+	for name, c := range rt.connectors {
+		instances[name] = c.Instance
+	}
+	reported := a.healthOf(instances)
 
 	out := make([]admin.ConnectorStatus, 0, len(cfg.Connectors))
 	for _, c := range cfg.Connectors {
@@ -49,6 +55,9 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 			}
 		}
 		sort.Strings(st.OpenCircuits)
+		if h, ok := reported[c.Name]; ok {
+			st.Unhealthy, st.HealthMessage = !h.OK, h.Message
+		}
 		out = append(out, st)
 	}
 	return out
