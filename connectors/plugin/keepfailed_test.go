@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/connectortest"
-	"github.com/turbocode/switchboard/core/store"
 )
 
 // newKeepFailedHost returns a host as `serve` makes it: a plugin that cannot
