@@ -106,6 +106,10 @@ type Capabilities struct {
 	// not draw rate-limit answers. The host waits before sending, which uses no
 	// attempt. A connector's `rate_limit` config key overrides it.
 	RateLimit *RateLimit
+	// TurboAPI says that the connector calls Turbo's REST API with
+	// turbo.api_token, so that a config without the token is rejected when
+	// it loads instead of at the first delivery.
+	TurboAPI bool
 }
 
 // RateLimit is a token bucket: Burst deliveries may go at once, then one every

@@ -81,7 +81,7 @@ func (*Connector) Info() sdk.Info {
 			{Name: paramPath, Description: "request: the path after turbo.api_url, such as issues/{{ .entity_id }}/reopen"},
 			{Name: paramBody, Description: "request: the JSON body"},
 		},
-		Capabilities: sdk.Capabilities{Ordered: true, State: true, CurrentState: true},
+		Capabilities: sdk.Capabilities{Ordered: true, State: true, CurrentState: true, TurboAPI: true},
 	}
 }
 

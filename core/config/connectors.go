@@ -139,6 +139,7 @@ func validateConnectorOptions(d *decoder, cfg *Config) {
 			continue
 		}
 		d.validateOptions(connector, c)
+		d.checkTurboToken(connector, c, cfg.Turbo)
 	}
 }
 

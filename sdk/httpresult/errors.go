@@ -18,11 +18,18 @@ import (
 // retried: timeouts, refused or reset connections, DNS failures, TLS errors and
 // a cancelled context. The reason is the error's text, with the URL of each
 // *url.Error in the chain redacted by RedactURL.
-func ClassifyError(err error) sdk.Result {
+func ClassifyError(err error) sdk.Result { return classifyError(err, RedactURL) }
+
+// ClassifyErrorShowingPath is ClassifyError for an API whose paths hold no
+// secret, such as Turbo's REST API: the error keeps the URL's path, so that
+// it names the call that failed; user information and query stay redacted.
+func ClassifyErrorShowingPath(err error) sdk.Result { return classifyError(err, RedactLocation) }
+
+func classifyError(err error, redactURL func(string) string) sdk.Result {
 	if err == nil {
 		return sdk.Retry("the request failed without an error value", 0)
 	}
-	reason := redactError(err)
+	reason := redactError(err, redactURL)
 
 	var blocked *netguard.BlockedError
 	switch {
@@ -46,15 +53,16 @@ func isTimeout(err error) bool {
 }
 
 // redactError returns err's text with the URL of each *url.Error in its chain
-// redacted, in both the plain and the Go-quoted form that url.Error prints.
-func redactError(err error) string {
+// redacted by redactURL, in both the plain and the Go-quoted form that
+// url.Error prints.
+func redactError(err error, redactURL func(string) string) string {
 	text := err.Error()
 	for cause := err; cause != nil; cause = errors.Unwrap(cause) {
 		urlErr, ok := cause.(*url.Error)
 		if !ok || urlErr.URL == "" {
 			continue
 		}
-		redacted := RedactURL(urlErr.URL)
+		redacted := redactURL(urlErr.URL)
 		quoted := strconv.Quote(urlErr.URL)
 		text = strings.ReplaceAll(text, quoted[1:len(quoted)-1], redacted)
 		text = strings.ReplaceAll(text, urlErr.URL, redacted)

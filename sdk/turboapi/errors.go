@@ -96,7 +96,7 @@ func location(loc []any) string {
 func Classify(err error) sdk.Result {
 	var apiErr *Error
 	if !errors.As(err, &apiErr) {
-		return httpresult.ClassifyError(err)
+		return httpresult.ClassifyErrorShowingPath(err)
 	}
 	header := http.Header{}
 	if apiErr.RetryAfter > 0 {
