@@ -29,7 +29,8 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	secret := fs.String("secret", "", "signing secret (default $SWITCHBOARD_SECRET, else the first of the config's ingest.secrets)")
 	unsigned := fs.Bool("unsigned", false, "send without a signature (for an instance with ingest.insecure: true)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
-	newID := fs.Bool("new-id", false, "give each event a new random id, so a file can be sent again as a new event instead of a duplicate")
+	newID := fs.Bool("new-id", false, "give each event a new random id, so a file can be sent again as a new event instead of a duplicate;\n"+
+		"the events derived from it keep their ids (docs/events.md), so a change already derived is still a duplicate")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}

@@ -9,11 +9,12 @@ import (
 )
 
 // Event is one event in Switchboard's envelope format, as POST /v1/events
-// accepts it. Send fills ID and Time when they are empty.
+// accepts it. Send fills ID and Time, in its own copy, when they are empty.
 type Event struct {
 	// ID is the event's idempotency key: a resend with the same ID is
 	// acknowledged as a duplicate and delivered once. Set it yourself to make
-	// a resend after a crash safe; Send generates a random UUID otherwise.
+	// a resend safe; when it is empty, Send generates a random UUID at each
+	// call, so the same Event sent twice is two events.
 	ID string `json:"event_id"`
 	// Type is "<entity>.<action>", such as "issue.created". Required.
 	Type string `json:"event_type"`

@@ -32,8 +32,11 @@ type Result struct {
 // Send sends events in as few requests as the batch limits allow, in order,
 // and returns one Result per event in the same order. Each request is retried
 // as the Options set. When a request fails for good, Send returns the results
-// of the requests before it and an error; sending all the events again is
-// safe, because those already accepted come back as duplicates.
+// of the requests before it and an error. Sending all the events again is
+// safe only when each Event.ID is set: those already accepted then come back
+// as duplicates. An event without an ID gets a new random one at each call,
+// so a resend stores and delivers it a second time; to resend such events,
+// set their IDs first, for instance from the Results of the first call.
 func (c *Client) Send(ctx context.Context, events ...Event) ([]Result, error) {
 	prepared, err := prepare(events, c.opts.Clock.Now())
 	if err != nil {
