@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,15 +101,40 @@ func startError(opts Options, err error, output []string) *StartError {
 	case incompatibleVersion.MatchString(text):
 		e.Handshake = true
 		e.Fix = fmt.Sprintf("rebuild the plugin with a Switchboard SDK that speaks protocol %d, or run a Switchboard release that speaks the plugin's", pluginv1.ProtocolVersion)
-	case strings.Contains(text, "exited before we could connect"), strings.Contains(text, "Unrecognized remote plugin message"):
+	case strings.Contains(text, "exited before we could connect"), strings.Contains(text, unrecognizedLine):
 		e.Handshake = true
 		e.Err = errors.New("the process exited or wrote something else before the handshake")
+		if line := stdoutExcerpt(text); line != "" {
+			e.Err = fmt.Errorf("the process wrote %s to stdout before the handshake; a plugin writes only the handshake there and logs to stderr", line)
+		}
 		e.Fix = handshakeFix(output)
 	case strings.Contains(text, "timeout while waiting for plugin to start"):
 		e.Err = fmt.Errorf("no handshake within %s", opts.StartTimeout)
 		e.Fix = "check that the plugin calls sdk.Serve in main and that the machine is not overloaded"
 	}
 	return e
+}
+
+// unrecognizedLine starts go-plugin v1.8.0's error for a first stdout line
+// that is not a handshake; the line follows it, up to a newline.
+const unrecognizedLine = "Unrecognized remote plugin message: "
+
+// maxStdoutExcerpt bounds the part of that line an error message quotes.
+const maxStdoutExcerpt = 200
+
+// stdoutExcerpt returns the line of go-plugin's error text, cut to
+// maxStdoutExcerpt bytes and quoted, so that control characters show as
+// escapes; "" when there is no line.
+func stdoutExcerpt(text string) string {
+	_, line, _ := strings.Cut(text, unrecognizedLine)
+	line, _, _ = strings.Cut(line, "\n")
+	if strings.TrimSpace(line) == "" {
+		return ""
+	}
+	if len(line) > maxStdoutExcerpt {
+		return strconv.Quote(strings.ToValidUTF8(line[:maxStdoutExcerpt], "")) + "…"
+	}
+	return strconv.Quote(line)
 }
 
 // handshakeFix returns the fix for a start-up panic, or for a process that
