@@ -24,7 +24,7 @@ func TestStartQuotesStdoutBeforeHandshake(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "switchboard-connector-chatty")
-			if err := os.WriteFile(path, []byte("#!/bin/sh\n"+tc.script), 0o755); err != nil {
+			if err := os.WriteFile(path, []byte("#!/bin/sh\n[ \"$1\" = --describe ] && exit 1\n"+tc.script), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
