@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,9 +151,12 @@ func (s *Server) AddTag(id, name string) {
 }
 
 // Fail answers the next n requests whose method is method and whose path
-// (after /api/v1) starts with pathPrefix with f, before anything else.
+// starts with pathPrefix with f, before anything else. pathPrefix is
+// relative to the API root, as "issues/"; "/issues/" and
+// "/api/v1/issues/" name the same requests.
 func (s *Server) Fail(method, pathPrefix string, n int, f Failure) {
-	s.failures.Add(method, pathPrefix, n, f)
+	pathPrefix = strings.TrimPrefix(pathPrefix, "/api/v1")
+	s.failures.Add(method, strings.TrimPrefix(pathPrefix, "/"), n, f)
 }
 
 // Requests returns every request received so far, oldest first.
