@@ -66,9 +66,16 @@ func writeScript(t *testing.T, dir, name, script string) string {
 // newHost returns a host on dir with fast restarts, closed when the test ends.
 func newHost(t *testing.T, dir string) (*Host, *connectortest.LogBuffer) {
 	t.Helper()
+	return newHostKeeping(t, dir, false)
+}
+
+// newHostKeeping is newHost with Options.KeepFailed set to keepFailed.
+func newHostKeeping(t *testing.T, dir string, keepFailed bool) (*Host, *connectortest.LogBuffer) {
+	t.Helper()
 	logger, logs := connectortest.NewLogger()
 	h := NewHost(Options{Dir: dir, Reserved: []string{"http", "slack", TypeName}, Logger: logger, LogLevel: "debug",
-		HostVersion: "switchboard test", MinRestartDelay: 10 * time.Millisecond, MaxRestartDelay: 100 * time.Millisecond})
+		HostVersion: "switchboard test", MinRestartDelay: 10 * time.Millisecond, MaxRestartDelay: 100 * time.Millisecond,
+		KeepFailed: keepFailed})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

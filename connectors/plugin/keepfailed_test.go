@@ -12,22 +12,6 @@ import (
 	"github.com/turbocode/switchboard/sdk/connectortest"
 )
 
-// newKeepFailedHost returns a host as `serve` makes it: a plugin that cannot
-// start is no config error.
-func newKeepFailedHost(t *testing.T, dir string) (*Host, *connectortest.LogBuffer) {
-	t.Helper()
-	logger, logs := connectortest.NewLogger()
-	h := NewHost(Options{Dir: dir, Reserved: []string{"http", TypeName}, Logger: logger, LogLevel: "debug",
-		HostVersion: "switchboard test", MinRestartDelay: 10 * time.Millisecond, MaxRestartDelay: 100 * time.Millisecond,
-		KeepFailed: true})
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		h.Close(ctx)
-	})
-	return h, logs
-}
-
 func TestKeepFailedConfiguresHeldInstance(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -47,7 +31,7 @@ func TestKeepFailedConfiguresHeldInstance(t *testing.T) {
 				os.Remove(dir + "/switchboard-connector-broken")
 				writeScript(t, dir, "broken", tc.script)
 			}
-			h, logs := newKeepFailedHost(t, dir)
+			h, logs := newHostKeeping(t, dir, true)
 			options := map[string]any{keyPlugin: "broken"}
 			for k, v := range tc.options {
 				options[k] = v
@@ -84,7 +68,7 @@ func TestKeepFailedConfiguresHeldInstance(t *testing.T) {
 func TestKeepFailedInstanceDeliversOnceReplaced(t *testing.T) {
 	dir := t.TempDir()
 	path := writeScript(t, dir, "testhook", "echo 'not a plugin' >&2\nexit 1\n")
-	h, _ := newKeepFailedHost(t, dir)
+	h, _ := newHostKeeping(t, dir, true)
 	k, ok := h.SelectKind(map[string]any{keyPlugin: "testhook"})
 	if !ok {
 		t.Fatal("SelectKind failed, want the failed plugin's kind")
