@@ -21,6 +21,7 @@ var rules = []func(*decoder, *Config){
 	checkIngestSecretValues,
 	checkIngestLimits,
 	checkPositiveDurations,
+	checkScheduleInterval,
 	checkPositiveCounts,
 	checkWorkers,
 	checkBackoffOrder,
