@@ -94,12 +94,6 @@ func (a *App) swapConfig(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPlaceholderSecrets(plan.Config); err != nil {
-		return err
-	}
-	if err := checkAdminToken(plan.Config); err != nil {
-		return err
-	}
 	old := a.current.Load()
 	rt, replaced, err := reconfigure(ctx, plan, old, a)
 	if err != nil {

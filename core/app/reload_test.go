@@ -173,3 +173,16 @@ func waitDelivered(t *testing.T, inst *admintest.Instance, eventID, route string
 	})
 	return found
 }
+
+func TestReloadRejectsShortAdminToken(t *testing.T) {
+	inst := admintest.Start(t, reloadV1)
+	short := strings.Replace(reloadV1, admintest.Token, "short", 1)
+
+	admintest.WriteConfig(t, inst.ConfigPath, short)
+	inst.WaitFor(t, "the reload with a short admin token to be rejected", func() bool {
+		var st map[string]any
+		inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
+		msg, _ := st["reload_error"].(string)
+		return strings.Contains(msg, "server.admin_token: the admin token has 5 characters")
+	})
+}

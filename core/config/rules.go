@@ -14,10 +14,12 @@ import (
 // already rejected while decoding.
 var rules = []func(*decoder, *Config){
 	checkListenAddresses,
+	checkAdminToken,
 	checkStorageDriver,
 	checkStorageDSN,
 	checkIngestSecretsPresent,
 	checkIngestSecretValues,
+	checkPlaceholderSecrets,
 	checkIngestLimits,
 	checkPositiveDurations,
 	checkPositiveCounts,
