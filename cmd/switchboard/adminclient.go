@@ -54,17 +54,25 @@ func envOr(name, fallback string) string {
 	return fallback
 }
 
+// errNoAdminToken is the error of a command run without an admin token; its
+// exit code is exitUnauthorized.
+var errNoAdminToken = errors.New("no admin token: set SWITCHBOARD_ADMIN_TOKEN (or --token) to the server's server.admin_token")
+
+// usageError is an error in the command's flags or arguments; its exit code
+// is exitUsage.
+type usageError struct{ error }
+
 func (f *adminFlags) client() (*adminClient, error) {
 	token := *f.token
 	if token == "" {
 		token = os.Getenv("SWITCHBOARD_ADMIN_TOKEN")
 	}
 	if token == "" {
-		return nil, errors.New("no admin token: set SWITCHBOARD_ADMIN_TOKEN (or --token) to the server's server.admin_token")
+		return nil, errNoAdminToken
 	}
 	u, err := url.Parse(*f.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--admin-url %q is not an http or https URL such as http://127.0.0.1:8471", *f.url)
+		return nil, usageError{fmt.Errorf("--admin-url %q is not an http or https URL such as http://127.0.0.1:8471", *f.url)}
 	}
 	return &adminClient{base: strings.TrimRight(*f.url, "/"), token: token, actor: *f.actor,
 		client: &http.Client{Timeout: *f.timeout}}, nil
@@ -137,6 +145,12 @@ func (c *adminClient) send(method, path string, body any) (*http.Response, error
 // failed prints err for command and returns its exit code.
 func failed(stderr io.Writer, command string, err error) int {
 	fmt.Fprintf(stderr, "switchboard %s: %v\n", command, err)
+	if errors.Is(err, errNoAdminToken) {
+		return exitUnauthorized
+	}
+	if errors.As(err, new(usageError)) {
+		return exitUsage
+	}
 	var failure *apiFailure
 	if !errors.As(err, &failure) {
 		return exitFailure

@@ -31,8 +31,7 @@ func runBackup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard backup: %v\n", err)
-		return exitUsage
+		return failed(stderr, "backup", err)
 	}
 
 	size, err := saveBackup(c, path)

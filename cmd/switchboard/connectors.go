@@ -46,8 +46,7 @@ func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard connectors: %v\n", err)
-		return exitUsage
+		return failed(stderr, "connectors", err)
 	}
 	var res struct {
 		Items []connectorState `json:"items"`
@@ -105,8 +104,7 @@ func runConnectorTest(args []string, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard connectors test: %v\n", err)
-		return exitUsage
+		return failed(stderr, "connectors test", err)
 	}
 
 	var body any
@@ -156,8 +154,7 @@ func runConnectorPause(action string, args []string, stdout, stderr io.Writer) i
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard connectors %s: %v\n", action, err)
-		return exitUsage
+		return failed(stderr, "connectors "+action, err)
 	}
 	var body any
 	if action == "pause" && *reason != "" {

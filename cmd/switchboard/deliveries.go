@@ -67,8 +67,7 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard deliveries: %v\n", err)
-		return exitUsage
+		return failed(stderr, "deliveries", err)
 	}
 
 	q := url.Values{"limit": {strconv.Itoa(*limit)}}
@@ -124,8 +123,7 @@ func runDeliveryShow(args []string, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard deliveries show: %v\n", err)
-		return exitUsage
+		return failed(stderr, "deliveries show", err)
 	}
 	var d delivery
 	if err := c.call("GET", "/api/v1/deliveries/"+url.PathEscape(ids[0]), nil, &d); err != nil {

@@ -23,8 +23,7 @@ func runReplay(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard replay: %v\n", err)
-		return exitUsage
+		return failed(stderr, "replay", err)
 	}
 
 	var body any

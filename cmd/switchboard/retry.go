@@ -26,8 +26,7 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard retry: %v\n", err)
-		return exitUsage
+		return failed(stderr, "retry", err)
 	}
 	if *allDead {
 		return retryAllDead(c, map[string]string{"route": *route, "connector": *connector, "event_type": *eventType}, *af.json, stdout, stderr)
