@@ -38,6 +38,10 @@ func runBackup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return failed(stderr, "backup", err)
 	}
+	if *af.json {
+		printJSON(stdout, map[string]any{"file": path, "bytes": size})
+		return exitOK
+	}
 	fmt.Fprintf(stdout, "saved a copy of the store to %s (%d bytes)\n", path, size)
 	return exitOK
 }

@@ -51,11 +51,12 @@ func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	var res struct {
 		Items []connectorState `json:"items"`
 	}
-	if err := c.call("GET", "/api/v1/connectors", nil, &res); err != nil {
+	raw, err := c.callRaw("GET", "/api/v1/connectors", nil, &res)
+	if err != nil {
 		return failed(stderr, "connectors", err)
 	}
 	if *af.json {
-		printJSON(stdout, res)
+		printRawJSON(stdout, raw)
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -119,11 +120,12 @@ func runConnectorTest(args []string, stdout, stderr io.Writer) int {
 		DurationMS float64        `json:"duration_ms"`
 		Params     map[string]any `json:"params"`
 	}
-	if err := c.call("POST", "/api/v1/connectors/"+url.PathEscape(names[0])+"/test", body, &res); err != nil {
+	raw, err := c.callRaw("POST", "/api/v1/connectors/"+url.PathEscape(names[0])+"/test", body, &res)
+	if err != nil {
 		return failed(stderr, "connectors test", err)
 	}
 	if *af.json {
-		printJSON(stdout, res)
+		printRawJSON(stdout, raw)
 	} else {
 		fmt.Fprintf(stdout, "outcome:  %s\nstatus:   %d\nduration: %.1fms\n", res.Outcome, res.StatusCode, res.DurationMS)
 		if res.Reason != "" {
@@ -161,11 +163,12 @@ func runConnectorPause(action string, args []string, stdout, stderr io.Writer) i
 		body = map[string]string{"reason": *reason}
 	}
 	var cs connectorState
-	if err := c.call("POST", "/api/v1/connectors/"+url.PathEscape(names[0])+"/"+action, body, &cs); err != nil {
+	raw, err := c.callRaw("POST", "/api/v1/connectors/"+url.PathEscape(names[0])+"/"+action, body, &cs)
+	if err != nil {
 		return failed(stderr, "connectors "+action, err)
 	}
 	if *af.json {
-		printJSON(stdout, cs)
+		printRawJSON(stdout, raw)
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "connector %s is %s\n", cs.Name, cs.Status)
