@@ -20,6 +20,7 @@ type connectorState struct {
 	LastSuccess  *time.Time `json:"last_success"`
 	LastError    string     `json:"last_error"`
 	OpenCircuits []string   `json:"open_circuits"`
+	Rejections   []string   `json:"rejected_destinations"`
 }
 
 func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -82,6 +83,8 @@ func connectorDetail(cs connectorState) string {
 		return cs.PauseReason
 	case len(cs.OpenCircuits) > 0:
 		return "circuit open: " + strings.Join(cs.OpenCircuits, ", ")
+	case len(cs.Rejections) > 0:
+		return "not sending to: " + strings.Join(cs.Rejections, "; ")
 	default:
 		return cs.LastError
 	}
