@@ -84,6 +84,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.reload.path = opts.ConfigPath
 	if data, err := os.ReadFile(opts.ConfigPath); err == nil {
 		a.reload.digest = sha256.Sum256(data)
+		a.reload.inForce = a.reload.digest
 	}
 	a.reload.status.Store(&admin.ReloadStatus{File: opts.ConfigPath, LoadedAt: opts.Clock.Now()})
 

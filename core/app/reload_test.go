@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -184,5 +186,30 @@ func TestReloadRejectsShortAdminToken(t *testing.T) {
 		inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
 		msg, _ := st["reload_error"].(string)
 		return strings.Contains(msg, "server.admin_token: the admin token has 5 characters")
+	})
+}
+
+func TestReloadErrorClearedWhenFileRestored(t *testing.T) {
+	inst := admintest.Start(t, reloadV1)
+	moved := inst.ConfigPath + ".moved"
+	if err := os.Rename(inst.ConfigPath, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.App.ReloadConfig(context.Background()); err == nil {
+		t.Fatal("ReloadConfig without the config file succeeded, want an error")
+	}
+	var st map[string]any
+	inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
+	if st["reload_error"] == nil {
+		t.Fatalf("status after the failed reload = %v, want a reload_error", st)
+	}
+
+	if err := os.Rename(moved, inst.ConfigPath); err != nil {
+		t.Fatal(err)
+	}
+	inst.WaitFor(t, "the reload error to clear", func() bool {
+		var st map[string]any
+		inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
+		return st["reload_error"] == nil
 	})
 }
