@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -108,13 +109,20 @@ func hasFlags(fs *flag.FlagSet) bool {
 
 // parseFlags parses args and returns the exit code to stop with, or -1 to go on.
 // --help prints the usage to stdout and stops with success.
+// The flag package prints the usage itself, so it writes into a buffer that
+// goes to stdout for --help and to the flag set's output for an error.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
+	stderr := fs.Output()
+	var printed bytes.Buffer
+	fs.SetOutput(&printed)
 	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
+		stdout.Write(printed.Bytes())
 		return exitOK
 	}
+	stderr.Write(printed.Bytes())
 	if err != nil {
 		return exitUsage
 	}

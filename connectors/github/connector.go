@@ -18,8 +18,9 @@
 // Turbo issue, stored with the GitHub issue as an alias, with each field's
 // last synced value (as hashes) and GitHub's updated_at. A change is not sent
 // back when it was made by the connector's own account, carries the
-// connector's marker, or equals the value last synced; a GitHub change older
-// than the last synced one is dropped. Each field has an owner: both sides,
+// connector's marker, equals the value last synced, or is a value the sync
+// wrote into Turbo lately; a GitHub change older than the last synced one is
+// dropped. Each field has an owner: both sides,
 // Turbo only or GitHub only.
 //
 // An instance config looks like this:

@@ -27,6 +27,10 @@ type webhook struct {
 	Comment    *gh.IssueComment `json:"comment"`
 	Repository *gh.Repository   `json:"repository"`
 	Sender     *gh.User         `json:"sender"`
+	// Changes holds the values before an edit, by GitHub's field name.
+	Changes map[string]changeFrom `json:"changes"`
+	// Label is the label a labeled or unlabeled action added or removed.
+	Label *gh.Label `json:"label"`
 }
 
 // readWebhook reads the webhook in data.native and checks that it concerns a
@@ -81,36 +85,83 @@ func (d *delivery) issueToTurbo(ctx context.Context) sdk.Result {
 	}
 
 	view := d.in.m.fromGitHub(w.Issue, l.TurboKey)
+	var replaced []string
+	if w.Action == "labeled" && w.Label != nil && d.in.cfg.syncsToTurbo(fieldLabels) {
+		replaced = d.in.m.preferAdded(&view, w.Label.GetName())
+	}
 	apply := turboChanges{}
+	var stale, deferred, owned []string
 	for _, key := range linkKeys {
 		f := l.Fields[key]
 		value := view.values[key]
 		switch {
-		case !d.in.cfg.syncsToTurbo(fieldOwner(key)):
-		case view.updatedAt.Before(f.At):
-			d.log.Info("GitHub change older than the value last synced; not applied", "issue", l.ref(), "field", key,
-				"updated_at", view.updatedAt, "last_synced_at", f.At)
 		case hashValue(value) == f.GitHub:
 			if view.updatedAt.After(f.At) {
 				f.At = view.updatedAt
 				l.Fields[key] = f
 			}
+		case !d.in.cfg.syncsToTurbo(fieldOwner(key)):
+			if !slices.Contains(owned, fieldOwner(key)) {
+				owned = append(owned, fieldOwner(key))
+			}
 		default:
-			apply.add(key, value)
+			switch w.staleness(key, f, view.updatedAt, l.TurboKey) {
+			case older:
+				stale = append(stale, key)
+			case leftToItsAction:
+				deferred = append(deferred, key)
+			default:
+				apply.add(key, value)
+			}
+		}
+	}
+	if len(stale) > 0 {
+		d.log.Info("GitHub change older than the value last synced; not applied", "issue", l.ref(),
+			"fields", strings.Join(stale, ","), "updated_at", view.updatedAt)
+	}
+	if len(deferred) > 0 {
+		d.log.Debug("GitHub change of the same second as the value last synced; left to the webhook of its own action",
+			"issue", l.ref(), "action", w.Action, "fields", strings.Join(deferred, ","), "updated_at", view.updatedAt)
+	}
+	if len(replaced) > 0 && !slices.ContainsFunc(append(stale, deferred...), isLabelKind) {
+		if result := d.removeLabels(ctx, l, replaced); result != nil {
+			return *result
 		}
 	}
 	if apply.empty() {
-		return d.skipWith(l, "no synced field differs from the value last synced (an echo of a change from Turbo, an older change, or no change)")
+		return d.skipWith(l, unappliedReason(stale, deferred, owned))
 	}
 	status, err := d.applyToTurbo(ctx, l, apply)
 	if err != nil {
 		return turboFailure("update Turbo issue "+l.TurboKey, err)
 	}
+	now := d.in.clock.Now()
 	for _, key := range apply.keys {
 		l.record(key, sides{apply.values[key], view.values[key]}, view.updatedAt)
+		l.rememberWrite(key, l.Fields[key].Turbo, now)
 	}
 	d.log.Info("applied a GitHub change to the Turbo issue", "issue", l.ref(), "turbo_issue", l.TurboKey, "fields", strings.Join(apply.keys, ","))
 	return linked(l, status, l.TurboKey)
+}
+
+// unappliedReason explains why a GitHub change wrote nothing into Turbo.
+// owned lists the ownership settings of the changed fields that Turbo owns.
+func unappliedReason(stale, deferred, owned []string) string {
+	var reasons []string
+	if len(stale) > 0 {
+		reasons = append(reasons, "the change of "+strings.Join(stale, ", ")+" is older than the value last synced")
+	}
+	if len(deferred) > 0 {
+		reasons = append(reasons, "the change of "+strings.Join(deferred, ", ")+
+			" is of the same second as the value last synced and is left to the webhook of its own action")
+	}
+	if len(owned) > 0 {
+		reasons = append(reasons, "GitHub's change of "+strings.Join(owned, ", ")+" is not applied: ownership gives the field to turbo")
+	}
+	if len(reasons) == 0 {
+		return "no synced field differs from the value last synced (an echo of a change from Turbo, or no change)"
+	}
+	return strings.Join(reasons, "; ")
 }
 
 // skipWith skips, storing l when the comparison moved a field's time on.

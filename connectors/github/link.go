@@ -48,6 +48,9 @@ type fieldState struct {
 	// Value is the value itself, kept for tags only: adding and removing tags
 	// in Turbo needs the names synced last, not a hash of them.
 	Value string `json:"value,omitempty"`
+	// Recent holds the values the sync wrote into Turbo lately, oldest
+	// first, until Turbo's webhook for each comes back.
+	Recent []recentWrite `json:"recent,omitempty"`
 }
 
 // commentLink is a pair of comments, with the hash of the text last synced.
@@ -92,7 +95,7 @@ func (l *link) encode() []byte {
 
 // record stores both sides' values of a field as synced at time at.
 func (l *link) record(key string, values sides, at time.Time) {
-	f := fieldState{Turbo: hashValue(values.turbo), GitHub: hashValue(values.github), At: at}
+	f := fieldState{Turbo: hashValue(values.turbo), GitHub: hashValue(values.github), At: at, Recent: l.Fields[key].Recent}
 	if key == keyTags {
 		f.Value = values.turbo
 	}

@@ -182,18 +182,33 @@ func (d *delivery) findByMarker(ctx context.Context, repo string, t turboIssue) 
 // from the one last synced; keys, when not nil, limits the fields compared.
 func (d *delivery) editIssue(ctx context.Context, l *link, t turboIssue, keys []string) sdk.Result {
 	w := d.in.m.fromTurbo(t, d.in.webURL)
-	var changed []string
+	now := d.in.clock.Now()
+	var changed, echoes []string
 	for _, key := range linkKeys {
 		if keys != nil && !slices.Contains(keys, key) {
 			continue
 		}
-		if !d.in.cfg.syncsToGitHub(fieldOwner(key)) || hashValue(w.values[key].turbo) == l.Fields[key].Turbo {
-			continue
+		hash := hashValue(w.values[key].turbo)
+		switch {
+		case !d.in.cfg.syncsToGitHub(fieldOwner(key)):
+		case hash == l.Fields[key].Turbo:
+			l.takeEcho(key, hash, now)
+		case l.takeEcho(key, hash, now):
+			echoes = append(echoes, key)
+		default:
+			changed = append(changed, key)
 		}
-		changed = append(changed, key)
+	}
+	if len(echoes) > 0 {
+		d.log.Debug("Turbo's webhook repeats values the sync wrote into Turbo; not sent back", "issue", l.ref(),
+			"turbo_issue", t.Key, "fields", strings.Join(echoes, ","))
 	}
 	if len(changed) == 0 {
-		return d.skip("no synced field of " + t.Key + " differs from the value last synced (an echo of a change from GitHub, or no change)")
+		if len(echoes) > 0 {
+			return d.skipWith(l, "the change of "+strings.Join(echoes, ", ")+" of "+t.Key+
+				" is a value the sync wrote into Turbo from GitHub (an echo); not sent back")
+		}
+		return d.skipWith(l, "no synced field of "+t.Key+" differs from the value last synced (an echo of a change from GitHub, or no change)")
 	}
 
 	owner, name := splitRepo(l.Repo)

@@ -46,8 +46,7 @@ func Changes(in *event.Incoming, stored *Entity) (Result, error) {
 // Prepared is an event read for deriving: the part of the work that needs no
 // stored state, so the store's single writer does not spend its time on it.
 type Prepared struct {
-	in  *event.Incoming
-	err error
+	in *event.Incoming
 	// skip is set for an event that derives nothing and carries no state.
 	skip bool
 
@@ -56,8 +55,7 @@ type Prepared struct {
 	hasPrevious                   bool
 }
 
-// Prepare reads an event's data.current and data.previous. Errors are kept for
-// Changes to return.
+// Prepare reads an event's data.current and data.previous.
 func Prepare(in *event.Incoming) *Prepared {
 	p := &Prepared{in: in}
 	env := in.Envelope
@@ -65,31 +63,24 @@ func Prepare(in *event.Incoming) *Prepared {
 		p.skip = true
 		return p
 	}
-	var data struct {
-		Current  json.RawMessage `json:"current"`
-		Previous json.RawMessage `json:"previous"`
-	}
-	if len(env.Data) > 0 {
-		if err := json.Unmarshal(env.Data, &data); err != nil {
-			p.err = fmt.Errorf("read data of event %s: %w", env.EventID, err)
-			return p
+	var data struct{ Current, Previous json.RawMessage }
+	eachMember(env.Data, func(key, value []byte) bool {
+		switch keyText(key) {
+		case "current":
+			data.Current = value
+		case "previous":
+			data.Previous = value
 		}
-	}
+		return true
+	})
 	if !isObject(data.Current) {
 		p.skip = true
 		return p
 	}
 
-	p.current = data.Current
-	if p.currentFields, p.err = ReadFields(data.Current); p.err != nil {
-		p.err = fmt.Errorf("read data.current of event %s: %w", env.EventID, p.err)
-		return p
-	}
+	p.current, p.currentFields = data.Current, ReadFields(data.Current)
 	if isObject(data.Previous) {
-		p.previous, p.hasPrevious = data.Previous, true
-		if p.previousFields, p.err = ReadFields(data.Previous); p.err != nil {
-			p.err = fmt.Errorf("read data.previous of event %s: %w", env.EventID, p.err)
-		}
+		p.previous, p.previousFields, p.hasPrevious = data.Previous, ReadFields(data.Previous), true
 	}
 	return p
 }
@@ -97,8 +88,8 @@ func Prepare(in *event.Incoming) *Prepared {
 // Changes derives the event's change events against stored, the entity's
 // state before it (nil when never seen).
 func (p *Prepared) Changes(stored *Entity) (Result, error) {
-	if p.err != nil || p.skip {
-		return Result{}, p.err
+	if p.skip {
+		return Result{}, nil
 	}
 	env := p.in.Envelope
 	next := nextEntity(env, p.current, p.currentFields, stored)

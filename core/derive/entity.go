@@ -8,7 +8,6 @@ package derive
 
 import (
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -43,11 +42,11 @@ type Entity struct {
 
 // Fields are the values of data.current that the change rules read.
 type Fields struct {
-	Status     *string  `json:"status"`
-	Priority   *string  `json:"priority"`
-	Assignee   *string  `json:"assignee"`
-	DueDate    *string  `json:"due_date"`
-	BlockedBy  []any    `json:"blocked_by"`
+	Status   *string `json:"status"`
+	Priority *string `json:"priority"`
+	Assignee *string `json:"assignee"`
+	DueDate  *string `json:"due_date"`
+	// Blocked is set when blocked_by is a non-empty list.
 	Blocked    bool     `json:"-"`
 	IsArchived *bool    `json:"is_archived"`
 	Completion *float64 `json:"completion_percentage"`
@@ -56,21 +55,38 @@ type Fields struct {
 	UpdatedAt  *string  `json:"updated_at"`
 }
 
-// ReadFields decodes the tracked fields of a data.current object. A field
-// whose value has another type than Turbo gives it (a GitHub issue's assignee
-// is an object) is left empty, so that an event from another source is still
-// stored: encoding/json reads every other field before it reports the type.
-func ReadFields(current json.RawMessage) (Fields, error) {
+// ReadFields reads the tracked fields of a data.current object, which must be
+// valid JSON. A field whose value has another type than Turbo gives it (a
+// GitHub issue's assignee is an object) is left empty, so that an event from
+// another source is still stored.
+func ReadFields(current json.RawMessage) Fields {
 	var f Fields
-	if len(current) == 0 {
-		return f, nil
+	eachMember(current, func(key, value []byte) bool {
+		f.read(key, value)
+		return true
+	})
+	return f
+}
+
+// read sets the field that key names, if it is tracked.
+func (f *Fields) read(key, value []byte) {
+	if set, ok := fieldReaders[keyText(key)]; ok {
+		set(f, value)
 	}
-	var typeErr *json.UnmarshalTypeError
-	if err := json.Unmarshal(current, &f); err != nil && !errors.As(err, &typeErr) {
-		return f, err
-	}
-	f.Blocked = len(f.BlockedBy) > 0
-	return f, nil
+}
+
+// fieldReaders set each tracked field from its raw JSON value.
+var fieldReaders = map[string]func(*Fields, []byte){
+	"status":                func(f *Fields, v []byte) { f.Status = stringValue(v) },
+	"priority":              func(f *Fields, v []byte) { f.Priority = stringValue(v) },
+	"assignee":              func(f *Fields, v []byte) { f.Assignee = stringValue(v) },
+	"due_date":              func(f *Fields, v []byte) { f.DueDate = stringValue(v) },
+	"blocked_by":            func(f *Fields, v []byte) { f.Blocked = nonEmptyArray(v) },
+	"is_archived":           func(f *Fields, v []byte) { f.IsArchived = boolValue(v) },
+	"completion_percentage": func(f *Fields, v []byte) { f.Completion = numberValue(v) },
+	"progress":              func(f *Fields, v []byte) { f.Progress = numberValue(v) },
+	"project_id":            func(f *Fields, v []byte) { f.ProjectID = stringValue(v) },
+	"updated_at":            func(f *Fields, v []byte) { f.UpdatedAt = stringValue(v) },
 }
 
 // text returns a field's value, "" for a missing or null one.

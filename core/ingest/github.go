@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/sdk"
@@ -34,6 +35,9 @@ func (h *handler) postGitHubWebhook(w http.ResponseWriter, r *http.Request) {
 	if apiErr == nil {
 		apiErr = githubSignatureError(signature.VerifyGitHub(h.githubKeys, firstValue(r.Header, signature.HeaderGitHubSignature), body))
 	}
+	if apiErr != nil && apiErr.status == http.StatusRequestEntityTooLarge {
+		apiErr.message = githubTooLarge(apiErr.message)
+	}
 	if apiErr != nil {
 		h.fail(w, r, apiErr)
 		return
@@ -58,14 +62,28 @@ func requireGitHubJSON(header http.Header) *apiError {
 	return apiErr
 }
 
+// requireGitHubHeaders names a missing header as GitHub spells it; the
+// constants hold the canonical form that http.Header uses as its key.
 func requireGitHubHeaders(header http.Header) *apiError {
-	for _, name := range []string{signature.HeaderGitHubEvent, signature.HeaderGitHubDeliveryID} {
-		if firstValue(header, name) == "" {
-			return &apiError{status: http.StatusBadRequest, code: codeInvalidEvent, field: name,
-				message: "missing header " + name + "; GitHub sets X-GitHub-Event and X-GitHub-Delivery on every webhook"}
+	names := []struct{ canonical, display string }{
+		{signature.HeaderGitHubEvent, "X-GitHub-Event"},
+		{signature.HeaderGitHubDeliveryID, "X-GitHub-Delivery"},
+	}
+	for _, name := range names {
+		if firstValue(header, name.canonical) == "" {
+			return &apiError{status: http.StatusBadRequest, code: codeInvalidEvent, field: name.display,
+				message: "missing header " + name.display + "; GitHub sets X-GitHub-Event and X-GitHub-Delivery on every webhook"}
 		}
 	}
 	return nil
+}
+
+// githubTooLarge rewrites the 413 message for GitHub, which sends one
+// webhook per request, so only a higher limit accepts the body. GitHub's
+// webhook documentation caps payloads at 25 MB.
+func githubTooLarge(message string) string {
+	message, _, _ = strings.Cut(message, "; ")
+	return message + "; GitHub sends webhook bodies of up to 25 MB, so raise ingest.max_body_bytes to accept larger ones"
 }
 
 func githubSignatureError(err error) *apiError {

@@ -102,12 +102,20 @@ func TestGitHubWebhookRejected(t *testing.T) {
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				return req
 			}},
-		{name: "missing event header", wantStatus: 400, wantText: "X-Github-Event",
+		{name: "missing event header", wantStatus: 400, wantText: "missing header X-GitHub-Event;",
 			request: func() *http.Request {
 				req := githubRequest(body, githubSecret)
 				req.Header.Del("X-GitHub-Event")
 				return req
 			}},
+		{name: "missing delivery header", wantStatus: 400, wantText: "missing header X-GitHub-Delivery;",
+			request: func() *http.Request {
+				req := githubRequest(body, githubSecret)
+				req.Header.Del("X-GitHub-Delivery")
+				return req
+			}},
+		{name: "body over the limit", options: func(o *Options) { o.MaxBodyBytes = 64 }, wantStatus: 413, wantText: "GitHub sends webhook bodies of up to 25 MB",
+			request: func() *http.Request { return githubRequest(body, githubSecret) }},
 		{name: "no github connector", options: func(o *Options) { o.GitHubSecrets = nil }, wantStatus: 404, wantText: "webhook_secret",
 			request: func() *http.Request { return githubRequest(body, githubSecret) }},
 		{name: "only an empty secret configured", options: func(o *Options) { o.GitHubSecrets = []sdk.Secret{""} }, wantStatus: 404,

@@ -240,7 +240,10 @@ func (h *syncHarness) issueNumber() int {
 func ptr[T any](v T) *T { return &v }
 
 func TestGitHubSyncBothWays(t *testing.T) {
-	h := newSyncHarness(t, nil)
+	// The person's changes are a minute apart on GitHub's clock: changes of
+	// one second are applied by the webhook of each action, one write each.
+	ghClock := clock.NewFake(time.Now().UTC())
+	h := newSyncHarness(t, ghClock)
 	ctx := context.Background()
 
 	h.postTurbo("issue-created-high.json", nil)
@@ -266,6 +269,7 @@ func TestGitHubSyncBothWays(t *testing.T) {
 	}
 
 	// A person works on GitHub.
+	ghClock.Advance(time.Minute)
 	mustGH(t)(h.human.Issues.Edit(ctx, "acme", "web", n, &gh.IssueRequest{Title: ptr("[TURBO-42] Login fails after a password reset")}))
 	mustGH(t)(h.human.Issues.CreateComment(ctx, "acme", "web", n, &gh.IssueComment{Body: ptr("Seen on staging too.")}))
 	h.settle()
@@ -278,11 +282,13 @@ func TestGitHubSyncBothWays(t *testing.T) {
 		t.Errorf("Turbo comments = %+v, want the GitHub comment by octocat (GitHub)", comments)
 	}
 
+	ghClock.Advance(time.Minute)
 	mustGH(t)(h.human.Issues.Edit(ctx, "acme", "web", n, &gh.IssueRequest{State: ptr("closed")}))
 	h.settle()
 	if turbo, _ = h.turbo.Issue(syncIssue); turbo.Status != "closed" {
 		t.Errorf("Turbo status after GitHub's close = %s", turbo.Status)
 	}
+	ghClock.Advance(time.Minute)
 	mustGH(t)(h.human.Issues.Edit(ctx, "acme", "web", n, &gh.IssueRequest{State: ptr("open"),
 		Labels: &[]string{"bug", "priority: low"}, Assignees: &[]string{"octocat"}}))
 	h.settle()

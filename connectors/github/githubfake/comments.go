@@ -36,7 +36,7 @@ func (s *Server) createComment(c *call, r *repo, issue *Issue) {
 	if !ok {
 		return
 	}
-	now := s.clock.Now().UTC()
+	now := s.timestamp()
 	comment := &Comment{ID: s.newID(), Repo: issue.Repo, Issue: issue.Number, Body: body, Author: c.user.Login,
 		CreatedAt: now, UpdatedAt: now}
 	s.comments[comment.ID] = comment
@@ -88,7 +88,7 @@ func (s *Server) routeComment(c *call, r *repo, rawID string) {
 		}
 		if body != comment.Body {
 			old := comment.Body
-			comment.Body, comment.UpdatedAt = body, s.clock.Now().UTC()
+			comment.Body, comment.UpdatedAt = body, s.timestamp()
 			s.commentEvent(c, r, issue, comment, "edited", map[string]any{"changes": map[string]any{"body": map[string]any{"from": old}}})
 		}
 		c.json(http.StatusOK, s.commentJSON(r, comment))

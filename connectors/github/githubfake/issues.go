@@ -68,7 +68,7 @@ func (s *Server) createIssue(c *call, r *repo) {
 		return
 	}
 
-	now := s.clock.Now().UTC()
+	now := s.timestamp()
 	r.next++
 	issue := &Issue{ID: s.newID(), Number: r.next, Repo: r.owner + "/" + r.name, Title: *req.Title, State: "open",
 		Author: c.user.Login, CreatedAt: now, UpdatedAt: now}
@@ -128,7 +128,7 @@ func (s *Server) editIssue(c *call, r *repo, issue *Issue) {
 		s.setState(issue, *req.State, req.StateReason)
 	}
 	if len(changes) > 0 || stateChanged || !slices.Equal(before.Labels, issue.Labels) || !slices.Equal(before.Assignees, issue.Assignees) {
-		issue.UpdatedAt = s.clock.Now().UTC()
+		issue.UpdatedAt = s.timestamp()
 	}
 
 	if len(changes) > 0 {
@@ -143,7 +143,7 @@ func (s *Server) editIssue(c *call, r *repo, issue *Issue) {
 }
 
 func (s *Server) setState(issue *Issue, state string, reason *string) {
-	now := s.clock.Now().UTC()
+	now := s.timestamp()
 	issue.State = state
 	switch {
 	case state == "closed":
@@ -195,7 +195,7 @@ func (s *Server) addLabels(c *call, r *repo, issue *Issue) {
 	before := append([]string(nil), issue.Labels...)
 	issue.Labels = uniqueSorted(append(issue.Labels, names...))
 	if !slices.Equal(before, issue.Labels) {
-		issue.UpdatedAt = s.clock.Now().UTC()
+		issue.UpdatedAt = s.timestamp()
 	}
 	s.setEvents(c, r, issue, before, issue.Labels, "labeled", "unlabeled", labelPayload)
 	out := make([]map[string]any, 0, len(issue.Labels))
@@ -213,7 +213,7 @@ func (s *Server) removeLabel(c *call, r *repo, issue *Issue, escaped string) {
 		return
 	}
 	issue.Labels = slices.Delete(issue.Labels, i, i+1)
-	issue.UpdatedAt = s.clock.Now().UTC()
+	issue.UpdatedAt = s.timestamp()
 	s.issueEvent(c, r, issue, "unlabeled", labelPayload(name))
 	c.json(http.StatusOK, []any{})
 }
@@ -238,7 +238,7 @@ func (s *Server) changeAssignees(c *call, r *repo, issue *Issue) {
 		issue.Assignees = slices.DeleteFunc(issue.Assignees, func(login string) bool { return slices.Contains(req.Assignees, login) })
 	}
 	if !slices.Equal(before, issue.Assignees) {
-		issue.UpdatedAt = s.clock.Now().UTC()
+		issue.UpdatedAt = s.timestamp()
 	}
 	s.setEvents(c, r, issue, before, issue.Assignees, "assigned", "unassigned", s.assigneePayload)
 	status := http.StatusOK

@@ -332,3 +332,10 @@ func copyIssue(issue *Issue) Issue {
 	c.Assignees = append([]string(nil), issue.Assignees...)
 	return c
 }
+
+// timestamp returns the time of a change as GitHub dates issues and
+// comments: UTC, in whole seconds, so two changes in one second share their
+// updated_at.
+func (s *Server) timestamp() time.Time {
+	return s.clock.Now().UTC().Truncate(time.Second)
+}

@@ -35,9 +35,7 @@ func (s *Store) entity(tx *txn, key string) (*derive.Entity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read entity %s: %w", key, err)
 	}
-	if e.Fields, err = derive.ReadFields(e.State); err != nil {
-		return nil, fmt.Errorf("read entity %s: %w", key, err)
-	}
+	e.Fields = derive.ReadFields(e.State)
 	if err := json.Unmarshal([]byte(lastChange), &e.LastChange); err != nil {
 		return nil, fmt.Errorf("read entity %s: %w", key, err)
 	}
