@@ -9,19 +9,7 @@ import (
 	"github.com/turbocode/switchboard/core/admin/admintest"
 )
 
-const rejectConfig = `
-server:
-  admin_token: "` + admintest.Token + `"
-storage:
-  dsn: {{DIR}}/switchboard.db
-ingest:
-  insecure: true
-delivery:
-  poll_interval: 50ms
-connectors:
-  hook:
-    type: fake
-routes:
+const rejectConfig = reloadBase + `routes:
   - name: gone
     events: ["issue.*"]
     to: [{connector: hook, mode: reject, channel: "#gone"}]

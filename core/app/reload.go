@@ -29,7 +29,7 @@ type reloader struct {
 	path   string
 	status atomic.Pointer[admin.ReloadStatus]
 	// digest is the config file's content hash when it was last read, so the
-	// watcher reloads only on a real change; inForce is the hash of the
+	// watcher reloads only on a real change. inForce is the hash of the
 	// content in force.
 	digest  [sha256.Size]byte
 	inForce [sha256.Size]byte
@@ -273,7 +273,7 @@ func (a *App) watchConfig(ctx context.Context, interval time.Duration) {
 // configChanged reports whether the config file's content differs from when
 // it was last read. When it does not, but is the content in force while the
 // last reload failed (a file that could not be read, say), it clears the
-// reload error, because the config in force is what the file holds again.
+// reload error, because the file contains the config in force again.
 func (a *App) configChanged() bool {
 	data, err := os.ReadFile(a.reload.path)
 	if err != nil {
@@ -287,7 +287,7 @@ func (a *App) configChanged() bool {
 	}
 	if st := a.reload.status.Load(); st != nil && st.Error != "" && bytes.Equal(sum[:], a.reload.inForce[:]) {
 		a.reload.status.Store(&admin.ReloadStatus{File: a.reload.path, LoadedAt: st.LoadedAt})
-		a.log.Info("the config file holds the config in force again; the last reload error no longer applies", "file", a.reload.path)
+		a.log.Info("the config file contains the config in force again; the last reload error no longer applies", "file", a.reload.path)
 	}
 	return false
 }

@@ -97,10 +97,7 @@ func TestReloadAddsRemovesAndRejects(t *testing.T) {
 	// A broken config is rejected whole; the one in force stays.
 	admintest.WriteConfig(t, inst.ConfigPath, reloadBroken)
 	inst.WaitFor(t, "the broken reload to be rejected", func() bool {
-		var st map[string]any
-		inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
-		msg, _ := st["reload_error"].(string)
-		return strings.Contains(msg, "routes[2].if")
+		return strings.Contains(reloadError(t, inst), "routes[2].if")
 	})
 	inst.Emit(t, "issue-c", "issue.created", "c", map[string]any{"title": "while broken"})
 	waitDelivered(t, inst, "issue-c", "added")
@@ -182,10 +179,7 @@ func TestReloadRejectsShortAdminToken(t *testing.T) {
 
 	admintest.WriteConfig(t, inst.ConfigPath, short)
 	inst.WaitFor(t, "the reload with a short admin token to be rejected", func() bool {
-		var st map[string]any
-		inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
-		msg, _ := st["reload_error"].(string)
-		return strings.Contains(msg, "server.admin_token: the admin token has 5 characters")
+		return strings.Contains(reloadError(t, inst), "server.admin_token: the admin token has 5 characters")
 	})
 }
 
@@ -198,18 +192,21 @@ func TestReloadErrorClearedWhenFileRestored(t *testing.T) {
 	if err := inst.App.ReloadConfig(context.Background()); err == nil {
 		t.Fatal("ReloadConfig without the config file succeeded, want an error")
 	}
-	var st map[string]any
-	inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
-	if st["reload_error"] == nil {
-		t.Fatalf("status after the failed reload = %v, want a reload_error", st)
+	if reloadError(t, inst) == "" {
+		t.Fatal("GET /api/v1/status after the failed reload has no reload_error")
 	}
 
 	if err := os.Rename(moved, inst.ConfigPath); err != nil {
 		t.Fatal(err)
 	}
-	inst.WaitFor(t, "the reload error to clear", func() bool {
-		var st map[string]any
-		inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
-		return st["reload_error"] == nil
-	})
+	inst.WaitFor(t, "the reload error to clear", func() bool { return reloadError(t, inst) == "" })
+}
+
+// reloadError returns the reload_error of GET /api/v1/status, or "".
+func reloadError(t *testing.T, inst *admintest.Instance) string {
+	t.Helper()
+	var st map[string]any
+	inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
+	msg, _ := st["reload_error"].(string)
+	return msg
 }
