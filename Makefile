@@ -1,5 +1,8 @@
 # Switchboard. `make run` starts the daemon on config.example.yaml; `make test`
-# runs every test (the long suites have their own targets).
+# runs every test (the long suites have their own targets). The PostgreSQL
+# tests run when SWITCHBOARD_TEST_POSTGRES names a server and are skipped
+# otherwise; `make test-postgres` runs `make test` with a throwaway server, as
+# CI does.
 
 GO      ?= go
 BIN     := bin/switchboard
@@ -9,7 +12,7 @@ LDFLAGS := -X main.version=$(VERSION)
 # Packages whose tests exercise concurrency run with the race detector.
 RACE_PKGS := ./core/dispatch/... ./core/store/... ./core/ingest/... ./connectors/... ./sdk/... ./internal/...
 
-.PHONY: build run test test-ui test-e2e chaos fuzz bench bench-quick lint fmt clean proto
+.PHONY: build run test test-postgres test-ui test-e2e test-multi chaos fuzz bench bench-quick lint fmt clean proto
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
@@ -23,6 +26,11 @@ test: lint
 	$(MAKE) test-ui
 	$(MAKE) bench-quick
 
+# make test with a throwaway PostgreSQL cluster (scripts/pg-test-cluster), so
+# that the PostgreSQL store and multi-instance tests run too.
+test-postgres:
+	scripts/pg-test-cluster run $(MAKE) test
+
 # The web UI in headless Chromium (Debian's chromium; skipped outside CI when
 # it is missing). Its screenshots are kept under test-output/_artifacts.
 test-ui:
@@ -32,6 +40,11 @@ test-ui:
 # The end-to-end suite alone: the real binary, fixtures, SIGKILL and restart.
 test-e2e:
 	$(GO) test -count=1 -v ./test/e2e/...
+
+# Three instances on one PostgreSQL database, 10,000 events, one instance
+# killed with SIGKILL half way; make test runs the same test with 1,000.
+test-multi:
+	scripts/pg-test-cluster run $(GO) test -count=1 -v -run TestThreeInstancesShareOneDatabase ./test/e2e/ -args -multi.events=10000
 
 # The crash suite: 20 SIGKILLs of the real binary at random moments, then the
 # checks that nothing accepted was lost. About a minute. `make test` runs it
@@ -48,10 +61,11 @@ FUZZTIME ?= 10m
 fuzz:
 	FUZZTIME=$(FUZZTIME) tools/fuzz/run.sh
 
-# The full benchmark: several minutes. It prints the table of figures and
-# targets and writes it to bench-results.md; docs/benchmarks.md publishes it.
+# The full benchmark: several minutes, SQLite and then PostgreSQL on a
+# throwaway cluster. It prints the table of figures and targets and writes it
+# to bench-results.md; docs/benchmarks.md publishes it.
 bench: build
-	$(GO) run ./tools/bench -binary $(BIN) -out bench-results.md
+	scripts/pg-test-cluster run $(GO) run ./tools/bench -binary $(BIN) -out bench-results.md
 
 # A seconds-long run of the benchmark harness, to check that it works.
 bench-quick: build

@@ -24,7 +24,6 @@ import (
 	"github.com/turbocode/switchboard/core/metrics"
 	"github.com/turbocode/switchboard/core/schedule"
 	"github.com/turbocode/switchboard/core/store"
-	"github.com/turbocode/switchboard/core/store/sqlite"
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/netguard"
 )
@@ -120,15 +119,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.metrics.SetRouteTypes(routeTypes(cfg))
 	a.ingest = a.metrics.CountRejections(&a.ingestHandler)
 	return a, nil
-}
-
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
-	switch cfg.Storage.Driver {
-	case "sqlite":
-		return sqlite.Open(ctx, sqlite.Options{Path: cfg.Storage.DSN, Logger: log})
-	default:
-		return nil, fmt.Errorf("storage.driver %q is not available in this version; use sqlite", cfg.Storage.Driver)
-	}
 }
 
 func policy(cfg *config.Config) dispatch.Policy {
@@ -319,8 +309,12 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	} else {
 		a.log.Warn("delivery is paused: events are accepted and stored but not delivered")
 	}
+	if notifier, ok := a.store.(store.Notifier); ok && !a.paused {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.forwardNotifications(dispCtx, notifier) }()
+	}
 	wg.Add(2)
-	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage) }()
+	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage, cfg.Server.InstanceID) }()
 	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
 	wg.Add(1)
@@ -341,7 +335,7 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	if adminServer != nil {
 		go func() { serveErr <- adminServer.serve() }()
 	}
-	a.log.Info("switchboard started", "listen", listener.Addr().String(), "store", cfg.Storage.DSN,
+	a.log.Info("switchboard started", "listen", listener.Addr().String(), "store", cfg.Storage.Driver+" "+config.RedactDSN(cfg.Storage.DSN),
 		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID)
 
 	select {
@@ -383,8 +377,9 @@ func (a *App) Close() error {
 }
 
 // retain deletes old finished events in small batches, so that it never holds
-// the writer for long.
-func (a *App) retain(ctx context.Context, st config.Storage) {
+// the writer for long. One instance at a time prunes a shared store: the one
+// holding the retention lease.
+func (a *App) retain(ctx context.Context, st config.Storage, owner string) {
 	timer := a.clock.NewTimer(time.Minute)
 	defer timer.Stop()
 	for {
@@ -392,6 +387,10 @@ func (a *App) retain(ctx context.Context, st config.Storage) {
 		case <-ctx.Done():
 			return
 		case <-timer.C():
+		}
+		if !a.holdsRetentionLease(ctx, st, owner) {
+			timer.Reset(st.RetentionInterval)
+			continue
 		}
 		cutoff := a.clock.Now().Add(-st.Retention)
 		total := 0

@@ -50,8 +50,13 @@ type Storage struct {
 	// Driver is "sqlite" (default) or "postgres".
 	Driver string
 	// DSN is a file path for sqlite (default "data/switchboard.db") or a
-	// postgres:// URL.
+	// postgres:// URL (or a key=value connection string) for postgres. It may
+	// hold a password: print it only through RedactDSN.
 	DSN string
+	// MaxConns bounds the PostgreSQL connection pool of this instance; each
+	// instance also holds one more connection for notifications. Default 16.
+	// Only for driver postgres.
+	MaxConns int
 	// Retention is how long events whose deliveries all finished (delivered,
 	// skipped or cancelled) are kept, with their attempts. Dead and pending
 	// deliveries are never deleted by retention. Default 168h (7 days).

@@ -28,6 +28,7 @@ func defaults(name string) *Config {
 		Storage: Storage{
 			Driver:            "sqlite",
 			DSN:               "data/switchboard.db",
+			MaxConns:          16,
 			Retention:         168 * time.Hour,
 			RetentionInterval: 10 * time.Minute,
 			RetentionBatch:    500,

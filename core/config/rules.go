@@ -17,6 +17,7 @@ var rules = []func(*decoder, *Config){
 	checkAdminToken,
 	checkStorageDriver,
 	checkStorageDSN,
+	checkStorageMaxConns,
 	checkIngestSecretsPresent,
 	checkIngestSecretValues,
 	checkPlaceholderSecrets,
@@ -65,26 +66,6 @@ func (d *decoder) checkAddress(path, address string) {
 	}
 	if err != nil {
 		d.errorAt(path, "invalid address %s; want host:port such as 127.0.0.1:8470", d.writtenValue(path, strconv.Quote(address)))
-	}
-}
-
-// checkStorageDriver accepts sqlite, the only store this version builds.
-func checkStorageDriver(d *decoder, cfg *Config) {
-	const path = "storage.driver"
-	switch {
-	case d.failed[path] || cfg.Storage.Driver == "sqlite":
-	case cfg.Storage.Driver == "postgres":
-		d.errorAt(path, "postgres is not available in this version; use sqlite")
-	default:
-		d.errorAt(path, "unknown storage driver %s; use sqlite", d.writtenValue(path, ""))
-	}
-}
-
-// checkStorageDSN requires a database location.
-func checkStorageDSN(d *decoder, cfg *Config) {
-	const path = "storage.dsn"
-	if !d.failed[path] && strings.TrimSpace(cfg.Storage.DSN) == "" {
-		d.errorAt(path, "empty DSN; set the database file path, such as data/switchboard.db")
 	}
 }
 

@@ -39,6 +39,7 @@ func (d *decoder) storageFields(s *Storage) []field {
 	return []field{
 		{"driver", d.stringField(&s.Driver)},
 		{"dsn", d.stringField(&s.DSN)},
+		{"max_conns", d.intField(&s.MaxConns)},
 		{"retention", d.durationField(&s.Retention)},
 		{"retention_interval", d.durationField(&s.RetentionInterval)},
 		{"retention_batch", d.intField(&s.RetentionBatch)},

@@ -17,7 +17,7 @@ func Summary(cfg *Config) string {
 	fmt.Fprintf(w, "file:\t%s\n", cfg.File)
 	fmt.Fprintf(w, "listen:\t%s (ingest)\n", cfg.Server.Listen)
 	fmt.Fprintf(w, "admin_listen:\t%s\n", adminListen(cfg))
-	fmt.Fprintf(w, "storage:\t%s %s\n", cfg.Storage.Driver, cfg.Storage.DSN)
+	fmt.Fprintf(w, "storage:\t%s %s\n", cfg.Storage.Driver, RedactDSN(cfg.Storage.DSN))
 	w.Flush()
 
 	fmt.Fprintf(w, "connectors (%d):\n", len(cfg.Connectors))

@@ -82,6 +82,7 @@ func TestParseDefaults(t *testing.T) {
 		Storage: Storage{
 			Driver:            "sqlite",
 			DSN:               "data/switchboard.db",
+			MaxConns:          16,
 			Retention:         168 * time.Hour,
 			RetentionInterval: 10 * time.Minute,
 			RetentionBatch:    500,

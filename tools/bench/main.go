@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/turbocode/switchboard/core/store/postgres/pgtest"
 )
 
 type options struct {
@@ -34,6 +36,7 @@ type options struct {
 	quick       bool
 	noDerive    bool
 	profileDir  string
+	postgres    string
 }
 
 func main() {
@@ -53,8 +56,12 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "write the results as Markdown to this file")
 	flag.StringVar(&o.profileDir, "profile-dir", "", "write a CPU profile of each run of the binary into this directory")
 	flag.BoolVar(&o.noDerive, "no-derive", false, "run the system with ingest.derive off, to measure what deriving costs")
+	flag.StringVar(&o.postgres, "postgres", os.Getenv(pgtest.EnvVar), "PostgreSQL server DSN for the postgres scenario, which runs by default when it is set (default $"+pgtest.EnvVar+")")
 	flag.BoolVar(&o.quick, "quick", false, "a seconds-long run that checks the harness, with no targets enforced")
 	flag.Parse()
+	if !flagSet("scenarios") && o.postgres != "" {
+		o.scenarios += ",postgres"
+	}
 
 	if err := run(o); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -180,4 +187,11 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// flagSet reports whether the command line set the named flag.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -22,12 +22,13 @@ type bench struct {
 }
 
 var scenarios = map[string]func(*bench) ([]*result, error){
-	"e2e":     (*bench).endToEnd,
-	"ingest":  (*bench).ingestOnly,
-	"latency": (*bench).latency,
-	"growth":  (*bench).growthScenario,
-	"routing": (*bench).routing,
-	"backlog": (*bench).backlog,
+	"e2e":      (*bench).endToEnd,
+	"ingest":   (*bench).ingestOnly,
+	"latency":  (*bench).latency,
+	"growth":   (*bench).growthScenario,
+	"routing":  (*bench).routing,
+	"backlog":  (*bench).backlog,
+	"postgres": (*bench).postgresScenario,
 }
 
 func compactJSON(raw []byte) []byte {
@@ -72,21 +73,21 @@ func (b *bench) stop(sys *system) {
 	sys.receiver.close()
 }
 
-// closedLoop sends n events over the given number of connections, each
-// connection sending its next event once the previous one was answered. A 503
+// closedLoop sends n events over the given number of connections, spread over
+// the instances at addrs, each connection sending its next event once the previous one was answered. A 503
 // is retried after its Retry-After, as a sender would. It returns when every
 // event was accepted.
-func closedLoop(addr string, gen *generator, n, connections int) (time.Time, error) {
+func closedLoop(addrs []string, gen *generator, n, connections int) (time.Time, error) {
 	var remaining atomic.Int64
 	remaining.Store(int64(n))
 	var lastAck atomic.Int64
 	errs := make(chan error, connections)
 	var wg sync.WaitGroup
-	for range connections {
+	for c := range connections {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			client := newRawClient(addr)
+			client := newRawClient(addrs[c%len(addrs)])
 			defer client.close()
 			for remaining.Add(-1) >= 0 {
 				if err := sendOne(client, gen); err != nil {
@@ -139,15 +140,20 @@ func waitDelivered(recv *receiver, n int, timeout time.Duration) error {
 // deliverBurst sends n events and returns the delivered rate: n over the time
 // from the first send to the last delivery.
 func (b *bench) deliverBurst(sys *system, gen *generator, n int) (float64, error) {
-	base := sys.receiver.count.Load()
+	return b.deliverBurstTo([]string{sys.addr}, sys.receiver, gen, n)
+}
+
+// deliverBurstTo is deliverBurst to several instances that share recv.
+func (b *bench) deliverBurstTo(addrs []string, recv *receiver, gen *generator, n int) (float64, error) {
+	base := recv.count.Load()
 	started := time.Now()
-	if _, err := closedLoop(sys.addr, gen, n, b.o.concurrency); err != nil {
+	if _, err := closedLoop(addrs, gen, n, b.o.concurrency); err != nil {
 		return 0, err
 	}
-	if err := waitDelivered(sys.receiver, int(base)+n, 10*time.Minute); err != nil {
+	if err := waitDelivered(recv, int(base)+n, 10*time.Minute); err != nil {
 		return 0, err
 	}
-	elapsed := time.Unix(0, sys.receiver.last.Load()).Sub(started)
+	elapsed := time.Unix(0, recv.last.Load()).Sub(started)
 	return float64(n) / elapsed.Seconds(), nil
 }
 
@@ -179,7 +185,7 @@ func (b *bench) ingestOnly() ([]*result, error) {
 			return nil, err
 		}
 		started := time.Now()
-		last, err := closedLoop(sys.addr, gen, b.o.events, b.o.concurrency)
+		last, err := closedLoop([]string{sys.addr}, gen, b.o.events, b.o.concurrency)
 		b.stop(sys)
 		if err != nil {
 			return nil, err

@@ -37,6 +37,11 @@ type systemOptions struct {
 	paused   bool
 	logLevel string
 	workers  int
+	// storage is the body of the config's storage block; empty for the
+	// SQLite file in dir.
+	storage string
+	// instanceID is server.instance_id; empty for "bench".
+	instanceID string
 	// maxBacklog is ingest.max_backlog; 0 leaves the default.
 	maxBacklog int
 	// noDerive turns ingest.derive off, to measure what deriving costs.
@@ -56,9 +61,9 @@ func startSystem(opts systemOptions, recv *receiver) (*system, error) {
 	s := &system{dir: opts.dir, addr: fmt.Sprintf("127.0.0.1:%d", port), receiver: recv}
 	config := fmt.Sprintf(`server:
   listen: %q
-  instance_id: bench
+  instance_id: %s
 storage:
-  dsn: %q
+  %s
 ingest:
   secrets: [%q]
   derive: %t
@@ -74,7 +79,7 @@ routes:
   - name: all
     events: ["*"]
     to: [{connector: sink}]
-`, s.addr, filepath.Join(opts.dir, "switchboard.db"), benchSecret, !opts.noDerive, backlogLine(opts.maxBacklog), opts.logLevel, deliveryBlock(opts.workers), recv.url)
+`, s.addr, instanceID(opts), storageBlock(opts), benchSecret, !opts.noDerive, backlogLine(opts.maxBacklog), opts.logLevel, deliveryBlock(opts.workers), recv.url)
 	configPath := filepath.Join(opts.dir, "switchboard.yaml")
 	if err := os.WriteFile(configPath, []byte(config), 0o600); err != nil {
 		return nil, err
@@ -256,4 +261,18 @@ func (g *generator) event() (string, []byte, [][2]string) {
 	mac.Write(body)
 	headers := [][2]string{{"Content-Type", "application/json"}, {"X-Webhook-Signature", "sha256=" + hex.EncodeToString(mac.Sum(nil))}}
 	return id, body, headers
+}
+
+func instanceID(opts systemOptions) string {
+	if opts.instanceID == "" {
+		return "bench"
+	}
+	return opts.instanceID
+}
+
+func storageBlock(opts systemOptions) string {
+	if opts.storage == "" {
+		return fmt.Sprintf("dsn: %q", filepath.Join(opts.dir, "switchboard.db"))
+	}
+	return opts.storage
 }

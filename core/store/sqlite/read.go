@@ -47,12 +47,9 @@ func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]
 		}
 		c.add("d.state = ?", code)
 	}
-	c.addIf(filter.Route != "", "d.route = ?", filter.Route)
-	c.addIf(filter.Connector != "", "d.connector = ?", filter.Connector)
-	c.addIf(filter.EventType != "", "e.event_type = ?", filter.EventType)
-	c.addIf(!filter.CreatedAfter.IsZero(), "d.created_at >= ?", nanos(filter.CreatedAfter))
-	c.addIf(!filter.CreatedBefore.IsZero(), "d.created_at < ?", nanos(filter.CreatedBefore))
-	c.addIf(filter.BeforeID > 0, "d.id < ?", filter.BeforeID)
+	for _, cond := range store.DeliveryConditions(filter) {
+		c.add(cond.SQL, cond.Arg)
+	}
 
 	query, args := c.query(`SELECT `+deliveryColumns+`, e.event_id, e.event_type FROM deliveries d
 		JOIN destinations ds ON ds.id = d.destination_id

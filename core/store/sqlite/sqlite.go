@@ -361,19 +361,10 @@ var stateCodes = map[store.State]int{
 
 var stateNames = map[int]store.State{0: store.StateScheduled, 1: store.StateDelivered, 2: store.StateDead, 3: store.StateSkipped, 4: store.StateCancelled}
 
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+var (
+	nanos     = store.UnixNanos
+	fromNanos = store.FromUnixNanos
+)
 
 // Ping implements store.Store: it runs an empty transaction through the writer,
 // so it fails when commits fail.

@@ -19,7 +19,8 @@ import (
 // Factory returns an empty store that the test owns. The suite closes it.
 type Factory func(t *testing.T) store.Store
 
-// Run runs the whole suite against stores from newStore.
+// Run runs the whole suite against stores from newStore, the tests in
+// parallel, each on a store of its own.
 func Run(t *testing.T, newStore Factory) {
 	tests := []struct {
 		name string
@@ -45,6 +46,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"PruneDeletesOnlyFinishedOld", testPrune},
 		{"BacklogCountsScheduled", testBacklog},
 		{"ConcurrentAcceptsAllStored", testConcurrentAccept},
+		{"ConcurrentSameIDOneWins", testConcurrentSameID},
 		{"PruneRevisitsKeptEvents", testPruneRevisits},
 		{"PruneStopsAtCutoff", testPruneStopsAtCutoff},
 		{"DeliveryIDsNeverReused", testIDsNeverReused},
@@ -69,6 +71,7 @@ func Run(t *testing.T, newStore Factory) {
 	tests = append(tests, operationTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := newStore(t)
 			t.Cleanup(func() { s.Close() })
 			tt.run(t, s)
@@ -754,5 +757,67 @@ func testReleaseHolds(t *testing.T, s store.Store) {
 	}
 	if n, err := s.ReleaseHolds(context.Background(), "unknown", store.HoldCircuitOpen, base); err != nil || n != 0 {
 		t.Errorf("ReleaseHolds of an unknown destination = %d, %v", n, err)
+	}
+}
+
+// testConcurrentSameID sends one id from several goroutines at once, the
+// requests that a store may write in one transaction: with one body, exactly
+// one request stores it; with different bodies, one stores it and the others
+// are rejected as conflicts, without failing the requests beside them.
+func testConcurrentSameID(t *testing.T, s store.Store) {
+	const senders = 8
+	for round := 0; round < 5; round++ {
+		for _, sameBody := range []bool{true, false} {
+			id := fmt.Sprintf("r%d-%t", round, sameBody)
+			type outcome struct {
+				sender int
+				res    *store.AcceptResult
+				err    error
+			}
+			outcomes := make(chan outcome, senders)
+			for i := 0; i < senders; i++ {
+				go func() {
+					body := "same"
+					if !sameBody {
+						body = fmt.Sprint("body ", i)
+					}
+					req := &store.AcceptRequest{ReceivedAt: base, Events: []*store.NewEvent{
+						{Incoming: NewIncoming(id, "issue.created", body), Deliveries: []*store.NewDelivery{planned("r", "a", "")}},
+						{Incoming: NewIncoming(fmt.Sprintf("%s-other-%d", id, i), "issue.created", "x")}}}
+					res, err := s.Accept(context.Background(), req)
+					outcomes <- outcome{i, res, err}
+				}()
+			}
+			stored, duplicates, conflicts := 0, 0, 0
+			for i := 0; i < senders; i++ {
+				o := <-outcomes
+				var conflict *store.ConflictError
+				switch {
+				case errors.As(o.err, &conflict):
+					conflicts++
+					other := fmt.Sprintf("%s-other-%d", id, o.sender)
+					if _, err := s.Event(context.Background(), other); !errors.Is(err, store.ErrNotFound) {
+						t.Errorf("%s of a rejected request was stored (err = %v)", other, err)
+					}
+				case o.err != nil:
+					t.Fatalf("%s: Accept = %v", id, o.err)
+				case o.res.Events[0].Duplicate:
+					duplicates++
+				default:
+					stored++
+				}
+			}
+			wantDuplicates, wantConflicts := senders-1, 0
+			if !sameBody {
+				wantDuplicates, wantConflicts = 0, senders-1
+			}
+			if stored != 1 || duplicates != wantDuplicates || conflicts != wantConflicts {
+				t.Errorf("%s: %d stored, %d duplicates, %d conflicts; want 1, %d, %d", id, stored, duplicates, conflicts,
+					wantDuplicates, wantConflicts)
+			}
+			if got := len(deliveriesOf(t, s, id)); got != 1 {
+				t.Errorf("%s: %d deliveries, want 1", id, got)
+			}
+		}
 	}
 }

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/core/store/postgres"
+	"github.com/turbocode/switchboard/core/store/sqlite"
+)
+
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	switch cfg.Storage.Driver {
+	case "sqlite":
+		return sqlite.Open(ctx, sqlite.Options{Path: cfg.Storage.DSN, Logger: log})
+	case "postgres":
+		s, err := postgres.Open(ctx, postgres.Options{DSN: cfg.Storage.DSN, MaxConns: cfg.Storage.MaxConns,
+			InstanceID: cfg.Server.InstanceID, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("open the PostgreSQL store at %s: %w", config.RedactDSN(cfg.Storage.DSN), err)
+		}
+		return s, nil
+	default:
+		return nil, fmt.Errorf("storage.driver %q is not available in this version; use sqlite or postgres", cfg.Storage.Driver)
+	}
+}
+
+// forwardNotifications wakes the dispatcher whenever another instance stored
+// work that this one may claim, until ctx ends.
+func (a *App) forwardNotifications(ctx context.Context, n store.Notifier) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.Notifications():
+			a.disp.Wake()
+		}
+	}
+}
+
+// retentionLease names the lease of the retention job in the store.
+const retentionLease = "retention"
+
+// holdsRetentionLease takes or renews the retention lease for owner. The lease
+// outlasts two intervals, so its holder keeps it from one pass to the next,
+// and another instance takes over once the holder has stopped.
+func (a *App) holdsRetentionLease(ctx context.Context, st config.Storage, owner string) bool {
+	held, err := a.store.AcquireLease(ctx, retentionLease, owner, a.clock.Now(), 2*st.RetentionInterval+st.RetentionInterval/2)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Error("could not take the retention lease; trying again at the next interval", "err", err)
+		}
+		return false
+	}
+	return held
+}
