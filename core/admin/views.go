@@ -93,14 +93,15 @@ type connectorView struct {
 	LastFailure  *time.Time `json:"last_failure,omitempty"`
 	LastError    string     `json:"last_error,omitempty"`
 	OpenCircuits []string   `json:"open_circuits"`
+	Rejections   []string   `json:"rejected_destinations"`
 }
 
 // connectorViewOf reports the status as paused (by an operator), disabled
-// (by Switchboard), failing (recent attempts, none delivered, or an open
-// circuit) or ok.
+// (by Switchboard), failing (recent attempts, none delivered, an open
+// circuit, or a destination held after a rejection) or ok.
 func connectorViewOf(c ConnectorStatus) connectorView {
 	v := connectorView{Name: c.Name, Type: c.Type, Status: "ok", Attempts: c.Attempts, LastError: c.LastError,
-		OpenCircuits: append([]string{}, c.OpenCircuits...), LastSuccess: timeOrNil(c.LastSuccess), LastFailure: timeOrNil(c.LastFailure)}
+		OpenCircuits: append([]string{}, c.OpenCircuits...), Rejections: append([]string{}, c.Rejections...), LastSuccess: timeOrNil(c.LastSuccess), LastFailure: timeOrNil(c.LastFailure)}
 	if c.Attempts > 0 {
 		rate := float64(c.Delivered) / float64(c.Attempts)
 		v.SuccessRate = &rate
@@ -108,7 +109,7 @@ func connectorViewOf(c ConnectorStatus) connectorView {
 			v.Status = "failing"
 		}
 	}
-	if len(c.OpenCircuits) > 0 {
+	if len(c.OpenCircuits) > 0 || len(c.Rejections) > 0 {
 		v.Status = "failing"
 	}
 	if c.Paused {

@@ -14,11 +14,13 @@ import (
 // already rejected while decoding.
 var rules = []func(*decoder, *Config){
 	checkListenAddresses,
+	checkAdminToken,
 	checkStorageDriver,
 	checkStorageDSN,
 	checkStorageMaxConns,
 	checkIngestSecretsPresent,
 	checkIngestSecretValues,
+	checkPlaceholderSecrets,
 	checkIngestLimits,
 	checkPositiveDurations,
 	checkScheduleInterval,
