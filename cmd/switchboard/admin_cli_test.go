@@ -159,8 +159,12 @@ func TestAdminCommands(t *testing.T) {
 			t.Errorf("bad token = %d, %q; want 4", code, errOut)
 		}
 		t.Setenv("SWITCHBOARD_ADMIN_TOKEN", "")
-		if code, _, errOut := c.run("deliveries"); code != exitUsage || !strings.Contains(errOut, "SWITCHBOARD_ADMIN_TOKEN") {
-			t.Errorf("no token = %d, %q; want 2", code, errOut)
+		for _, args := range [][]string{{"deliveries"}, {"deliveries", "show", id}, {"retry", id}, {"retry", "--all-dead"},
+			{"replay", "issue-1"}, {"connectors"}, {"connectors", "test", "hook"}, {"connectors", "pause", "spare"},
+			{"backup", filepath.Join(t.TempDir(), "none.db")}} {
+			if code, _, errOut := c.run(args...); code != exitUnauthorized || !strings.Contains(errOut, "SWITCHBOARD_ADMIN_TOKEN") {
+				t.Errorf("%s without a token = %d, %q; want 4", strings.Join(args, " "), code, errOut)
+			}
 		}
 	})
 

@@ -54,17 +54,25 @@ func envOr(name, fallback string) string {
 	return fallback
 }
 
+// errNoAdminToken is the error of a command run without an admin token; its
+// exit code is exitUnauthorized.
+var errNoAdminToken = errors.New("no admin token: set SWITCHBOARD_ADMIN_TOKEN (or --token) to the server's server.admin_token")
+
+// usageError is an error in the command's flags or arguments; its exit code
+// is exitUsage.
+type usageError struct{ error }
+
 func (f *adminFlags) client() (*adminClient, error) {
 	token := *f.token
 	if token == "" {
 		token = os.Getenv("SWITCHBOARD_ADMIN_TOKEN")
 	}
 	if token == "" {
-		return nil, errors.New("no admin token: set SWITCHBOARD_ADMIN_TOKEN (or --token) to the server's server.admin_token")
+		return nil, errNoAdminToken
 	}
 	u, err := url.Parse(*f.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--admin-url %q is not an http or https URL such as http://127.0.0.1:8471", *f.url)
+		return nil, usageError{fmt.Errorf("--admin-url %q is not an http or https URL such as http://127.0.0.1:8471", *f.url)}
 	}
 	return &adminClient{base: strings.TrimRight(*f.url, "/"), token: token, actor: *f.actor,
 		client: &http.Client{Timeout: *f.timeout}}, nil
@@ -86,27 +94,34 @@ func (e *apiFailure) Error() string {
 
 // call sends a request and decodes the JSON response into out (when not nil).
 func (c *adminClient) call(method, path string, body, out any) error {
+	_, err := c.callRaw(method, path, body, out)
+	return err
+}
+
+// callRaw is call that also returns the response body, so that --json can
+// print what the API returned, every field included.
+func (c *adminClient) callRaw(method, path string, body, out any) (json.RawMessage, error) {
 	resp, err := c.send(method, path, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("read the response of %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("read the response of %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
 		failure := &apiFailure{Status: resp.StatusCode}
 		jsonDecode(raw, failure)
-		return failure
+		return nil, failure
 	}
 	if out == nil {
-		return nil
+		return raw, nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("decode the response of %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("decode the response of %s %s: %w", method, path, err)
 	}
-	return nil
+	return raw, nil
 }
 
 func (c *adminClient) send(method, path string, body any) (*http.Response, error) {
@@ -137,6 +152,12 @@ func (c *adminClient) send(method, path string, body any) (*http.Response, error
 // failed prints err for command and returns its exit code.
 func failed(stderr io.Writer, command string, err error) int {
 	fmt.Fprintf(stderr, "switchboard %s: %v\n", command, err)
+	if errors.Is(err, errNoAdminToken) {
+		return exitUnauthorized
+	}
+	if errors.As(err, new(usageError)) {
+		return exitUsage
+	}
 	var failure *apiFailure
 	if !errors.As(err, &failure) {
 		return exitFailure
@@ -170,11 +191,24 @@ func parseInterleaved(fs *flag.FlagSet, args []string, stdout io.Writer) ([]stri
 	}
 }
 
-// printJSON prints v indented, for --json.
+// printJSON prints v indented, for --json. Characters such as < stay as
+// they are: the output is read by people and scripts, never by a browser.
 func printJSON(w io.Writer, v any) {
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// printRawJSON prints an API response body indented, for --json.
+func printRawJSON(w io.Writer, raw json.RawMessage) {
+	var out bytes.Buffer
+	if err := json.Indent(&out, bytes.TrimSpace(raw), "", "  "); err != nil {
+		w.Write(raw)
+		return
+	}
+	out.WriteByte('\n')
+	w.Write(out.Bytes())
 }
 
 // shortTime formats a time for tables: UTC, to the second.

@@ -31,13 +31,16 @@ func runBackup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard backup: %v\n", err)
-		return exitUsage
+		return failed(stderr, "backup", err)
 	}
 
 	size, err := saveBackup(c, path)
 	if err != nil {
 		return failed(stderr, "backup", err)
+	}
+	if *af.json {
+		printJSON(stdout, map[string]any{"file": path, "bytes": size})
+		return exitOK
 	}
 	fmt.Fprintf(stdout, "saved a copy of the store to %s (%d bytes)\n", path, size)
 	return exitOK

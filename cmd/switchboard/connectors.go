@@ -20,6 +20,7 @@ type connectorState struct {
 	LastSuccess  *time.Time `json:"last_success"`
 	LastError    string     `json:"last_error"`
 	OpenCircuits []string   `json:"open_circuits"`
+	Rejections   []string   `json:"rejected_destinations"`
 	Health       string     `json:"health"`
 }
 
@@ -47,17 +48,17 @@ func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard connectors: %v\n", err)
-		return exitUsage
+		return failed(stderr, "connectors", err)
 	}
 	var res struct {
 		Items []connectorState `json:"items"`
 	}
-	if err := c.call("GET", "/api/v1/connectors", nil, &res); err != nil {
+	raw, err := c.callRaw("GET", "/api/v1/connectors", nil, &res)
+	if err != nil {
 		return failed(stderr, "connectors", err)
 	}
 	if *af.json {
-		printJSON(stdout, res)
+		printRawJSON(stdout, raw)
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -85,6 +86,8 @@ func connectorDetail(cs connectorState) string {
 		return cs.Health
 	case len(cs.OpenCircuits) > 0:
 		return "circuit open: " + strings.Join(cs.OpenCircuits, ", ")
+	case len(cs.Rejections) > 0:
+		return "not sending to: " + strings.Join(cs.Rejections, "; ")
 	default:
 		return cs.LastError
 	}
@@ -108,8 +111,7 @@ func runConnectorTest(args []string, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard connectors test: %v\n", err)
-		return exitUsage
+		return failed(stderr, "connectors test", err)
 	}
 
 	var body any
@@ -124,11 +126,12 @@ func runConnectorTest(args []string, stdout, stderr io.Writer) int {
 		DurationMS float64        `json:"duration_ms"`
 		Params     map[string]any `json:"params"`
 	}
-	if err := c.call("POST", "/api/v1/connectors/"+url.PathEscape(names[0])+"/test", body, &res); err != nil {
+	raw, err := c.callRaw("POST", "/api/v1/connectors/"+url.PathEscape(names[0])+"/test", body, &res)
+	if err != nil {
 		return failed(stderr, "connectors test", err)
 	}
 	if *af.json {
-		printJSON(stdout, res)
+		printRawJSON(stdout, raw)
 	} else {
 		fmt.Fprintf(stdout, "outcome:  %s\nstatus:   %d\nduration: %.1fms\n", res.Outcome, res.StatusCode, res.DurationMS)
 		if res.Reason != "" {
@@ -159,19 +162,19 @@ func runConnectorPause(action string, args []string, stdout, stderr io.Writer) i
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard connectors %s: %v\n", action, err)
-		return exitUsage
+		return failed(stderr, "connectors "+action, err)
 	}
 	var body any
 	if action == "pause" && *reason != "" {
 		body = map[string]string{"reason": *reason}
 	}
 	var cs connectorState
-	if err := c.call("POST", "/api/v1/connectors/"+url.PathEscape(names[0])+"/"+action, body, &cs); err != nil {
+	raw, err := c.callRaw("POST", "/api/v1/connectors/"+url.PathEscape(names[0])+"/"+action, body, &cs)
+	if err != nil {
 		return failed(stderr, "connectors "+action, err)
 	}
 	if *af.json {
-		printJSON(stdout, cs)
+		printRawJSON(stdout, raw)
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "connector %s is %s\n", cs.Name, cs.Status)

@@ -67,8 +67,7 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard deliveries: %v\n", err)
-		return exitUsage
+		return failed(stderr, "deliveries", err)
 	}
 
 	q := url.Values{"limit": {strconv.Itoa(*limit)}}
@@ -79,11 +78,12 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	var page deliveryPage
-	if err := c.call("GET", "/api/v1/deliveries?"+q.Encode(), nil, &page); err != nil {
+	raw, err := c.callRaw("GET", "/api/v1/deliveries?"+q.Encode(), nil, &page)
+	if err != nil {
 		return failed(stderr, "deliveries", err)
 	}
 	if *af.json {
-		printJSON(stdout, page)
+		printRawJSON(stdout, raw)
 		return exitOK
 	}
 	printDeliveries(stdout, page.Items)
@@ -124,15 +124,15 @@ func runDeliveryShow(args []string, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard deliveries show: %v\n", err)
-		return exitUsage
+		return failed(stderr, "deliveries show", err)
 	}
 	var d delivery
-	if err := c.call("GET", "/api/v1/deliveries/"+url.PathEscape(ids[0]), nil, &d); err != nil {
+	raw, err := c.callRaw("GET", "/api/v1/deliveries/"+url.PathEscape(ids[0]), nil, &d)
+	if err != nil {
 		return failed(stderr, "deliveries show", err)
 	}
 	if *af.json {
-		printJSON(stdout, d)
+		printRawJSON(stdout, raw)
 		return exitOK
 	}
 	printDelivery(stdout, d)

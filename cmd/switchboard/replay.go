@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -23,8 +24,7 @@ func runReplay(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard replay: %v\n", err)
-		return exitUsage
+		return failed(stderr, "replay", err)
 	}
 
 	var body any
@@ -33,12 +33,13 @@ func runReplay(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	code = exitOK
 	var created []delivery
+	createdJSON := []json.RawMessage{}
 	replayed := 0
 	bar := newProgress(stderr)
 	for i, id := range ids {
 		bar.update("replaying %d of %d events", i+1, len(ids))
 		var res struct {
-			Deliveries []delivery `json:"deliveries"`
+			Deliveries []json.RawMessage `json:"deliveries"`
 		}
 		if err := c.call("POST", "/api/v1/events/"+url.PathEscape(id)+"/replay", body, &res); err != nil {
 			bar.done()
@@ -46,13 +47,18 @@ func runReplay(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		replayed++
-		created = append(created, res.Deliveries...)
+		createdJSON = append(createdJSON, res.Deliveries...)
 	}
 	bar.done()
 
 	if *af.json {
-		printJSON(stdout, map[string]any{"deliveries": created})
+		printJSON(stdout, map[string]any{"deliveries": createdJSON})
 		return code
+	}
+	for _, raw := range createdJSON {
+		var d delivery
+		json.Unmarshal(raw, &d)
+		created = append(created, d)
 	}
 	if len(created) > 0 {
 		printDeliveries(stdout, created)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -26,8 +27,7 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	c, err := af.client()
 	if err != nil {
-		fmt.Fprintf(stderr, "switchboard retry: %v\n", err)
-		return exitUsage
+		return failed(stderr, "retry", err)
 	}
 	if *allDead {
 		return retryAllDead(c, map[string]string{"route": *route, "connector": *connector, "event_type": *eventType}, *af.json, stdout, stderr)
@@ -37,17 +37,17 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 func retryEach(c *adminClient, ids []string, asJSON bool, stdout, stderr io.Writer) int {
 	code := exitOK
-	var retried []delivery
+	retried := []json.RawMessage{}
 	bar := newProgress(stderr)
 	for i, id := range ids {
 		bar.update("retrying %d of %d", i+1, len(ids))
-		var d delivery
-		if err := c.call("POST", "/api/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, &d); err != nil {
+		raw, err := c.callRaw("POST", "/api/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, nil)
+		if err != nil {
 			bar.done()
 			code = max(code, failed(stderr, "retry", fmt.Errorf("%s: %w", id, err)))
 			continue
 		}
-		retried = append(retried, d)
+		retried = append(retried, raw)
 	}
 	bar.done()
 	if asJSON {
@@ -66,7 +66,7 @@ func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout
 			body[key] = value
 		}
 	}
-	var all []string
+	all := []string{}
 	bar := newProgress(stderr)
 	for page := 1; ; page++ {
 		var res struct {

@@ -65,7 +65,7 @@ func eventText(v *eventview.View) string {
 	switch {
 	case v.EntityType == "comment" && v.Comment != "":
 		parts = append(parts, escapeMarkdown(v.Comment))
-	case v.Action == "created" && v.Description != "":
+	case v.ShowsDescription() && v.Description != "":
 		parts = append(parts, escapeMarkdown(v.Description))
 	}
 	return strings.Join(parts, "\n\n")

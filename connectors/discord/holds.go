@@ -2,7 +2,9 @@ package discord
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
 
@@ -37,9 +39,11 @@ type holds struct {
 // as long as the instance, because the webhook or the token needs a config
 // change anyway.
 type rejection struct {
-	reason string
-	status int
-	until  time.Time
+	// destination names what was rejected without secrets, for the operator.
+	destination string
+	reason      string
+	status      int
+	until       time.Time
 }
 
 func newHolds(clock sdk.Clock) *holds {
@@ -117,7 +121,7 @@ func (h *holds) observe(dest *destination, ex *exchange, result sdk.Result) (rec
 		var body apiError
 		json.Unmarshal(ex.body, &body)
 		key, lasts := rejectionScope(dest, status, body.Code)
-		r := rejection{reason: result.Reason, status: status}
+		r := rejection{destination: describeKey(dest, key), reason: result.Reason, status: status}
 		if lasts > 0 {
 			r.until = now.Add(lasts)
 		}
@@ -149,6 +153,44 @@ func rejectionScope(dest *destination, status, code int) (string, time.Duration)
 	default:
 		return dest.key, 0
 	}
+}
+
+// describeKey names the destination a rejection key stands for.
+func describeKey(dest *destination, key string) string {
+	switch key {
+	case botKey:
+		return "the bot token"
+	case dest.threadKey():
+		return dest.describe() + " thread " + dest.threadID
+	default:
+		return dest.describe()
+	}
+}
+
+// rejectionsInForce describes the rejections that still hold deliveries,
+// sorted, each with its status and reason.
+func (h *holds) rejectionsInForce() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.clock.Now()
+	var out []string
+	for _, r := range h.rejections {
+		if r.until.IsZero() || now.Before(r.until) {
+			out = append(out, fmt.Sprintf("%s (status %d): %s", r.destination, r.status, r.reason))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// forgetRejections deletes every rejection and returns how many it deleted.
+// Rate-limit waits stay, because Discord set them.
+func (h *holds) forgetRejections() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := len(h.rejections)
+	clear(h.rejections)
+	return n
 }
 
 func isGlobal(ex *exchange) bool {

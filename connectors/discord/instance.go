@@ -37,7 +37,10 @@ type instance struct {
 	logger *slog.Logger
 }
 
-var _ sdk.Instance = (*instance)(nil)
+var (
+	_ sdk.Instance        = (*instance)(nil)
+	_ sdk.RejectionKeeper = (*instance)(nil)
+)
 
 func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	in := &instance{
@@ -133,9 +136,29 @@ func (in *instance) redact(result sdk.Result, dest *destination) sdk.Result {
 
 // Health reports the instance ready without a request to Discord: a probe
 // of a broken webhook would count towards the invalid requests for which
-// Discord bans an address.
+// Discord bans an address. It reports the destinations held after a
+// rejection as not OK.
 func (in *instance) Health(context.Context) sdk.Health {
-	return sdk.Health{OK: true, Message: "posts to " + in.mode()}
+	message := "posts to " + in.mode()
+	rejections := in.holds.rejectionsInForce()
+	if len(rejections) == 0 {
+		return sdk.Health{OK: true, Message: message}
+	}
+	return sdk.Health{Message: fmt.Sprintf("%s; not sending to %d destinations that Discord rejected, until an operator retries or tests: %s",
+		message, len(rejections), strings.Join(rejections, "; "))}
+}
+
+// Rejections implements sdk.RejectionKeeper.
+func (in *instance) Rejections() []string { return in.holds.rejectionsInForce() }
+
+// ForgetRejections implements sdk.RejectionKeeper.
+func (in *instance) ForgetRejections() int {
+	n := in.holds.forgetRejections()
+	if n > 0 {
+		in.logger.Info("discord destinations released after an operator action; the next delivery to each is sent",
+			slog.Int("destinations", n))
+	}
+	return n
 }
 
 // Close closes the idle keep-alive connections.

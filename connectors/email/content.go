@@ -154,7 +154,7 @@ func body(v *eventview.View) (label, text string, cut bool) {
 		label, text = "Comment", v.Comment
 		text, cut = truncateRunes(strings.TrimSpace(bodyText(text)), maxCommentRunes)
 		return label, text, cut
-	case v.Action == "created":
+	case v.ShowsDescription():
 		text, cut = truncateRunes(strings.TrimSpace(bodyText(v.Description)), maxDescriptionRunes)
 		return "Description", text, cut
 	}

@@ -208,7 +208,7 @@ func bodyText(v *eventview.View) string {
 	if v.EntityType == "comment" {
 		return v.Comment
 	}
-	if v.Action == "created" {
+	if v.ShowsDescription() {
 		return v.Description
 	}
 	return ""

@@ -76,6 +76,10 @@ type ConnectorStatus struct {
 	LastError   string
 	// OpenCircuits are its destinations whose circuit is open.
 	OpenCircuits []string
+	// Rejections describe the destinations its instance does not send to
+	// after a rejection (sdk.RejectionKeeper), until an operator retries or
+	// tests.
+	Rejections []string
 	// Unhealthy is set when the instance's Health says it cannot deliver;
 	// HealthMessage is what Health said.
 	Unhealthy     bool

@@ -129,7 +129,13 @@ func TestAPI(t *testing.T) {
 	c := newClient(t)
 	c.inst.Emit(c.t, "issue-1", "issue.created", "i1", map[string]any{"title": "first"})
 	c.inst.Emit(c.t, "issue-2", "issue.created", "i2", map[string]any{"title": "second"})
-	c.inst.WaitFor(c.t, "two deliveries", func() bool { return len(c.inst.Fake.Deliveries()) == 2 })
+	// The fake records a delivery before the completer stores its outcome,
+	// so wait for the store.
+	c.inst.WaitFor(c.t, "two stored deliveries", func() bool {
+		var page listing
+		c.inst.API(c.t, "GET", "/api/v1/deliveries?status=delivered", nil).Decode(c.t, &page)
+		return len(page.Items) == 2
+	})
 
 	t.Run("auth", func(t *testing.T) { testAuth(t, c.with(t)) })
 	t.Run("deliveries", func(t *testing.T) { testDeliveries(t, c.with(t)) })

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/turbocode/switchboard/sdk"
 )
@@ -18,7 +19,9 @@ type tokenChecker struct {
 	digest [sha256.Size]byte
 }
 
-// minTokenLength is the shortest admin token accepted.
+// minTokenLength is the shortest admin token accepted, in characters. The
+// config loader applies the same rule, so check and reload reject a short
+// token before it reaches here.
 const minTokenLength = 16
 
 func newTokenChecker(token sdk.Secret) (tokenChecker, error) {
@@ -26,7 +29,7 @@ func newTokenChecker(token sdk.Secret) (tokenChecker, error) {
 	if value == "" {
 		return tokenChecker{}, errors.New("admin: server.admin_token is empty; set it to serve the management API")
 	}
-	if len(value) < minTokenLength {
+	if utf8.RuneCountInString(value) < minTokenLength {
 		return tokenChecker{}, errors.New("admin: server.admin_token is shorter than 16 characters; use a long random value, for example $(openssl rand -hex 24)")
 	}
 	return tokenChecker{digest: sha256.Sum256([]byte(value))}, nil

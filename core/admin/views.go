@@ -93,16 +93,17 @@ type connectorView struct {
 	LastFailure  *time.Time `json:"last_failure,omitempty"`
 	LastError    string     `json:"last_error,omitempty"`
 	OpenCircuits []string   `json:"open_circuits"`
+	Rejections   []string   `json:"rejected_destinations"`
 	Health       string     `json:"health,omitempty"`
 }
 
 // connectorViewOf reports the status as paused (by an operator), disabled
 // (by Switchboard), failed (its Health says it cannot deliver, such as a
-// plugin that does not start), failing (recent attempts, none delivered, or
-// an open circuit) or ok.
+// plugin that does not start), failing (recent attempts, none delivered, an
+// open circuit, or a destination held after a rejection) or ok.
 func connectorViewOf(c ConnectorStatus) connectorView {
 	v := connectorView{Name: c.Name, Type: c.Type, Status: "ok", Attempts: c.Attempts, LastError: c.LastError,
-		OpenCircuits: append([]string{}, c.OpenCircuits...), LastSuccess: timeOrNil(c.LastSuccess), LastFailure: timeOrNil(c.LastFailure),
+		OpenCircuits: append([]string{}, c.OpenCircuits...), Rejections: append([]string{}, c.Rejections...), LastSuccess: timeOrNil(c.LastSuccess), LastFailure: timeOrNil(c.LastFailure),
 		Health: c.HealthMessage}
 	if c.Attempts > 0 {
 		rate := float64(c.Delivered) / float64(c.Attempts)
@@ -111,7 +112,7 @@ func connectorViewOf(c ConnectorStatus) connectorView {
 			v.Status = "failing"
 		}
 	}
-	if len(c.OpenCircuits) > 0 {
+	if len(c.OpenCircuits) > 0 || len(c.Rejections) > 0 {
 		v.Status = "failing"
 	}
 	if c.Unhealthy {

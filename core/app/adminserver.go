@@ -84,31 +84,6 @@ func (s *adminServer) shutdown(timeout time.Duration, log *slog.Logger) {
 	}
 }
 
-// checkAdminToken refuses a placeholder admin token (one containing "change
-// me") when the admin listener is reachable from other machines.
-func checkAdminToken(cfg *config.Config) error {
-	if isLoopback(cfg.Server.AdminListen) || !isPlaceholder(cfg.Server.AdminToken.Reveal()) {
-		return nil
-	}
-	return fmt.Errorf("server.admin_token is a placeholder (it contains \"change me\") and server.admin_listen %s is reachable from other machines; set a real token, for example SWITCHBOARD_ADMIN_TOKEN=$(openssl rand -hex 24)", cfg.Server.AdminListen)
-}
-
-// isLoopback reports whether a listen address is reachable only from this
-// machine; an address that does not parse counts as reachable.
-func isLoopback(address string) bool {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
-}
-
-func isPlaceholder(secret string) bool {
-	lower := strings.ToLower(secret)
-	return strings.Contains(lower, "change-me") || strings.Contains(lower, "changeme")
-}
-
 // pausedConnectors reads the connectors paused in an earlier run.
 func pausedConnectors(ctx context.Context, st store.Store) ([]string, error) {
 	pauses, err := st.Pauses(ctx)

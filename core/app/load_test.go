@@ -79,26 +79,3 @@ routes:
 		t.Errorf("the unknown connector is reported %d times, want once:\n%s", n, err)
 	}
 }
-
-func TestPlaceholderSecretOnPublicListener(t *testing.T) {
-	for _, tt := range []struct {
-		listen string
-		secret string
-		fails  bool
-	}{
-		{"127.0.0.1:8470", "local-dev-secret-change-me", false},
-		{"localhost:8470", "local-dev-secret-change-me", false},
-		{"0.0.0.0:8470", "local-dev-secret-change-me", true},
-		{":8470", "CHANGEME-0123456789abcdef", true},
-		{"0.0.0.0:8470", "3f1b0c7e9a8d2b4c6e5f7a9b", false},
-	} {
-		cfg := &config.Config{Server: config.Server{Listen: tt.listen}, Ingest: config.Ingest{Secrets: []sdk.Secret{sdk.Secret(tt.secret)}}}
-		err := checkPlaceholderSecrets(cfg)
-		if (err != nil) != tt.fails {
-			t.Errorf("listen %s with secret %q: error %v, want failure %v", tt.listen, tt.secret, err, tt.fails)
-		}
-		if err != nil && strings.Contains(err.Error(), tt.secret) {
-			t.Errorf("the error shows the secret: %v", err)
-		}
-	}
-}

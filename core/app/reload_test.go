@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -95,10 +97,7 @@ func TestReloadAddsRemovesAndRejects(t *testing.T) {
 	// A broken config is rejected whole; the one in force stays.
 	admintest.WriteConfig(t, inst.ConfigPath, reloadBroken)
 	inst.WaitFor(t, "the broken reload to be rejected", func() bool {
-		var st map[string]any
-		inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
-		msg, _ := st["reload_error"].(string)
-		return strings.Contains(msg, "routes[2].if")
+		return strings.Contains(reloadError(t, inst), "routes[2].if")
 	})
 	inst.Emit(t, "issue-c", "issue.created", "c", map[string]any{"title": "while broken"})
 	waitDelivered(t, inst, "issue-c", "added")
@@ -172,4 +171,42 @@ func waitDelivered(t *testing.T, inst *admintest.Instance, eventID, route string
 		return false
 	})
 	return found
+}
+
+func TestReloadRejectsShortAdminToken(t *testing.T) {
+	inst := admintest.Start(t, reloadV1)
+	short := strings.Replace(reloadV1, admintest.Token, "short", 1)
+
+	admintest.WriteConfig(t, inst.ConfigPath, short)
+	inst.WaitFor(t, "the reload with a short admin token to be rejected", func() bool {
+		return strings.Contains(reloadError(t, inst), "server.admin_token: the admin token has 5 characters")
+	})
+}
+
+func TestReloadErrorClearedWhenFileRestored(t *testing.T) {
+	inst := admintest.Start(t, reloadV1)
+	moved := inst.ConfigPath + ".moved"
+	if err := os.Rename(inst.ConfigPath, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.App.ReloadConfig(context.Background()); err == nil {
+		t.Fatal("ReloadConfig without the config file succeeded, want an error")
+	}
+	if reloadError(t, inst) == "" {
+		t.Fatal("GET /api/v1/status after the failed reload has no reload_error")
+	}
+
+	if err := os.Rename(moved, inst.ConfigPath); err != nil {
+		t.Fatal(err)
+	}
+	inst.WaitFor(t, "the reload error to clear", func() bool { return reloadError(t, inst) == "" })
+}
+
+// reloadError returns the reload_error of GET /api/v1/status, or "".
+func reloadError(t *testing.T, inst *admintest.Instance) string {
+	t.Helper()
+	var st map[string]any
+	inst.API(t, "GET", "/api/v1/status", nil).Decode(t, &st)
+	msg, _ := st["reload_error"].(string)
+	return msg
 }

@@ -14,13 +14,16 @@ import (
 // already rejected while decoding.
 var rules = []func(*decoder, *Config){
 	checkListenAddresses,
+	checkAdminToken,
 	checkStorageDriver,
 	checkStorageDSN,
 	checkStorageMaxConns,
 	checkIngestSecretsPresent,
 	checkIngestSecretValues,
+	checkPlaceholderSecrets,
 	checkIngestLimits,
 	checkPositiveDurations,
+	checkScheduleInterval,
 	checkPositiveCounts,
 	checkWorkers,
 	checkBackoffOrder,

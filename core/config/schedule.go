@@ -120,3 +120,16 @@ func parseClock(text string) (int, int, error) {
 	}
 	return hour, minute, nil
 }
+
+// minScheduleInterval is the shortest schedule.interval: each pass takes the
+// scheduler lease in the store, so a shorter one would keep the writer busy.
+const minScheduleInterval = time.Second
+
+// checkScheduleInterval bounds schedule.interval from below.
+func checkScheduleInterval(d *decoder, cfg *Config) {
+	const path = "schedule.interval"
+	if d.failed[path] || cfg.Schedule.Interval <= 0 || cfg.Schedule.Interval >= minScheduleInterval {
+		return
+	}
+	d.errorAt(path, "%s is too short; use at least 1s", d.writtenValue(path, FormatDuration(cfg.Schedule.Interval)))
+}

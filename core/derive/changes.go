@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -92,6 +93,11 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 		return Result{}, nil
 	}
 	env := p.in.Envelope
+	if stored != nil && olderThan(p.currentFields, stored.Fields) {
+		// A snapshot older than the stored one arrived late: it neither
+		// replaces the newer state nor reports a change.
+		return Result{}, nil
+	}
 	next := nextEntity(env, p.current, p.currentFields, stored)
 	res := Result{Entity: next}
 
@@ -329,4 +335,15 @@ func Types() []string {
 	}
 	slices.Sort(types)
 	return types
+}
+
+// olderThan reports whether a snapshot's updated_at is before the stored
+// one's. Either missing or unreadable counts as not older.
+func olderThan(current, stored Fields) bool {
+	at, err := time.Parse(time.RFC3339Nano, text(current.UpdatedAt))
+	if err != nil {
+		return false
+	}
+	storedAt, err := time.Parse(time.RFC3339Nano, text(stored.UpdatedAt))
+	return err == nil && at.Before(storedAt)
 }

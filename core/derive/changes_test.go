@@ -232,3 +232,31 @@ func TestReadFieldsOtherTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestLateOlderSnapshotChangesNothing(t *testing.T) {
+	parse := func(id, previous, current string) *event.Incoming {
+		raw := `{"event_id":"` + id + `","event_type":"issue.updated","timestamp":"2026-12-01T12:00:00Z",` +
+			`"entity_type":"issue","entity_id":"i1","data":{"previous":` + previous + `,"current":` + current + `}}`
+		events, err := event.ParseEnvelopes([]byte(raw), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return events[0]
+	}
+	closed := parse("e1", `{"status":"in_progress","updated_at":"2026-12-01T10:00:01Z"}`,
+		`{"status":"closed","updated_at":"2026-12-01T10:00:02Z"}`)
+	first, err := Changes(closed, nil)
+	if err != nil || first.Entity == nil {
+		t.Fatalf("Changes of the close: %+v, %v", first, err)
+	}
+
+	late := parse("e2", `{"status":"open","updated_at":"2026-12-01T10:00:00Z"}`,
+		`{"status":"in_progress","updated_at":"2026-12-01T10:00:01Z"}`)
+	res, err := Changes(late, first.Entity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Derived) != 0 || res.Entity != nil {
+		t.Errorf("a late, older update derived %d events and replaced the state: %+v", len(res.Derived), res.Entity)
+	}
+}

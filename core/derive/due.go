@@ -70,6 +70,9 @@ func NextDue(e *Entity, now time.Time, thresholds []time.Duration) time.Time {
 	if !now.Before(e.DueAt) && e.LastChange[e.Type+".overdue"] == dueID(e, e.Type+".overdue", "due:"+e.DueAt.UTC().Format(time.RFC3339)) {
 		return time.Time{}
 	}
+	if owedWarning(e, now, thresholds) {
+		return now
+	}
 	next := e.DueAt
 	for _, threshold := range thresholds {
 		if at := e.DueAt.Add(-threshold); at.After(now) && at.Before(next) {
@@ -105,4 +108,25 @@ func withContext(ctx map[string]string, key, value string) map[string]string {
 	}
 	ctx[key] = value
 	return ctx
+}
+
+// owedWarning reports whether the entity is inside a threshold whose warning
+// it has not had: an issue created, or moved, to be due sooner than the
+// smallest threshold is warned at once.
+func owedWarning(e *Entity, now time.Time, thresholds []time.Duration) bool {
+	if !now.Before(e.DueAt) {
+		return false
+	}
+	due := e.DueAt.UTC().Format(time.RFC3339)
+	smallest := time.Duration(-1)
+	for _, threshold := range thresholds {
+		if !now.Before(e.DueAt.Add(-threshold)) && (smallest < 0 || threshold < smallest) {
+			smallest = threshold
+		}
+	}
+	if smallest < 0 {
+		return false
+	}
+	eventType := e.Type + ".due_date_approaching"
+	return e.LastChange[eventType] != dueID(e, eventType, fmt.Sprintf("threshold:%s|due:%s", smallest, due))
 }

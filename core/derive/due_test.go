@@ -87,14 +87,32 @@ func TestDueSkipsClosedAndOtherTypes(t *testing.T) {
 
 func TestNextDue(t *testing.T) {
 	due := time.Date(2026, 12, 10, 17, 0, 0, 0, time.UTC)
-	if got := NextDue(dueIssue(due), due.Add(-100*time.Hour), thresholds); !got.Equal(due.Add(-72 * time.Hour)) {
-		t.Errorf("NextDue 100h before = %s, want the 72h threshold", got)
+	// sent returns the issue with the warning owed at `at` recorded as sent.
+	sent := func(at time.Time) *Entity {
+		e := dueIssue(due)
+		warnings, _ := Due(e, at, thresholds)
+		e.LastChange = map[string]string{}
+		for _, w := range warnings {
+			e.LastChange[w.Envelope.EventType] = w.Envelope.EventID
+		}
+		return e
 	}
-	if got := NextDue(dueIssue(due), due.Add(-30*time.Hour), thresholds); !got.Equal(due.Add(-24 * time.Hour)) {
-		t.Errorf("NextDue 30h before = %s, want the 24h threshold", got)
+	tests := []struct {
+		name   string
+		entity *Entity
+		now    time.Time
+		want   time.Time
+	}{
+		{"100h before", dueIssue(due), due.Add(-100 * time.Hour), due.Add(-72 * time.Hour)},
+		{"30h before, 72h warning sent", sent(due.Add(-30 * time.Hour)), due.Add(-30 * time.Hour), due.Add(-24 * time.Hour)},
+		{"30h before, nothing sent", dueIssue(due), due.Add(-30 * time.Hour), due.Add(-30 * time.Hour)},
+		{"1h before, 24h warning sent", sent(due.Add(-time.Hour)), due.Add(-time.Hour), due},
+		{"1h before, created then", dueIssue(due), due.Add(-time.Hour), due.Add(-time.Hour)},
 	}
-	if got := NextDue(dueIssue(due), due.Add(-time.Hour), thresholds); !got.Equal(due) {
-		t.Errorf("NextDue 1h before = %s, want the due date", got)
+	for _, tt := range tests {
+		if got := NextDue(tt.entity, tt.now, thresholds); !got.Equal(tt.want) {
+			t.Errorf("%s: NextDue = %s, want %s", tt.name, got, tt.want)
+		}
 	}
 }
 

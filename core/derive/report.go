@@ -41,12 +41,14 @@ type ProjectSummary struct {
 }
 
 // Report builds a periodic summary event (system.daily_digest or
-// system.weekly_report) for the period that ends at to. Its id covers the type
-// and the period's end, so the same report built twice is one event.
-func Report(eventType string, from, to time.Time, tz string, s *Summary) (*event.Incoming, error) {
+// system.weekly_report) for the period that ends at to, titled in the time
+// zone loc. Its id covers the type and the period's end, so the same report
+// built twice is one event.
+func Report(eventType string, from, to time.Time, loc *time.Location, s *Summary) (*event.Incoming, error) {
 	end := to.UTC().Format(time.RFC3339)
 	id := uuid.NewSHA1(Namespace, []byte("system|"+eventType+"|"+end)).String()
-	title := reportTitles[eventType] + ", " + from.UTC().Format("2 Jan 15:04") + " to " + to.UTC().Format("2 Jan 15:04 UTC")
+	tz := loc.String()
+	title := reportTitles[eventType] + ", " + from.In(loc).Format("2 Jan 15:04") + " to " + to.In(loc).Format("2 Jan 15:04 MST")
 	data, err := json.Marshal(map[string]any{
 		"current": map[string]string{"title": title, "description": s.Text()},
 		"period":  map[string]string{"from": from.UTC().Format(time.RFC3339), "to": end, "timezone": tz},

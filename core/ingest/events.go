@@ -63,6 +63,10 @@ func (h *handler) parseEvents(kind bodyKind, header http.Header, body []byte, re
 	default:
 		err = fmt.Errorf("unknown body kind %d", kind)
 	}
+	if err == nil {
+		batch := kind == kindCloudEventBatch || (kind == kindEnvelope && firstByte(body) == '[')
+		err = event.CheckNotReserved(events, batch)
+	}
 	if err != nil {
 		return nil, parseError(err)
 	}
@@ -94,13 +98,7 @@ func withNativeHint(apiErr *apiError, header http.Header, body []byte) *apiError
 // checkStructuredShape checks that application/cloudevents+json carries one
 // object and application/cloudevents-batch+json an array.
 func checkStructuredShape(kind bodyKind, body []byte) *apiError {
-	first := byte(0)
-	for _, c := range body {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			first = c
-			break
-		}
-	}
+	first := firstByte(body)
 	switch {
 	case kind == kindCloudEvent && first == '[':
 		return &apiError{status: http.StatusBadRequest, code: codeInvalidEvent,
@@ -110,6 +108,16 @@ func checkStructuredShape(kind bodyKind, body []byte) *apiError {
 			message: "application/cloudevents-batch+json carries an array of events; send one event as application/cloudevents+json"}
 	}
 	return nil
+}
+
+// firstByte returns the first byte of body that is not JSON whitespace, or 0.
+func firstByte(body []byte) byte {
+	for _, c := range body {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return c
+		}
+	}
+	return 0
 }
 
 // postTurboWebhook serves POST /v1/turbo/webhook, Turbo's native webhook.
@@ -134,6 +142,9 @@ func (h *handler) postTurboWebhook(w http.ResponseWriter, r *http.Request) {
 
 	in, err := event.FromTurboWebhook(firstValue(r.Header, signature.HeaderTurboEvent),
 		firstValue(r.Header, signature.HeaderTurboDeliveryID), body, received)
+	if err == nil {
+		err = event.CheckNotReserved([]*event.Incoming{in}, false)
+	}
 	if err != nil {
 		h.fail(w, r, parseError(err))
 		return

@@ -144,20 +144,26 @@ func (s *Scheduler) runReport(ctx context.Context, r report, now time.Time) erro
 		return nil
 	}
 	if !last.IsZero() {
-		if err := s.emitReport(ctx, r, slot); err != nil {
+		if err := s.emitReport(ctx, r, slot, last); err != nil {
 			return err
 		}
 	}
 	return s.opts.Store.SetMark(ctx, r.eventType, slot)
 }
 
-func (s *Scheduler) emitReport(ctx context.Context, r report, slot time.Time) error {
+// emitReport emits the report for the period that ends at slot. The period
+// starts one day or week earlier, or at the last report when that is later
+// (its time of day was changed), so two reports never count the same events.
+func (s *Scheduler) emitReport(ctx context.Context, r report, slot, last time.Time) error {
 	from := previousSlot(slot, r.weekly)
+	if last.After(from) {
+		from = last
+	}
 	summary, err := s.opts.Store.Summary(ctx, from, slot)
 	if err != nil {
 		return fmt.Errorf("summarise %s: %w", r.eventType, err)
 	}
-	in, err := derive.Report(r.eventType, from, slot, r.cfg.Location.String(), summary)
+	in, err := derive.Report(r.eventType, from, slot, r.cfg.Location, summary)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", r.eventType, err)
 	}

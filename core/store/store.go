@@ -96,8 +96,9 @@ type Store interface {
 	// that none is derived twice. more reports that other entities are due.
 	RunDue(ctx context.Context, req *AcceptRequest, limit int) (res *AcceptResult, more bool, err error)
 
-	// Summary counts the events received in [from, to), duplicates left out,
-	// and the issues not closed whose due date is before to.
+	// Summary counts the events received in [from, to), duplicates and the
+	// reports themselves (system.*) left out, and the issues not closed whose
+	// due date is before to.
 	Summary(ctx context.Context, from, to time.Time) (*derive.Summary, error)
 
 	// AcquireLease takes or renews the named lease for owner until now+ttl. It

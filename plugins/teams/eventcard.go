@@ -63,7 +63,7 @@ func eventText(v *eventview.View) string {
 	switch {
 	case v.EntityType == "comment":
 		return strings.TrimSpace(v.Comment)
-	case v.Action == "created":
+	case v.ShowsDescription():
 		return strings.TrimSpace(v.Description)
 	}
 	return ""

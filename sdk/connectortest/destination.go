@@ -182,15 +182,9 @@ func resetConnection(w http.ResponseWriter) {
 	conn.Close()
 }
 
-// ClosedURL returns an http URL on 127.0.0.1 whose port had a listener a moment
-// ago and has none now, so a connection to it is refused.
+// ClosedURL returns an http URL on 127.0.0.1 whose port refuses connections
+// for the rest of the test.
 func ClosedURL(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen on 127.0.0.1: %v", err)
-	}
-	address := ln.Addr().String()
-	ln.Close()
-	return "http://" + address
+	return "http://" + closedAddress(t)
 }

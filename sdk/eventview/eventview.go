@@ -385,3 +385,11 @@ func ParseEvents(events []sdk.Event) ([]*View, error) {
 	}
 	return views, nil
 }
+
+// ShowsDescription reports whether a message about the event shows the
+// entity's description: for an entity just created, and for Switchboard's
+// reports (entity type "system"), whose description is their summary. Other
+// events would repeat a long description in every message.
+func (v *View) ShowsDescription() bool {
+	return v.Action == "created" || v.EntityType == "system"
+}

@@ -154,3 +154,21 @@ func TestLinkWithoutEntity(t *testing.T) {
 		t.Errorf("Label = %q", got)
 	}
 }
+
+func TestShowsDescription(t *testing.T) {
+	tests := []struct {
+		entityType, action string
+		want               bool
+	}{
+		{"issue", "created", true},
+		{"issue", "updated", false},
+		{"system", "daily_digest", true},
+		{"system", "weekly_report", true},
+	}
+	for _, tt := range tests {
+		v := &View{EntityType: tt.entityType, Action: tt.action}
+		if got := v.ShowsDescription(); got != tt.want {
+			t.Errorf("%s %s: ShowsDescription = %t, want %t", tt.entityType, tt.action, got, tt.want)
+		}
+	}
+}

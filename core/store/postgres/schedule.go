@@ -143,7 +143,7 @@ func (s *Store) Summary(ctx context.Context, from, to time.Time) (*derive.Summar
 	sum := &derive.Summary{}
 	err := s.countGroups(ctx, func(project, eventType string, n int) { sum.Count(project, eventType, n) },
 		`SELECT project_id, event_type, count(*) FROM events
-		WHERE received_at >= $1 AND received_at < $2 AND duplicate_of IS NULL
+		WHERE received_at >= $1 AND received_at < $2 AND duplicate_of IS NULL AND event_type NOT LIKE 'system.%'
 		GROUP BY project_id, event_type`, nanos(from), nanos(to))
 	if err != nil {
 		return nil, unavailable("summarise events", err)

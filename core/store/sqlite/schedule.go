@@ -94,7 +94,7 @@ func (s *Store) dueEntityKeys(tx *txn, now time.Time, limit int) ([]string, erro
 func (s *Store) Summary(ctx context.Context, from, to time.Time) (*derive.Summary, error) {
 	sum := &derive.Summary{}
 	rows, err := s.readDB.QueryContext(ctx, `SELECT project_id, event_type, count(*) FROM events
-		WHERE received_at >= ? AND received_at < ? AND duplicate_of IS NULL
+		WHERE received_at >= ? AND received_at < ? AND duplicate_of IS NULL AND event_type NOT LIKE 'system.%'
 		GROUP BY project_id, event_type`, nanos(from), nanos(to))
 	if err != nil {
 		return nil, fmt.Errorf("summarise events: %w", err)
