@@ -51,7 +51,7 @@ type errorBody struct {
 	Field string `json:"field,omitempty"`
 }
 
-// writeError answers with err: an *apiError as it is, store.ErrNotFound as
+// writeError writes err as the response: an *apiError as it is, store.ErrNotFound as
 // 404, store.ErrUnavailable as 503, anything else as 500 with the cause in
 // the log only.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -71,7 +71,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, ae.status, errorBody{Error: ae.message, Code: ae.code, Field: ae.field})
 }
 
-// writeJSON answers with v as JSON. Characters such as < are not escaped
+// writeJSON writes v as the JSON response. Characters such as < are not escaped
 // as \u003c, so redacted values read <secret> in a terminal too; browsers
 // never render the body as HTML, because it is served as application/json
 // with X-Content-Type-Options: nosniff.
@@ -90,7 +90,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(body.Bytes())
 }
 
-// unknownEndpoint answers a path under /api/ that no endpoint serves: 405
+// unknownEndpoint responds to a path under /api/ that no endpoint serves: 405
 // when the path exists with another method, else 404.
 func (s *server) unknownEndpoint(w http.ResponseWriter, r *http.Request) {
 	if !s.token.valid(r) {

@@ -16,7 +16,7 @@ const (
 	healthTTL     = 10 * time.Second
 )
 
-// healthCache keeps each connector instance's last Health answer briefly.
+// healthCache keeps each connector instance's last Health result briefly.
 type healthCache struct {
 	mu      sync.Mutex
 	answers map[sdk.Instance]healthAnswer
@@ -27,7 +27,7 @@ type healthAnswer struct {
 	at     time.Time
 }
 
-// healthOf asks every instance for its health at once, or reuses an answer
+// healthOf queries every instance for its health at once, or reuses an answer
 // younger than healthTTL, and returns the answers by connector name.
 func (a *App) healthOf(instances map[string]sdk.Instance) map[string]sdk.Health {
 	c := &a.health
@@ -64,7 +64,7 @@ func (c *healthCache) fresh(inst sdk.Instance, now time.Time) (sdk.Health, bool)
 	return ans.health, true
 }
 
-// remember stores an answer and drops the answers of instances a reload
+// remember stores a result and drops the results of instances a reload
 // replaced, once they are stale.
 func (c *healthCache) remember(inst sdk.Instance, h sdk.Health, now time.Time) {
 	c.mu.Lock()

@@ -27,10 +27,9 @@ func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incomin
 	if e == nil || e.Closed || e.DueAt.IsZero() || !dueEntityTypes[e.Type] {
 		return nil, nil
 	}
-	due := e.DueAt.UTC().Format(time.RFC3339)
 
 	if !now.Before(e.DueAt) {
-		return unsent(e, e.Type+".overdue", "due:"+due, e.DueAt)
+		return unsent(e, e.Type+".overdue", overdueDetail(e), e.DueAt)
 	}
 
 	sorted := append([]time.Duration(nil), thresholds...)
@@ -40,14 +39,14 @@ func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incomin
 		if now.Before(at) {
 			continue
 		}
-		return unsent(e, e.Type+".due_date_approaching", fmt.Sprintf("threshold:%s|due:%s", threshold, due), at)
+		return unsent(e, e.Type+".due_date_approaching", approachingDetail(e, threshold), at)
 	}
 	return nil, nil
 }
 
 // unsent builds a due-date event unless the entity records it as sent.
 func unsent(e *Entity, eventType, detail string, at time.Time) ([]*event.Incoming, error) {
-	if e.LastChange[eventType] == dueID(e, eventType, detail) {
+	if sent(e, eventType, detail) {
 		return nil, nil
 	}
 	in, err := dueEvent(e, eventType, detail, at)
@@ -55,6 +54,23 @@ func unsent(e *Entity, eventType, detail string, at time.Time) ([]*event.Incomin
 		return nil, err
 	}
 	return []*event.Incoming{in}, nil
+}
+
+// sent reports whether the entity records the due-date event of this type and
+// detail as sent.
+func sent(e *Entity, eventType, detail string) bool {
+	return e.LastChange[eventType] == dueID(e, eventType, detail)
+}
+
+// overdueDetail and approachingDetail identify a due-date event within its
+// type: the due date, and for a warning also its threshold, so a moved due
+// date is owed its events again.
+func overdueDetail(e *Entity) string {
+	return "due:" + e.DueAt.UTC().Format(time.RFC3339)
+}
+
+func approachingDetail(e *Entity, threshold time.Duration) string {
+	return fmt.Sprintf("threshold:%s|%s", threshold, overdueDetail(e))
 }
 
 func dueID(e *Entity, eventType, detail string) string {
@@ -67,7 +83,7 @@ func NextDue(e *Entity, now time.Time, thresholds []time.Duration) time.Time {
 	if e == nil || e.Closed || e.DueAt.IsZero() || !dueEntityTypes[e.Type] {
 		return time.Time{}
 	}
-	if !now.Before(e.DueAt) && e.LastChange[e.Type+".overdue"] == dueID(e, e.Type+".overdue", "due:"+e.DueAt.UTC().Format(time.RFC3339)) {
+	if !now.Before(e.DueAt) && sent(e, e.Type+".overdue", overdueDetail(e)) {
 		return time.Time{}
 	}
 	if owedWarning(e, now, thresholds) {
@@ -117,7 +133,6 @@ func owedWarning(e *Entity, now time.Time, thresholds []time.Duration) bool {
 	if !now.Before(e.DueAt) {
 		return false
 	}
-	due := e.DueAt.UTC().Format(time.RFC3339)
 	smallest := time.Duration(-1)
 	for _, threshold := range thresholds {
 		if !now.Before(e.DueAt.Add(-threshold)) && (smallest < 0 || threshold < smallest) {
@@ -128,5 +143,5 @@ func owedWarning(e *Entity, now time.Time, thresholds []time.Duration) bool {
 		return false
 	}
 	eventType := e.Type + ".due_date_approaching"
-	return e.LastChange[eventType] != dueID(e, eventType, fmt.Sprintf("threshold:%s|due:%s", smallest, due))
+	return !sent(e, eventType, approachingDetail(e, smallest))
 }

@@ -18,7 +18,7 @@ import (
 // background, outside its process group, may hold them open.
 const pipeWait = 2 * time.Second
 
-// runReport is what one run of the command did.
+// runReport is the outcome of one run of the command.
 type runReport struct {
 	// started is false when the command could not be started; startErr says
 	// why.
@@ -33,7 +33,7 @@ type runReport struct {
 	output  *tailBuffer
 }
 
-// processState is what the run reports of the finished process.
+// processState is the state of the finished process as the run records it.
 type processState struct {
 	// exited is set when the process ended by exiting, not by a signal.
 	exited   bool
@@ -146,7 +146,7 @@ func (in *instance) classify(r runReport) sdk.Result {
 	return result
 }
 
-// stoppedReason says why a run whose context ended was stopped.
+// stoppedReason returns the reason a run whose context ended was stopped.
 func (in *instance) stoppedReason(r runReport) string {
 	what := "cancelled"
 	if errors.Is(r.ctxErr, context.DeadlineExceeded) {
