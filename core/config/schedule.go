@@ -21,8 +21,8 @@ type Schedule struct {
 	// WeeklyReport, when set, emits system.weekly_report once a week.
 	WeeklyReport *Report
 	// Location is the time zone of due dates written without a UTC offset
-	// ("2026-12-10", "2026-12-10T17:00:00") and of each report that sets no tz
-	// of its own; written `tz: Europe/Berlin`. Default UTC.
+	// ("2026-12-10", "2026-12-10T17:00:00"). It is also the zone of each report
+	// that sets no tz of its own. Written `tz: Europe/Berlin`; default UTC.
 	Location *time.Location
 }
 

@@ -34,8 +34,12 @@ type Result struct {
 	// is one of the derived types (Turbo's own issue.closed, issue.assigned):
 	// a derived event with that id is the same change. Empty otherwise.
 	ChangeID string
-	// Entity is the entity's new state; nil when the event carries none.
+	// Entity is the entity's new state; nil when the event carries none or
+	// arrived late.
 	Entity *Entity
+	// Late is set when the event's snapshot is older than the stored state
+	// (its updated_at is earlier): it derives nothing and changes no state.
+	Late bool
 }
 
 // Changes derives the change events of one received event, comparing its

@@ -13,11 +13,11 @@ const dateLayout = "2006-01-02"
 // the layout naming it.
 var localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04"}
 
-// ParseDueDate reads a due date as Turbo or a person may write it: an RFC 3339
-// time with its UTC offset ("2026-12-10T17:00:00Z"); a date and time without
-// one ("2026-12-10T17:00:00"), read in loc; or a date alone ("2026-12-10"),
-// which means the end of that day in loc, that is midnight at the start of the
-// next day. A nil loc is UTC.
+// ParseDueDate reads a due date as Turbo or a person may write it. An RFC 3339
+// time keeps its UTC offset ("2026-12-10T17:00:00Z"). A date and time without
+// one ("2026-12-10T17:00:00") is read in loc. A date alone ("2026-12-10") means
+// the end of that day in loc, which is midnight at the start of the next day.
+// A nil loc is UTC.
 func ParseDueDate(text string, loc *time.Location) (time.Time, error) {
 	if loc == nil {
 		loc = time.UTC

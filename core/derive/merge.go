@@ -8,8 +8,8 @@ import (
 // mergeState returns the entity state that update leaves: update's members,
 // then the members of base whose keys update lacks, and whether it added any. The merge is shallow, so
 // an object-valued member of update replaces base's whole. A key absent from
-// update means that the event did not say, not that the value was cleared; an
-// explicit null is a value and replaces base's. When update has every key of
+// update is unknown, not cleared, while an explicit null is a value and
+// replaces base's. When update has every key of
 // base, update itself is returned, so a full snapshot costs no copy.
 func mergeState(base, update json.RawMessage) (json.RawMessage, bool) {
 	if !isObject(base) {

@@ -63,6 +63,11 @@ func PrepareIn(in *event.Incoming, loc *time.Location) *Prepared {
 	return p
 }
 
+// HasPrevious reports whether the event carries data.previous.
+func (p *Prepared) HasPrevious() bool {
+	return p.hasPrevious
+}
+
 // InvalidDueDate returns the event's due_date when data.current sets one that
 // is not a date (ParseDueDate), so the caller can report it: the entity then
 // has no due date and gets no due-date events. It returns "" otherwise.
@@ -86,7 +91,7 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 	if stored != nil && olderThan(p.current.fields, stored.Fields) {
 		// A snapshot older than the stored one arrived late: it neither
 		// replaces the newer state nor reports a change.
-		return Result{}, nil
+		return Result{Late: true}, nil
 	}
 	before, known := p.before(stored)
 	after := merged(before, p.current)

@@ -35,8 +35,8 @@ type IssueCounts struct {
 
 // ProjectSummary is one project's part of a summary.
 type ProjectSummary struct {
-	// Name and Key are the project's name and key (TURBO) as its stored state
-	// shows them; empty when Switchboard has stored no event about the project.
+	// Name and Key are the project's name and key (TURBO) from its stored
+	// state. They are empty when no event about the project was stored.
 	Name         string         `json:"name,omitempty"`
 	Key          string         `json:"key,omitempty"`
 	Events       int            `json:"events"`
