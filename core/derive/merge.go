@@ -15,7 +15,8 @@ func mergeState(base, update json.RawMessage) (json.RawMessage, bool) {
 	if !isObject(base) {
 		return update, false
 	}
-	var keys [][]byte
+	var buffer [32][]byte // room for a typical entity's keys without allocating
+	keys := buffer[:0]
 	eachMember(update, func(key, _ []byte) bool {
 		keys = append(keys, key)
 		return true
