@@ -1,10 +1,7 @@
 package derive
 
 import (
-	"fmt"
 	"testing"
-
-	"github.com/turbocode/switchboard/core/event"
 )
 
 // BenchmarkChanges measures deriving one issue update against its stored
@@ -13,7 +10,7 @@ import (
 //
 //	go test -run '^$' -bench Changes ./core/derive
 func BenchmarkChanges(b *testing.B) {
-	stored, err := Changes(mustEvent(b, "e0", fullIssue), nil)
+	stored, err := Changes(updateEvent(b, "e0", "", fullIssue), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -24,7 +21,7 @@ func BenchmarkChanges(b *testing.B) {
 		{"partial", `{"status":"in_progress","updated_at":"2026-12-02T10:00:00Z"}`},
 	} {
 		b.Run(tt.name, func(b *testing.B) {
-			in := mustEvent(b, "e1", tt.current)
+			in := updateEvent(b, "e1", "", tt.current)
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := Prepare(in).Changes(stored.Entity); err != nil {
@@ -33,15 +30,4 @@ func BenchmarkChanges(b *testing.B) {
 			}
 		})
 	}
-}
-
-func mustEvent(b *testing.B, id, current string) *event.Incoming {
-	b.Helper()
-	raw := fmt.Sprintf(`{"event_id":%q,"event_type":"issue.updated","timestamp":"2026-12-02T12:00:00Z",`+
-		`"entity_type":"issue","entity_id":"i1","context":{"project_id":"p1"},"data":{"current":%s}}`, id, current)
-	events, err := event.ParseEnvelopes([]byte(raw), 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return events[0]
 }

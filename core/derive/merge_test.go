@@ -17,14 +17,21 @@ const fullIssue = `{"title":"Login fails","status":"open","priority":"high","ass
 
 // updateEvent builds an issue.updated about issue i1 with the given
 // data.previous (none when empty) and data.current.
-func updateEvent(t *testing.T, id, previous, current string) *event.Incoming {
+func updateEvent(t testing.TB, id, previous, current string) *event.Incoming {
+	t.Helper()
+	return entityUpdate(t, id, "issue", "i1", previous, current)
+}
+
+// entityUpdate builds a "<entityType>.updated" about the entity with the given
+// data.previous (none when empty) and data.current.
+func entityUpdate(t testing.TB, id, entityType, entityID, previous, current string) *event.Incoming {
 	t.Helper()
 	data := `{"current":` + current + `}`
 	if previous != "" {
 		data = `{"previous":` + previous + `,"current":` + current + `}`
 	}
-	raw := `{"event_id":"` + id + `","event_type":"issue.updated","timestamp":"2026-12-02T12:00:00Z",` +
-		`"entity_type":"issue","entity_id":"i1","context":{"project_id":"p1"},"data":` + data + `}`
+	raw := `{"event_id":"` + id + `","event_type":"` + entityType + `.updated","timestamp":"2026-12-02T12:00:00Z",` +
+		`"entity_type":"` + entityType + `","entity_id":"` + entityID + `","context":{"project_id":"p1"},"data":` + data + `}`
 	events, err := event.ParseEnvelopes([]byte(raw), 1)
 	if err != nil {
 		t.Fatal(err)

@@ -4,22 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
-
-	"github.com/turbocode/switchboard/core/event"
 )
-
-// entityUpdate builds an update of one entity with data.previous and
-// data.current.
-func entityUpdate(t *testing.T, entityType, previous, current string) *event.Incoming {
-	t.Helper()
-	raw := `{"event_id":"e1","event_type":"` + entityType + `.updated","timestamp":"2026-12-02T12:00:00Z",` +
-		`"entity_type":"` + entityType + `","entity_id":"x1","data":{"previous":` + previous + `,"current":` + current + `}}`
-	events, err := event.ParseEnvelopes([]byte(raw), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events[0]
-}
 
 func TestDerivedEventNamesThreshold(t *testing.T) {
 	tests := []struct {
@@ -40,7 +25,7 @@ func TestDerivedEventNamesThreshold(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := Changes(entityUpdate(t, tt.entity, tt.previous, tt.current), nil)
+			res, err := Changes(entityUpdate(t, "e1", tt.entity, "x1", tt.previous, tt.current), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
