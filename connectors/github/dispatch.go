@@ -41,7 +41,7 @@ func (d *delivery) dispatch(ctx context.Context, t target) sdk.Result {
 		return err
 	})
 	if err != nil {
-		return d.in.githubFailure("send repository_dispatch "+t.eventType+" to "+repo, err)
+		return d.githubFailure("send repository_dispatch "+t.eventType+" to "+repo, repo, err)
 	}
 	d.log.Info("sent repository_dispatch", "repository", repo, "dispatch_event_type", t.eventType)
 	status := http.StatusNoContent

@@ -58,7 +58,7 @@ func (d *delivery) readWebhook(ctx context.Context, actions []string) (*webhook,
 	}
 	login, err := d.loginName(ctx)
 	if err != nil {
-		result := d.in.githubFailure("learn the token's login", err)
+		result := d.githubFailure("learn the token's login", w.Repository.GetFullName(), err)
 		return nil, &result
 	}
 	if strings.EqualFold(w.Sender.GetLogin(), login) {

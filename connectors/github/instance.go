@@ -100,7 +100,7 @@ func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.R
 		return sdk.Permanent(err.Error())
 	}
 	log := in.log.With("delivery_id", req.DeliveryID, "event_id", req.Events[0].ID,
-		"event_type", env.EventType)
+		"event_type", env.EventType, "route", req.Route, "attempt", req.Attempt)
 	d := &delivery{in: in, req: req, env: env, log: log, api: in.api()}
 
 	if t.action == actionDispatch {
@@ -170,15 +170,6 @@ func (d *delivery) loginName(ctx context.Context) (string, error) {
 	}
 	in.login = user.GetLogin()
 	return in.login, nil
-}
-
-// Health checks the token with GET /user.
-func (in *instance) Health(ctx context.Context) sdk.Health {
-	user, _, err := in.api().Users.Get(ctx, "")
-	if err != nil {
-		return sdk.Health{OK: false, Message: in.githubFailure("check the token", err).Reason}
-	}
-	return sdk.Health{OK: true, Message: "token of " + user.GetLogin()}
 }
 
 // InboundSecrets returns webhook_secret for GitHub's webhooks.

@@ -143,7 +143,7 @@ func TestFakeRejectsBodyOverLimit(t *testing.T) {
 	body := strings.Repeat("a", githubfake.MaxBodyChars+1)
 	title := "x"
 	_, _, err := h.inst.api().Issues.Create(context.Background(), "acme", "web", &gh.IssueRequest{Title: &title, Body: &body})
-	result := h.inst.githubFailure("create", err)
+	result := h.inst.githubFailure(h.inst.log, "create", testRepo, err)
 	if result.Outcome != sdk.OutcomePermanent || result.StatusCode != 422 || !strings.Contains(result.Reason, "body is too long") {
 		t.Errorf("result = %v %d %q, want permanent 422 naming the body", result.Outcome, result.StatusCode, result.Reason)
 	}
