@@ -166,3 +166,38 @@ func TestRepositoryDispatch(t *testing.T) {
 		t.Errorf("client_payload.event = %v, want the envelope", event)
 	}
 }
+
+// TestEmptyDescriptionBodyRoundTrip creates an issue without a description:
+// its GitHub body is the footer alone, and a person's title edit on GitHub
+// writes the title into Turbo and leaves the description empty.
+func TestEmptyDescriptionBodyRoundTrip(t *testing.T) {
+	c, opts := startCollector(t)
+	h := newHarness(t, opts, nil)
+	created := turboEvent(t, "issue-created-high.json", func(current map[string]any) { current["description"] = "" })
+	var env struct {
+		Data struct {
+			Current json.RawMessage `json:"current"`
+		} `json:"data"`
+	}
+	json.Unmarshal(created.Envelope, &env)
+	if err := h.turbo.PutIssue(env.Data.Current); err != nil {
+		t.Fatal(err)
+	}
+	h.mustDeliver(created, sdk.OutcomeDelivered)
+	h.take(c)
+
+	issue, _ := h.github.Issue(testRepo, 1)
+	if !strings.HasPrefix(issue.Body, "Synced with [TURBO-42](") {
+		t.Errorf("body = %q, want it to start with the link", issue.Body)
+	}
+
+	h.clock.Advance(time.Minute)
+	editTitle(t, h.human(), "[TURBO-42] Renamed on GitHub")
+	for _, ev := range h.take(c) {
+		h.mustDeliver(ev, sdk.OutcomeDelivered)
+	}
+	turbo, _ := h.turbo.Issue(testIssue)
+	if turbo.Title != "Renamed on GitHub" || turbo.Description != "" {
+		t.Errorf("Turbo issue: title %q, description %q; want GitHub's title and no description", turbo.Title, turbo.Description)
+	}
+}
