@@ -29,9 +29,11 @@ type instance struct {
 	client *http.Client
 	base   *url.URL
 	turbo  *turboapi.Client
-	pacer  *pacer
-	clock  sdk.Clock
-	log    *slog.Logger
+	// turboURL is turbo.api_url, shown by previews.
+	turboURL string
+	pacer    *pacer
+	clock    sdk.Clock
+	log      *slog.Logger
 
 	loginMu sync.Mutex
 	login   string
@@ -49,7 +51,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	}
 	client := netguard.NewTrustedHTTPClient(netguard.Options{Resolver: ic.Resolver})
 	in := &instance{name: ic.Name, cfg: cfg, m: mapping{cfg: cfg}, webURL: ic.Turbo.WebURL, client: client, base: base,
-		pacer: pacerFor(cfg.Token, ic.Clock, time.Duration(cfg.MinGap)), clock: ic.Clock, log: ic.Logger, login: cfg.Login}
+		turboURL: ic.Turbo.APIURL, pacer: pacerFor(cfg.Token, ic.Clock, time.Duration(cfg.MinGap)), clock: ic.Clock, log: ic.Logger, login: cfg.Login}
 	if cfg.Direction != directionToGH {
 		in.turbo, err = turboapi.New(turboapi.Options{BaseURL: ic.Turbo.APIURL, Token: ic.Turbo.APIToken, HTTPClient: client,
 			UserAgent: "Switchboard/" + Version, Now: ic.Clock.Now})

@@ -294,14 +294,9 @@ func (d *delivery) commentToGitHub(ctx context.Context) sdk.Result {
 	if !d.in.cfg.syncsToGitHub(fieldComments) {
 		return d.skip("comments are not sent to GitHub (direction or ownership.comments)")
 	}
-	var c struct {
-		ID         string `json:"id"`
-		EntityType string `json:"entity_type"`
-		Content    string `json:"content"`
-		AuthorName string `json:"author_name"`
-	}
-	if err := json.Unmarshal(d.env.Data.Current, &c); err != nil || c.ID == "" {
-		return sdk.Permanent("the event's data.current holds no Turbo comment with an id")
+	c, err := readTurboComment(d.env.Data.Current)
+	if err != nil {
+		return sdk.Permanent(err.Error())
 	}
 	if hasMarker(c.Content, githubCommentMarkerPrefix) {
 		return d.skip("the comment was written by Switchboard from GitHub; not sent back")
@@ -323,7 +318,7 @@ func (d *delivery) commentToGitHub(ctx context.Context) sdk.Result {
 	body := githubCommentBody(c.AuthorName, c.Content, c.ID)
 	var posted *gh.IssueComment
 	var resp *gh.Response
-	err := d.in.pacer.mutate(ctx, func() error {
+	err = d.in.pacer.mutate(ctx, func() error {
 		var err error
 		if existing == nil {
 			posted, resp, err = d.api.Issues.CreateComment(ctx, owner, name, l.Number, &gh.IssueComment{Body: &body})
