@@ -30,9 +30,10 @@ func (d *delivery) githubFailure(what, ref string, err error) sdk.Result {
 }
 
 // githubFailure turns a failed GitHub call into a result. A rate-limit response
-// (403 or 429) blocks the token's calls until GitHub allows them again, logged
-// with log; go-github v60 classifies 403s only, so 429 is read here from the
-// status. ref names the repository or issue the call was about, or is empty.
+// (403 or 429) blocks the token's calls until GitHub allows them again and is
+// logged with log. go-github v60 classifies 403s only, so 429 is read here
+// from the status. ref names the repository or issue the call was about, or
+// is empty.
 func (in *instance) githubFailure(log *slog.Logger, what, ref string, err error) sdk.Result {
 	var wait *waitError
 	if errors.As(err, &wait) {
@@ -60,6 +61,11 @@ func (in *instance) githubFailure(log *slog.Logger, what, ref string, err error)
 	result := httpresult.ClassifyStatus(status, resp.Header, "", in.clock.Now())
 	result.Response = sdk.Excerpt(errorMessage(err))
 	result.Reason = what + ": " + statusReason(status, ref, err, result.Reason)
+	if status == http.StatusGone {
+		// GitHub's 410 concerns one repository or issue, not the API: the
+		// host would pause the whole connector on a 410 status.
+		result.StatusCode = 0
+	}
 	return result
 }
 
@@ -85,6 +91,12 @@ func statusReason(status int, ref string, err error, classified string) string {
 		return reason
 	case http.StatusForbidden:
 		return "forbidden (403)" + in + "; the token lacks the permission: " + errorMessage(err)
+	case http.StatusGone:
+		reason := "gone (410)" + in + ": " + errorMessage(err) + "; turn the repository's issues on under its Settings, General, Features"
+		if isIssue {
+			reason += ", or check whether issue #" + number + " was deleted"
+		}
+		return reason
 	case http.StatusUnprocessableEntity:
 		return "GitHub rejected the request (422)" + in + ": " + errorMessage(err)
 	}

@@ -231,7 +231,7 @@ func checkProjects(cfg config) []sdk.Diagnostic {
 }
 
 // isProjectID reports whether s is a UUID in its 36-character form, the
-// form of Turbo's project ids; uuid.Parse alone also takes URN and braced
+// form of Turbo's project ids. uuid.Parse alone also takes URN and braced
 // forms, which events never carry.
 func isProjectID(s string) bool {
 	_, err := uuid.Parse(s)

@@ -130,3 +130,22 @@ func TestHealthReadsEachRepository(t *testing.T) {
 		})
 	}
 }
+
+// TestIssuesOffFailsWithoutPause gets GitHub's 410 for a repository whose
+// issues are turned off: the delivery fails naming the repository, and the
+// result carries no 410 status, on which the host would pause the connector.
+func TestIssuesOffFailsWithoutPause(t *testing.T) {
+	h := newHarness(t, githubfake.Options{}, nil)
+	h.github.TurnOffIssues(testRepo)
+
+	result := h.mustDeliver(turboEvent(t, "issue-created-high.json", nil), sdk.OutcomePermanent)
+
+	if result.StatusCode == http.StatusGone {
+		t.Error("the result carries status 410, which pauses the whole connector")
+	}
+	for _, want := range []string{"gone (410) for repository acme/web", "Issues are disabled for this repo", "turn the repository's issues on"} {
+		if !strings.Contains(result.Reason, want) {
+			t.Errorf("reason %q lacks %q", result.Reason, want)
+		}
+	}
+}

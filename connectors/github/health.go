@@ -16,10 +16,10 @@ import (
 const healthConcurrency = 4
 
 // Health reads each mapped repository with GET /repos/{owner}/{repo}, one
-// cheap authenticated call each: a bad token answers 401, a repository that
-// does not exist or that the token cannot see 404, and a repository whose
-// issues are turned off has has_issues false. While a rate limit holds the
-// token's calls, it reports that without calling.
+// cheap authenticated call each. GitHub responds with 401 to a bad token and
+// with 404 for a repository that does not exist or that the token cannot see,
+// and has_issues is false when the repository's issues are turned off. While
+// a rate limit holds the token's calls, Health reports that without calling.
 func (in *instance) Health(ctx context.Context) sdk.Health {
 	if wait := in.pacer.blockedFor(); wait > 0 {
 		return sdk.Health{Message: "GitHub's rate limit holds this token's calls for another " + wait.Round(time.Second).String()}

@@ -61,6 +61,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	}
 	ic.Logger.Debug("github connector configured", "api_url", cfg.APIURL,
 		"repositories", len(cfg.Projects), "direction", cfg.Direction)
+	// TODO: GitHub changes whose webhooks never arrived (lost while Switchboard was down, not redelivered) are not reconciled; a periodic pass would start here.
 	return in, nil
 }
 

@@ -25,9 +25,9 @@ func (d *decoder) checkTurboToken(connector sdk.Connector, c Connector, turbo Tu
 	d.add(c.At, message)
 }
 
-// usesTurboAPI reports whether the block's instance calls Turbo's API: always
-// for a connector with the TurboAPI capability, else as the connector says
-// for this block's options when it implements sdk.TurboAPIUser.
+// usesTurboAPI reports whether the block's instance calls Turbo's API. It
+// does for a connector with the TurboAPI capability; a connector that
+// implements sdk.TurboAPIUser decides from the block's options.
 func usesTurboAPI(connector sdk.Connector, c Connector) (bool, string) {
 	if connector.Info().Capabilities.TurboAPI {
 		return true, ""

@@ -136,7 +136,7 @@ type repo struct {
 	issues map[int]*Issue
 	next   int
 	// issuesOff is set for a repository whose issues are turned off in its
-	// settings: its issue calls answer 410.
+	// settings, so that its issue calls respond with 410.
 	issuesOff bool
 }
 
@@ -218,9 +218,9 @@ func (s *Server) AddRepo(fullName string) {
 	s.repos[fullName] = &repo{id: s.newID(), owner: owner, name: name, issues: map[int]*Issue{}}
 }
 
-// TurnOffIssues turns a repository's issues off, as its settings can: GET
-// /repos/{owner}/{repo} reports has_issues false and its issue calls answer
-// 410 Gone.
+// TurnOffIssues turns a repository's issues off, as its settings can. GET
+// /repos/{owner}/{repo} then reports has_issues false, and its issue calls
+// respond with 410 Gone.
 func (s *Server) TurnOffIssues(fullName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -320,6 +320,20 @@ func (s *Server) SendHeld(reverse bool) int {
 		s.hooks.Enqueue(w)
 	}
 	return len(held)
+}
+
+// DropHeld discards the held webhooks and stops holding, as when the
+// receiver was down when GitHub sent them, and returns their
+// X-GitHub-Delivery ids for Redeliver.
+func (s *Server) DropHeld() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.held))
+	for _, w := range s.held {
+		ids = append(ids, w.Header.Get("X-GitHub-Delivery"))
+	}
+	s.held, s.holding = nil, false
+	return ids
 }
 
 // Redeliver posts an earlier webhook again with the same X-GitHub-Delivery,
