@@ -91,14 +91,7 @@ type envelope struct {
 
 // Deliver syncs one event, or sends a repository_dispatch.
 func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.Result {
-	if len(req.Events) != 1 {
-		return sdk.Permanent(fmt.Sprintf("the github connector takes one event per delivery, got %d; remove digest from the route", len(req.Events)))
-	}
-	var env envelope
-	if err := json.Unmarshal(req.Events[0].Envelope, &env); err != nil {
-		return sdk.Permanent("read the event: " + err.Error())
-	}
-	t, err := readTarget(req.Target)
+	env, t, err := readRequest(req)
 	if err != nil {
 		return sdk.Permanent(err.Error())
 	}
@@ -187,6 +180,19 @@ func (in *instance) InboundSecrets(platform string) []sdk.Secret {
 func (in *instance) Close() error {
 	in.client.CloseIdleConnections()
 	return nil
+}
+
+// readRequest reads the one event and the target of a request.
+func readRequest(req *sdk.DeliveryRequest) (envelope, target, error) {
+	var env envelope
+	if len(req.Events) != 1 {
+		return env, target{}, fmt.Errorf("the github connector takes one event per delivery, got %d; remove digest from the route", len(req.Events))
+	}
+	if err := json.Unmarshal(req.Events[0].Envelope, &env); err != nil {
+		return env, target{}, fmt.Errorf("read the event: %w", err)
+	}
+	t, err := readTarget(req.Target)
+	return env, t, err
 }
 
 // target is a route target's parameters.

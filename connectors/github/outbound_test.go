@@ -173,18 +173,7 @@ func TestRepositoryDispatch(t *testing.T) {
 func TestEmptyDescriptionBodyRoundTrip(t *testing.T) {
 	c, opts := startCollector(t)
 	h := newHarness(t, opts, nil)
-	created := turboEvent(t, "issue-created-high.json", func(current map[string]any) { current["description"] = "" })
-	var env struct {
-		Data struct {
-			Current json.RawMessage `json:"current"`
-		} `json:"data"`
-	}
-	json.Unmarshal(created.Envelope, &env)
-	if err := h.turbo.PutIssue(env.Data.Current); err != nil {
-		t.Fatal(err)
-	}
-	h.mustDeliver(created, sdk.OutcomeDelivered)
-	h.take(c)
+	h.linkCreated(c, turboEvent(t, "issue-created-high.json", func(current map[string]any) { current["description"] = "" }))
 
 	issue, _ := h.github.Issue(testRepo, 1)
 	if !strings.HasPrefix(issue.Body, "Synced with [TURBO-42](") {

@@ -20,14 +20,7 @@ var _ sdk.Previewer = (*instance)(nil)
 // has no link to read, so it names both the create and the edit where the
 // link decides between them. It never shows the token.
 func (in *instance) Preview(_ context.Context, req *sdk.DeliveryRequest) (string, error) {
-	if len(req.Events) != 1 {
-		return "", fmt.Errorf("the github connector takes one event per delivery, got %d; remove digest from the route", len(req.Events))
-	}
-	var env envelope
-	if err := json.Unmarshal(req.Events[0].Envelope, &env); err != nil {
-		return "", fmt.Errorf("read the event: %w", err)
-	}
-	t, err := readTarget(req.Target)
+	env, t, err := readRequest(req)
 	if err != nil {
 		return "", err
 	}

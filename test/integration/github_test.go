@@ -338,13 +338,20 @@ func mustGH(t *testing.T) func(any, *gh.Response, error) {
 	}
 }
 
-func TestGitHubEditsOutOfOrderKeepNewer(t *testing.T) {
+// newLinkedSync starts a harness on a fake GitHub clock with the fixture
+// issue synced to GitHub, and returns the clock and the issue's number.
+func newLinkedSync(t *testing.T) (*syncHarness, *clock.Fake, int) {
+	t.Helper()
 	ghClock := clock.NewFake(time.Now().UTC())
 	h := newSyncHarness(t, ghClock)
-	ctx := context.Background()
 	h.postTurbo("issue-created-high.json", nil)
 	h.settle()
-	n := h.issueNumber()
+	return h, ghClock, h.issueNumber()
+}
+
+func TestGitHubEditsOutOfOrderKeepNewer(t *testing.T) {
+	h, ghClock, n := newLinkedSync(t)
+	ctx := context.Background()
 
 	h.github.HoldWebhooks()
 	ghClock.Advance(time.Minute)
@@ -395,12 +402,8 @@ func lastDeliveryID(t *testing.T, h *syncHarness) string {
 // GitHub, as when Switchboard is down when GitHub sends it, and redelivers it
 // as GitHub's Redeliver button does: the edit reaches Turbo then.
 func TestGitHubEditWhileDownAppliedOnRedelivery(t *testing.T) {
-	ghClock := clock.NewFake(time.Now().UTC())
-	h := newSyncHarness(t, ghClock)
+	h, ghClock, n := newLinkedSync(t)
 	ctx := context.Background()
-	h.postTurbo("issue-created-high.json", nil)
-	h.settle()
-	n := h.issueNumber()
 
 	h.github.HoldWebhooks()
 	ghClock.Advance(time.Minute)
