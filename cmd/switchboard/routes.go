@@ -35,7 +35,8 @@ func runRoutes(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("routes test", "routes test --config FILE --event FILE [--store]",
-		"Shows, for one event file (an envelope, a CloudEvent or a Turbo native delivery), every route\n"+
+		"Shows, for one event file (an envelope, a CloudEvent, a Turbo native delivery or a GitHub webhook\n"+
+			"written as {\"headers\": ..., \"body\": ...} with X-GitHub-Event), every route\n"+
 			"with whether it matches and why, and for each matching target its rendered parameters and\n"+
 			"the request the connector would send, then the events it derives and their routes.\n"+
 			"Nothing is sent and nothing is stored.", stderr)

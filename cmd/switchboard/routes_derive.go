@@ -62,7 +62,8 @@ func entityKey(env *event.Envelope) string {
 // the daemon does, when --store gives one, else with data.previous alone.
 func printDerived(w io.Writer, plan *app.Plan, previews *previewer, states *entityStates, in *event.Incoming) error {
 	env := in.Envelope
-	if env.Derived {
+	if env.Derived || in.Format == event.FormatGitHub {
+		// GitHub's entities are not Turbo's: nothing is derived from them.
 		return nil
 	}
 	stored, err := states.entity(env)
