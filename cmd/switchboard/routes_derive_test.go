@@ -33,13 +33,15 @@ const issueKey = "issue:3b2f8e1a-7c4d-4e5f-9a6b-8c7d6e5f4a3b"
 
 // storeWithFixtures opens a SQLite store in dir holding the fixtures, derived
 // as the daemon derives them, and leaves it open as a serving instance would.
+// It closes and opens the store once, so that the entity states are in their
+// table rather than only in the store's memory.
 func storeWithFixtures(t *testing.T, dir string, names ...string) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(dir, "switchboard.db")})
+	path := filepath.Join(dir, "switchboard.db")
+	s, err := sqlite.Open(context.Background(), sqlite.Options{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
 	none := func(*event.Incoming) ([]*store.NewDelivery, error) { return nil, nil }
 	for _, name := range names {
 		raw, err := os.ReadFile(filepath.Join("../../testdata/turbo/envelope", name))
@@ -56,6 +58,14 @@ func storeWithFixtures(t *testing.T, dir string, names ...string) *sqlite.Store 
 			t.Fatalf("accept %s: %v", name, err)
 		}
 	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if s, err = sqlite.Open(context.Background(), sqlite.Options{Path: path}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 

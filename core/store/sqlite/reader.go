@@ -64,7 +64,11 @@ func (r *Reader) checkSchema(ctx context.Context) error {
 	return nil
 }
 
-// Entity implements store.EntityReader.
+// Entity implements store.EntityReader. It reads the entities table only.
+//
+// NOTE: a serving instance keeps new entity states in memory and writes them
+// to the table about once a second (backlog.go), and after a crash only at its
+// next start, so a state younger than that is not seen yet.
 func (r *Reader) Entity(ctx context.Context, key string) (*derive.Entity, error) {
 	e := &derive.Entity{Key: key}
 	var dueAt, seenAt, nextDue int64
