@@ -1,15 +1,13 @@
 package admin
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/turbocode/switchboard/core/store"
 )
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // listEvents serves GET /api/v1/events.
 func (s *server) listEvents(w http.ResponseWriter, r *http.Request, _ string) error {
@@ -89,8 +87,8 @@ func (s *server) replayEvent(w http.ResponseWriter, r *http.Request, actor strin
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	if req.Connector != "" && !s.connectorExists(req.Connector) {
-		return invalid("connector", "no connector named %q in the config; GET /api/v1/connectors lists them", req.Connector)
+	if err := s.checkReplayTarget(req.Connector); err != nil {
+		return err
 	}
 	if _, err := s.backend.Store().Event(r.Context(), eventID); errors.Is(err, store.ErrNotFound) {
 		return notFound("no event %s; list them with GET /api/v1/events", eventID)
@@ -116,11 +114,22 @@ func (s *server) replayEvent(w http.ResponseWriter, r *http.Request, actor strin
 	return nil
 }
 
-func (s *server) connectorExists(name string) bool {
+// checkReplayTarget returns a 404 naming the configured connectors when a
+// replay names a connector that is not one of them: the connector is the
+// thing not found, as in the connectors' own paths, and a client tells it
+// from a missing event by the field "connector".
+func (s *server) checkReplayTarget(name string) error {
+	if name == "" {
+		return nil
+	}
+	var names []string
 	for _, c := range s.backend.Snapshot().Config.Connectors {
 		if c.Name == name {
-			return true
+			return nil
 		}
+		names = append(names, c.Name)
 	}
-	return false
+	e := notFound("no connector named %q in the config; replay to one of %s", name, strings.Join(names, ", "))
+	e.field = "connector"
+	return e
 }

@@ -2,7 +2,9 @@ package admin
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/turbocode/switchboard/core/store"
@@ -22,15 +24,17 @@ var knownQuery = map[string][]string{
 	"actions":    {"cursor", "limit"},
 }
 
+// checkKnown rejects a query parameter the listing does not take, and one
+// given more than once: the API never combines several values of one
+// filter, so a script that passes two gets an error instead of one of them.
 func checkKnown(q url.Values, listing string) error {
 	allowed := knownQuery[listing]
-	for key := range q {
-		found := false
-		for _, a := range allowed {
-			found = found || a == key
+	for key, values := range q {
+		if !slices.Contains(allowed, key) {
+			return invalid(key, "unknown query parameter %q; %s accept %s", key, listing, strings.Join(allowed, ", "))
 		}
-		if !found {
-			return invalid(key, "unknown query parameter %q; %s accept %s", key, listing, joinWords(allowed))
+		if len(values) > 1 {
+			return invalid(key, "query parameter %s is given %d times; give it once, and make one request for each value", key, len(values))
 		}
 	}
 	return nil
@@ -56,6 +60,9 @@ func deliveryFilter(q url.Values) (store.DeliveryFilter, error) {
 		return f, err
 	}
 	if f.CreatedBefore, err = timeParam(q, "until"); err != nil {
+		return f, err
+	}
+	if err := checkRange(f.CreatedAfter, f.CreatedBefore); err != nil {
 		return f, err
 	}
 	if f.BeforeID, err = cursorParam(q); err != nil {
@@ -86,6 +93,9 @@ func eventFilter(q url.Values) (store.EventFilter, error) {
 	if f.ReceivedBefore, err = timeParam(q, "until"); err != nil {
 		return f, err
 	}
+	if err := checkRange(f.ReceivedAfter, f.ReceivedBefore); err != nil {
+		return f, err
+	}
 	if f.BeforeSeq, err = cursorParam(q); err != nil {
 		return f, err
 	}
@@ -103,6 +113,15 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 		return time.Time{}, invalid(name, "%s %q is not an RFC 3339 time; write it like 2026-12-01T16:00:00Z", name, text)
 	}
 	return t, nil
+}
+
+// checkRange rejects a time range whose start (since, inclusive) is after
+// its end (until, exclusive). Equal bounds are an empty range, not an error.
+func checkRange(since, until time.Time) error {
+	if !since.IsZero() && !until.IsZero() && since.After(until) {
+		return invalid("since", "since %s is after until %s; swap them, or leave one out", since.Format(time.RFC3339), until.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // cursorParam reads the cursor a previous page returned as next_cursor.
@@ -125,7 +144,7 @@ func limitParam(q url.Values) (int, error) {
 	}
 	n, err := strconv.Atoi(text)
 	if err != nil || n < 1 || n > maxLimit {
-		return 0, invalid("limit", "limit %q is out of range; use 1 to %d", text, maxLimit)
+		return 0, invalid("limit", "limit must be an integer between 1 and %d, not %q", maxLimit, text)
 	}
 	return n, nil
 }

@@ -188,8 +188,8 @@ func (u *ui) event(w http.ResponseWriter, r *http.Request, sess *session) error 
 func (u *ui) replay(w http.ResponseWriter, r *http.Request, sess *session) error {
 	eventID := r.PathValue("id")
 	connector := r.PostFormValue("connector")
-	if connector != "" && !u.s.connectorExists(connector) {
-		return invalid("connector", "no connector named %q in the config", connector)
+	if err := u.s.checkReplayTarget(connector); err != nil {
+		return err
 	}
 	if _, err := u.s.backend.Store().Event(r.Context(), eventID); errors.Is(err, store.ErrNotFound) {
 		return notFound("no event %s", eventID)
@@ -223,7 +223,7 @@ func (u *ui) connectors(w http.ResponseWriter, r *http.Request, sess *session) e
 type testPage struct {
 	Connector string
 	Result    *testView
-	Params    string
+	Params    json.RawMessage
 }
 
 func (u *ui) test(w http.ResponseWriter, r *http.Request, sess *session) error {
@@ -235,8 +235,11 @@ func (u *ui) test(w http.ResponseWriter, r *http.Request, sess *session) error {
 	if err != nil {
 		return err
 	}
-	params, _ := json.MarshalIndent(res.Params, "", "  ")
-	u.render(w, http.StatusOK, "test", u.page(sess, "connectors", "Test of "+name, testPage{Connector: name, Result: res, Params: string(params)}))
+	params, err := marshalText(res.Params)
+	if err != nil {
+		return fmt.Errorf("encode the test's target parameters: %w", err)
+	}
+	u.render(w, http.StatusOK, "test", u.page(sess, "connectors", "Test of "+name, testPage{Connector: name, Result: res, Params: params}))
 	return nil
 }
 
