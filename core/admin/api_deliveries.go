@@ -17,17 +17,16 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request, _ string
 	if err != nil {
 		return err
 	}
-	found, err := s.backend.Store().Deliveries(r.Context(), filter)
+	found, cursor, err := s.deliveryPage(r.Context(), filter)
 	if err != nil {
 		return err
 	}
 	snap := s.backend.Snapshot()
 	items := make([]deliveryView, len(found))
-	var last int64
 	for i, d := range found {
-		items[i], last = s.deliveryView(d, snap), d.ID
+		items[i] = s.deliveryView(d, snap)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nextCursor(len(found), filter.Limit, last)})
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": cursor})
 	return nil
 }
 
@@ -127,14 +126,13 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 		return err
 	}
 
-	dead, err := s.backend.Store().Deliveries(r.Context(), filter)
+	dead, cursor, err := s.deliveryPage(r.Context(), filter)
 	if err != nil {
 		return err
 	}
 	ids := make([]int64, len(dead))
-	var last int64
 	for i, d := range dead {
-		ids[i], last = d.ID, d.ID
+		ids[i] = d.ID
 	}
 	retried, err := s.backend.Retry(r.Context(), ids)
 	if err != nil {
@@ -157,8 +155,7 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 			notRetried = append(notRetried, store.PublicDeliveryID(s.backend.Store().StoreID(), id))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"retried": public, "not_retried": notRetried,
-		"next_cursor": nextCursor(len(dead), filter.Limit, last)})
+	writeJSON(w, http.StatusOK, map[string]any{"retried": public, "not_retried": notRetried, "next_cursor": cursor})
 	return nil
 }
 

@@ -15,16 +15,18 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request, _ string) er
 	if err != nil {
 		return err
 	}
+	limit := filter.Limit
+	filter.Limit++
 	found, err := s.backend.Store().Events(r.Context(), filter)
 	if err != nil {
 		return err
 	}
+	found, cursor := trimPage(found, limit, func(e *store.StoredEvent) int64 { return e.Seq })
 	items := make([]eventView, len(found))
-	var last int64
 	for i, e := range found {
-		items[i], last = eventViewOf(e, false), e.Seq
+		items[i] = eventViewOf(e, false)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nextCursor(len(found), filter.Limit, last)})
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": cursor})
 	return nil
 }
 

@@ -226,8 +226,13 @@ func testDeliveries(t *testing.T, c *client) {
 	}
 	var rest listing
 	c.api("GET", "/api/v1/deliveries?route=urgent&limit=1&cursor="+page.NextCursor, nil, http.StatusOK).Decode(t, &rest)
-	if len(rest.Items) != 1 || rest.Items[0]["event_id"] != "issue-1" {
-		t.Errorf("second page = %+v, want issue-1", rest)
+	if len(rest.Items) != 1 || rest.Items[0]["event_id"] != "issue-1" || rest.NextCursor != "" {
+		t.Errorf("second page = %+v, want issue-1 and no cursor: it is the last", rest)
+	}
+	var full listing
+	c.api("GET", "/api/v1/deliveries?route=urgent&limit=2", nil, http.StatusOK).Decode(t, &full)
+	if len(full.Items) != 2 || full.NextCursor != "" {
+		t.Errorf("a page holding every match = %+v, want 2 items and no cursor", full)
 	}
 
 	var filtered listing

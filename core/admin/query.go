@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -149,11 +150,27 @@ func limitParam(q url.Values) (int, error) {
 	return n, nil
 }
 
-// nextCursor returns the cursor of the page after one that ended at lastKey,
-// or "" when the page was not full, so no more can follow.
-func nextCursor(count, limit int, lastKey int64) string {
-	if count < limit || count == 0 {
-		return ""
+// trimPage trims found, queried with one item more than limit, to limit
+// and returns the cursor of the next page: the key of the last item kept
+// when the extra item was found, else "", so an empty cursor means the
+// last page.
+func trimPage[T any](found []T, limit int, key func(T) int64) ([]T, string) {
+	if len(found) <= limit {
+		return found, ""
 	}
-	return strconv.FormatInt(lastKey, 10)
+	found = found[:limit]
+	return found, strconv.FormatInt(key(found[limit-1]), 10)
+}
+
+// deliveryPage returns one page of the deliveries that match filter and the
+// cursor of the next page.
+func (s *server) deliveryPage(ctx context.Context, filter store.DeliveryFilter) ([]*store.Delivery, string, error) {
+	limit := filter.Limit
+	filter.Limit++
+	found, err := s.backend.Store().Deliveries(ctx, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	page, cursor := trimPage(found, limit, func(d *store.Delivery) int64 { return d.ID })
+	return page, cursor, nil
 }

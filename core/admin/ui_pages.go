@@ -38,7 +38,7 @@ func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) e
 	if err != nil {
 		return err
 	}
-	found, err := u.s.backend.Store().Deliveries(r.Context(), f)
+	found, cursor, err := u.s.deliveryPage(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -51,11 +51,10 @@ func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) e
 	for _, c := range snap.Config.Connectors {
 		data.Connectors = append(data.Connectors, c.Name)
 	}
-	var last int64
 	for _, d := range found {
-		data.Items, last = append(data.Items, u.s.deliveryView(d, snap)), d.ID
+		data.Items = append(data.Items, u.s.deliveryView(d, snap))
 	}
-	if cursor := nextCursor(len(found), f.Limit, last); cursor != "" {
+	if cursor != "" {
 		q.Set("cursor", cursor)
 		data.Next = "/ui/?" + q.Encode()
 	}
