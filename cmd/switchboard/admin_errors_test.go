@@ -128,9 +128,9 @@ func TestAdminCommandErrors(t *testing.T) {
 }
 
 // TestRetryAllDeadNotRetried checks the exit code and summary of a bulk
-// retry in which the API could not retry some of the dead deliveries, which
-// a fake of the bulk retry endpoint reports; the real store does so only
-// when another retry races with it.
+// retry in which the API could not retry some dead deliveries. A fake of the
+// bulk retry endpoint reports them, because the real store does so only when
+// another retry races with it.
 func TestRetryAllDeadNotRetried(t *testing.T) {
 	t.Setenv("SWITCHBOARD_ADMIN_TOKEN", admintest.Token)
 	calls := 0

@@ -177,8 +177,8 @@ func printDelivery(w io.Writer, d delivery) {
 	tw.Flush()
 }
 
-// holdEnd says what ends a hold that has no time; the API leaves next_at
-// out for such holds.
+// holdEnd describes what ends a hold that has no time; the API leaves
+// next_at out for such holds.
 func holdEnd(d delivery) string {
 	switch d.HoldReason {
 	case "connector_paused":

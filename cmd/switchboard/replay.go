@@ -67,7 +67,7 @@ func replayEach(c *adminClient, ids []string, target string, stderr io.Writer) (
 		}
 		err := c.call("POST", "/api/v1/events/"+url.PathEscape(id)+"/replay", body, &res)
 		if badTarget(err) {
-			// Every event would fail the same way, so say it once.
+			// Every event would fail the same way, so report it once.
 			bar.done()
 			return createdJSON, replayed, max(code, failed(stderr, "replay", fmt.Errorf("--target %s: %w", target, err)))
 		}

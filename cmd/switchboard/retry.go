@@ -116,7 +116,7 @@ func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout
 	return code
 }
 
-// listSome joins the first n ids and says how many more there are.
+// listSome joins the first n ids and counts the rest.
 func listSome(ids []string, n int) string {
 	if len(ids) <= n {
 		return strings.Join(ids, ", ")

@@ -116,10 +116,10 @@ func (s *server) replayEvent(w http.ResponseWriter, r *http.Request, actor strin
 	return nil
 }
 
-// checkReplayTarget returns a 404 naming the configured connectors when a
-// replay names a connector that is not one of them: the connector is the
-// thing not found, as in the connectors' own paths, and a client tells it
-// from a missing event by the field "connector".
+// checkReplayTarget returns a 404 that lists the configured connectors when
+// a replay names a connector that is not one of them. The connector is what
+// was not found, as in the connectors' own paths, and its field "connector"
+// tells it apart from a missing event.
 func (s *server) checkReplayTarget(name string) error {
 	if name == "" {
 		return nil

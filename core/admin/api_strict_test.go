@@ -78,8 +78,8 @@ func testStrictQueries(t *testing.T, c *client) {
 	})
 }
 
-// testAPIPaths checks that every answer under /api is the management API's
-// JSON, whatever the path or method.
+// testAPIPaths checks that every response under /api is the management
+// API's JSON, whatever the path or method.
 func testAPIPaths(t *testing.T, c *client) {
 	for _, tc := range []struct {
 		method, path string

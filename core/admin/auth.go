@@ -44,10 +44,10 @@ func newTokenChecker(token sdk.Secret) (tokenChecker, error) {
 }
 
 // tokenFingerprint returns the first 8 hex digits of SHA-256 over a fixed
-// prefix and the token. It tells audit entries made with one token from
-// those made with the next after a rotation; 32 bits of a hash cannot be
-// turned back into a token of 16 or more characters, and the prefix keeps
-// it apart from any other hash of the token.
+// prefix and the token. It distinguishes the audit entries made with one
+// token from those made with the next after a rotation. 32 bits of a hash
+// cannot be turned back into a token of 16 or more characters, and the
+// prefix keeps it apart from any other hash of the token.
 func tokenFingerprint(token string) string {
 	sum := sha256.Sum256([]byte("switchboard admin token fingerprint\x00" + token))
 	return hex.EncodeToString(sum[:4])
@@ -127,7 +127,7 @@ func (s *server) writeUnauthorized(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusUnauthorized, errorBody{Error: message, Code: codeUnauthorized})
 }
 
-// writeTooManyFailures answers a request from an address that sent too
+// writeTooManyFailures rejects a request from an address that sent too
 // many wrong admin tokens in the current window.
 func writeTooManyFailures(w http.ResponseWriter, wait time.Duration) {
 	seconds := wholeSeconds(wait)

@@ -13,8 +13,8 @@ import (
 const (
 	// tokenFailureWindow is the fixed window the failures are counted in.
 	tokenFailureWindow = time.Minute
-	// tokenFailureLimit is how many failures a window answers with 401;
-	// the ones after it get 429 until the window ends.
+	// tokenFailureLimit is how many failures of a window get 401; the ones
+	// after it get 429 until the window ends.
 	tokenFailureLimit = 20
 	// maxFailureAddresses bounds the addresses counted one by one; further
 	// addresses share one count.
@@ -22,12 +22,12 @@ const (
 )
 
 // tokenFailures counts requests with a wrong admin token per client address
-// in fixed windows, so that a script with a stale token, or someone
-// guessing, gets 429 after tokenFailureLimit of them and the log gets at most
-// two lines per address and window instead of one per request. A request
-// with the right token is served even from a limited address: the token's
-// length is what makes guessing hopeless, and a limit that also refused the
-// right token would let anyone on a shared address lock the operators out.
+// in fixed windows. A script with a stale token, or someone guessing, gets
+// 429 after tokenFailureLimit of them, and the log gets at most two lines per
+// address and window instead of one per request. A request with the right
+// token is served even from a limited address, because the token's length is
+// what makes guessing hopeless. A limit that also rejected the right token
+// would let anyone on a shared address lock the operators out.
 type tokenFailures struct {
 	mu      sync.Mutex
 	clock   sdk.Clock
@@ -70,7 +70,7 @@ func (f *tokenFailures) add(address string) (count int, windowEnd time.Time) {
 	return w.count, w.start.Add(tokenFailureWindow)
 }
 
-// dropEnded forgets the windows that ended; the caller holds f.mu.
+// dropEnded deletes the windows that ended; the caller holds f.mu.
 func (f *tokenFailures) dropEnded(now time.Time) {
 	for address, w := range f.windows {
 		if !now.Before(w.start.Add(tokenFailureWindow)) {
@@ -98,7 +98,7 @@ func (s *server) noteTokenFailure(r *http.Request, message string) time.Duration
 	case count == 1:
 		s.log.Warn(message, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 	case count == tokenFailureLimit+1:
-		s.log.Warn(message+"; too many from this address, so the rest of this window's are answered with 429 and not logged",
+		s.log.Warn(message+"; too many from this address, so the others of this window get 429 and are not logged",
 			"remote", r.RemoteAddr, "failures", count, "until", windowEnd)
 	}
 	if count <= tokenFailureLimit {

@@ -15,8 +15,9 @@ import (
 const maxRequestBody = 1 << 20
 
 // decodeBody decodes a JSON body into v, a pointer to a struct. It rejects
-// unknown keys, values of the wrong type (naming the key as the body spells
-// it) and anything after the object; an empty body leaves v as it is.
+// unknown keys, values of the wrong type and anything after the object, with
+// a message that names the key as the body spells it. An empty body leaves v
+// as it is.
 func decodeBody(r *http.Request, v any) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {

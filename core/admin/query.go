@@ -31,6 +31,9 @@ var knownQuery = map[string][]string{
 func checkKnown(q url.Values, listing string) error {
 	allowed := knownQuery[listing]
 	for key, values := range q {
+		if key == "" {
+			return invalid("", "the query has a parameter without a name; write each as name=value")
+		}
 		if !slices.Contains(allowed, key) {
 			return invalid(key, "unknown query parameter %q; %s accept %s", key, listing, strings.Join(allowed, ", "))
 		}
@@ -150,10 +153,9 @@ func limitParam(q url.Values) (int, error) {
 	return n, nil
 }
 
-// trimPage trims found, queried with one item more than limit, to limit
-// and returns the cursor of the next page: the key of the last item kept
-// when the extra item was found, else "", so an empty cursor means the
-// last page.
+// trimPage trims found, queried with one item more than limit, to limit.
+// It returns the cursor of the next page, which is the key of the last item
+// kept when the extra item was found. An empty cursor means the last page.
 func trimPage[T any](found []T, limit int, key func(T) int64) ([]T, string) {
 	if len(found) <= limit {
 		return found, ""

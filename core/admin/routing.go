@@ -10,15 +10,15 @@ import (
 
 // apiHeader marks every response under /api as the management API's, so a
 // client pointed at another server (the ingest listener, a proxy's error
-// page) can say so instead of failing to decode what it got.
+// page) can report that instead of failing to decode the response.
 const (
 	apiHeader  = "X-Switchboard-API"
 	apiVersion = "admin/v1"
 )
 
-// guardAPI answers for paths under /api what ServeMux would answer with a
-// redirect or plain text: /api itself and paths that are not clean get a
-// JSON 404, and a path served with other methods gets a JSON 405 with an
+// guardAPI responds in JSON where ServeMux would respond to a path under
+// /api with a redirect or plain text: /api itself and paths that are not
+// clean get a 404, and a path served with other methods gets a 405 with an
 // Allow header. The endpoint with the most literal segments decides which
 // methods a path has, so GET /api/v1/deliveries/retry is 405 (the bulk retry
 // takes POST) rather than a lookup of a delivery with the id "retry".

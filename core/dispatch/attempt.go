@@ -344,9 +344,9 @@ func logOutcome(log *slog.Logger, u *store.Update, res *sdk.Result, err error) {
 	}
 }
 
-// logHold logs a delivery held without an attempt. A hold an operator or a
-// route asked for (a pause, quiet hours) is expected, so it is logged at
-// info level; the others at warning level.
+// logHold logs a delivery held without an attempt. A hold that an operator
+// or a route requested (a pause, quiet hours) is expected, so it is logged
+// at info level, and the others at warning level.
 func logHold(log *slog.Logger, u *store.Update, err error) {
 	attrs := []any{"hold_reason", u.HoldReason}
 	if !store.OpenEndedHold(u.HoldReason) {

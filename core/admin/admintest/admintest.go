@@ -188,7 +188,7 @@ func (r *Response) Decode(t testing.TB, v any) {
 }
 
 // Do sends a request to the admin listener with the given bearer token ("" for
-// none), as the actor "tester", and returns the answer.
+// none), as the actor "tester", and returns the response.
 func (i *Instance) Do(t testing.TB, method, path, token string, body any) *Response {
 	t.Helper()
 	return i.DoAs(t, method, path, token, "tester", body)
