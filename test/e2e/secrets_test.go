@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,11 +206,12 @@ func TestSecretsStayHidden(t *testing.T) {
 
 	admin := &adminClient{t: t, base: "http://" + values.AdminListen, out: out}
 	driveAdminAPI(t, admin)
-	driveAdminUI(t, admin)
+	csrf := driveAdminUI(t, admin)
 	for _, path := range []string{"/metrics", "/healthz", "/readyz"} {
 		admin.call(http.MethodGet, path, "", nil)
 	}
 	rejectReload(t, in, admin, values)
+	admin.form("/ui/logout", url.Values{"csrf": {csrf}})
 	runSecretsCommands(t, in, values, out)
 
 	checkSecretsSent(t, recv)

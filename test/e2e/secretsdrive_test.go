@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/turbocode/switchboard/core/admin/admintest"
 )
 
 // outputEntry is one output of the process: a response body, a page, a
@@ -54,44 +56,23 @@ type adminClient struct {
 	t    *testing.T
 	base string
 	out  *outputLog
-	// browser keeps the web UI's cookies.
+	// browser keeps the web UI's cookies; driveAdminUI sets it.
 	browser *http.Client
 }
 
-// call sends a request with token as the bearer token ("" for none) and
-// returns the status and body.
+// call sends a request to the management API with token as the bearer
+// token ("" for none) and returns the status and body.
 func (a *adminClient) call(method, path, token string, body any) (int, []byte) {
 	a.t.Helper()
-	var reader io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		reader = strings.NewReader(b)
-	default:
-		raw, _ := json.Marshal(b)
-		reader = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, a.base+path, reader)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("X-Switchboard-Actor", "secrets-test")
-	return a.send(req)
+	resp := (&admintest.Instance{AdminURL: a.base}).Do(a.t, method, path, token, body)
+	a.out.add(method+" "+path, string(resp.Body))
+	return resp.Status, resp.Body
 }
 
+// send sends a request of the web UI with the browser's cookies.
 func (a *adminClient) send(req *http.Request) (int, []byte) {
 	a.t.Helper()
-	client := a.browser
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
+	resp, err := a.browser.Do(req)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
@@ -277,12 +258,12 @@ func (a *adminClient) form(path string, values url.Values) (int, []byte) {
 }
 
 // driveAdminUI signs in as a browser does (a wrong token first), fetches
-// every page, posts every form, and signs out.
-func driveAdminUI(t *testing.T, a *adminClient) {
+// every page and posts every form. It returns the session's CSRF token; the
+// session stays open.
+func driveAdminUI(t *testing.T, a *adminClient) string {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	a.browser = &http.Client{Jar: jar}
-	defer func() { a.browser = nil }()
 
 	login := a.page("/ui/login", http.StatusOK)
 	if status, _ := a.form("/ui/login", url.Values{"form": {hiddenField(t, login, "form")}, "token": {"wrong-admin-token-000000"}, "name": {"ops"}}); status != http.StatusUnauthorized {
@@ -332,7 +313,7 @@ func driveAdminUI(t *testing.T, a *adminClient) {
 			t.Errorf("POST %s: status %d: %s", f.path, status, raw)
 		}
 	}
-	a.form("/ui/logout", url.Values{"csrf": {csrf}})
+	return csrf
 }
 
 // rejectReload replaces the config with one whose new credentials are
@@ -354,7 +335,9 @@ func rejectReload(t *testing.T, in *instance, a *adminClient, values secretsValu
 	writeSecretFile(t, values.Dir, "switchboard.yaml", invalid)
 	in.cmd.Process.Signal(syscall.SIGHUP)
 	waitFor(t, "the reload to be rejected", 10*time.Second, func() bool { return reloadError(t, a) != "" })
-	a.page("/ui/connectors", http.StatusOK)
+	if page := a.page("/ui/connectors", http.StatusOK); !bytes.Contains(page, []byte("ingest.secrets[0]")) {
+		t.Errorf("the UI page does not show the rejected reload:\n%s", page)
+	}
 
 	writeSecretFile(t, values.Dir, "switchboard.yaml", string(valid))
 	in.cmd.Process.Signal(syscall.SIGHUP)
