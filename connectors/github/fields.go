@@ -150,7 +150,7 @@ func (m mapping) fromTurbo(t turboIssue, webURL string) desired {
 	}
 	w.values = map[string]sides{
 		keyTitle:       {t.Title, titleOf(w.title, t.Key)},
-		keyDescription: {normalizeText(t.description()), descriptionOf(w.body)},
+		keyDescription: {turboText(t.description()), descriptionOf(w.body)},
 		keyState:       {stateOf(t.Status), w.state},
 		keyType:        {t.Type, typeOnGitHub},
 		keyPriority:    {t.Priority, priorityOnGitHub},

@@ -1,6 +1,7 @@
 package github
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	gh "github.com/google/go-github/v60/github"
 
@@ -89,99 +91,113 @@ func (d *delivery) issueToTurbo(ctx context.Context) sdk.Result {
 	}
 	l := d.link()
 	if l == nil {
-		switch {
-		case hasMarker(w.Issue.GetBody(), issueMarkerPrefix):
-			return d.skip("the issue was created by Switchboard; its link is stored with the create")
-		case w.Action == "opened" && d.in.cfg.Import:
-			return d.importIssue(ctx, w)
-		}
-		return d.skip("the GitHub issue is not linked to a Turbo issue (import is off)")
+		return d.unlinkedGitHubIssue(ctx, w)
 	}
 
 	view := d.in.m.fromGitHub(w.Issue, l.TurboKey)
 	var replaced []string
-	if w.Action == "labeled" && w.Label != nil && d.in.cfg.syncsToTurbo(fieldLabels) {
-		replaced = d.in.m.preferAdded(&view, w.Label.GetName())
+	if d.in.cfg.syncsToTurbo(fieldLabels) {
+		replaced = d.in.m.settleLabelKinds(&view, l, w.addedLabel())
 	}
-	apply := turboChanges{}
-	var stale, deferred, owned []string
-	for _, key := range linkKeys {
-		f := l.Fields[key]
-		value := view.values[key]
-		switch {
-		case hashValue(value) == f.GitHub:
-			if view.updatedAt.After(f.At) {
-				f.At = view.updatedAt
-				l.Fields[key] = f
-			}
-		case !d.in.cfg.syncsToTurbo(fieldOwner(key)):
-			if !slices.Contains(owned, fieldOwner(key)) {
-				owned = append(owned, fieldOwner(key))
-			}
-		default:
-			switch w.staleness(key, f, view.updatedAt, l.TurboKey) {
-			case older:
-				stale = append(stale, key)
-			case leftToItsAction:
-				deferred = append(deferred, key)
-			default:
-				apply.add(key, value)
-			}
-		}
-	}
-	if len(stale) > 0 {
+	c := d.compareGitHub(l, w, view)
+	if len(c.stale) > 0 {
 		d.log.Info("GitHub change older than the value last synced; not applied", "issue", l.ref(),
-			"fields", strings.Join(stale, ","), "updated_at", view.updatedAt)
+			"fields", strings.Join(c.stale, ","), "updated_at", view.updatedAt)
 	}
-	if len(deferred) > 0 {
+	if len(c.deferred) > 0 {
 		d.log.Debug("GitHub change of the same second as the value last synced; left to the webhook of its own action",
-			"issue", l.ref(), "action", w.Action, "fields", strings.Join(deferred, ","), "updated_at", view.updatedAt)
+			"issue", l.ref(), "action", w.Action, "fields", strings.Join(c.deferred, ","), "updated_at", view.updatedAt)
 	}
-	if len(replaced) > 0 && !slices.ContainsFunc(append(stale, deferred...), isLabelKind) {
+	if len(replaced) > 0 && !slices.ContainsFunc(append(c.stale, c.deferred...), isLabelKind) {
 		if result := d.removeLabels(ctx, l, replaced); result != nil {
 			return *result
 		}
 	}
-	if apply.empty() {
-		return d.skipWith(l, unappliedReason(stale, deferred, owned))
+	if c.apply.empty() {
+		return d.skipWith(l, c.reason(l, view.updatedAt, time.Time{}))
 	}
-	status, err := d.applyToTurbo(ctx, l, apply)
+	return d.writeToTurbo(ctx, l, c, view)
+}
+
+// unlinkedGitHubIssue imports an issue opened on GitHub when import is on,
+// or says why a webhook of an issue without a link is skipped.
+func (d *delivery) unlinkedGitHubIssue(ctx context.Context, w *webhook) sdk.Result {
+	switch {
+	case hasMarker(w.Issue.GetBody(), issueMarkerPrefix):
+		return d.skip("the issue was created by Switchboard; its link is stored with the create")
+	case !d.in.cfg.Import:
+		return d.skip("the GitHub issue is not linked to a Turbo issue, and import is off (set import: true to import issues opened on GitHub)")
+	case w.Action != "opened":
+		return d.skip("the GitHub issue is not linked to a Turbo issue; import creates Turbo issues from the opened webhook only, and this webhook is " + w.Action)
+	}
+	return d.importIssue(ctx, w)
+}
+
+// writeToTurbo writes the changes into the Turbo issue, except those that
+// Turbo changed later and the part of a cut description that GitHub never
+// showed, and records what it wrote.
+func (d *delivery) writeToTurbo(ctx context.Context, l *link, c githubComparison, view githubView) sdk.Result {
+	current, err := d.in.turbo.GetIssue(ctx, l.TurboID)
+	if err != nil {
+		return turboFailure("read Turbo issue "+l.TurboKey, err)
+	}
+	c.later = d.laterInTurbo(l, &c.apply, current, view.updatedAt)
+	if len(c.later) > 0 {
+		d.log.Info("Turbo changed fields after GitHub; Turbo's values win", "issue", l.ref(), "turbo_issue", l.TurboKey,
+			"fields", strings.Join(c.later, ","), "github_updated_at", view.updatedAt, "turbo_updated_at", current.UpdatedAt)
+	}
+	c.cutEdit = d.restoreCutTail(l, &c.apply, current)
+	if c.apply.empty() {
+		return d.skipWith(l, c.reason(l, view.updatedAt, current.UpdatedAt))
+	}
+
+	status, writtenAt, err := d.applyToTurbo(ctx, l, c.apply)
 	if err != nil {
 		return turboFailure("update Turbo issue "+l.TurboKey, err)
 	}
-	now := d.in.clock.Now()
-	for _, key := range apply.keys {
-		l.record(key, sides{apply.values[key], view.values[key]}, view.updatedAt)
-		l.rememberWrite(key, l.Fields[key].Turbo, now)
+	turboAt := current.UpdatedAt
+	if writtenAt.After(turboAt) {
+		turboAt = writtenAt
 	}
-	d.log.Info("applied a GitHub change to the Turbo issue", "issue", l.ref(), "turbo_issue", l.TurboKey, "fields", strings.Join(apply.keys, ","))
+	now := d.in.clock.Now()
+	for _, key := range c.apply.keys {
+		l.record(key, sides{c.apply.values[key], view.values[key]}, view.updatedAt, turboAt)
+		l.rememberWrite(key, l.Fields[key].Turbo, now, writtenAt)
+	}
+	d.log.Info("applied a GitHub change to the Turbo issue", "issue", l.ref(), "turbo_issue", l.TurboKey, "fields", strings.Join(c.apply.keys, ","))
 	return linked(l, status, l.TurboKey)
 }
 
-// unappliedReason explains why a GitHub change wrote nothing into Turbo.
-// owned lists the ownership settings of the changed fields that Turbo owns.
-func unappliedReason(stale, deferred, owned []string) string {
-	var reasons []string
-	if len(stale) > 0 {
-		reasons = append(reasons, "the change of "+strings.Join(stale, ", ")+" is older than the value last synced")
+// restoreCutTail keeps the part of a long Turbo description that GitHub's
+// body never showed. The description of a body cut to GitHub's length ends
+// with a note; an edit of it on GitHub becomes the edited text followed by
+// the rest of Turbo's description. When the edit removed the note, the change
+// is dropped and restoreCutTail returns why.
+func (d *delivery) restoreCutTail(l *link, c *turboChanges, current *turboapi.Issue) string {
+	edited, ok := c.values[keyDescription]
+	f := l.Fields[keyDescription]
+	if !ok || f.Turbo == f.GitHub {
+		return ""
 	}
-	if len(deferred) > 0 {
-		reasons = append(reasons, "the change of "+strings.Join(deferred, ", ")+
-			" is of the same second as the value last synced and is left to the webhook of its own action")
+	room := descriptionRoom(l.TurboKey, turboLink(d.in.webURL, l.TurboKey, l.TurboID), l.TurboID)
+	full, ok := withCutTail(edited, turboText(current.Description), room)
+	if !ok {
+		c.remove(keyDescription)
+		return "the description of " + l.TurboKey + " is longer than GitHub's limit, so " + l.ref() +
+			" shows only its beginning, and the edit on GitHub removed the note at the cut. It is not applied, because the rest of the text would be lost: edit the description in Turbo"
 	}
-	if len(owned) > 0 {
-		reasons = append(reasons, "GitHub's change of "+strings.Join(owned, ", ")+" is not applied: ownership gives the field to turbo")
-	}
-	if len(reasons) == 0 {
-		return "no synced field differs from the value last synced (an echo of a change from Turbo, or no change)"
-	}
-	return strings.Join(reasons, "; ")
+	c.values[keyDescription] = full
+	return ""
 }
 
-// skipWith skips, storing l when the comparison moved a field's time on.
+// skipWith skips, storing l when the comparison changed it, such as a
+// field's time moved on. An unchanged link is not written, so a skip never
+// races with another delivery's write of the same link.
 func (d *delivery) skipWith(l *link, reason string) sdk.Result {
 	result := d.skip(reason)
-	result.UpdateState, result.State = true, l.encode()
+	if state := l.encode(); !bytes.Equal(state, d.req.State) {
+		result.UpdateState, result.State = true, state
+	}
 	return result
 }
 
@@ -195,18 +211,21 @@ func (c *turboChanges) add(key, value string) {
 	if c.values == nil {
 		c.values = map[string]string{}
 	}
-	if (key == keyType || key == keyPriority) && value == "" {
-		return // Turbo has no empty type or priority: a removed label leaves it as it is.
-	}
 	c.keys = append(c.keys, key)
 	c.values[key] = value
+}
+
+func (c *turboChanges) remove(key string) {
+	c.keys = slices.DeleteFunc(c.keys, func(k string) bool { return k == key })
+	delete(c.values, key)
 }
 
 func (c *turboChanges) empty() bool { return len(c.keys) == 0 }
 
 // applyToTurbo writes the changes with one PUT for the plain fields, close or
-// reopen for the state, and the tag calls.
-func (d *delivery) applyToTurbo(ctx context.Context, l *link, c turboChanges) (int, error) {
+// reopen for the state, and the tag calls. It returns Turbo's updated_at
+// after the last write that returns the issue.
+func (d *delivery) applyToTurbo(ctx context.Context, l *link, c turboChanges) (int, time.Time, error) {
 	update := turboapi.IssueUpdate{}
 	for _, key := range c.keys {
 		value := c.values[key]
@@ -224,28 +243,33 @@ func (d *delivery) applyToTurbo(ctx context.Context, l *link, c turboChanges) (i
 		}
 	}
 	turbo := d.in.turbo
+	var updatedAt time.Time
 	if !update.Empty() {
-		if _, err := turbo.UpdateIssue(ctx, l.TurboID, update); err != nil {
-			return 0, err
+		issue, err := turbo.UpdateIssue(ctx, l.TurboID, update)
+		if err != nil {
+			return 0, updatedAt, err
 		}
+		updatedAt = issue.UpdatedAt
 	}
-	if state, ok := c.values[keyState]; ok && slices.Contains(c.keys, keyState) {
+	if state, ok := c.values[keyState]; ok {
+		var issue *turboapi.Issue
 		var err error
 		if state == "closed" {
-			_, err = turbo.CloseIssue(ctx, l.TurboID)
+			issue, err = turbo.CloseIssue(ctx, l.TurboID)
 		} else {
-			_, err = turbo.ReopenIssue(ctx, l.TurboID)
+			issue, err = turbo.ReopenIssue(ctx, l.TurboID)
 		}
 		if err != nil {
-			return 0, err
+			return 0, updatedAt, err
 		}
+		updatedAt = issue.UpdatedAt
 	}
 	if tags, ok := c.values[keyTags]; ok {
 		if err := d.applyTags(ctx, l, tags); err != nil {
-			return 0, err
+			return 0, updatedAt, err
 		}
 	}
-	return http.StatusOK, nil
+	return http.StatusOK, updatedAt, nil
 }
 
 // applyTags adds and removes Turbo tags so that they match the labels.
@@ -274,22 +298,22 @@ func (d *delivery) importIssue(ctx context.Context, w *webhook) sdk.Result {
 	repo := w.Repository.GetFullName()
 	project, _ := d.in.cfg.projectOf(repo)
 	view := d.in.m.fromGitHub(w.Issue, "")
-	create := turboapi.IssueCreate{ProjectID: project, Title: view.values[keyTitle], Description: view.values[keyDescription],
+	ref := repo + "#" + itoa(w.Issue.GetNumber())
+	create := turboapi.IssueCreate{ProjectID: project, Title: view.values[keyTitle], Description: withImportMarker(view.values[keyDescription], ref),
 		Type: valueOr(view.values[keyType], "task"), Priority: valueOr(view.values[keyPriority], "medium")}
 	if email := view.values[keyAssignee]; email != "" {
 		create.Assignee = &email
 	}
 	created, err := d.in.turbo.CreateIssue(ctx, create)
 	if err != nil {
-		return turboFailure("import "+repo+"#"+itoa(w.Issue.GetNumber())+" into Turbo", err)
+		return turboFailure("import "+ref+" into Turbo", err)
 	}
 
 	l := &link{TurboID: created.ID, TurboKey: created.Key, Repo: repo, Number: w.Issue.GetNumber(), Fields: map[string]fieldState{}}
-	turboValues := map[string]string{keyTitle: created.Title, keyDescription: normalizeText(created.Description),
-		keyState: stateOf(created.Status), keyType: created.Type, keyPriority: created.Priority,
-		keyTags: "", keyAssignee: stringOr(created.Assignee)}
+	values := turboValues(created)
+	values[keyTags] = ""
 	for _, key := range linkKeys {
-		l.record(key, sides{turboValues[key], view.values[key]}, view.updatedAt)
+		l.record(key, sides{values[key], view.values[key]}, view.updatedAt, created.UpdatedAt)
 	}
 	d.log.Info("imported a GitHub issue into Turbo", "issue", l.ref(), "turbo_issue", created.Key)
 	return linked(l, http.StatusCreated, created.Key)
@@ -360,6 +384,15 @@ func (d *delivery) deleteTurboComment(ctx context.Context, l *link, existing *co
 	return linked(l, http.StatusNoContent, l.TurboKey)
 }
 
+// withImportMarker ends an imported issue's description with the import
+// marker of the GitHub issue ref.
+func withImportMarker(description, ref string) string {
+	if description == "" {
+		return importMarker(ref)
+	}
+	return description + "\n\n" + importMarker(ref)
+}
+
 func splitList(s string) []string {
 	if s == "" {
 		return nil
@@ -374,11 +407,5 @@ func valueOr(value, fallback string) string {
 	return value
 }
 
-func stringOr(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
 
 func itoa(n int) string { return strconv.Itoa(n) }

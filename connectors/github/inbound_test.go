@@ -118,9 +118,11 @@ func TestTurboEchoesOfTwoWritesNotSentBack(t *testing.T) {
 	}
 	edits := len(h.requests("PATCH", "/issues/1"))
 
-	// Turbo's webhooks for the two writes arrive after both were made.
+	// Turbo's webhooks for the two writes arrive after both were made. The
+	// clock did not move between the writes, so both carry its time.
+	written := h.clock.Now()
 	for _, title := range []string{"Title A", "Title B"} {
-		result := h.mustDeliver(turboUpdate(t, "title", title), sdk.OutcomeSkipped)
+		result := h.mustDeliver(turboUpdate(t, "title", title, written), sdk.OutcomeSkipped)
 		if !strings.Contains(result.Reason, "echo") {
 			t.Errorf("echo of %q: reason %q, want it named an echo", title, result.Reason)
 		}
@@ -133,15 +135,16 @@ func TestTurboEchoesOfTwoWritesNotSentBack(t *testing.T) {
 	}
 
 	// A later change back to an echoed value is a person's change again.
-	h.mustDeliver(turboUpdate(t, "title", "Title A"), sdk.OutcomeDelivered)
+	h.clock.Advance(time.Minute)
+	h.mustDeliver(turboUpdate(t, "title", "Title A", h.clock.Now()), sdk.OutcomeDelivered)
 	if issue, _ := h.github.Issue(testRepo, 1); issue.Title != "[TURBO-42] Title A" {
 		t.Errorf("GitHub title = %q after Turbo set it back, want Title A", issue.Title)
 	}
 }
 
 // turboUpdate returns Turbo's issue.updated event for the fixture issue with
-// one field changed.
-func turboUpdate(t *testing.T, field string, value any) sdk.Event {
+// one field changed at updatedAt.
+func turboUpdate(t testing.TB, field string, value any, updatedAt time.Time) sdk.Event {
 	t.Helper()
 	raw, err := os.ReadFile("../../testdata/turbo/envelope/issue-created-high.json")
 	if err != nil {
@@ -152,9 +155,10 @@ func turboUpdate(t *testing.T, field string, value any) sdk.Event {
 		t.Fatal(err)
 	}
 	doc["event_type"], doc["action"] = "issue.updated", "updated"
-	doc["event_id"] = fmt.Sprintf("evt_update_%s_%v", field, value)
+	doc["event_id"] = fmt.Sprintf("evt_update_%s_%v_%d", field, value, updatedAt.UnixNano())
 	data := doc["data"].(map[string]any)
 	data["current"].(map[string]any)[field] = value
+	data["current"].(map[string]any)["updated_at"] = updatedAt.UTC().Format(time.RFC3339Nano)
 	data["changes"] = []string{field}
 	raw, _ = json.Marshal(doc)
 	return connectortest.ParseEvent(t, raw)

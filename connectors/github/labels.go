@@ -14,25 +14,46 @@ func (m mapping) labelKinds() map[string]map[string]string {
 	return map[string]map[string]string{keyType: m.cfg.Labels.Types, keyPriority: m.cfg.Labels.Priorities}
 }
 
-// preferAdded makes a type or priority label that a labeled webhook added
-// win over another label of its kind that the issue carries. It returns the
-// other labels of that kind, which the sync removes on GitHub.
-func (m mapping) preferAdded(v *githubView, added string) []string {
+// settleLabelKinds picks the type and the priority of an issue that carries
+// two or more labels of one kind. GitHub sends one labeled webhook per label
+// added, each with every label of the issue at that time, so a webhook can
+// show a label that the sync has since replaced. The label a labeled webhook
+// added wins, and the other labels of its kind are returned for removal on
+// GitHub. For any other webhook the value last synced wins while its label
+// is still there, and otherwise the first value by name. added is "" for
+// webhooks other than labeled.
+func (m mapping) settleLabelKinds(v *githubView, l *link, added string) []string {
 	var others []string
-	for key, byValue := range m.labelKinds() {
-		value, ok := valueOfLabel(byValue, added)
-		if !ok {
+	for _, key := range []string{keyType, keyPriority} {
+		byValue := m.labelKinds()[key]
+		if value, ok := valueOfLabel(byValue, added); ok {
+			v.values[key] = value
+			for _, label := range v.labels {
+				if label != added && isLabelOf(byValue, label) {
+					others = append(others, label)
+				}
+			}
 			continue
 		}
-		v.values[key] = value
-		for _, label := range v.labels {
-			if label != added && isLabelOf(byValue, label) {
-				others = append(others, label)
+		for _, value := range valuesOnIssue(v.labels, byValue) {
+			if hashValue(value) == l.Fields[key].GitHub {
+				v.values[key] = value
 			}
 		}
 	}
 	slices.Sort(others)
 	return others
+}
+
+// valuesOnIssue returns the Turbo values whose labels the issue carries.
+func valuesOnIssue(labels []string, byValue map[string]string) []string {
+	var values []string
+	for _, value := range sortedKeys(byValue) {
+		if slices.Contains(labels, byValue[value]) {
+			values = append(values, value)
+		}
+	}
+	return values
 }
 
 // removeLabels removes labels from the GitHub issue; a label already gone

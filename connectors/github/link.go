@@ -38,13 +38,16 @@ type link struct {
 }
 
 // fieldState is one field as last synced: the hash of its value as each side
-// shows it, and GitHub's updated_at at that time. The two hashes differ where
-// a mapping or a limit changes the value, such as a description cut to
-// GitHub's length.
+// shows it, GitHub's updated_at and Turbo's updated_at at that time. The two
+// hashes differ where a mapping or a limit changes the value, such as a
+// description cut to GitHub's length.
 type fieldState struct {
 	Turbo  string    `json:"turbo"`
 	GitHub string    `json:"github"`
 	At     time.Time `json:"at"`
+	// TurboAt is the Turbo issue's updated_at that the value was synced at:
+	// a Turbo snapshot older than it shows an earlier value.
+	TurboAt time.Time `json:"turbo_at,omitzero"`
 	// Value is the value itself, kept for tags only: adding and removing tags
 	// in Turbo needs the names synced last, not a hash of them.
 	Value string `json:"value,omitempty"`
@@ -93,13 +96,31 @@ func (l *link) encode() []byte {
 	return data
 }
 
-// record stores both sides' values of a field as synced at time at.
-func (l *link) record(key string, values sides, at time.Time) {
-	f := fieldState{Turbo: hashValue(values.turbo), GitHub: hashValue(values.github), At: at, Recent: l.Fields[key].Recent}
+// record stores both sides' values of a field as synced when GitHub's
+// updated_at was githubAt and Turbo's turboAt.
+func (l *link) record(key string, values sides, githubAt, turboAt time.Time) {
+	f := fieldState{Turbo: hashValue(values.turbo), GitHub: hashValue(values.github), At: githubAt, TurboAt: turboAt,
+		Recent: l.Fields[key].Recent}
 	if key == keyTags {
 		f.Value = values.turbo
 	}
 	l.Fields[key] = f
+}
+
+// seenTurbo notes that a Turbo snapshot of turboAt showed the value last
+// synced, so that snapshots older than it are known to be stale.
+func (l *link) seenTurbo(key string, turboAt time.Time) {
+	f := l.Fields[key]
+	if turboAt.After(f.TurboAt) {
+		f.TurboAt = turboAt
+		l.Fields[key] = f
+	}
+}
+
+// staleInTurbo reports whether a Turbo snapshot of turboAt predates the value
+// last synced for key. A snapshot without updated_at is never stale.
+func (l *link) staleInTurbo(key string, turboAt time.Time) bool {
+	return !turboAt.IsZero() && turboAt.Before(l.Fields[key].TurboAt)
 }
 
 func (l *link) commentByTurbo(id string) *commentLink {

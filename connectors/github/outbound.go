@@ -46,6 +46,10 @@ func (d *delivery) issueToGitHub(ctx context.Context) sdk.Result {
 
 	l := d.link()
 	if l == nil {
+		if ref := markedID(t.description(), importMarkerPrefix); ref != "" {
+			return d.skip(t.Key + " was imported from GitHub issue " + ref + ", and the import stores the link; " +
+				"this event of the new issue has nothing to send")
+		}
 		return d.createIssue(ctx, repo, t)
 	}
 	return d.editIssue(ctx, l, t, d.changedKeys())
@@ -102,7 +106,7 @@ func (d *delivery) createIssue(ctx context.Context, repo string, t turboIssue) s
 
 	l := &link{TurboID: t.ID, TurboKey: t.Key, Repo: repo, Number: created.GetNumber(), Fields: map[string]fieldState{}}
 	for _, key := range linkKeys {
-		l.record(key, w.values[key], created.GetUpdatedAt().Time)
+		l.record(key, w.values[key], created.GetUpdatedAt().Time, t.UpdatedAt)
 	}
 	if w.state == "closed" {
 		if result, ok := d.closeCreated(ctx, l, owner, name); !ok {
@@ -182,33 +186,13 @@ func (d *delivery) findByMarker(ctx context.Context, repo string, t turboIssue) 
 // from the one last synced; keys, when not nil, limits the fields compared.
 func (d *delivery) editIssue(ctx context.Context, l *link, t turboIssue, keys []string) sdk.Result {
 	w := d.in.m.fromTurbo(t, d.in.webURL)
-	now := d.in.clock.Now()
-	var changed, echoes []string
-	for _, key := range linkKeys {
-		if keys != nil && !slices.Contains(keys, key) {
-			continue
-		}
-		hash := hashValue(w.values[key].turbo)
-		switch {
-		case !d.in.cfg.syncsToGitHub(fieldOwner(key)):
-		case hash == l.Fields[key].Turbo:
-			l.takeEcho(key, hash, now)
-		case l.takeEcho(key, hash, now):
-			echoes = append(echoes, key)
-		default:
-			changed = append(changed, key)
-		}
-	}
-	if len(echoes) > 0 {
+	comparison := d.compareTurbo(l, t, w, keys)
+	if len(comparison.echoes) > 0 {
 		d.log.Debug("Turbo's webhook repeats values the sync wrote into Turbo; not sent back", "issue", l.ref(),
-			"turbo_issue", t.Key, "fields", strings.Join(echoes, ","))
+			"turbo_issue", t.Key, "fields", strings.Join(comparison.echoes, ","))
 	}
-	if len(changed) == 0 {
-		if len(echoes) > 0 {
-			return d.skipWith(l, "the change of "+strings.Join(echoes, ", ")+" of "+t.Key+
-				" is a value the sync wrote into Turbo from GitHub (an echo); not sent back")
-		}
-		return d.skipWith(l, "no synced field of "+t.Key+" differs from the value last synced (an echo of a change from GitHub, or no change)")
+	if len(comparison.changed) == 0 {
+		return d.skipWith(l, comparison.reason(t.Key, t.UpdatedAt))
 	}
 
 	owner, name := splitRepo(l.Repo)
@@ -218,6 +202,15 @@ func (d *delivery) editIssue(ctx context.Context, l *link, t turboIssue, keys []
 	current, _, err := d.api.Issues.Get(ctx, owner, name, l.Number)
 	if err != nil {
 		return d.githubFailure("read the GitHub issue "+l.ref(), l.ref(), err)
+	}
+	view := d.in.m.fromGitHub(current, l.TurboKey)
+	changed, later := d.laterOnGitHub(l, comparison.changed, w, view, t.UpdatedAt)
+	if len(later) > 0 {
+		d.log.Info("GitHub changed fields after Turbo; GitHub's values win", "issue", l.ref(), "turbo_issue", t.Key,
+			"fields", strings.Join(later, ","), "github_updated_at", view.updatedAt, "turbo_updated_at", t.UpdatedAt)
+	}
+	if len(changed) == 0 {
+		return d.skipWith(l, laterOnGitHubReason(later, l, t.Key, view.updatedAt, t.UpdatedAt))
 	}
 	request := d.editRequest(w, current, changed)
 
@@ -231,7 +224,7 @@ func (d *delivery) editIssue(ctx context.Context, l *link, t turboIssue, keys []
 		return d.githubFailure("edit the GitHub issue "+l.ref(), l.ref(), err)
 	}
 	for _, key := range changed {
-		l.record(key, w.values[key], edited.GetUpdatedAt().Time)
+		l.record(key, w.values[key], edited.GetUpdatedAt().Time, t.UpdatedAt)
 	}
 	d.log.Info("edited the GitHub issue of a Turbo issue", "issue", l.ref(), "turbo_issue", t.Key, "fields", strings.Join(changed, ","))
 	return linked(l, resp.StatusCode, l.ref())

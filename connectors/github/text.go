@@ -21,6 +21,7 @@ const (
 	issueMarkerPrefix         = "<!-- switchboard:turbo-issue:"
 	turboCommentMarkerPrefix  = "<!-- switchboard:turbo-comment:"
 	githubCommentMarkerPrefix = "<!-- switchboard:github-comment:"
+	importMarkerPrefix        = "<!-- switchboard:github-issue:"
 	markerSuffix              = " -->"
 )
 
@@ -31,6 +32,21 @@ const footerSeparator = "\n\n---\n"
 const cutNote = "\n\n… (cut to GitHub's length limit; the full text is in Turbo)"
 
 func issueMarker(turboID string) string { return issueMarkerPrefix + turboID + markerSuffix }
+
+// importMarker ends the description of a Turbo issue imported from the
+// GitHub issue ref ("owner/repo#12"). Turbo's event for the new issue may be
+// handled before the import's link is stored, and the marker tells that event
+// apart from one of an issue created in Turbo.
+func importMarker(ref string) string { return importMarkerPrefix + ref + markerSuffix }
+
+// importMarkerLine matches the import marker with the blank line before it.
+var importMarkerLine = regexp.MustCompile(`\n*<!-- switchboard:github-issue:[^ >]+ -->`)
+
+// turboText returns a Turbo description as the sync compares and copies it:
+// without the import marker, with normalized line ends.
+func turboText(description string) string {
+	return normalizeText(importMarkerLine.ReplaceAllString(description, ""))
+}
 
 // anyMarker matches every marker the connector writes.
 var anyMarker = regexp.MustCompile(`\n*<!-- switchboard:[a-z-]+:[^ >]+ -->`)
@@ -76,18 +92,41 @@ func titleOf(githubTitle, key string) string {
 // with a link back to Turbo and the hidden marker, cut to GitHub's limit. An
 // empty description leaves the footer alone, without the separator line.
 func githubBody(description, key, link, turboID string) string {
+	footer := bodyFooter(key, link, turboID)
+	description = turboText(description)
+	if description == "" {
+		return footer
+	}
+	return cutRunes(description, descriptionRoom(key, link, turboID), cutNote) + footerSeparator + footer
+}
+
+// bodyFooter is the link back to Turbo and the marker after the description.
+func bodyFooter(key, link, turboID string) string {
 	name := key
 	if name == "" {
 		name = "this issue"
 	}
-	footer := "Synced with [" + name + "](" + link + ") in Turbo.\n" + issueMarker(turboID)
-	description = normalizeText(description)
-	if description == "" {
-		return footer
+	return "Synced with [" + name + "](" + link + ") in Turbo.\n" + issueMarker(turboID)
+}
+
+// descriptionRoom returns how many characters of a description fit in a
+// GitHub body beside the footer.
+func descriptionRoom(key, link, turboID string) int {
+	return maxBodyRunes - utf8.RuneCountInString(footerSeparator+bodyFooter(key, link, turboID))
+}
+
+// withCutTail returns the Turbo description for an edit on GitHub of a body
+// whose description was cut to GitHub's length: the edited text before the
+// note at the cut, followed by the part of Turbo's description full that was
+// cut off. room is the description's room in the body. ok is false when the
+// edit removed the note, so that where Turbo's text continues is unknown.
+func withCutTail(edited, full string, room int) (string, bool) {
+	visible, ok := strings.CutSuffix(edited, cutNote)
+	if !ok {
+		return "", false
 	}
-	footer = footerSeparator + footer
-	room := maxBodyRunes - utf8.RuneCountInString(footer)
-	return cutRunes(description, room, cutNote) + footer
+	kept := room - utf8.RuneCountInString(cutNote)
+	return visible + string([]rune(full)[min(max(kept, 0), utf8.RuneCountInString(full)):]), true
 }
 
 // footerLink matches the footer's link line at the end of the text before
