@@ -190,3 +190,54 @@ func TestEmptyDescriptionBodyRoundTrip(t *testing.T) {
 		t.Errorf("Turbo issue: title %q, description %q; want GitHub's title and no description", turbo.Title, turbo.Description)
 	}
 }
+
+// TestCutBodyEditKeepsTurboTail edits on GitHub the body of an issue whose
+// Turbo description is longer than GitHub's limit, so GitHub shows its
+// beginning only.
+func TestCutBodyEditKeepsTurboTail(t *testing.T) {
+	long := strings.Repeat("Steps to reproduce the failure. ", 2200)[:70100]
+	cases := []struct {
+		name string
+		// edit changes the body as GitHub shows it.
+		edit      func(body string) string
+		outcome   sdk.Outcome
+		wantTurbo string
+	}{
+		{"beginning replaced", func(body string) string { return "REPLACED BEGINNING" + body[len("REPLACED BEGINNING"):] },
+			sdk.OutcomeDelivered, "REPLACED BEGINNING" + long[len("REPLACED BEGINNING"):]},
+		{"note removed", func(body string) string { return strings.Replace(body, cutNote, "", 1) },
+			sdk.OutcomeSkipped, long},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, opts := startCollector(t)
+			h := newHarness(t, opts, nil)
+			h.linkCreated(c, turboEvent(t, "issue-created-high.json", func(c map[string]any) { c["description"] = long }))
+			person := h.human()
+
+			h.clock.Advance(time.Minute)
+			issue, _ := h.github.Issue(testRepo, 1)
+			body := tc.edit(issue.Body)
+			if _, _, err := person.Issues.Edit(context.Background(), "acme", "web", 1, &gh.IssueRequest{Body: &body}); err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range h.take(c) {
+				result := h.mustDeliver(ev, tc.outcome)
+				if tc.outcome == sdk.OutcomeSkipped && !strings.Contains(result.Reason, "removed the note at the cut") {
+					t.Errorf("reason %q, want it to name the removed note", result.Reason)
+				}
+			}
+
+			turbo, _ := h.turbo.Issue(testIssue)
+			if turbo.Description != tc.wantTurbo {
+				t.Errorf("Turbo description has %d characters ending in %q, want %d ending in %q",
+					len(turbo.Description), tail(turbo.Description), len(tc.wantTurbo), tail(tc.wantTurbo))
+			}
+			if strings.Contains(turbo.Description, "cut to GitHub's length limit") {
+				t.Error("the cut note was written into Turbo")
+			}
+		})
+	}
+}
+
+func tail(s string) string { return s[max(len(s)-40, 0):] }
