@@ -79,6 +79,9 @@ func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// connectorDetail returns what the DETAIL column shows: a pause, a failed
+// health check, open circuits, rejected destinations, the last error, or else
+// the connector's own health message.
 func connectorDetail(cs connectorState) string {
 	switch {
 	case cs.PauseReason != "":
@@ -89,8 +92,10 @@ func connectorDetail(cs connectorState) string {
 		return "circuit open: " + strings.Join(cs.OpenCircuits, ", ")
 	case len(cs.Rejections) > 0:
 		return "not sending to: " + strings.Join(cs.Rejections, "; ")
-	default:
+	case cs.LastError != "":
 		return cs.LastError
+	default:
+		return cs.Health
 	}
 }
 

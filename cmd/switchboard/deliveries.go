@@ -105,7 +105,7 @@ func printDeliveries(w io.Writer, items []delivery) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tROUTE\tCONNECTOR\tEVENT\tATTEMPTS\tCREATED\tLAST ERROR")
+	fmt.Fprintln(tw, "ID\tSTATUS\tROUTE\tCONNECTOR\tEVENT\tATTEMPTS\tCREATED\tREASON")
 	for _, d := range items {
 		status := d.Status
 		if d.HoldReason != "" {
@@ -150,7 +150,7 @@ func printDelivery(w io.Writer, d delivery) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	rows := [][2]string{{"id", d.ID}, {"status", d.Status}, {"hold reason", d.HoldReason}, {"event", d.EventID + " (" + d.EventType + ")"},
 		{"route", d.Route}, {"connector", d.Connector}, {"destination", d.Destination}, {"target", string(d.Target)},
-		{"created", shortTime(d.CreatedAt)}, {"last error", d.LastError}}
+		{"created", shortTime(d.CreatedAt)}, {"reason", d.LastError}}
 	switch {
 	case d.NextAt != nil:
 		rows = append(rows, [2]string{"next attempt", shortTime(*d.NextAt)})

@@ -13,6 +13,8 @@ const healthWindow = 100
 // Health is a connector's recent record, for the management API.
 type Health struct {
 	// Attempts and Delivered count the last attempts, at most healthWindow.
+	// Skipped attempts count in neither: the connector chose not to send,
+	// which is no failure and no delivery.
 	Attempts  int
 	Delivered int
 	// LastSuccess and LastFailure are zero when there was none since start.
@@ -54,7 +56,11 @@ func newHealthBook() *healthBook {
 
 // note records an attempt. Any answer of the destination but a retry counts
 // as the connector working, so a 404 of one target does not make it failing.
+// A skip is left out: it is neither a success nor a failure.
 func (b *healthBook) note(connector string, res sdk.Result, at time.Time) {
+	if res.Outcome == sdk.OutcomeSkipped {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	h, ok := b.connectors[connector]
