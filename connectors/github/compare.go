@@ -67,8 +67,8 @@ func (c turboComparison) reason(key string, turboAt time.Time) string {
 	return strings.Join(reasons, "; ")
 }
 
-// ownedReasons says, for each ownership setting that keeps a changed field
-// from the other side, that side's change is not sent.
+// ownedReasons returns, for each ownership setting that keeps a changed
+// field from the other side, why that side's change is not synced.
 func ownedReasons(keys []string, side, owner string) []string {
 	var reasons []string
 	byOwner := map[string][]string{}

@@ -149,3 +149,42 @@ func TestIssuesOffFailsWithoutPause(t *testing.T) {
 		}
 	}
 }
+
+func TestConnectorTestReadsWithoutWriting(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(cfg map[string]any)
+		outcome sdk.Outcome
+		want    []string
+	}{
+		{name: "healthy", outcome: sdk.OutcomeDelivered, want: []string{"the token of switchboard-bot can read acme/web", "wrote nothing"}},
+		{name: "bad token", outcome: sdk.OutcomePermanent, want: []string{"GET /user", "401", "invalid, expired or revoked"},
+			change: func(cfg map[string]any) { cfg["token"] = "ghp_revoked-token-0123456789" }},
+		{name: "unknown repository", outcome: sdk.OutcomePermanent, want: []string{"not found (404) for repository acme/gone"},
+			change: func(cfg map[string]any) { cfg["projects"] = map[string]string{testProject: "acme/gone"} }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, githubfake.Options{}, tc.change)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+
+			result := h.inst.Test(ctx, nil)
+
+			if result.Outcome != tc.outcome {
+				t.Errorf("outcome %v (%s), want %v", result.Outcome, result.Reason, tc.outcome)
+			}
+			text := result.Reason + result.Response
+			for _, want := range tc.want {
+				if !strings.Contains(text, want) {
+					t.Errorf("result %q lacks %q", text, want)
+				}
+			}
+			for _, r := range h.github.Requests() {
+				if r.Method != http.MethodGet {
+					t.Errorf("the test sent %s %s, want reads only", r.Method, r.Path)
+				}
+			}
+		})
+	}
+}

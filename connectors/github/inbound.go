@@ -120,7 +120,7 @@ func (d *delivery) issueToTurbo(ctx context.Context) sdk.Result {
 }
 
 // unlinkedGitHubIssue imports an issue opened on GitHub when import is on,
-// or says why a webhook of an issue without a link is skipped.
+// or skips a webhook of an issue without a link, with the reason.
 func (d *delivery) unlinkedGitHubIssue(ctx context.Context, w *webhook) sdk.Result {
 	switch {
 	case hasMarker(w.Issue.GetBody(), issueMarkerPrefix):
@@ -170,7 +170,7 @@ func (d *delivery) writeToTurbo(ctx context.Context, l *link, c githubComparison
 
 // restoreCutTail keeps the part of a long Turbo description that GitHub's
 // body never showed. The description of a body cut to GitHub's length ends
-// with a note; an edit of it on GitHub becomes the edited text followed by
+// with a note. An edit of it on GitHub becomes the edited text followed by
 // the rest of Turbo's description. When the edit removed the note, the change
 // is dropped and restoreCutTail returns why.
 func (d *delivery) restoreCutTail(l *link, c *turboChanges, current *turboapi.Issue) string {
@@ -406,6 +406,5 @@ func valueOr(value, fallback string) string {
 	}
 	return value
 }
-
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -42,6 +42,7 @@ type instance struct {
 var (
 	_ sdk.Instance       = (*instance)(nil)
 	_ sdk.WebhookSecrets = (*instance)(nil)
+	_ sdk.StartChecked   = (*instance)(nil)
 )
 
 func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
@@ -150,8 +151,9 @@ func linked(l *link, status int, response string) sdk.Result {
 
 // loginName returns the token's login: from the config, else from GET /user,
 // asked once.
-func (d *delivery) loginName(ctx context.Context) (string, error) {
-	in := d.in
+func (d *delivery) loginName(ctx context.Context) (string, error) { return d.in.loginName(ctx, d.api) }
+
+func (in *instance) loginName(ctx context.Context, api *gh.Client) (string, error) {
 	in.loginMu.Lock()
 	defer in.loginMu.Unlock()
 	if in.login != "" {
@@ -160,7 +162,7 @@ func (d *delivery) loginName(ctx context.Context) (string, error) {
 	if err := in.pacer.read(ctx); err != nil {
 		return "", err
 	}
-	user, _, err := d.api.Users.Get(ctx, "")
+	user, _, err := api.Users.Get(ctx, "")
 	if err != nil {
 		return "", err
 	}

@@ -35,8 +35,8 @@ func issueMarker(turboID string) string { return issueMarkerPrefix + turboID + m
 
 // importMarker ends the description of a Turbo issue imported from the
 // GitHub issue ref ("owner/repo#12"). Turbo's event for the new issue may be
-// handled before the import's link is stored, and the marker tells that event
-// apart from one of an issue created in Turbo.
+// handled before the import's link is stored, and the marker sets that event
+// apart from the event of an issue created in Turbo.
 func importMarker(ref string) string { return importMarkerPrefix + ref + markerSuffix }
 
 // importMarkerLine matches the import marker with the blank line before it.
@@ -116,17 +116,19 @@ func descriptionRoom(key, link, turboID string) int {
 }
 
 // withCutTail returns the Turbo description for an edit on GitHub of a body
-// whose description was cut to GitHub's length: the edited text before the
-// note at the cut, followed by the part of Turbo's description full that was
-// cut off. room is the description's room in the body. ok is false when the
-// edit removed the note, so that where Turbo's text continues is unknown.
+// whose description was cut to GitHub's length. It is the edited text before
+// the note at the cut, followed by the part of Turbo's description full that
+// the body did not show. room is the description's room in the body. ok is
+// false when the edit removed the note, so where Turbo's text continues is
+// unknown.
 func withCutTail(edited, full string, room int) (string, bool) {
 	visible, ok := strings.CutSuffix(edited, cutNote)
 	if !ok {
 		return "", false
 	}
-	kept := room - utf8.RuneCountInString(cutNote)
-	return visible + string([]rune(full)[min(max(kept, 0), utf8.RuneCountInString(full)):]), true
+	shown := room - utf8.RuneCountInString(cutNote)
+	runes := []rune(full)
+	return visible + string(runes[min(max(shown, 0), len(runes)):]), true
 }
 
 // footerLink matches the footer's link line at the end of the text before

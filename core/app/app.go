@@ -341,6 +341,8 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	}
 	a.log.Info("switchboard started", "listen", listener.Addr().String(), "store", cfg.Storage.Driver+" "+config.RedactDSN(cfg.Storage.DSN),
 		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID)
+	wg.Add(1)
+	go func() { defer wg.Done(); a.checkAtStart(a.startInstances()) }()
 
 	select {
 	case <-ctx.Done():

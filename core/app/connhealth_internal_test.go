@@ -1,7 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,5 +49,33 @@ func TestHealthOfAsksOnceWithinTTL(t *testing.T) {
 	a.healthOf(instances)
 	if n := failed.calls.Load(); n != 2 {
 		t.Errorf("Health called %d times after the TTL, want 2", n)
+	}
+}
+
+// startCheckedInstance is a healthInstance that asks for a health check at
+// the start.
+type startCheckedInstance struct{ healthInstance }
+
+func (*startCheckedInstance) CheckAtStart() bool { return true }
+
+func TestCheckAtStartWarnsOfProblem(t *testing.T) {
+	var logs bytes.Buffer
+	a := &App{clock: clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)),
+		log: slog.New(slog.NewTextHandler(&logs, nil))}
+	revoked := &startCheckedInstance{healthInstance{health: sdk.Health{Message: "GitHub rejected the token (401: Bad credentials)"}}}
+	fine := &startCheckedInstance{healthInstance{health: sdk.Health{OK: true, Message: "can read acme/web"}}}
+	unasked := &healthInstance{health: sdk.Health{Message: "not checked at start"}}
+
+	a.checkAtStart(map[string]sdk.Instance{"github": revoked, "github-ok": fine, "hook": unasked})
+
+	out := logs.String()
+	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "connector=github ") || !strings.Contains(out, "Bad credentials") {
+		t.Errorf("no warning names the revoked token:\n%s", out)
+	}
+	if strings.Contains(out, "github-ok") || strings.Contains(out, "not checked at start") {
+		t.Errorf("a healthy or unasked connector was reported:\n%s", out)
+	}
+	if n := unasked.calls.Load(); n != 0 {
+		t.Errorf("Health of an instance that did not ask was called %d times", n)
 	}
 }

@@ -196,8 +196,9 @@ func (a *App) Resume(ctx context.Context, connector string) error {
 
 // TestSend implements admin.Backend: it delivers a sample issue.created
 // event through the connector's live instance, after the instance forgot its
-// destinations' rejections. Without params it uses the
-// literal parameters of the connector's first route target.
+// destinations' rejections, or runs the instance's own test when it is an
+// sdk.Tester. Without params it uses the literal parameters of the
+// connector's first route target.
 func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params) (*admin.TestResult, error) {
 	rt := a.current.Load()
 	conn, ok := rt.Connector(connector)
@@ -221,7 +222,12 @@ func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params)
 
 	a.forgetRejections(map[string]bool{connector: true})
 	started := a.clock.Now()
-	res := conn.Instance.Deliver(ctx, req)
+	var res sdk.Result
+	if tester, ok := conn.Instance.(sdk.Tester); ok {
+		res = tester.Test(ctx, target)
+	} else {
+		res = conn.Instance.Deliver(ctx, req)
+	}
 	return &admin.TestResult{Outcome: res.Outcome, StatusCode: res.StatusCode, Response: res.Response, Reason: res.Reason,
 		Duration: a.clock.Now().Sub(started), Params: shown}, nil
 }

@@ -424,3 +424,20 @@ func TestGitHubEditWhileDownAppliedOnRedelivery(t *testing.T) {
 		t.Errorf("Turbo title after the redelivery = %q, want the edit made while Switchboard was down", turbo.Title)
 	}
 }
+
+// TestGitHubConnectorTestChecksAccess runs the connector test of the
+// management API: it reads the token's account and the repository and
+// writes nothing, because a sample event is no issue the sync could act on.
+func TestGitHubConnectorTestChecksAccess(t *testing.T) {
+	h := newSyncHarness(t, nil)
+	res, err := h.app.TestSend(context.Background(), "github", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != sdk.OutcomeDelivered || !strings.Contains(res.Response, "switchboard-bot can read acme/web") {
+		t.Errorf("test send = %v (%s %s), want delivered naming the account and the repository", res.Outcome, res.Reason, res.Response)
+	}
+	if n := h.mutations("switchboard-bot"); n != 0 {
+		t.Errorf("the test made %d changes on GitHub", n)
+	}
+}
