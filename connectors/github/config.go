@@ -49,7 +49,6 @@ const (
 	fieldComments    = "comments"
 )
 
-var ownedFields = []string{fieldTitle, fieldDescription, fieldStatus, fieldLabels, fieldAssignee, fieldComments}
 
 // Turbo's issue types and priorities, with the labels they map to by default.
 var (
@@ -89,12 +88,34 @@ type config struct {
 	Tags map[string]string `json:"tags"`
 	// Ownership says which side's changes of each field are synced: both
 	// (default), turbo or github.
-	Ownership map[string]string `json:"ownership"`
+	Ownership ownershipConfig `json:"ownership"`
 	// CloseReason is the state reason of an issue closed from Turbo:
 	// completed (default) or not_planned.
 	CloseReason string `json:"close_reason"`
 	// MinGap is the least time between two mutating calls of the token. Default 1s.
 	MinGap duration `json:"min_gap"`
+}
+
+// ownershipConfig holds the owner of each field; "" means both.
+type ownershipConfig struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Status      string `json:"status"`
+	Labels      string `json:"labels"`
+	Assignee    string `json:"assignee"`
+	Comments    string `json:"comments"`
+}
+
+// byField returns the owners that are set, by field name.
+func (o ownershipConfig) byField() map[string]string {
+	owners := map[string]string{}
+	for field, owner := range map[string]string{fieldTitle: o.Title, fieldDescription: o.Description, fieldStatus: o.Status,
+		fieldLabels: o.Labels, fieldAssignee: o.Assignee, fieldComments: o.Comments} {
+		if owner != "" {
+			owners[field] = owner
+		}
+	}
+	return owners
 }
 
 // labelConfig maps Turbo values to label names; unset values use the defaults.
@@ -159,6 +180,10 @@ var configRules = []func(config) []sdk.Diagnostic{
 	checkLabels,
 	checkCloseReason,
 	checkMinGap,
+	checkLogin,
+	checkAssignees,
+	checkTags,
+	checkImport,
 }
 
 func checkToken(cfg config) []sdk.Diagnostic {
@@ -214,9 +239,9 @@ func checkProjects(cfg config) []sdk.Diagnostic {
 	for _, project := range sortedKeys(cfg.Projects) {
 		repo := cfg.Projects[project]
 		if !isProjectID(project) {
-			out = append(out, sdk.Diagnostic{Path: "projects." + project, Message: fmt.Sprintf("%q is not a Turbo project id; "+
-				"the keys of projects are project ids, UUIDs such as 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f, not project keys such as ENG: "+
-				"copy the id from context.project_id of an event of the project (the web UI's delivery log shows each event)", project)})
+			out = append(out, sdk.Diagnostic{Path: "projects." + project, Message: fmt.Sprintf("%q is not a Turbo project id. "+
+				"Write the project's UUID, such as 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f, not its key such as ENG. "+
+				"It is the context.project_id of the project's events, which the web UI's delivery log shows", project)})
 		}
 		if !repositoryName.MatchString(repo) {
 			out = append(out, sdk.Diagnostic{Path: "projects." + project, Message: fmt.Sprintf("invalid repository %q; write owner/repo, such as acme/web", repo)})
@@ -246,14 +271,12 @@ func checkDirection(cfg config) []sdk.Diagnostic {
 	return []sdk.Diagnostic{{Path: "direction", Message: fmt.Sprintf("unknown direction %q; use both, turbo_to_github or github_to_turbo", cfg.Direction)}}
 }
 
+// checkOwnership checks the owners; decoding rejects unknown fields.
 func checkOwnership(cfg config) []sdk.Diagnostic {
 	var out []sdk.Diagnostic
-	for _, field := range sortedKeys(cfg.Ownership) {
-		owner := cfg.Ownership[field]
-		if !slices.Contains(ownedFields, field) {
-			out = append(out, sdk.Diagnostic{Path: "ownership." + field, Message: fmt.Sprintf("unknown field %q; ownership covers %s", field, strings.Join(ownedFields, ", "))})
-			continue
-		}
+	owners := cfg.Ownership.byField()
+	for _, field := range sortedKeys(owners) {
+		owner := owners[field]
 		if owner != ownerBoth && owner != ownerTurbo && owner != ownerGitHub {
 			out = append(out, sdk.Diagnostic{Path: "ownership." + field, Message: fmt.Sprintf("unknown owner %q; use both, turbo (Turbo's changes only) or github (GitHub's changes only)", owner)})
 		}
@@ -296,7 +319,7 @@ func checkMinGap(cfg config) []sdk.Diagnostic {
 
 // owner returns the owner of a field.
 func (c config) owner(field string) string {
-	if owner := c.Ownership[field]; owner != "" {
+	if owner := c.Ownership.byField()[field]; owner != "" {
 		return owner
 	}
 	return ownerBoth

@@ -52,6 +52,15 @@ func TestConfigProblems(t *testing.T) {
 		{"unknown direction", func(c map[string]any) { c["direction"] = "up" }, "direction", "both, turbo_to_github or github_to_turbo"},
 		{"unknown owned field", func(c map[string]any) { c["ownership"] = map[string]string{"colour": "both"} }, "ownership.colour", "title"},
 		{"unknown owner", func(c map[string]any) { c["ownership"] = map[string]string{"title": "me"} }, "ownership.title", "turbo"},
+		{"owned field typo", func(c map[string]any) { c["ownership"] = map[string]string{"titel": "turbo"} }, "ownership.titel", `did you mean "title"`},
+		{"tag id not a UUID", func(c map[string]any) { c["tags"] = map[string]string{"frontend": "not-a-uuid"} }, "tags.frontend", "not a Turbo tag id"},
+		{"assignee not an email", func(c map[string]any) { c["assignees"] = map[string]string{"dev": "octocat"} }, "assignees.dev", "not an email"},
+		{"assignee login invalid", func(c map[string]any) {
+			c["assignees"] = map[string]string{"dev@example.com": "not a login!"}
+		}, "assignees.dev@example.com", `invalid GitHub login "not a login!"`},
+		{"app login", func(c map[string]any) { c["login"] = "my-app[bot]" }, "", ""},
+		{"login invalid", func(c map[string]any) { c["login"] = "switchboard bot" }, "login", "invalid GitHub login"},
+		{"import one way to GitHub", func(c map[string]any) { c["import"] = true; c["direction"] = "turbo_to_github" }, "import", "direction: both"},
 		{"label of an unknown type", func(c map[string]any) {
 			c["labels"] = map[string]any{"types": map[string]string{"epic": "epic"}}
 		}, "labels.types.epic", "feature"},
@@ -142,6 +151,42 @@ func TestValidateTarget(t *testing.T) {
 			diagnostics := New().ValidateTarget(nil, tc.target)
 			if (tc.want == "") != (len(diagnostics) == 0) || (tc.want != "" && !strings.Contains(diagnostics[0].Message, tc.want)) {
 				t.Errorf("diagnostics %v, want %q", diagnostics, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigSetProjectInTwoRepositories(t *testing.T) {
+	named := func(name string, projects map[string]string) sdk.NamedConfig {
+		cfg := validConfig()
+		cfg["projects"] = projects
+		raw, _ := json.Marshal(cfg)
+		return sdk.NamedConfig{Name: name, Config: raw}
+	}
+	tests := []struct {
+		name    string
+		configs []sdk.NamedConfig
+		want    string
+	}{
+		{"other repository", []sdk.NamedConfig{named("github", map[string]string{testProject: "acme/web"}),
+			named("github-api", map[string]string{testProject: "acme/api"})}, "mapped to acme/web by github connector github"},
+		{"same repository", []sdk.NamedConfig{named("github", map[string]string{testProject: "acme/web"}),
+			named("dispatch", map[string]string{testProject: "Acme/Web"})}, ""},
+		{"other projects", []sdk.NamedConfig{named("github", map[string]string{testProject: "acme/web"}),
+			named("github-api", map[string]string{otherProject: "acme/api"})}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			diagnostics := New().ValidateConfigSet(tc.configs)
+			if tc.want == "" {
+				if len(diagnostics) != 0 {
+					t.Errorf("diagnostics %v, want none", diagnostics)
+				}
+				return
+			}
+			if len(diagnostics) != 1 || diagnostics[0].Instance != "github-api" || diagnostics[0].Path != "projects."+testProject ||
+				!strings.Contains(diagnostics[0].Message, tc.want) {
+				t.Errorf("diagnostics %v, want one at github-api projects.%s naming %q", diagnostics, testProject, tc.want)
 			}
 		})
 	}

@@ -144,6 +144,9 @@ func validateTargets(cfg *config.Config, registry Registry) config.Errors {
 				at := target.At
 				if pos, ok := target.ParamAt[d.Path]; ok {
 					at = pos
+				} else if d.Path != "" {
+					// A missing parameter is reported at the target, under its own path.
+					at.Path += "." + d.Path
 				}
 				errs = append(errs, &config.Error{File: cfg.File, At: at, Message: d.Message})
 			}

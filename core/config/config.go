@@ -180,6 +180,10 @@ type Connector struct {
 	At Position
 	// Positions maps a dotted option path ("signing.secret") to where its value is.
 	Positions map[string]Position
+	// Referenced holds the option values that came from ${...} references,
+	// which may be credentials. A connector's messages about the options show
+	// Redacted in their place, so a secret in the wrong key is never printed.
+	Referenced []string
 }
 
 // RateLimit is a connector's `rate_limit` block: a token bucket of Burst

@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -36,7 +37,7 @@ func (d *decoder) decodeConnector(p pair, path string) Connector {
 		Options:   map[string]any{},
 		Positions: map[string]Position{},
 	}
-	options := optionWalker{d: d, block: path, positions: c.Positions, entered: map[*yaml.Node]bool{}}
+	options := optionWalker{d: d, block: path, positions: c.Positions, entered: map[*yaml.Node]bool{}, referenced: &c.Referenced}
 
 	for _, entry := range d.pairs(p.value, path) {
 		entryPath := childPath(path, entry.name)
@@ -141,6 +142,40 @@ func validateConnectorOptions(d *decoder, cfg *Config) {
 		d.validateOptions(connector, c)
 		d.checkTurboToken(connector, c, cfg.Turbo)
 	}
+	validateConfigSets(d, cfg)
+}
+
+// validateConfigSets passes the blocks of each connector type whose kind is
+// an sdk.ConfigSetValidator to it together, skipping blocks with a problem.
+func validateConfigSets(d *decoder, cfg *Config) {
+	blocks := map[string]Connector{}
+	sets := map[string][]sdk.NamedConfig{}
+	validators := map[string]sdk.ConfigSetValidator{}
+	var types []string
+	for _, c := range cfg.Connectors {
+		connector, ok := KindOf(d.catalog, c)
+		validator, validates := connector.(sdk.ConfigSetValidator)
+		if !ok || !validates || d.failedUnder(c.At.Path) {
+			continue
+		}
+		options, err := json.Marshal(c.Options)
+		if err != nil {
+			continue
+		}
+		if _, seen := sets[c.Type]; !seen {
+			types = append(types, c.Type)
+			validators[c.Type] = validator
+		}
+		blocks[c.Name] = c
+		sets[c.Type] = append(sets[c.Type], sdk.NamedConfig{Name: c.Name, Config: options})
+	}
+	for _, typeName := range types {
+		for _, diag := range validators[typeName].ValidateConfigSet(sets[typeName]) {
+			if c, ok := blocks[diag.Instance]; ok {
+				d.add(diagnosticPosition(c, diag.Path), redactReferenced(diag.Message, c.Referenced))
+			}
+		}
+	}
 }
 
 func (d *decoder) validateOptions(connector sdk.Connector, c Connector) {
@@ -150,8 +185,26 @@ func (d *decoder) validateOptions(connector sdk.Connector, c Connector) {
 		return
 	}
 	for _, diag := range connector.ValidateConfig(options) {
-		d.add(diagnosticPosition(c, diag.Path), diag.Message)
+		d.add(diagnosticPosition(c, diag.Path), redactReferenced(diag.Message, c.Referenced))
 	}
+}
+
+// minRedactedLength is the shortest referenced value that redactReferenced
+// replaces: shorter values are no credentials, and replacing them would
+// garble the messages they happen to occur in.
+const minRedactedLength = 6
+
+// redactReferenced returns message with Redacted in place of each of the
+// values, quoted as %q writes them or as they are.
+func redactReferenced(message string, values []string) string {
+	for _, value := range values {
+		if len(value) < minRedactedLength {
+			continue
+		}
+		message = strings.ReplaceAll(message, strconv.Quote(value), strconv.Quote(Redacted))
+		message = strings.ReplaceAll(message, value, Redacted)
+	}
+	return message
 }
 
 // diagnosticPosition returns where an option path is in the file: its own value

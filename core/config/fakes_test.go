@@ -119,9 +119,14 @@ func checkFakeURL(raw string) (sdk.Diagnostic, bool) {
 	return sdk.Diagnostic{Path: "url", Message: fmt.Sprintf("URL %s has scheme %q; use http or https", httpresult.RedactURL(raw), scheme)}, true
 }
 
+// validateFakeFile quotes a wrong mode in its message, as connectors quote
+// the values they reject, so that tests see whether the loader redacts it.
 func validateFakeFile(options map[string]any) []sdk.Diagnostic {
 	if _, ok := options["path"].(string); !ok {
 		return []sdk.Diagnostic{{Path: "path", Message: "missing path; set the file to append events to"}}
+	}
+	if mode, ok := options["mode"].(string); ok && mode != "append" {
+		return []sdk.Diagnostic{{Path: "mode", Message: fmt.Sprintf("unknown mode %q; use append", mode)}}
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ type optionWalker struct {
 	block     string // the block's key path, such as "connectors.urgent-hook"
 	positions map[string]Position
 	entered   map[*yaml.Node]bool // the mappings and lists being converted
+	// referenced collects the string values expanded from ${...} references.
+	referenced *[]string
 }
 
 // value converts n, found at the option path rel ("signing.secret", "secrets[1]"),
@@ -52,6 +54,9 @@ func (w *optionWalker) value(n *yaml.Node, rel string, depth int) any {
 		return out
 	}
 	value, _ := w.d.scalarValue(n, path)
+	if text, ok := value.(string); ok && w.referenced != nil && n.ShortTag() == "!!str" && strings.Contains(n.Value, "${") {
+		*w.referenced = append(*w.referenced, text)
+	}
 	return value
 }
 

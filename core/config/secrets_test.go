@@ -40,6 +40,10 @@ connectors:
   bad-url:
     type: http
     url: "${CANARY} is not a URL"
+  archive:
+    type: file
+    path: /var/lib/switchboard/events.jsonl
+    mode: ${CANARY}
 routes:
   - name: ${CANARY}
     events: ["${CANARY}"]
