@@ -41,7 +41,7 @@ func addAdminFlags(fs *flag.FlagSet) *adminFlags {
 	return &adminFlags{
 		url:     fs.String("admin-url", envOr("SWITCHBOARD_ADMIN_URL", "http://127.0.0.1:8471"), "base URL of the management API: the address of server.admin_listen (from $SWITCHBOARD_ADMIN_URL when set)"),
 		token:   fs.String("token", "", "admin token (default $SWITCHBOARD_ADMIN_TOKEN); prefer the variable, a flag shows in the process list"),
-		actor:   fs.String("actor", os.Getenv("USER"), "who acts, recorded in the audit of operator actions (from $USER; without a name the server records admin:<token fingerprint>)"),
+		actor:   fs.String("actor", "", "who acts, recorded in the audit of operator actions (from $USER; without a name the server records admin:<token fingerprint>)"),
 		json:    fs.Bool("json", false, "print JSON for scripts instead of a table"),
 		timeout: fs.Duration("timeout", 30*time.Second, "timeout of each request"),
 	}
@@ -74,7 +74,11 @@ func (f *adminFlags) client() (*adminClient, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usageError{fmt.Errorf("--admin-url %q is not an http or https URL such as http://127.0.0.1:8471", *f.url)}
 	}
-	return &adminClient{base: strings.TrimRight(*f.url, "/"), token: token, actor: *f.actor,
+	actor := *f.actor
+	if actor == "" {
+		actor = os.Getenv("USER")
+	}
+	return &adminClient{base: strings.TrimRight(*f.url, "/"), token: token, actor: actor,
 		client: &http.Client{Timeout: *f.timeout}}, nil
 }
 

@@ -145,9 +145,10 @@ func ingestSecret(cfg *config.Config, cfgErr error, secret string) (string, erro
 	if secret == "" {
 		why := "the config has no ingest.secrets"
 		if cfgErr != nil {
-			why = fmt.Sprintf("the config could not be read (%v)", cfgErr)
+			why = "the config could not be read: " + cfgErr.Error()
 		}
-		return "", fmt.Errorf("no signing secret: pass --secret or set SWITCHBOARD_SECRET (%s); use --unsigned for an instance with ingest.insecure: true", why)
+		return "", fmt.Errorf("no signing secret, because %s. Pass --secret or set SWITCHBOARD_SECRET, "+
+			"or pass --unsigned for an instance with ingest.insecure: true", why)
 	}
 	if signature.IsStandardKey(secret) {
 		if _, err := signature.DecodeStandardKey(secret); err != nil {
@@ -172,9 +173,9 @@ func githubWebhookSecret(cfg *config.Config, cfgErr error, secret string) (strin
 	}
 	why := "no github connector in the config sets webhook_secret"
 	if cfgErr != nil {
-		why = fmt.Sprintf("the config could not be read (%v)", cfgErr)
+		why = "the config could not be read: " + cfgErr.Error()
 	}
-	return "", fmt.Errorf("no secret for the GitHub webhook files: pass --github-secret (%s)", why)
+	return "", fmt.Errorf("no secret for the GitHub webhook files, because %s. Pass --github-secret", why)
 }
 
 // loadConfigQuietly loads the config without connector checks; emit only reads

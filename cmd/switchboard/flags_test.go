@@ -35,3 +35,14 @@ func TestUnknownFlagUsageOnStderr(t *testing.T) {
 		t.Errorf("stdout = %q, want nothing", stdout.String())
 	}
 }
+
+func TestActorHelpShowsNoUserDefault(t *testing.T) {
+	t.Setenv("USER", "cli")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"connectors", "--help"}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit code = %d, want %d", code, exitOK)
+	}
+	if strings.Contains(stdout.String(), `(default "cli")`) {
+		t.Errorf("the help repeats $USER as a default after naming it:\n%s", stdout.String())
+	}
+}

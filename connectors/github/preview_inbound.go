@@ -20,15 +20,32 @@ func (in *instance) turboCall(method, path string) string {
 // ownChange returns why a webhook is skipped as the token's own change, when
 // the token's login is known without a call, or "".
 func (in *instance) ownChange(w *webhook) string {
+	login := in.knownLogin()
+	if login != "" && strings.EqualFold(w.Sender.GetLogin(), login) {
+		return "the change was made by Switchboard's own account " + login + "; not sent back"
+	}
+	return ""
+}
+
+// knownLogin returns the token's login when it is known without a call.
+func (in *instance) knownLogin() string {
 	login := in.cfg.Login
 	if login == "" && in.loginMu.TryLock() {
 		login = in.login
 		in.loginMu.Unlock()
 	}
-	if login != "" && strings.EqualFold(w.Sender.GetLogin(), login) {
-		return "the change was made by Switchboard's own account " + login + "; not sent back"
+	return login
+}
+
+// senderNote warns, when the token's login is unknown, that the daemon sends
+// nothing for a webhook of the token's own account, which a preview cannot
+// tell apart.
+func (in *instance) senderNote(w *webhook) string {
+	if in.knownLogin() != "" {
+		return ""
 	}
-	return ""
+	return "(nothing is sent if " + w.Sender.GetLogin() + " is the token's own account, " +
+		"which the preview can tell only when the connector sets login)\n"
 }
 
 // previewGitHubIssue shows what an issues webhook writes into Turbo.
@@ -51,10 +68,11 @@ func (in *instance) previewGitHubIssue(env envelope) (string, error) {
 	}
 	view := in.m.fromGitHub(w.Issue, key)
 	if w.Action == "opened" {
-		return in.previewImport(w, ref, view), nil
+		return in.senderNote(w) + in.previewImport(w, ref, view), nil
 	}
 
 	var b strings.Builder
+	b.WriteString(in.senderNote(w))
 	fmt.Fprintf(&b, "writes into the Turbo issue linked to %s, when there is one, the fields of this %s change "+
 		"that differ from the values last synced and are not older than them:\n", ref, w.Action)
 	for _, key := range actionFields[w.Action] {
@@ -130,9 +148,9 @@ func (in *instance) previewGitHubComment(env envelope) (string, error) {
 
 	issue := "the Turbo issue linked to " + w.Repository.GetFullName() + "#" + itoa(w.Issue.GetNumber())
 	if w.Action == "deleted" {
-		return in.turboCall("DELETE", "comments/id/{id}") + "  (deletes the copy in " + issue + ", if there is one)", nil
+		return in.senderNote(w) + in.turboCall("DELETE", "comments/id/{id}") + "  (deletes the copy in " + issue + ", if there is one)", nil
 	}
-	return in.turboCall("POST", "comments/") + "  (on " + issue + ", as " + w.Comment.GetUser().GetLogin() + " (GitHub); nothing when it has none)\n" +
+	return in.senderNote(w) + in.turboCall("POST", "comments/") + "  (on " + issue + ", as " + w.Comment.GetUser().GetLogin() + " (GitHub); nothing when it has none)\n" +
 		in.turboCall("PUT", "comments/id/{id}") + "  (instead, when the comment was copied before)\n\n" +
 		"content:\n" + indentLines(turboCommentContent(w.Comment.GetBody(), w.Comment.GetID()), "  "), nil
 }

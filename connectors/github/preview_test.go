@@ -66,6 +66,8 @@ func TestPreview(t *testing.T) {
 		{name: "GitHub comment", event: func(t *testing.T) sdk.Event { return githubSample(t, "issue_comment", "issue_comment-created.json") },
 			want: []string{"POST turbo-api/comments/  (on the Turbo issue linked to acme/web#12, as octocat (GitHub)",
 				"content:\n  Seen on staging too.", "  <!-- switchboard:github-comment:9001 -->"}},
+		{name: "GitHub change without login", event: func(t *testing.T) sdk.Event { return githubSample(t, "issues", "issues-edited.json") },
+			want: []string{"(nothing is sent if octocat is the token's own account, which the preview can tell only when the connector sets login)"}},
 		{name: "GitHub change by the bot", change: func(cfg map[string]any) { cfg["login"] = "octocat" },
 			event: func(t *testing.T) sdk.Event { return githubSample(t, "issues", "issues-edited.json") },
 			want:  []string{"nothing is sent: the change was made by Switchboard's own account octocat"}},

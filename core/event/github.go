@@ -77,6 +77,9 @@ func FromGitHubWebhook(eventName, deliveryID string, body []byte, received time.
 	if err := json.Unmarshal(compact, &payload); err != nil {
 		return nil, fieldError("", "the body is not a GitHub webhook payload: %v", err)
 	}
+	if err := checkGitHubNames(eventName, payload.Action); err != nil {
+		return nil, err
+	}
 	eventType := "github." + eventName
 	if payload.Action != "" {
 		eventType += "." + payload.Action
@@ -100,6 +103,32 @@ func FromGitHubWebhook(eventName, deliveryID string, body []byte, received time.
 		return nil, err
 	}
 	return in, nil
+}
+
+// checkGitHubNames checks the event name of the X-GitHub-Event header and
+// the body's action as GitHub writes them: lowercase words joined by _.
+func checkGitHubNames(eventName, action string) *FieldError {
+	if !isGitHubName(eventName) {
+		return fieldError(githubEventHeader, "%s is not a GitHub event name. GitHub sends lowercase words joined by _, "+
+			"such as issues or issue_comment, so check that the request comes from a GitHub webhook", quoteValue(eventName))
+	}
+	if action != "" && !isGitHubName(action) {
+		return fieldError("action", "%s is not a GitHub action. GitHub sends lowercase words joined by _, such as opened or labeled",
+			quoteValue(action))
+	}
+	return nil
+}
+
+func isGitHubName(name string) bool {
+	if name == "" || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // locate sets the envelope's entity, context and timestamp.

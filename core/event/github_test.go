@@ -93,6 +93,8 @@ func TestFromGitHubWebhookRejects(t *testing.T) {
 		{"not an object", "issues", "d-1", `[1]`, "JSON object"},
 		{"bad delivery id", "issues", "a b", `{}`, "X-GitHub-Delivery"},
 		{"bad event name", "Issues!", "d-1", `{"action": "opened"}`, "X-GitHub-Event"},
+		{"path in event name", "../../x y", "d-1", `{"action": "opened"}`, "is not a GitHub event name"},
+		{"bad action", "issues", "d-1", `{"action": "Opened!"}`, "is not a GitHub action"},
 		{"duplicate key", "issues", "d-1", `{"action": "opened", "action": "closed"}`, "duplicate"},
 		{"issue not an object", "issues", "d-1", `{"issue": 5, "repository": {"full_name": "a/b"}}`, "issue"},
 	}
