@@ -189,7 +189,7 @@ func (s *Server) checkSecondary(c *call, l *tokenLimits, now time.Time) bool {
 	if !s.opts.OmitRetryAfter {
 		c.w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	}
-	s.t.Logf("githubfake: secondary rate limit hit by %s: %s %s", c.user.Login, c.r.Method, c.r.URL.Path)
+	s.logf("secondary rate limit hit by %s: %s %s", c.user.Login, c.r.Method, c.r.URL.Path)
 	c.message(s.opts.SecondaryStatus, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", docsSecondary)
 	return false
 }

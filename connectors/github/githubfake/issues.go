@@ -82,7 +82,7 @@ func (s *Server) createIssue(c *call, r *repo) {
 		issue.Assignees = uniqueSorted(*req.Assignees)
 	}
 	r.issues[issue.Number] = issue
-	s.t.Logf("githubfake: %s opened %s#%d %q", c.user.Login, issue.Repo, issue.Number, issue.Title)
+	s.logf("%s opened %s#%d %q", c.user.Login, issue.Repo, issue.Number, issue.Title)
 
 	s.issueEvent(c, r, issue, "opened", nil)
 	for _, name := range issue.Labels {

@@ -23,6 +23,7 @@
 package githubfake
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -61,6 +62,9 @@ type Options struct {
 	SecondaryStatus int
 	// OmitRetryAfter leaves retry-after out of secondary-limit responses.
 	OmitRetryAfter bool
+	// Logf receives a line for each issue opened and each secondary limit
+	// hit. Default: Start's test log, New's discards them.
+	Logf func(format string, args ...any)
 }
 
 // User is an account of the fake.
@@ -142,7 +146,6 @@ type repo struct {
 
 // Server is a running fake.
 type Server struct {
-	t     testing.TB
 	opts  Options
 	clock sdk.Clock
 	srv   *httptest.Server
@@ -163,9 +166,21 @@ type Server struct {
 	holding bool
 }
 
-// Start runs a fake until the test ends.
+// Start runs a fake on 127.0.0.1 until the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
+	if opts.Logf == nil {
+		opts.Logf = t.Logf
+	}
+	s := New(nil, opts)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New runs a fake on listener, or on a free port of 127.0.0.1 when listener
+// is nil, until Close. It is for programs that are no test, such as
+// tools/fakes.
+func New(listener net.Listener, opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = sdk.SystemClock
 	}
@@ -181,19 +196,29 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.SecondaryStatus == 0 {
 		opts.SecondaryStatus = http.StatusForbidden
 	}
-	s := &Server{t: t, opts: opts, clock: opts.Clock, users: map[string]*User{}, repos: map[string]*repo{},
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	s := &Server{opts: opts, clock: opts.Clock, users: map[string]*User{}, repos: map[string]*repo{},
 		comments: map[int64]*Comment{}, limits: map[string]*tokenLimits{}, nextID: 1000, deliveries: map[string]connectortest.Webhook{}}
 	if opts.WebhookURL != "" {
 		s.hooks = connectortest.NewWebhookSender()
-		t.Cleanup(s.hooks.Close)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(func() {
-		s.srv.CloseClientConnections()
-		s.srv.Close()
-	})
+	s.srv = connectortest.ServeOn(listener, http.HandlerFunc(s.serve))
 	return s
 }
+
+// Close stops the fake and its webhook sender.
+func (s *Server) Close() {
+	if s.hooks != nil {
+		s.hooks.Close()
+	}
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+}
+
+// logf reports what the fake did.
+func (s *Server) logf(format string, args ...any) { s.opts.Logf("githubfake: "+format, args...) }
 
 // URL returns the API base for go-github's BaseURL, with its trailing slash.
 func (s *Server) URL() string { return s.srv.URL + "/" }

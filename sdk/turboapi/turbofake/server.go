@@ -15,6 +15,7 @@
 package turbofake
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -48,6 +49,9 @@ type Options struct {
 	APIUser string
 	// Webhook, when its URL is set, receives the fake's own webhooks.
 	Webhook Webhook
+	// Logf receives a line for each change the fake applies. Default:
+	// Start's test log, New's discards them.
+	Logf func(format string, args ...any)
 }
 
 // Webhook is where the fake posts the webhooks of the changes it applies.
@@ -78,7 +82,6 @@ type Failure struct {
 
 // Server is a running fake.
 type Server struct {
-	t     testing.TB
 	opts  Options
 	srv   *httptest.Server
 	clock sdk.Clock
@@ -109,16 +112,31 @@ type commentRecord struct {
 	deleted bool
 }
 
-// Start runs a fake until the test ends.
+// Start runs a fake on 127.0.0.1 until the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
+	if opts.Logf == nil {
+		opts.Logf = t.Logf
+	}
+	s := New(nil, opts)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New runs a fake on listener, or on a free port of 127.0.0.1 when listener
+// is nil, until Close. It is for programs that are no test, such as
+// tools/fakes.
+func New(listener net.Listener, opts Options) *Server {
 	if opts.Clock == nil {
 		opts.Clock = sdk.SystemClock
 	}
 	if opts.APIUser == "" {
 		opts.APIUser = "switchboard"
 	}
-	s := &Server{t: t, opts: opts, clock: opts.Clock, issues: map[string]*issueRecord{}, keys: map[string]string{},
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	s := &Server{opts: opts, clock: opts.Clock, issues: map[string]*issueRecord{}, keys: map[string]string{},
 		comments: map[string]*commentRecord{}, tags: map[string]string{}, nextIssue: map[string]int{}, projects: map[string]string{},
 		milestones: map[string]*milestoneRecord{}}
 	if opts.Webhook.URL != "" {
@@ -126,11 +144,17 @@ func Start(t testing.TB, opts Options) *Server {
 			s.opts.Webhook.Mode = ModeNative
 		}
 		s.hooks = connectortest.NewWebhookSender()
-		t.Cleanup(s.hooks.Close)
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s.srv = connectortest.ServeOn(listener, http.HandlerFunc(s.serve))
 	return s
+}
+
+// Close stops the fake and its webhook sender.
+func (s *Server) Close() {
+	if s.hooks != nil {
+		s.hooks.Close()
+	}
+	s.srv.Close()
 }
 
 // URL returns the API root, such as "http://127.0.0.1:41234/api/v1".
@@ -225,4 +249,4 @@ func (s *Server) newID() string { return uuid.NewString() }
 func (s *Server) now() time.Time { return s.clock.Now().UTC() }
 
 // logf reports what the fake did to the test log.
-func (s *Server) logf(format string, args ...any) { s.t.Logf("turbofake: "+format, args...) }
+func (s *Server) logf(format string, args ...any) { s.opts.Logf("turbofake: "+format, args...) }

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer that run may write while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startFake runs the fake of args and returns the address it printed after
+// prefix, up to the first space.
+func startFake(t *testing.T, prefix string, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != exitOK {
+				t.Errorf("run exited %d, want %d; stderr:\n%s", code, exitOK, stderr.String())
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("run did not return within 5s of the interrupt")
+		}
+	})
+
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, rest, ok := strings.Cut(stdout.String(), prefix); ok {
+			address, _, _ := strings.Cut(rest, " ")
+			return address, &stdout
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("run exited %d before serving; stderr:\n%s", code, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no %q line within 5s; stdout:\n%s", prefix, stdout.String())
+	return "", nil
+}
+
+func get(t *testing.T, url, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestGitHubFakeServesAccounts(t *testing.T) {
+	t.Setenv("FAKES_TEST_TOKEN", "ghp_fakes-test-token")
+	url, stdout := startFake(t, "fake GitHub API at ", "github", "--repo", "acme/web", "--user", "switchboard-bot=FAKES_TEST_TOKEN")
+
+	if status := get(t, url+"repos/acme/web", "ghp_fakes-test-token"); status != http.StatusOK {
+		t.Errorf("GET /repos/acme/web with the account's token = %d, want 200", status)
+	}
+	if status := get(t, url+"repos/acme/web", "ghp_other"); status != http.StatusUnauthorized {
+		t.Errorf("GET /repos/acme/web with another token = %d, want 401", status)
+	}
+	if strings.Contains(stdout.String(), "ghp_fakes-test-token") {
+		t.Errorf("the output shows the token:\n%s", stdout.String())
+	}
+}
+
+func TestTurboFakeServesProjects(t *testing.T) {
+	t.Setenv("FAKES_TEST_TURBO_TOKEN", "turbo-fakes-token")
+	url, _ := startFake(t, "fake Turbo API at ", "turbo", "--project", "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f=TURBO",
+		"--token-env", "FAKES_TEST_TURBO_TOKEN")
+
+	if status := get(t, url+"/issues/", "turbo-fakes-token"); status != http.StatusOK {
+		t.Errorf("GET /issues/ with the token = %d, want 200", status)
+	}
+	if status := get(t, url+"/issues/", "wrong"); status != http.StatusUnauthorized {
+		t.Errorf("GET /issues/ with a wrong token = %d, want 401", status)
+	}
+}
+
+func TestFakesRejectBadFlags(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no fake", nil, "usage: fakes github|turbo"},
+		{"unknown fake", []string{"gitlab"}, `unknown fake "gitlab"`},
+		{"github without repo", []string{"github", "--user", "bot=HOME"}, "one --repo owner/repo"},
+		{"unset token variable", []string{"github", "--repo", "acme/web", "--user", "bot=FAKES_UNSET_VARIABLE"}, "$FAKES_UNSET_VARIABLE, which is not set"},
+		{"webhook without secret", []string{"turbo", "--webhook-url", "http://127.0.0.1:1"}, "--secret-env is missing"},
+		{"project id not a UUID", []string{"turbo", "--project", "ENG=TURBO"}, `--project "ENG": the id is not a UUID`},
+		{"unknown mode", []string{"turbo", "--mode", "batch"}, `unknown --mode "batch"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), tc.args, &stdout, &stderr); code != exitUsage {
+				t.Errorf("exit code %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tc.want)
+			}
+		})
+	}
+}
