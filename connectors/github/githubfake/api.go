@@ -82,6 +82,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// bearerToken returns the token of an Authorization header, which GitHub
+// takes as "Bearer <token>" or "token <token>".
+func bearerToken(header string) string {
+	for _, scheme := range []string{"Bearer ", "token "} {
+		if token, ok := strings.CutPrefix(header, scheme); ok {
+			return token
+		}
+	}
+	return ""
+}
+
 // answer handles one request under s.mu and reports whether the client must
 // get no answer (a scripted stall).
 func (s *Server) answer(w *statusWriter, r *http.Request, body []byte) bool {
@@ -89,7 +100,7 @@ func (s *Server) answer(w *statusWriter, r *http.Request, body []byte) bool {
 	defer s.mu.Unlock()
 	now := s.clock.Now()
 	c := &call{w: w, r: r, body: body, parts: strings.Split(strings.Trim(r.URL.Path, "/"), "/")}
-	c.token, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	c.token = bearerToken(r.Header.Get("Authorization"))
 	c.user = s.users[c.token]
 	login := ""
 	if c.user != nil {
