@@ -24,6 +24,7 @@ import (
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/clock"
 	"github.com/turbocode/switchboard/sdk/signature"
+	"github.com/turbocode/switchboard/sdk/turboapi"
 	"github.com/turbocode/switchboard/sdk/turboapi/turbofake"
 )
 
@@ -102,6 +103,13 @@ func (l *lockedBuffer) String() string {
 
 func newSyncHarness(t *testing.T, githubClock sdk.Clock) *syncHarness {
 	t.Helper()
+	return newSyncHarnessWith(t, githubClock, "")
+}
+
+// newSyncHarnessWith is newSyncHarness with options added to the github
+// connector's block, each line indented by four spaces.
+func newSyncHarnessWith(t *testing.T, githubClock sdk.Clock, options string) *syncHarness {
+	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +129,7 @@ func newSyncHarness(t *testing.T, githubClock sdk.Clock) *syncHarness {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "switchboard.yaml")
 	text := fmt.Sprintf(syncConfig, listener.Addr(), filepath.Join(dir, "switchboard.db"), h.turbo.URL(), h.github.URL())
+	text = strings.Replace(text, "    min_gap: 0s\n", "    min_gap: 0s\n"+options, 1)
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -440,4 +449,66 @@ func TestGitHubConnectorTestChecksAccess(t *testing.T) {
 	if n := h.mutations("switchboard-bot"); n != 0 {
 		t.Errorf("the test made %d changes on GitHub", n)
 	}
+}
+
+// TestGitHubTitleEditedOnBothSides edits the title on GitHub and, right
+// after, in Turbo, as two people do at almost the same time. Both sides end
+// with the later edit, Turbo's.
+func TestGitHubTitleEditedOnBothSides(t *testing.T) {
+	h, _, n := newLinkedSync(t)
+	ctx := context.Background()
+	turbo, err := turboapi.New(turboapi.Options{BaseURL: h.turbo.URL(), Token: "turbo-api-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for round := 1; round <= 3; round++ {
+		fromTurbo := fmt.Sprintf("round %d from Turbo", round)
+		mustGH(t)(h.human.Issues.Edit(ctx, "acme", "web", n, &gh.IssueRequest{Title: ptr(fmt.Sprintf("[TURBO-42] round %d from GitHub", round))}))
+		if _, err := turbo.UpdateIssue(ctx, syncIssue, turboapi.IssueUpdate{Title: &fromTurbo}); err != nil {
+			t.Fatal(err)
+		}
+		h.settle()
+
+		issue, _ := h.turbo.Issue(syncIssue)
+		github, _ := h.github.Issue(syncRepo, n)
+		if issue.Title != fromTurbo || github.Title != "[TURBO-42] "+fromTurbo {
+			t.Errorf("round %d: Turbo %q, GitHub %q; want both to be the later edit %q", round, issue.Title, github.Title, fromTurbo)
+		}
+	}
+	if strings.Contains(h.logs.String(), `"level":"ERROR"`) {
+		t.Errorf("the log has errors:\n%s", h.logs)
+	}
+}
+
+// TestGitHubImportWithLabels opens issues with labels on GitHub, so that
+// Turbo's event of each imported issue arrives while the issue's own labeled
+// webhooks are delivered. Each issue is imported once, is not copied back to
+// GitHub, and the log shows no error.
+func TestGitHubImportWithLabels(t *testing.T) {
+	h := newSyncHarnessWith(t, nil, "    import: true\n")
+	ctx := context.Background()
+
+	for i := 1; i <= 5; i++ {
+		request := &gh.IssueRequest{Title: ptr(fmt.Sprintf("Crash %d", i)), Body: ptr("It crashes."), Labels: &[]string{"bug", "priority: low"}}
+		mustGH(t)(h.human.Issues.Create(ctx, "acme", "web", request))
+	}
+	h.settle()
+
+	if n := len(h.github.Issues(syncRepo)); n != 5 {
+		t.Errorf("GitHub has %d issues, want the 5 opened there", n)
+	}
+	issues := h.turbo.Issues()
+	if len(issues) != 5 {
+		t.Fatalf("Turbo has %d issues, want 5 imported", len(issues))
+	}
+	for _, issue := range issues {
+		if issue.Type != "bug" || issue.Priority != "low" {
+			t.Errorf("%s: type %s priority %s, want bug and low from the labels", issue.Key, issue.Type, issue.Priority)
+		}
+	}
+	if strings.Contains(h.logs.String(), `"level":"ERROR"`) {
+		t.Errorf("the log has errors:\n%s", h.logs)
+	}
+	checkNoEchoDelivered(t, h)
 }
