@@ -23,13 +23,15 @@ func githubIsLater(githubAt, turboAt time.Time) bool {
 // write on GitHub and those that changed on GitHub later and are not synced
 // yet. The webhook of such a GitHub change carries its value to Turbo, so the
 // older Turbo value must not overwrite it. Fields whose GitHub changes are
-// not synced to Turbo are always written.
+// not synced to Turbo are always written. An empty type, priority or
+// assignee on GitHub never wins: Turbo cannot take the first two, and GitHub
+// drops an assignee it cannot assign without a change a webhook would report.
 func (d *delivery) laterOnGitHub(l *link, changed []string, w desired, view githubView, turboAt time.Time) (write, later []string) {
 	for _, key := range changed {
 		f := l.Fields[key]
 		value := view.values[key]
-		unsynced := f.GitHub != "" && hashValue(value) != f.GitHub && value != w.values[key].github &&
-			!(isLabelKind(key) && value == "")
+		cannotWin := value == "" && (isLabelKind(key) || key == keyAssignee)
+		unsynced := f.GitHub != "" && hashValue(value) != f.GitHub && value != w.values[key].github && !cannotWin
 		if unsynced && d.in.cfg.syncsToTurbo(fieldOwner(key)) && githubIsLater(view.updatedAt, turboAt) {
 			later = append(later, key)
 			continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/turbocode/switchboard/connectors/github/githubfake"
 )
@@ -33,25 +34,20 @@ func runGitHub(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 	opts := githubfake.Options{WebhookURL: *webhookURL, Logf: logger(stderr)}
 	if *webhookURL != "" {
-		secret, err := secretFrom("secret-env", *secretEnv)
-		if err != nil {
-			fmt.Fprintln(stderr, "fakes github:", err)
+		secret, ok := secretOrUsage("github", "secret-env", *secretEnv, stderr)
+		if !ok {
 			return exitUsage
 		}
 		opts.WebhookSecret = secret
 	}
 	tokens := map[string]string{}
-	var missing error
-	users.each(func(login, variable string) {
-		token, err := secretFrom("user", variable)
-		if err != nil && missing == nil {
-			missing = err
+	for _, user := range users {
+		login, variable, _ := strings.Cut(user, "=")
+		token, ok := secretOrUsage("github", "user", variable, stderr)
+		if !ok {
+			return exitUsage
 		}
 		tokens[login] = token
-	})
-	if missing != nil {
-		fmt.Fprintln(stderr, "fakes github:", missing)
-		return exitUsage
 	}
 
 	listener, ok := listen(*addr, stderr)

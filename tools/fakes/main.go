@@ -98,6 +98,17 @@ func secretFrom(flagName, name string) (string, error) {
 	return value, nil
 }
 
+// secretOrUsage returns the value of the environment variable name, or
+// prints why there is none and returns false.
+func secretOrUsage(fake, flagName, name string, stderr io.Writer) (string, bool) {
+	value, err := secretFrom(flagName, name)
+	if err != nil {
+		fmt.Fprintf(stderr, "fakes %s: %v\n", fake, err)
+		return "", false
+	}
+	return value, true
+}
+
 // pairs collects repeated --flag key=value values.
 type pairs []string
 

@@ -30,17 +30,15 @@ func runTurbo(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	opts := turbofake.Options{Logf: logger(stderr)}
 	if *tokenEnv != "" {
-		token, err := secretFrom("token-env", *tokenEnv)
-		if err != nil {
-			fmt.Fprintln(stderr, "fakes turbo:", err)
+		token, ok := secretOrUsage("turbo", "token-env", *tokenEnv, stderr)
+		if !ok {
 			return exitUsage
 		}
 		opts.Token = token
 	}
 	if *webhookURL != "" {
-		secret, err := secretFrom("secret-env", *secretEnv)
-		if err != nil {
-			fmt.Fprintln(stderr, "fakes turbo:", err)
+		secret, ok := secretOrUsage("turbo", "secret-env", *secretEnv, stderr)
+		if !ok {
 			return exitUsage
 		}
 		opts.Webhook = turbofake.Webhook{URL: *webhookURL, Secret: secret, Mode: *mode}
