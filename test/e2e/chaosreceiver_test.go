@@ -145,7 +145,12 @@ type unexplainedDuplicate struct{ deliveryID, why string }
 // duplicates counts the deliveries that arrived more than once. A repeat is
 // explained only when the earlier arrival was in a generation that ended in a
 // kill at most inFlightWindow later: its outcome may not have been on disk.
-func (r *chaosReceiver) duplicates() (int, []unexplainedDuplicate) {
+//
+// retried reports whether the store recorded a failed attempt of a delivery:
+// an attempt that reached the receiver but whose answer came after the
+// sender's timeout (the machine was slow) is retried within one life, and
+// that second arrival is the retry the store records, not a double dispatch.
+func (r *chaosReceiver) duplicates(retried func(deliveryID string) bool) (int, []unexplainedDuplicate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	count := 0
@@ -155,6 +160,7 @@ func (r *chaosReceiver) duplicates() (int, []unexplainedDuplicate) {
 			count++
 			prev, next := arrivals[i-1], arrivals[i]
 			switch {
+			case next.generation == prev.generation && retried(id):
 			case next.generation == prev.generation:
 				unexplained = append(unexplained, unexplainedDuplicate{id, fmt.Sprintf("both arrivals in life %d of the process", prev.generation)})
 			case r.killedAt[prev.generation].Sub(prev.at) > inFlightWindow:
