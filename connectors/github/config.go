@@ -49,7 +49,6 @@ const (
 	fieldComments    = "comments"
 )
 
-
 // Turbo's issue types and priorities, with the labels they map to by default.
 var (
 	turboTypes      = []string{"feature", "bug", "task", "enhancement", "documentation", "discovery"}
