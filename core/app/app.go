@@ -255,11 +255,18 @@ func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming, now tim
 
 // ready reports whether ingest can accept: the store must commit, and neither
 // the backlog nor the store's size may be over its limit, so that a load
-// balancer stops sending to an instance that would answer 503.
+// balancer stops sending to an instance that would answer 503. An instance
+// whose store lost the lock on its instance id is not ready either: it
+// delivers nothing until the store takes the lock back.
 func (a *App) ready() error {
 	cfg := a.current.Load().plan.Config
 	if err := a.overLimits(cfg); err != nil {
 		return err
+	}
+	if locker, ok := a.store.(store.InstanceLocker); ok {
+		if err := locker.InstanceLockErr(); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -313,6 +320,10 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	if notifier, ok := a.store.(store.Notifier); ok && !a.paused {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.forwardNotifications(dispCtx, notifier) }()
+	}
+	if locker, ok := a.store.(store.InstanceLocker); ok && !a.paused {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.followInstanceLock(dispCtx, locker) }()
 	}
 	wg.Add(2)
 	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage, cfg.Server.InstanceID) }()

@@ -40,6 +40,24 @@ func (a *App) forwardNotifications(ctx context.Context, n store.Notifier) {
 	}
 }
 
+// followInstanceLock suspends the dispatcher while the store does not hold
+// the lock on this instance's id, and lets it take work again once the store
+// took the lock back, until ctx ends.
+func (a *App) followInstanceLock(ctx context.Context, locker store.InstanceLocker) {
+	for {
+		if err := locker.InstanceLockErr(); err != nil {
+			a.disp.Suspend(err.Error())
+		} else {
+			a.disp.Unsuspend()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-locker.InstanceLockChanges():
+		}
+	}
+}
+
 // retentionLease names the lease of the retention job in the store.
 const retentionLease = "retention"
 

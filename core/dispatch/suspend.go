@@ -1,0 +1,80 @@
+package dispatch
+
+import (
+	"context"
+
+	"github.com/turbocode/switchboard/core/store"
+)
+
+// Suspend stops the dispatcher taking work until Unsuspend: it claims
+// nothing, has no room for deliveries handed over in memory, and starts no
+// attempt. It writes the deliveries queued in memory back as due now and
+// unleased, so that other instances claim them at once. Attempts already
+// running finish, and their outcomes are written only where their lease
+// tokens still hold.
+//
+// The app suspends the dispatcher while the store does not hold the lock on
+// the instance id (store.InstanceLocker): another instance with the same id
+// may be running then, and the two would release each other's leases.
+func (d *Dispatcher) Suspend(reason string) {
+	d.mu.Lock()
+	already := d.suspended != ""
+	d.suspended = reason
+	if already {
+		d.mu.Unlock()
+		return
+	}
+	var queued []*item
+	for _, dst := range d.dests {
+		queued = append(queued, dst.queue...)
+		dst.queue = nil
+	}
+	for _, it := range queued {
+		delete(d.held, it.delivery.ID)
+	}
+	d.mu.Unlock()
+
+	d.log.Warn("dispatcher suspended: claiming and attempting nothing; running attempts finish", "reason", reason,
+		"released", len(queued))
+	d.letGo(queued)
+}
+
+// Unsuspend lets a suspended dispatcher take work again.
+func (d *Dispatcher) Unsuspend() {
+	d.mu.Lock()
+	was := d.suspended != ""
+	d.suspended = ""
+	d.mu.Unlock()
+	if !was {
+		return
+	}
+	d.log.Info("dispatcher takes work again")
+	d.cond.Broadcast()
+	d.Wake()
+}
+
+// Suspended returns why the dispatcher is suspended, or "" when it is not.
+func (d *Dispatcher) Suspended() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.suspended
+}
+
+// letGo writes items back as due now and unleased, using no attempt; the
+// caller has taken them out of memory. When the write fails, their leases
+// expire and they are claimed then.
+func (d *Dispatcher) letGo(items []*item) {
+	if len(items) == 0 {
+		return
+	}
+	now := d.clock.Now()
+	updates := make([]*store.Update, len(items))
+	for i, it := range items {
+		updates[i] = &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
+			State: store.StateScheduled, NextAt: now}
+	}
+	if _, err := d.store.Complete(context.Background(), updates); err != nil {
+		d.log.Error("could not release the deliveries held in memory; they are claimed again when their leases expire",
+			"deliveries", len(updates), "err", err)
+	}
+}
