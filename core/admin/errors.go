@@ -18,6 +18,7 @@ const (
 	codeConflict         = "conflict"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeUnavailable      = "unavailable"
+	codeNotImplemented   = "not_implemented"
 	codeInternal         = "internal"
 )
 

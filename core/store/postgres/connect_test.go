@@ -13,7 +13,7 @@ import (
 	"github.com/turbocode/switchboard/core/store"
 )
 
-// serveWrongPassword answers every connection on l as a PostgreSQL server
+// serveWrongPassword serves every connection on l as a PostgreSQL server
 // that asks for a password and rejects it, until l is closed.
 func serveWrongPassword(l net.Listener) {
 	for {
