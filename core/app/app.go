@@ -326,7 +326,7 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 		go func() { defer wg.Done(); a.followInstanceLock(dispCtx, locker) }()
 	}
 	wg.Add(2)
-	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage, cfg.Server.InstanceID) }()
+	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage, cfg.Server.InstanceID, cfg.Delivery.Lease) }()
 	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
 	wg.Add(1)
@@ -386,38 +386,4 @@ func (a *App) shutdown(server *http.Server, stopDispatch context.CancelFunc, wg 
 func (a *App) Close() error {
 	a.current.Load().close(a.log)
 	return a.store.Close()
-}
-
-// retain deletes old finished events in small batches, so that it never holds
-// the writer for long. One instance at a time prunes a shared store: the one
-// holding the retention lease.
-func (a *App) retain(ctx context.Context, st config.Storage, owner string) {
-	timer := a.clock.NewTimer(time.Minute)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C():
-		}
-		if !a.holdsRetentionLease(ctx, st, owner) {
-			timer.Reset(st.RetentionInterval)
-			continue
-		}
-		cutoff := a.clock.Now().Add(-st.Retention)
-		total := 0
-		for more := true; more && ctx.Err() == nil; {
-			var n int
-			var err error
-			if n, more, err = a.store.Prune(ctx, cutoff, st.RetentionBatch); err != nil {
-				a.log.Error("retention failed; trying again at the next interval", "err", err)
-				break
-			}
-			total += n
-		}
-		if total > 0 {
-			a.log.Info("retention deleted old delivered events", "events", total, "before", cutoff)
-		}
-		timer.Reset(st.RetentionInterval)
-	}
 }
