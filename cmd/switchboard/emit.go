@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/sdk/signature"
 )
 
@@ -21,13 +23,16 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("emit", "emit [flags] FILE... (- reads standard input)",
 		"Posts event files to a running Switchboard, in the order given, each signed as its sender would:\n"+
 			"an envelope or an array of envelopes to /v1/events, a CloudEvent (a file with specversion) to\n"+
-			"/v1/events, and a Turbo native delivery ({\"headers\": ..., \"body\": ...}) to /v1/turbo/webhook.\n"+
-			"A whsec_ secret signs with Standard Webhooks headers, any other with X-Webhook-Signature.\n"+
-			"The address and the secret default to those of the config file when it exists.", stderr)
+			"/v1/events, a Turbo native delivery ({\"headers\": ..., \"body\": ...}) to /v1/turbo/webhook, and\n"+
+			"a GitHub webhook (the same shape, with X-GitHub-Event in headers) to /v1/github/webhook.\n"+
+			"A whsec_ secret signs with Standard Webhooks headers, any other with X-Webhook-Signature; GitHub\n"+
+			"webhooks are signed with X-Hub-Signature-256 and get a new X-GitHub-Delivery when the file has none.\n"+
+			"The address and the secrets default to those of the config file when it exists.", stderr)
 	configPath := configFlag(fs)
 	target := fs.String("url", "", "base URL of the instance (default http://<server.listen> from the config, else http://127.0.0.1:8470)")
 	secret := fs.String("secret", "", "signing secret (default $SWITCHBOARD_SECRET, else the first of the config's ingest.secrets)")
-	unsigned := fs.Bool("unsigned", false, "send without a signature (for an instance with ingest.insecure: true)")
+	githubSecret := fs.String("github-secret", "", "secret of GitHub webhook files (default the webhook_secret of the config's first github connector that sets one)")
+	unsigned := fs.Bool("unsigned", false, "send without a signature (for an instance with ingest.insecure: true; GitHub webhooks are always checked)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
 	newID := fs.Bool("new-id", false, "give each event a new random id, so a file can be sent again as a new event instead of a duplicate;\n"+
 		"the events derived from it keep their ids (docs/events.md), so a change already derived is still a duplicate")
@@ -39,7 +44,13 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	base, key, err := emitSettings(*configPath, *target, *secret, *unsigned)
+	files, err := readEventFiles(fs.Args(), stdin, *newID)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard emit: %v\n", err)
+		return exitUsage
+	}
+	settings, err := resolveEmitSettings(*configPath, emitFlags{target: *target, secret: *secret, githubSecret: *githubSecret,
+		unsigned: *unsigned}, files)
 	if err != nil {
 		fmt.Fprintf(stderr, "switchboard emit: %v\n", err)
 		return exitUsage
@@ -47,35 +58,84 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	client := &http.Client{Timeout: *timeout}
 
 	code := exitOK
-	for _, name := range fs.Args() {
-		f, err := readEventFile(name, stdin)
-		if err == nil && *newID {
-			err = f.renew()
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "switchboard emit: %v\n", err)
-			return exitUsage
-		}
-		if !post(client, base, key, f, stdout, stderr) {
+	for _, f := range files {
+		if !post(client, settings, f, stdout, stderr) {
 			code = exitFailure
 		}
 	}
 	return code
 }
 
-// emitSettings resolves the base URL and the secret from the flags, the
-// environment and the config file, in that order.
-func emitSettings(configPath, target, secret string, unsigned bool) (string, string, error) {
+// readEventFiles reads every file before anything is sent, so that a bad file
+// sends nothing; newID gives their events new ids.
+func readEventFiles(names []string, stdin io.Reader, newID bool) ([]*eventFile, error) {
+	files := make([]*eventFile, 0, len(names))
+	for _, name := range names {
+		f, err := readEventFile(name, stdin)
+		if err == nil && newID {
+			err = f.renew()
+		}
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// emitFlags are the flags that choose where emit posts and how it signs.
+type emitFlags struct {
+	target, secret, githubSecret string
+	unsigned                     bool
+}
+
+// emitSettings are the base URL and the secrets emit signs with.
+type emitSettings struct {
+	base string
+	// secret signs envelopes, CloudEvents and Turbo deliveries; empty sends
+	// them unsigned.
+	secret string
+	// githubSecret signs GitHub webhooks; empty sends them unsigned.
+	githubSecret string
+}
+
+// resolveEmitSettings resolves the base URL and the secrets the files need
+// from the flags, the environment and the config file, in that order.
+func resolveEmitSettings(configPath string, flags emitFlags, files []*eventFile) (emitSettings, error) {
 	cfg, cfgErr := loadConfigQuietly(configPath)
-	if target == "" {
-		target = "http://127.0.0.1:8470"
+	settings := emitSettings{base: flags.target}
+	if settings.base == "" {
+		settings.base = "http://127.0.0.1:8470"
 		if cfg != nil {
-			target = "http://" + dialable(cfg.Server.Listen)
+			settings.base = "http://" + dialable(cfg.Server.Listen)
 		}
 	}
-	if unsigned {
-		return strings.TrimRight(target, "/"), "", nil
+	settings.base = strings.TrimRight(settings.base, "/")
+	if flags.unsigned {
+		return settings, nil
 	}
+
+	var err error
+	if needsFormat(files, func(f event.Format) bool { return f != event.FormatGitHub }) {
+		if settings.secret, err = ingestSecret(cfg, cfgErr, flags.secret); err != nil {
+			return settings, err
+		}
+	}
+	if needsFormat(files, func(f event.Format) bool { return f == event.FormatGitHub }) {
+		if settings.githubSecret, err = githubWebhookSecret(cfg, cfgErr, flags.githubSecret); err != nil {
+			return settings, err
+		}
+	}
+	return settings, nil
+}
+
+func needsFormat(files []*eventFile, match func(event.Format) bool) bool {
+	return slices.ContainsFunc(files, func(f *eventFile) bool { return match(f.format) })
+}
+
+// ingestSecret returns the secret of /v1/events and /v1/turbo/webhook: the
+// flag, $SWITCHBOARD_SECRET, or the config's first ingest secret.
+func ingestSecret(cfg *config.Config, cfgErr error, secret string) (string, error) {
 	if secret == "" {
 		secret = os.Getenv("SWITCHBOARD_SECRET")
 	}
@@ -87,14 +147,34 @@ func emitSettings(configPath, target, secret string, unsigned bool) (string, str
 		if cfgErr != nil {
 			why = fmt.Sprintf("the config could not be read (%v)", cfgErr)
 		}
-		return "", "", fmt.Errorf("no signing secret: pass --secret or set SWITCHBOARD_SECRET (%s); use --unsigned for an instance with ingest.insecure: true", why)
+		return "", fmt.Errorf("no signing secret: pass --secret or set SWITCHBOARD_SECRET (%s); use --unsigned for an instance with ingest.insecure: true", why)
 	}
 	if signature.IsStandardKey(secret) {
 		if _, err := signature.DecodeStandardKey(secret); err != nil {
-			return "", "", fmt.Errorf("signing secret: %w", err)
+			return "", fmt.Errorf("signing secret: %w", err)
 		}
 	}
-	return strings.TrimRight(target, "/"), secret, nil
+	return secret, nil
+}
+
+// githubWebhookSecret returns the secret of /v1/github/webhook: the flag, or
+// the webhook_secret of the config's first github connector that sets one.
+func githubWebhookSecret(cfg *config.Config, cfgErr error, secret string) (string, error) {
+	if secret != "" {
+		return secret, nil
+	}
+	if cfg != nil {
+		for _, c := range cfg.Connectors {
+			if value, ok := c.Options["webhook_secret"].(string); ok && c.Type == "github" && value != "" {
+				return value, nil
+			}
+		}
+	}
+	why := "no github connector in the config sets webhook_secret"
+	if cfgErr != nil {
+		why = fmt.Sprintf("the config could not be read (%v)", cfgErr)
+	}
+	return "", fmt.Errorf("no secret for the GitHub webhook files: pass --github-secret (%s)", why)
 }
 
 // loadConfigQuietly loads the config without connector checks; emit only reads
@@ -120,8 +200,8 @@ func dialable(listen string) string {
 }
 
 // post sends one file and prints the answer; it reports whether it was 2xx.
-func post(client *http.Client, base, secret string, f *eventFile, stdout, stderr io.Writer) bool {
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, base+f.path, bytes.NewReader(f.body))
+func post(client *http.Client, settings emitSettings, f *eventFile, stdout, stderr io.Writer) bool {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, settings.base+f.path, bytes.NewReader(f.body))
 	if err != nil {
 		fmt.Fprintf(stderr, "switchboard emit: %s: %v\n", f.name, err)
 		return false
@@ -131,7 +211,11 @@ func post(client *http.Client, base, secret string, f *eventFile, stdout, stderr
 	}
 	req.Header.Set("Content-Type", f.contentType)
 	req.Header.Set("User-Agent", "switchboard-emit/"+version)
-	sign(req.Header, secret, f.body)
+	if f.format == event.FormatGitHub {
+		signGitHub(req.Header, settings.githubSecret, f.body)
+	} else {
+		sign(req.Header, settings.secret, f.body)
+	}
 
 	resp, err := client.Do(req)
 	if err != nil {
@@ -161,5 +245,14 @@ func sign(h http.Header, secret string, body []byte) {
 		h.Set(signature.HeaderWebhookSignature, signature.SignStandard([][]byte{key}, id, now, body))
 	default:
 		h.Set(signature.HeaderTurboSignature, signature.SignTurbo([]byte(secret), body))
+	}
+}
+
+// signGitHub sets X-Hub-Signature-256 for secret over the exact body sent,
+// replacing one the file carried; without a secret it removes it.
+func signGitHub(h http.Header, secret string, body []byte) {
+	h.Del(signature.HeaderGitHubSignature)
+	if secret != "" {
+		h.Set(signature.HeaderGitHubSignature, signature.SignGitHub([]byte(secret), body))
 	}
 }

@@ -14,8 +14,9 @@ import (
 )
 
 // eventFile is an event file ready to post: an envelope (or an array of them), a
-// CloudEvent in structured mode, or a Turbo native delivery written as
-// {"headers": {...}, "body": {...}}, the shape of testdata/turbo/native.
+// CloudEvent in structured mode, or a delivery written as {"headers": {...},
+// "body": {...}}: Turbo's native webhook (the shape of testdata/turbo/native),
+// or GitHub's webhook when the headers have X-GitHub-Event.
 type eventFile struct {
 	name        string
 	format      event.Format
@@ -50,7 +51,7 @@ func readEventFile(name string, stdin io.Reader) (*eventFile, error) {
 	}
 	switch {
 	case probe["headers"] != nil && probe["body"] != nil:
-		return nativeFile(name, probe)
+		return deliveryFile(name, probe)
 	case probe["specversion"] != nil:
 		return &eventFile{name: name, format: event.FormatCloudEvents, path: "/v1/events",
 			contentType: "application/cloudevents+json", body: raw}, nil
@@ -59,9 +60,11 @@ func readEventFile(name string, stdin io.Reader) (*eventFile, error) {
 	}
 }
 
-// nativeFile serialises the body once, compactly; those exact bytes are signed
-// and sent, as Turbo's sender does.
-func nativeFile(name string, probe map[string]json.RawMessage) (*eventFile, error) {
+// deliveryFile reads a {"headers", "body"} file: GitHub's webhook when the
+// headers have X-GitHub-Event, else Turbo's native webhook. The body is
+// serialised once, compactly; those exact bytes are signed and sent, as both
+// senders do.
+func deliveryFile(name string, probe map[string]json.RawMessage) (*eventFile, error) {
 	var headers map[string]string
 	if err := json.Unmarshal(probe["headers"], &headers); err != nil {
 		return nil, fmt.Errorf("%s: headers must be an object of strings: %w", name, err)
@@ -75,8 +78,15 @@ func nativeFile(name string, probe map[string]json.RawMessage) (*eventFile, erro
 	if ct := header(headers, "Content-Type"); ct != "" {
 		f.contentType = ct
 	}
+	if header(headers, "X-GitHub-Event") != "" {
+		f.format, f.path = event.FormatGitHub, "/v1/github/webhook"
+		if header(headers, "X-GitHub-Delivery") == "" {
+			headers["X-GitHub-Delivery"] = uuid.NewString()
+		}
+		return f, nil
+	}
 	if header(headers, "X-Webhook-Event") == "" || header(headers, "X-Webhook-Delivery-Id") == "" {
-		return nil, fmt.Errorf("%s: a Turbo native delivery needs X-Webhook-Event and X-Webhook-Delivery-Id in headers", name)
+		return nil, fmt.Errorf("%s: a delivery file needs X-Webhook-Event and X-Webhook-Delivery-Id (Turbo) or X-GitHub-Event (GitHub) in headers", name)
 	}
 	return f, nil
 }
@@ -102,6 +112,12 @@ func (f *eventFile) incoming(received time.Time, maxBatch int) ([]*event.Incomin
 			return nil, err
 		}
 		return []*event.Incoming{in}, nil
+	case event.FormatGitHub:
+		in, err := event.FromGitHubWebhook(header(f.headers, "X-GitHub-Event"), header(f.headers, "X-GitHub-Delivery"), f.body, received)
+		if err != nil {
+			return nil, err
+		}
+		return []*event.Incoming{in}, nil
 	case event.FormatCloudEvents:
 		return event.FromCloudEventStructured(f.body, maxBatch, received)
 	default:
@@ -110,12 +126,12 @@ func (f *eventFile) incoming(received time.Time, maxBatch int) ([]*event.Incomin
 }
 
 // renew gives the file's events new random ids: event_id in envelopes, id in a
-// CloudEvent, X-Webhook-Delivery-Id in a native delivery. The body is encoded
-// again, compactly.
+// CloudEvent, X-Webhook-Delivery-Id in a Turbo delivery, X-GitHub-Delivery in a
+// GitHub one. The body is encoded again, compactly.
 func (f *eventFile) renew() error {
-	if f.format == event.FormatTurbo {
+	if f.format == event.FormatTurbo || f.format == event.FormatGitHub {
 		for k := range f.headers {
-			if equalFold(k, "X-Webhook-Delivery-Id") {
+			if equalFold(k, "X-Webhook-Delivery-Id") || equalFold(k, "X-GitHub-Delivery") {
 				f.headers[k] = uuid.NewString()
 			}
 		}

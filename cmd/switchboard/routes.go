@@ -36,7 +36,8 @@ func runRoutes(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("routes test", "routes test --config FILE --event FILE",
-		"Shows, for one event file (an envelope, a CloudEvent or a Turbo native delivery), every route\n"+
+		"Shows, for one event file (an envelope, a CloudEvent, a Turbo native delivery or a GitHub webhook\n"+
+			"written as {\"headers\": ..., \"body\": ...} with X-GitHub-Event), every route\n"+
 			"with whether it matches and why, and for each matching target its rendered parameters and\n"+
 			"the request the connector would send. Nothing is sent and nothing is stored.", stderr)
 	configPath := configFlag(fs)
@@ -92,7 +93,8 @@ func printDerived(w io.Writer, plan *app.Plan, previews *previewer, in *event.In
 	switch {
 	case len(res.Derived) > 0:
 		fmt.Fprintf(w, "derives %d event(s), from data.previous:\n\n", len(res.Derived))
-	case in.Envelope.Derived:
+	case in.Envelope.Derived, in.Format == event.FormatGitHub:
+		// GitHub's entities are not Turbo's: nothing is derived from them.
 		return nil
 	default:
 		fmt.Fprintf(w, "derives no events from data.previous (without it, the daemon compares with the entity's stored state)\n\n")

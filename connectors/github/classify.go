@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,10 +22,19 @@ import (
 // host's backoff grows it on repeats.
 const minRateLimitWait = time.Minute
 
+// githubFailure turns a failed GitHub call of the delivery into a result; ref
+// names the repository ("owner/repo") or the issue ("owner/repo#12") the call
+// was about.
+func (d *delivery) githubFailure(what, ref string, err error) sdk.Result {
+	return d.in.githubFailure(d.log, what, ref, err)
+}
+
 // githubFailure turns a failed GitHub call into a result. A rate-limit response
-// (403 or 429) blocks the token's calls until GitHub allows them again; go-github
-// v60 classifies 403s only, so 429 is read here from the status.
-func (in *instance) githubFailure(what string, err error) sdk.Result {
+// (403 or 429) blocks the token's calls until GitHub allows them again and is
+// logged with log. go-github v60 classifies 403s only, so 429 is read here
+// from the status. ref names the repository or issue the call was about, or
+// is empty.
+func (in *instance) githubFailure(log *slog.Logger, what, ref string, err error) sdk.Result {
 	var wait *waitError
 	if errors.As(err, &wait) {
 		return sdk.Retry(what+": "+wait.Error(), wait.After)
@@ -42,7 +52,7 @@ func (in *instance) githubFailure(what string, err error) sdk.Result {
 	status := resp.StatusCode
 	if after, limited := in.rateLimitWait(err, resp); limited {
 		in.pacer.block(in.clock.Now().Add(after))
-		in.log.Warn("GitHub rate limit reached; calls of this token wait", "status", status, "wait", after.String(), "err", err)
+		log.Warn("GitHub rate limit reached; calls of this token wait", "status", status, "wait", after.String(), "err", err)
 		result := sdk.Retry(fmt.Sprintf("%s: GitHub rate limit (%d); next call allowed in %s", what, status, after), after)
 		result.StatusCode = status
 		return result
@@ -50,19 +60,47 @@ func (in *instance) githubFailure(what string, err error) sdk.Result {
 
 	result := httpresult.ClassifyStatus(status, resp.Header, "", in.clock.Now())
 	result.Response = sdk.Excerpt(errorMessage(err))
-	switch status {
-	case http.StatusUnauthorized:
-		result.Reason = what + ": GitHub rejected the token (401); check the connector's token"
-	case http.StatusNotFound:
-		result.Reason = what + ": not found (404); the repository or issue does not exist, or the token cannot see it"
-	case http.StatusForbidden:
-		result.Reason = what + ": forbidden (403); the token lacks the permission: " + errorMessage(err)
-	case http.StatusUnprocessableEntity:
-		result.Reason = what + ": GitHub rejected the request (422): " + errorMessage(err)
-	default:
-		result.Reason = what + ": " + result.Reason
+	result.Reason = what + ": " + statusReason(status, ref, err, result.Reason)
+	if status == http.StatusGone {
+		// GitHub's 410 concerns one repository or issue, not the API: the
+		// host would pause the whole connector on a 410 status.
+		result.StatusCode = 0
 	}
 	return result
+}
+
+// statusReason explains a GitHub error status: what it means for the
+// repository or issue in ref, and what to check. classified is the generic
+// reason for the other statuses.
+func statusReason(status int, ref string, err error, classified string) string {
+	repo, number, isIssue := strings.Cut(ref, "#")
+	in := ""
+	if repo != "" {
+		in = " for repository " + repo
+	}
+	switch status {
+	case http.StatusUnauthorized:
+		return "GitHub rejected the token (401: " + errorMessage(err) + ")" + in +
+			"; the token is invalid, expired or revoked: create a new one and set it in the connector's token"
+	case http.StatusNotFound:
+		reason := "not found (404)" + in + "; check that owner/repo names the repository exactly and that the token can access it" +
+			" (a fine-grained token must list it under Repository access)"
+		if isIssue {
+			reason += ", and that issue #" + number + " was not deleted or transferred"
+		}
+		return reason
+	case http.StatusForbidden:
+		return "forbidden (403)" + in + "; the token lacks the permission: " + errorMessage(err)
+	case http.StatusGone:
+		reason := "gone (410)" + in + ": " + errorMessage(err) + "; turn the repository's issues on under its Settings, General, Features"
+		if isIssue {
+			reason += ", or check whether issue #" + number + " was deleted"
+		}
+		return reason
+	case http.StatusUnprocessableEntity:
+		return "GitHub rejected the request (422)" + in + ": " + errorMessage(err)
+	}
+	return classified
 }
 
 // rateLimitWait reports whether a response is a rate limit, and how long to

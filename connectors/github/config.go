@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/google/uuid"
+
 	"github.com/turbocode/switchboard/sdk"
 )
 
@@ -161,7 +163,7 @@ var configRules = []func(config) []sdk.Diagnostic{
 
 func checkToken(cfg config) []sdk.Diagnostic {
 	if cfg.Token == "" {
-		return []sdk.Diagnostic{{Path: "token", Message: "missing; set token: ${GITHUB_TOKEN}, a token with read and write access to the repositories' issues (an unset ${VARIABLE} expands to nothing)"}}
+		return []sdk.Diagnostic{{Path: "token", Message: "missing; set token: ${GITHUB_TOKEN}, a token with read and write access to the repositories' issues (a ${VARIABLE} set to an empty value expands to nothing)"}}
 	}
 	for _, r := range cfg.Token.Reveal() {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
@@ -179,12 +181,23 @@ func checkAPIURL(cfg config) []sdk.Diagnostic {
 	return nil
 }
 
+// minWebhookSecretBytes is the shortest webhook_secret accepted: 16 bytes,
+// so that the HMAC key cannot be guessed.
+const minWebhookSecretBytes = 16
+
 // checkWebhookSecret requires a secret when GitHub changes flow to Turbo:
-// without one, webhooks cannot be verified and are refused.
+// without one, webhooks cannot be verified and are refused. A secret that is
+// set must be long enough not to be guessed. The messages never show it.
 func checkWebhookSecret(cfg config) []sdk.Diagnostic {
-	if cfg.WebhookSecret == "" && cfg.Direction != directionToGH {
+	length := len(cfg.WebhookSecret.Reveal())
+	switch {
+	case length == 0 && cfg.Direction != directionToGH:
 		return []sdk.Diagnostic{{Path: "webhook_secret", Message: "missing; set webhook_secret: ${GITHUB_WEBHOOK_SECRET}, the secret of the repository's webhook, " +
 			"or direction: turbo_to_github to sync one way only"}}
+	case length > 0 && length < minWebhookSecretBytes:
+		return []sdk.Diagnostic{{Path: "webhook_secret", Message: fmt.Sprintf("the secret is %d bytes long, shorter than the minimum of %d; "+
+			"generate a random one, for example with `openssl rand -hex 32`, and set it here and in the repository's webhook settings",
+			length, minWebhookSecretBytes)}}
 	}
 	return nil
 }
@@ -200,6 +213,11 @@ func checkProjects(cfg config) []sdk.Diagnostic {
 	seen := map[string]string{}
 	for _, project := range sortedKeys(cfg.Projects) {
 		repo := cfg.Projects[project]
+		if !isProjectID(project) {
+			out = append(out, sdk.Diagnostic{Path: "projects." + project, Message: fmt.Sprintf("%q is not a Turbo project id; "+
+				"the keys of projects are project ids, UUIDs such as 6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f, not project keys such as ENG: "+
+				"copy the id from context.project_id of an event of the project (the web UI's delivery log shows each event)", project)})
+		}
 		if !repositoryName.MatchString(repo) {
 			out = append(out, sdk.Diagnostic{Path: "projects." + project, Message: fmt.Sprintf("invalid repository %q; write owner/repo, such as acme/web", repo)})
 			continue
@@ -210,6 +228,14 @@ func checkProjects(cfg config) []sdk.Diagnostic {
 		seen[strings.ToLower(repo)] = project
 	}
 	return out
+}
+
+// isProjectID reports whether s is a UUID in its 36-character form, the
+// form of Turbo's project ids. uuid.Parse alone also takes URN and braced
+// forms, which events never carry.
+func isProjectID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
 }
 
 func checkDirection(cfg config) []sdk.Diagnostic {

@@ -36,9 +36,18 @@ func TestConfigProblems(t *testing.T) {
 		{"missing token", func(c map[string]any) { delete(c, "token") }, "token", "GITHUB_TOKEN"},
 		{"token with a line break", func(c map[string]any) { c["token"] = "ghp_a\nb" }, "token", "line break"},
 		{"missing projects", func(c map[string]any) { delete(c, "projects") }, "projects", "map each Turbo project"},
-		{"invalid repository", func(c map[string]any) { c["projects"] = map[string]string{"p": "not a repo"} }, "projects.p", "owner/repo"},
-		{"repository twice", func(c map[string]any) { c["projects"] = map[string]string{"p1": "a/b", "p2": "A/b"} }, "projects.p2", "already mapped"},
+		{"invalid repository", func(c map[string]any) { c["projects"] = map[string]string{testProject: "not a repo"} }, "projects." + testProject, "owner/repo"},
+		{"repository twice", func(c map[string]any) {
+			c["projects"] = map[string]string{testProject: "a/b", otherProject: "A/b"}
+		}, "projects." + testProject, "already mapped"},
+		{"project key for id", func(c map[string]any) { c["projects"] = map[string]string{"ENG": "acme/web"} }, "projects.ENG", `"ENG" is not a Turbo project id`},
+		{"project id in braces", func(c map[string]any) {
+			c["projects"] = map[string]string{"{" + testProject + "}": "acme/web"}
+		}, "projects.{" + testProject + "}", "context.project_id"},
 		{"missing webhook secret", func(c map[string]any) { delete(c, "webhook_secret") }, "webhook_secret", "direction: turbo_to_github"},
+		{"short webhook secret", func(c map[string]any) { c["webhook_secret"] = "hunter2hunter2" }, "webhook_secret", "openssl rand -hex 32"},
+		{"short secret names its length", func(c map[string]any) { c["webhook_secret"] = "hunter2hunter2" }, "webhook_secret", "14 bytes long"},
+		{"secret of 16 bytes", func(c map[string]any) { c["webhook_secret"] = "0123456789abcdef" }, "", ""},
 		{"one way needs no secret", func(c map[string]any) { delete(c, "webhook_secret"); c["direction"] = "turbo_to_github" }, "", ""},
 		{"unknown direction", func(c map[string]any) { c["direction"] = "up" }, "direction", "both, turbo_to_github or github_to_turbo"},
 		{"unknown owned field", func(c map[string]any) { c["ownership"] = map[string]string{"colour": "both"} }, "ownership.colour", "title"},
@@ -71,9 +80,37 @@ func TestConfigProblems(t *testing.T) {
 				t.Errorf("diagnostics %v, want one at %s naming %q", diagnostics, tc.wantPath, tc.wantText)
 			}
 			for _, d := range diagnostics {
-				if strings.Contains(d.Message, "ghp_") || strings.Contains(d.Message, "secret-0123456789") {
+				if strings.Contains(d.Message, "ghp_") || strings.Contains(d.Message, "secret-0123456789") || strings.Contains(d.Message, "hunter2") {
 					t.Errorf("a message shows a secret: %q", d.Message)
 				}
+			}
+		})
+	}
+}
+
+// otherProject is a second Turbo project id.
+const otherProject = "0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a"
+
+func TestUsesTurboAPIByDirection(t *testing.T) {
+	tests := []struct {
+		direction string
+		want      bool
+	}{
+		{"both", true},
+		{"github_to_turbo", true},
+		{"turbo_to_github", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.direction, func(t *testing.T) {
+			cfg := validConfig()
+			cfg["direction"] = tc.direction
+			raw, _ := json.Marshal(cfg)
+			uses, alternative := New().UsesTurboAPI(raw)
+			if uses != tc.want {
+				t.Errorf("UsesTurboAPI = %t, want %t", uses, tc.want)
+			}
+			if uses && !strings.Contains(alternative, "direction: turbo_to_github") {
+				t.Errorf("alternative %q does not name direction: turbo_to_github", alternative)
 			}
 		})
 	}

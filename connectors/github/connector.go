@@ -56,6 +56,7 @@ type Connector struct{}
 var (
 	_ sdk.Connector       = (*Connector)(nil)
 	_ sdk.TargetValidator = (*Connector)(nil)
+	_ sdk.TurboAPIUser    = (*Connector)(nil)
 )
 
 // New returns the github connector kind.
@@ -95,6 +96,16 @@ func (*Connector) Info() sdk.Info {
 func (*Connector) ValidateConfig(raw json.RawMessage) []sdk.Diagnostic {
 	_, diagnostics := parseConfig(raw)
 	return diagnostics
+}
+
+// UsesTurboAPI reports that an instance writes GitHub's changes into Turbo
+// through its API, unless direction is turbo_to_github.
+func (*Connector) UsesTurboAPI(raw json.RawMessage) (bool, string) {
+	cfg, _ := parseConfig(raw)
+	if cfg.Direction == directionToGH {
+		return false, ""
+	}
+	return true, "set direction: turbo_to_github on the github connector to sync Turbo's changes to GitHub only"
 }
 
 // ValidateTarget checks a route target's action and its parameters.

@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"unicode/utf8"
 
@@ -19,29 +20,21 @@ const maxEventTypeRunes = 100
 // client_payload.event: GitHub allows at most 10 top-level keys there, and a
 // derived event's envelope has 11.
 func (d *delivery) dispatch(ctx context.Context, t target) sdk.Result {
-	repo := t.repository
-	if repo == "" {
-		repo = d.in.cfg.Projects[d.env.Context["project_id"]]
-	}
-	switch {
-	case repo == "":
-		return sdk.Permanent("no repository for repository_dispatch: set repository on the target, or map the event's project in projects")
-	case !repositoryName.MatchString(repo):
-		return sdk.Permanent("invalid repository " + repo + " for repository_dispatch; write owner/repo")
-	case t.eventType == "" || utf8.RuneCountInString(t.eventType) > maxEventTypeRunes:
-		return sdk.Permanent("repository_dispatch needs an event_type of 1 to 100 characters")
+	repo, err := dispatchRepository(d.in.cfg, d.env, t)
+	if err != nil {
+		return sdk.Permanent(err.Error())
 	}
 
 	payload := json.RawMessage(`{"event":` + string(d.req.Events[0].Envelope) + `}`)
 	owner, name := splitRepo(repo)
 	var resp *gh.Response
-	err := d.in.pacer.mutate(ctx, func() error {
+	err = d.in.pacer.mutate(ctx, func() error {
 		var err error
 		_, resp, err = d.api.Repositories.Dispatch(ctx, owner, name, gh.DispatchRequestOptions{EventType: t.eventType, ClientPayload: &payload})
 		return err
 	})
 	if err != nil {
-		return d.in.githubFailure("send repository_dispatch "+t.eventType+" to "+repo, err)
+		return d.githubFailure("send repository_dispatch "+t.eventType+" to "+repo, repo, err)
 	}
 	d.log.Info("sent repository_dispatch", "repository", repo, "dispatch_event_type", t.eventType)
 	status := http.StatusNoContent
@@ -51,4 +44,23 @@ func (d *delivery) dispatch(ctx context.Context, t target) sdk.Result {
 	result := sdk.Delivered(status, "")
 	result.ExternalRef = repo + " " + t.eventType
 	return result
+}
+
+// dispatchRepository returns the repository a repository_dispatch goes to:
+// the target's, else the one mapped to the event's project. It checks the
+// repository and the event type.
+func dispatchRepository(cfg config, env envelope, t target) (string, error) {
+	repo := t.repository
+	if repo == "" {
+		repo = cfg.Projects[env.Context["project_id"]]
+	}
+	switch {
+	case repo == "":
+		return "", errors.New("no repository for repository_dispatch: set repository on the target, or map the event's project in projects")
+	case !repositoryName.MatchString(repo):
+		return "", errors.New("invalid repository " + repo + " for repository_dispatch; write owner/repo")
+	case t.eventType == "" || utf8.RuneCountInString(t.eventType) > maxEventTypeRunes:
+		return "", errors.New("repository_dispatch needs an event_type of 1 to 100 characters")
+	}
+	return repo, nil
 }

@@ -67,6 +67,8 @@ func newHarness(t *testing.T, fakeOpts githubfake.Options, change func(cfg map[s
 	}
 	ic, logs := connectortest.NewInstanceConfig(t, "github", cfg)
 	ic.Clock = h.clock
+	// The host names the connector in every line of its instance's log.
+	ic.Logger = ic.Logger.With("connector", "github")
 	ic.Turbo = sdk.TurboSettings{WebURL: "https://turbo.example", APIURL: h.turbo.URL(), APIToken: "turbo-token"}
 	inst, err := New().Configure(context.Background(), ic)
 	if err != nil {

@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -34,37 +35,50 @@ type webhook struct {
 }
 
 // readWebhook reads the webhook in data.native and checks that it concerns a
-// mapped repository and an issue, not a pull request.
+// mapped repository and an issue, not a pull request, and that the token's
+// own account did not make the change.
 func (d *delivery) readWebhook(ctx context.Context, actions []string) (*webhook, *sdk.Result) {
-	var w webhook
-	if err := json.Unmarshal(d.env.Data.Native, &w); err != nil || w.Issue == nil || w.Repository == nil {
-		result := sdk.Permanent("the event's data.native holds no GitHub webhook with an issue and a repository")
+	w, skipReason, err := d.in.parseWebhook(d.env.Data.Native, actions)
+	if err != nil {
+		result := sdk.Permanent(err.Error())
 		return nil, &result
 	}
-	skip := func(reason string) (*webhook, *sdk.Result) {
-		result := d.skip(reason)
+	if skipReason != "" {
+		result := d.skip(skipReason)
 		return nil, &result
-	}
-	switch {
-	case d.in.cfg.Direction == directionToGH:
-		return skip("direction is turbo_to_github: GitHub's changes are not sent to Turbo")
-	case w.Issue.IsPullRequest():
-		return skip("pull requests and their comments are not synced")
-	case !slices.Contains(actions, w.Action):
-		return skip("action " + w.Action + " changes no synced field")
-	}
-	if _, ok := d.in.cfg.projectOf(w.Repository.GetFullName()); !ok {
-		return skip("repository " + w.Repository.GetFullName() + " is not mapped to a project in projects")
 	}
 	login, err := d.loginName(ctx)
 	if err != nil {
-		result := d.in.githubFailure("learn the token's login", err)
+		result := d.githubFailure("learn the token's login", w.Repository.GetFullName(), err)
 		return nil, &result
 	}
 	if strings.EqualFold(w.Sender.GetLogin(), login) {
-		return skip("the change was made by Switchboard's own account " + login + "; not sent back")
+		result := d.skip("the change was made by Switchboard's own account " + login + "; not sent back")
+		return nil, &result
 	}
-	return &w, nil
+	return w, nil
+}
+
+// parseWebhook reads a webhook body and returns it, or why Deliver skips it
+// (the direction, a pull request, another action or an unmapped repository),
+// or an error for a body without an issue and a repository.
+func (in *instance) parseWebhook(native json.RawMessage, actions []string) (*webhook, string, error) {
+	var w webhook
+	if err := json.Unmarshal(native, &w); err != nil || w.Issue == nil || w.Repository == nil {
+		return nil, "", errors.New("the event's data.native holds no GitHub webhook with an issue and a repository")
+	}
+	switch {
+	case in.cfg.Direction == directionToGH:
+		return nil, "direction is turbo_to_github: GitHub's changes are not sent to Turbo", nil
+	case w.Issue.IsPullRequest():
+		return nil, "pull requests and their comments are not synced", nil
+	case !slices.Contains(actions, w.Action):
+		return nil, "action " + w.Action + " changes no synced field", nil
+	}
+	if _, ok := in.cfg.projectOf(w.Repository.GetFullName()); !ok {
+		return nil, "repository " + w.Repository.GetFullName() + " is not mapped to a project in projects", nil
+	}
+	return &w, "", nil
 }
 
 // issueToTurbo applies a GitHub issue's changes to its Turbo issue.

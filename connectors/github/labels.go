@@ -49,7 +49,7 @@ func (d *delivery) removeLabels(ctx context.Context, l *link, labels []string) *
 			return err
 		})
 		if err != nil && (resp == nil || resp.StatusCode != http.StatusNotFound) {
-			result := d.in.githubFailure("remove the label "+label+" from "+l.ref(), err)
+			result := d.githubFailure("remove the label "+label+" from "+l.ref(), l.ref(), err)
 			return &result
 		}
 	}

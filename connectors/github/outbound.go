@@ -72,7 +72,7 @@ func (d *delivery) changedKeys() []string {
 func (d *delivery) createIssue(ctx context.Context, repo string, t turboIssue) sdk.Result {
 	found, err := d.findByMarker(ctx, repo, t)
 	if err != nil {
-		return d.in.githubFailure("look for an issue created earlier for "+t.ID, err)
+		return d.githubFailure("look for an issue created earlier for "+t.ID, repo, err)
 	}
 	if found != nil {
 		d.log.Info("found the GitHub issue of an earlier create; linking it instead of creating another",
@@ -97,7 +97,7 @@ func (d *delivery) createIssue(ctx context.Context, repo string, t turboIssue) s
 		return err
 	})
 	if err != nil {
-		return d.in.githubFailure("create the GitHub issue of "+t.Key, err)
+		return d.githubFailure("create the GitHub issue of "+t.Key, repo, err)
 	}
 
 	l := &link{TurboID: t.ID, TurboKey: t.Key, Repo: repo, Number: created.GetNumber(), Fields: map[string]fieldState{}}
@@ -128,7 +128,7 @@ func (d *delivery) closeCreated(ctx context.Context, l *link, owner, name string
 		f := l.Fields[keyState]
 		f.GitHub = hashValue("open")
 		l.Fields[keyState] = f
-		result := d.in.githubFailure("close the new GitHub issue "+l.ref(), err)
+		result := d.githubFailure("close the new GitHub issue "+l.ref(), l.ref(), err)
 		result.UpdateState, result.State, result.StateAliases = true, l.encode(), []string{l.githubKey()}
 		return result, false
 	}
@@ -213,11 +213,11 @@ func (d *delivery) editIssue(ctx context.Context, l *link, t turboIssue, keys []
 
 	owner, name := splitRepo(l.Repo)
 	if err := d.in.pacer.read(ctx); err != nil {
-		return d.in.githubFailure("read the GitHub issue "+l.ref(), err)
+		return d.githubFailure("read the GitHub issue "+l.ref(), l.ref(), err)
 	}
 	current, _, err := d.api.Issues.Get(ctx, owner, name, l.Number)
 	if err != nil {
-		return d.in.githubFailure("read the GitHub issue "+l.ref(), err)
+		return d.githubFailure("read the GitHub issue "+l.ref(), l.ref(), err)
 	}
 	request := d.editRequest(w, current, changed)
 
@@ -228,7 +228,7 @@ func (d *delivery) editIssue(ctx context.Context, l *link, t turboIssue, keys []
 		return err
 	})
 	if err != nil {
-		return d.in.githubFailure("edit the GitHub issue "+l.ref(), err)
+		return d.githubFailure("edit the GitHub issue "+l.ref(), l.ref(), err)
 	}
 	for _, key := range changed {
 		l.record(key, w.values[key], edited.GetUpdatedAt().Time)
@@ -294,14 +294,9 @@ func (d *delivery) commentToGitHub(ctx context.Context) sdk.Result {
 	if !d.in.cfg.syncsToGitHub(fieldComments) {
 		return d.skip("comments are not sent to GitHub (direction or ownership.comments)")
 	}
-	var c struct {
-		ID         string `json:"id"`
-		EntityType string `json:"entity_type"`
-		Content    string `json:"content"`
-		AuthorName string `json:"author_name"`
-	}
-	if err := json.Unmarshal(d.env.Data.Current, &c); err != nil || c.ID == "" {
-		return sdk.Permanent("the event's data.current holds no Turbo comment with an id")
+	c, err := readTurboComment(d.env.Data.Current)
+	if err != nil {
+		return sdk.Permanent(err.Error())
 	}
 	if hasMarker(c.Content, githubCommentMarkerPrefix) {
 		return d.skip("the comment was written by Switchboard from GitHub; not sent back")
@@ -323,7 +318,7 @@ func (d *delivery) commentToGitHub(ctx context.Context) sdk.Result {
 	body := githubCommentBody(c.AuthorName, c.Content, c.ID)
 	var posted *gh.IssueComment
 	var resp *gh.Response
-	err := d.in.pacer.mutate(ctx, func() error {
+	err = d.in.pacer.mutate(ctx, func() error {
 		var err error
 		if existing == nil {
 			posted, resp, err = d.api.Issues.CreateComment(ctx, owner, name, l.Number, &gh.IssueComment{Body: &body})
@@ -333,7 +328,7 @@ func (d *delivery) commentToGitHub(ctx context.Context) sdk.Result {
 		return err
 	})
 	if err != nil {
-		return d.in.githubFailure("write the comment on "+l.ref(), err)
+		return d.githubFailure("write the comment on "+l.ref(), l.ref(), err)
 	}
 	if existing == nil {
 		l.Comments = append(l.Comments, commentLink{Turbo: c.ID, GitHub: posted.GetID()})
@@ -356,7 +351,7 @@ func (d *delivery) deleteGitHubComment(ctx context.Context, l *link, existing *c
 	})
 	status := http.StatusNoContent
 	if err != nil && (resp == nil || resp.StatusCode != http.StatusNotFound) {
-		return d.in.githubFailure("delete the comment on "+l.ref(), err)
+		return d.githubFailure("delete the comment on "+l.ref(), l.ref(), err)
 	}
 	if resp != nil {
 		status = resp.StatusCode

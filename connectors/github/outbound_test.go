@@ -143,7 +143,7 @@ func TestFakeRejectsBodyOverLimit(t *testing.T) {
 	body := strings.Repeat("a", githubfake.MaxBodyChars+1)
 	title := "x"
 	_, _, err := h.inst.api().Issues.Create(context.Background(), "acme", "web", &gh.IssueRequest{Title: &title, Body: &body})
-	result := h.inst.githubFailure("create", err)
+	result := h.inst.githubFailure(h.inst.log, "create", testRepo, err)
 	if result.Outcome != sdk.OutcomePermanent || result.StatusCode != 422 || !strings.Contains(result.Reason, "body is too long") {
 		t.Errorf("result = %v %d %q, want permanent 422 naming the body", result.Outcome, result.StatusCode, result.Reason)
 	}
@@ -164,5 +164,29 @@ func TestRepositoryDispatch(t *testing.T) {
 	event, _ := dispatches[0].ClientPayload["event"].(map[string]any)
 	if event["event_type"] != "issue.updated" {
 		t.Errorf("client_payload.event = %v, want the envelope", event)
+	}
+}
+
+// TestEmptyDescriptionBodyRoundTrip creates an issue without a description:
+// its GitHub body is the footer alone, and a person's title edit on GitHub
+// writes the title into Turbo and leaves the description empty.
+func TestEmptyDescriptionBodyRoundTrip(t *testing.T) {
+	c, opts := startCollector(t)
+	h := newHarness(t, opts, nil)
+	h.linkCreated(c, turboEvent(t, "issue-created-high.json", func(current map[string]any) { current["description"] = "" }))
+
+	issue, _ := h.github.Issue(testRepo, 1)
+	if !strings.HasPrefix(issue.Body, "Synced with [TURBO-42](") {
+		t.Errorf("body = %q, want it to start with the link", issue.Body)
+	}
+
+	h.clock.Advance(time.Minute)
+	editTitle(t, h.human(), "[TURBO-42] Renamed on GitHub")
+	for _, ev := range h.take(c) {
+		h.mustDeliver(ev, sdk.OutcomeDelivered)
+	}
+	turbo, _ := h.turbo.Issue(testIssue)
+	if turbo.Title != "Renamed on GitHub" || turbo.Description != "" {
+		t.Errorf("Turbo issue: title %q, description %q; want GitHub's title and no description", turbo.Title, turbo.Description)
 	}
 }

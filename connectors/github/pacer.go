@@ -97,6 +97,14 @@ func (p *pacer) mutate(ctx context.Context, call func() error) error {
 	}
 }
 
+// blockedFor returns how long a rate-limit block still holds the token's
+// calls, or 0 when none does.
+func (p *pacer) blockedFor() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(p.blockedUntil.Sub(p.clock.Now()), 0)
+}
+
 // block holds every call of the token until until.
 func (p *pacer) block(until time.Time) {
 	p.mu.Lock()

@@ -73,29 +73,43 @@ func titleOf(githubTitle, key string) string {
 }
 
 // githubBody is the body of a GitHub issue: the description, then a footer
-// with a link back to Turbo and the hidden marker, cut to GitHub's limit.
+// with a link back to Turbo and the hidden marker, cut to GitHub's limit. An
+// empty description leaves the footer alone, without the separator line.
 func githubBody(description, key, link, turboID string) string {
 	name := key
 	if name == "" {
 		name = "this issue"
 	}
-	footer := footerSeparator + "Synced with [" + name + "](" + link + ") in Turbo.\n" + issueMarker(turboID)
+	footer := "Synced with [" + name + "](" + link + ") in Turbo.\n" + issueMarker(turboID)
+	description = normalizeText(description)
+	if description == "" {
+		return footer
+	}
+	footer = footerSeparator + footer
 	room := maxBodyRunes - utf8.RuneCountInString(footer)
-	return cutRunes(normalizeText(description), room, cutNote) + footer
+	return cutRunes(description, room, cutNote) + footer
 }
+
+// footerLink matches the footer's link line at the end of the text before
+// the marker, with the separator line when there is one.
+var footerLink = regexp.MustCompile(`(?:^|\n)(?:---\n)?Synced with \[[^\]\n]*\]\([^)\n]*\) in Turbo\.\n$`)
 
 // descriptionOf returns the description in a GitHub body: the text before the
 // footer the connector wrote, or the whole body when someone removed it.
 func descriptionOf(body string) string {
 	body = normalizeText(body)
-	if i := strings.Index(body, issueMarkerPrefix); i >= 0 {
-		if sep := strings.LastIndex(body[:i], strings.TrimSuffix(footerSeparator, "\n")); sep >= 0 {
-			body = body[:sep]
-		} else {
-			body = body[:i]
-		}
+	i := strings.Index(body, issueMarkerPrefix)
+	if i < 0 {
+		return body
 	}
-	return normalizeText(body)
+	before := body[:i]
+	if loc := footerLink.FindStringIndex(before); loc != nil {
+		return normalizeText(before[:loc[0]])
+	}
+	if sep := strings.LastIndex(before, strings.TrimSuffix(footerSeparator, "\n")); sep >= 0 {
+		return normalizeText(before[:sep])
+	}
+	return normalizeText(before)
 }
 
 // githubCommentBody is a Turbo comment as the connector posts it on GitHub.

@@ -26,6 +26,9 @@ func TestBodyRoundTrip(t *testing.T) {
 		{"edited on the web with CRLF", "Line one\nLine two", "Line one\r\nLine two\r\n\r\n---\r\nSynced with [TURBO-42](x) in Turbo.\r\n" + issueMarker(testIssue)},
 		{"footer removed", "Only text", "Only text\n"},
 		{"empty", "", ""},
+		{"written before the bare footer", "Added on GitHub", "Added on GitHub\n\nSynced with [TURBO-42](x) in Turbo.\n" + issueMarker(testIssue)},
+		{"link edited away", "Kept", "Kept\n\n---\nSee Turbo.\n" + issueMarker(testIssue)},
+		{"from an older version", "", "\n\n---\nSynced with [TURBO-42](x) in Turbo.\n" + issueMarker(testIssue)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -37,6 +40,16 @@ func TestBodyRoundTrip(t *testing.T) {
 				t.Errorf("description read back = %q, want %q", got, tc.description)
 			}
 		})
+	}
+}
+
+func TestEmptyDescriptionBodyIsFooterOnly(t *testing.T) {
+	for _, description := range []string{"", " \n\n", "\r\n"} {
+		body := githubBody(description, "TURBO-42", "https://turbo.example/issues/TURBO-42", testIssue)
+		want := "Synced with [TURBO-42](https://turbo.example/issues/TURBO-42) in Turbo.\n" + issueMarker(testIssue)
+		if body != want {
+			t.Errorf("body of description %q = %q, want %q", description, body, want)
+		}
 	}
 }
 

@@ -84,7 +84,13 @@ func (h *harness) human() *gh.Client {
 // drops the webhooks of the create, which the bot made.
 func (h *harness) linkIssue(c *hookCollector) {
 	h.t.Helper()
-	created := turboEvent(h.t, "issue-created-high.json", nil)
+	h.linkCreated(c, turboEvent(h.t, "issue-created-high.json", nil))
+}
+
+// linkCreated stores the issue of an issue.created event in the fake Turbo,
+// delivers the event and drops the webhooks of the create.
+func (h *harness) linkCreated(c *hookCollector, created sdk.Event) {
+	h.t.Helper()
 	var env struct {
 		Data struct {
 			Current json.RawMessage `json:"current"`

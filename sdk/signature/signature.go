@@ -128,6 +128,12 @@ func VerifyTurbo(secrets [][]byte, header string, body []byte) error {
 	return verifyHexSHA256(HeaderTurboSignature, secrets, header, body)
 }
 
+// SignGitHub returns GitHub's X-Hub-Signature-256 value for body, as a
+// repository's webhook signs it with its secret.
+func SignGitHub(secret []byte, body []byte) string {
+	return "sha256=" + hex.EncodeToString(turboMAC(secret, body))
+}
+
 // VerifyGitHub checks an X-Hub-Signature-256 value ("sha256=" and the hex
 // HMAC-SHA256 of the raw body, the same scheme as Turbo's) against every
 // secret. The legacy SHA-1 X-Hub-Signature is never accepted.

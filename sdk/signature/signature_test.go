@@ -122,6 +122,20 @@ func TestVerifyTurbo(t *testing.T) {
 	}
 }
 
+// TestSignGitHubMatchesDocsExample checks the example of GitHub's guide
+// "Validating webhook deliveries": this secret and payload give this
+// X-Hub-Signature-256.
+func TestSignGitHubMatchesDocsExample(t *testing.T) {
+	got := SignGitHub([]byte("It's a Secret to Everybody"), []byte("Hello, World!"))
+	want := "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+	if got != want {
+		t.Errorf("SignGitHub = %s, want %s", got, want)
+	}
+	if err := VerifyGitHub([][]byte{[]byte("It's a Secret to Everybody")}, got, []byte("Hello, World!")); err != nil {
+		t.Errorf("VerifyGitHub of its own signature: %v", err)
+	}
+}
+
 func TestDecodeStandardKeyRejectsBadKeys(t *testing.T) {
 	for _, secret := range []string{"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_!!!", "whsec_AAAA"} {
 		if _, err := DecodeStandardKey(secret); err == nil {

@@ -70,28 +70,12 @@ routes:
 // same state, and the log must show each change written once: no change came
 // back as an echo.
 func TestGitHubSyncFixtureRun(t *testing.T) {
-	addr := freeAddr(t)
-	turbo := turbofake.Start(t, turbofake.Options{Token: syncTurboToken,
-		Webhook: turbofake.Webhook{URL: "http://" + addr, Secret: turboSecret, Mode: turbofake.ModeEnvelope}})
-	turbo.AddProject(syncProject, "TURBO")
 	// GitHub dates changes in whole seconds. The person's changes below come
 	// a minute after the sync's writes on GitHub's clock, so each webhook
 	// applies all of its issue's changes; changes within one second are
 	// covered by the connector's tests.
 	ghClock := clock.NewFake(time.Now().UTC())
-	github := githubfake.Start(t, githubfake.Options{Clock: ghClock, WebhookURL: "http://" + addr + "/v1/github/webhook", WebhookSecret: syncGitHubSecret})
-	github.AddUser("switchboard-bot", syncBotToken, "User")
-	github.AddUser("octocat", syncHumanToken, "User")
-	github.AddUser("lead", "ghp_lead_token", "User")
-	github.AddRepo(syncRepo)
-
-	dir := t.TempDir()
-	path := filepath.Join(dir, "switchboard.yaml")
-	text := fmt.Sprintf(githubSyncConfig, addr, dir, turbo.URL(), github.URL())
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	in := &instance{t: t, dir: dir, config: path, addr: addr}
+	in, turbo, github := newGitHubSync(t, ghClock)
 	in.start()
 	settle := func() { settleSync(t, in, turbo, github) }
 
@@ -138,6 +122,30 @@ func TestGitHubSyncFixtureRun(t *testing.T) {
 
 	compareSyncedState(t, turbo, github)
 	checkWritesOnce(t, in.logs.String(), turbo, github)
+}
+
+// newGitHubSync starts a fake Turbo that posts its changes to the instance,
+// and a fake GitHub, on ghClock, that posts its webhooks there, and writes the
+// instance's config of the GitHub pack. The caller starts the instance.
+func newGitHubSync(t *testing.T, ghClock *clock.Fake) (*instance, *turbofake.Server, *githubfake.Server) {
+	t.Helper()
+	addr := freeAddr(t)
+	turbo := turbofake.Start(t, turbofake.Options{Token: syncTurboToken,
+		Webhook: turbofake.Webhook{URL: "http://" + addr, Secret: turboSecret, Mode: turbofake.ModeEnvelope}})
+	turbo.AddProject(syncProject, "TURBO")
+	github := githubfake.Start(t, githubfake.Options{Clock: ghClock, WebhookURL: "http://" + addr + "/v1/github/webhook", WebhookSecret: syncGitHubSecret})
+	github.AddUser("switchboard-bot", syncBotToken, "User")
+	github.AddUser("octocat", syncHumanToken, "User")
+	github.AddUser("lead", "ghp_lead_token", "User")
+	github.AddRepo(syncRepo)
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "switchboard.yaml")
+	text := fmt.Sprintf(githubSyncConfig, addr, dir, turbo.URL(), github.URL())
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &instance{t: t, dir: dir, config: path, addr: addr}, turbo, github
 }
 
 // seedTurbo stores what a fixture describes in the fake Turbo, since the

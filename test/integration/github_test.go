@@ -338,13 +338,20 @@ func mustGH(t *testing.T) func(any, *gh.Response, error) {
 	}
 }
 
-func TestGitHubEditsOutOfOrderKeepNewer(t *testing.T) {
+// newLinkedSync starts a harness on a fake GitHub clock with the fixture
+// issue synced to GitHub, and returns the clock and the issue's number.
+func newLinkedSync(t *testing.T) (*syncHarness, *clock.Fake, int) {
+	t.Helper()
 	ghClock := clock.NewFake(time.Now().UTC())
 	h := newSyncHarness(t, ghClock)
-	ctx := context.Background()
 	h.postTurbo("issue-created-high.json", nil)
 	h.settle()
-	n := h.issueNumber()
+	return h, ghClock, h.issueNumber()
+}
+
+func TestGitHubEditsOutOfOrderKeepNewer(t *testing.T) {
+	h, ghClock, n := newLinkedSync(t)
+	ctx := context.Background()
 
 	h.github.HoldWebhooks()
 	ghClock.Advance(time.Minute)
@@ -389,4 +396,31 @@ func lastDeliveryID(t *testing.T, h *syncHarness) string {
 	}
 	t.Fatal("no GitHub event was stored")
 	return ""
+}
+
+// TestGitHubEditWhileDownAppliedOnRedelivery loses the webhook of an edit on
+// GitHub, as when Switchboard is down when GitHub sends it, and redelivers it
+// as GitHub's Redeliver button does: the edit reaches Turbo then.
+func TestGitHubEditWhileDownAppliedOnRedelivery(t *testing.T) {
+	h, ghClock, n := newLinkedSync(t)
+	ctx := context.Background()
+
+	h.github.HoldWebhooks()
+	ghClock.Advance(time.Minute)
+	mustGH(t)(h.human.Issues.Edit(ctx, "acme", "web", n, &gh.IssueRequest{Title: ptr("[TURBO-42] Edited while Switchboard was down")}))
+	lost := h.github.DropHeld()
+	h.settle()
+	if turbo, _ := h.turbo.Issue(syncIssue); turbo.Title == "Edited while Switchboard was down" {
+		t.Fatal("the edit reached Turbo although its webhook was lost")
+	}
+
+	for _, id := range lost {
+		if !h.github.Redeliver(id) {
+			t.Fatalf("the fake does not know delivery %s", id)
+		}
+	}
+	h.settle()
+	if turbo, _ := h.turbo.Issue(syncIssue); turbo.Title != "Edited while Switchboard was down" {
+		t.Errorf("Turbo title after the redelivery = %q, want the edit made while Switchboard was down", turbo.Title)
+	}
 }

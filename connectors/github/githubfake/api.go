@@ -224,6 +224,10 @@ func (s *Server) route(c *call) {
 func (s *Server) routeRepo(c *call, r *repo, p []string) {
 	m := c.r.Method
 	switch {
+	case len(p) == 0 && m == http.MethodGet:
+		c.json(http.StatusOK, s.repoJSON(r))
+	case len(p) >= 1 && p[0] == "issues" && r.issuesOff:
+		c.message(http.StatusGone, "Issues are disabled for this repo", docsREST)
 	case len(p) == 1 && p[0] == "dispatches" && m == http.MethodPost:
 		s.dispatch(c, r)
 	case len(p) == 1 && p[0] == "issues" && m == http.MethodPost:

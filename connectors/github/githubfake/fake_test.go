@@ -67,3 +67,30 @@ func TestBadTokenAndUnknownRepo(t *testing.T) {
 		t.Errorf("an unknown repository: %v", err)
 	}
 }
+
+func TestGetRepository(t *testing.T) {
+	fake := githubfake.Start(t, githubfake.Options{})
+	fake.AddUser("bot", "t-bot", "User")
+	fake.AddRepo("acme/web")
+	c := gh.NewClient(nil).WithAuthToken("t-bot")
+	c.BaseURL, _ = c.BaseURL.Parse(fake.URL())
+	ctx := context.Background()
+
+	repo, _, err := c.Repositories.Get(ctx, "acme", "web")
+	if err != nil {
+		t.Fatalf("GET /repos/acme/web: %v", err)
+	}
+	if repo.GetFullName() != "acme/web" || !repo.GetHasIssues() {
+		t.Errorf("repository = %s, has_issues %t; want acme/web with issues", repo.GetFullName(), repo.GetHasIssues())
+	}
+
+	fake.TurnOffIssues("acme/web")
+	repo, _, _ = c.Repositories.Get(ctx, "acme", "web")
+	if repo.GetHasIssues() {
+		t.Error("has_issues is still true after TurnOffIssues")
+	}
+	_, resp, err := c.Issues.Create(ctx, "acme", "web", &gh.IssueRequest{Title: gh.String("x")})
+	if err == nil || resp.StatusCode != 410 {
+		t.Errorf("create in a repository without issues: %v, want 410", err)
+	}
+}

@@ -28,7 +28,8 @@ func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func (s *Server) repoJSON(r *repo) map[string]any {
 	return map[string]any{"id": r.id, "name": r.name, "full_name": r.owner + "/" + r.name,
-		"owner": map[string]any{"login": r.owner}, "html_url": "https://github.com/" + r.owner + "/" + r.name}
+		"owner": map[string]any{"login": r.owner}, "html_url": "https://github.com/" + r.owner + "/" + r.name,
+		"private": false, "has_issues": !r.issuesOff}
 }
 
 func (s *Server) issueJSON(r *repo, issue *Issue) map[string]any {

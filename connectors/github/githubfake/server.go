@@ -1,7 +1,7 @@
 // Package githubfake is a fake of GitHub's REST API on 127.0.0.1 for tests,
 // for the calls the GitHub connector makes: issues (create, read, edit, list
 // with filters and pages), their labels, assignees and comments,
-// repository_dispatch, and GET /user. It behaves like github.com where tests
+// repository_dispatch, GET /repos/{owner}/{repo} and GET /user. It behaves like github.com where tests
 // depend on it:
 //
 //   - tokens are checked (401 "Bad credentials") and every response carries the
@@ -135,6 +135,9 @@ type repo struct {
 	name   string
 	issues map[int]*Issue
 	next   int
+	// issuesOff is set for a repository whose issues are turned off in its
+	// settings, so that its issue calls respond with 410.
+	issuesOff bool
 }
 
 // Server is a running fake.
@@ -213,6 +216,17 @@ func (s *Server) AddRepo(fullName string) {
 	defer s.mu.Unlock()
 	owner, name, _ := strings.Cut(fullName, "/")
 	s.repos[fullName] = &repo{id: s.newID(), owner: owner, name: name, issues: map[int]*Issue{}}
+}
+
+// TurnOffIssues turns a repository's issues off, as its settings can. GET
+// /repos/{owner}/{repo} then reports has_issues false, and its issue calls
+// respond with 410 Gone.
+func (s *Server) TurnOffIssues(fullName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.repos[fullName]; r != nil {
+		r.issuesOff = true
+	}
 }
 
 // Fail answers the next n requests with method whose path starts with
@@ -306,6 +320,20 @@ func (s *Server) SendHeld(reverse bool) int {
 		s.hooks.Enqueue(w)
 	}
 	return len(held)
+}
+
+// DropHeld discards the held webhooks and stops holding, as when the
+// receiver was down when GitHub sent them, and returns their
+// X-GitHub-Delivery ids for Redeliver.
+func (s *Server) DropHeld() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.held))
+	for _, w := range s.held {
+		ids = append(ids, w.Header.Get("X-GitHub-Delivery"))
+	}
+	s.held, s.holding = nil, false
+	return ids
 }
 
 // Redeliver posts an earlier webhook again with the same X-GitHub-Delivery,

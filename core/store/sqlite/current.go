@@ -8,10 +8,13 @@ import (
 	"fmt"
 )
 
-// EntityCurrent implements store.Store. It reads committed state through the
-// read pool, so it never waits for the writer; a state still in the batch
-// being committed is not seen yet.
+// EntityCurrent implements store.Store. It reads committed state from the
+// backlog, else through the read pool, so it never waits for the writer; a
+// state still in the batch being committed is not seen yet.
 func (s *Store) EntityCurrent(ctx context.Context, entityKey string) (json.RawMessage, error) {
+	if state, ok := s.unwritten.current(entityKey); ok {
+		return state, nil
+	}
 	var state []byte
 	err := s.readDB.QueryRowContext(ctx, `SELECT state FROM entities WHERE key = ?`, entityKey).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -17,17 +18,29 @@ import (
 // cache starts over, and states are read from the table again.
 const maxCachedEntities = 50000
 
-// entity returns an entity's stored state, or nil when it was never seen. Only
+// entity returns an entity's latest state, or nil when it was never seen. Only
 // the writer goroutine calls it.
 func (s *Store) entity(tx *txn, key string) (*derive.Entity, error) {
+	if e, ok := s.unwritten.get(key); ok {
+		return e, nil
+	}
 	if e, ok := s.entities[key]; ok {
 		return e, nil
 	}
+	e, err := s.readEntityRow(tx.ctx, key)
+	if e != nil {
+		s.cacheEntity(e)
+	}
+	return e, err
+}
+
+// readEntityRow reads an entity's row, nil when there is none.
+func (s *Store) readEntityRow(ctx context.Context, key string) (*derive.Entity, error) {
 	e := &derive.Entity{Key: key}
 	var dueAt, seenAt, nextDue int64
 	var closed int
 	var lastChange string
-	err := s.stmts.loadEntity.QueryRowContext(tx.ctx, key).Scan(&e.Type, &e.ID, &e.ProjectID, &e.State, &dueAt,
+	err := s.stmts.loadEntity.QueryRowContext(ctx, key).Scan(&e.Type, &e.ID, &e.ProjectID, &e.State, &dueAt,
 		&closed, &lastChange, &seenAt, &nextDue)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -40,7 +53,6 @@ func (s *Store) entity(tx *txn, key string) (*derive.Entity, error) {
 		return nil, fmt.Errorf("read entity %s: %w", key, err)
 	}
 	e.DueAt, e.Closed, e.SeenAt, e.NextDueAt = fromNanos(dueAt), closed != 0, fromNanos(seenAt), fromNanos(nextDue)
-	s.cacheEntity(e)
 	return e, nil
 }
 
@@ -48,37 +60,48 @@ func (s *Store) entity(tx *txn, key string) (*derive.Entity, error) {
 // repeats the stored state within it writes nothing.
 const seenAtResolution = time.Minute
 
-// saveEntity writes an entity's new state and the time it is next owed a
-// due-date event. A state equal to the stored one is not written again unless
-// seen_at would be more than seenAtResolution old.
+// saveEntity records an entity's new state and the time it is next owed a
+// due-date event; the backlog writes it to the table later. A state equal to
+// the stored one is not recorded again unless seen_at would be more than
+// seenAtResolution old.
 func (s *Store) saveEntity(tx *txn, e *derive.Entity, req *store.AcceptRequest) error {
 	nextDue := derive.NextDue(e, req.ReceivedAt, req.DueThresholds)
 	e.NextDueAt = fromNanos(nanos(nextDue))
-	if before, ok := s.entities[e.Key]; ok && sameEntity(before, e) {
+	before, ok := s.unwritten.get(e.Key)
+	if !ok {
+		before, ok = s.entities[e.Key]
+	}
+	if ok && sameEntity(before, e) {
 		return nil
 	}
+	s.unwritten.add(tx, e)
+
+	cached, had := s.entities[e.Key]
+	s.cacheEntity(e)
+	tx.req.onUndo(func() {
+		if had {
+			s.entities[e.Key] = cached
+		} else {
+			delete(s.entities, e.Key)
+		}
+	})
+	return nil
+}
+
+// writeEntityRow writes one entity's row.
+func (s *Store) writeEntityRow(ctx context.Context, e *derive.Entity) error {
 	lastChange, err := json.Marshal(e.LastChange)
 	if err != nil {
-		return err
+		return fmt.Errorf("write entity %s: %w", e.Key, err)
 	}
 	closed := 0
 	if e.Closed {
 		closed = 1
 	}
-	if _, err := s.stmts.saveEntity.ExecContext(tx.ctx, e.Key, e.Type, e.ID, e.ProjectID, []byte(e.State), nanos(e.DueAt),
-		closed, string(lastChange), nanos(e.SeenAt), nanos(nextDue)); err != nil {
+	if _, err := s.stmts.saveEntity.ExecContext(ctx, e.Key, e.Type, e.ID, e.ProjectID, []byte(e.State), nanos(e.DueAt),
+		closed, string(lastChange), nanos(e.SeenAt), nanos(e.NextDueAt)); err != nil {
 		return fmt.Errorf("write entity %s: %w", e.Key, err)
 	}
-
-	before, had := s.entities[e.Key]
-	s.cacheEntity(e)
-	tx.req.onUndo(func() {
-		if had {
-			s.entities[e.Key] = before
-		} else {
-			delete(s.entities, e.Key)
-		}
-	})
 	return nil
 }
 

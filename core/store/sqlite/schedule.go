@@ -18,6 +18,13 @@ func (s *Store) RunDue(ctx context.Context, req *store.AcceptRequest, limit int)
 	more := false
 	err := s.writer.do(ctx, func(tx *txn) error {
 		result.Derived, result.Deliveries = 0, nil
+		// The due times of the states not written yet must be in the table
+		// that dueEntityKeys reads.
+		written, err := s.writeBacklog(tx.ctx)
+		if err != nil {
+			return err
+		}
+		tx.req.onCommit(written)
 		keys, err := s.dueEntityKeys(tx, req.ReceivedAt, limit+1)
 		if err != nil {
 			return err
@@ -92,6 +99,10 @@ func (s *Store) dueEntityKeys(tx *txn, now time.Time, limit int) ([]string, erro
 
 // Summary implements store.Store.
 func (s *Store) Summary(ctx context.Context, from, to time.Time) (*derive.Summary, error) {
+	// The overdue count reads the entities table.
+	if err := s.flushBacklog(ctx); err != nil {
+		return nil, err
+	}
 	sum := &derive.Summary{}
 	rows, err := s.readDB.QueryContext(ctx, `SELECT project_id, event_type, count(*) FROM events
 		WHERE received_at >= ? AND received_at < ? AND duplicate_of IS NULL AND event_type NOT LIKE 'system.%'

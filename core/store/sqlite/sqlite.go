@@ -65,6 +65,9 @@ type Store struct {
 	pending map[int64]int64
 	// entities caches entity states by key. Only the writer goroutine uses it.
 	entities map[string]*derive.Entity
+	// unwritten holds the entity states not written to the table yet.
+	unwritten *entityBacklog
+	stopIdle  chan struct{}
 
 	pruneCursor int64
 	closeOnce   sync.Once
@@ -93,12 +96,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 	s := &Store{path: opts.Path, log: opts.Logger, lock: lock, aliases: newAliasIndex(),
 		destinations: map[string]int64{}, destinationKeys: map[int64]string{}, pending: map[int64]int64{},
-		entities: map[string]*derive.Entity{}}
+		entities: map[string]*derive.Entity{}, unwritten: newEntityBacklog(), stopIdle: make(chan struct{})}
 	if err := s.open(ctx, opts); err != nil {
 		s.closeHandles()
 		return nil, err
 	}
 	go s.writer.run()
+	go s.flushIdle(s.stopIdle)
 	return s, nil
 }
 
@@ -142,6 +146,7 @@ func (s *Store) open(ctx context.Context, opts Options) error {
 		return err
 	}
 	s.writer = newWriter(s.conn, s.stmts, opts.MaxBatch, s.log)
+	s.writer.beforeCommit = s.beforeCommit
 	return nil
 }
 
@@ -182,6 +187,9 @@ func (s *Store) loadState(ctx context.Context) error {
 		return err
 	}
 	if err := s.loadAliases(ctx); err != nil {
+		return err
+	}
+	if err := s.replayEntities(ctx); err != nil {
 		return err
 	}
 
@@ -319,6 +327,10 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		close(s.stopIdle)
+		if err := s.flushBacklog(context.Background()); err != nil {
+			s.log.Warn("writing entity states at close failed; the next start replays them", "err", err)
+		}
 		if s.writer != nil && !s.writer.close(30*time.Second) {
 			err = fmt.Errorf("%w: the writer is still committing", store.ErrUnavailable)
 			return

@@ -55,7 +55,10 @@ type writer struct {
 	requests chan *writeReq
 	maxBatch int
 	log      *slog.Logger
-	stopped  chan struct{}
+	// beforeCommit, when set, runs in every transaction after its requests;
+	// the function it returns runs once the transaction committed.
+	beforeCommit func(ctx context.Context) (func(), error)
+	stopped      chan struct{}
 
 	// mu guards closed against sends racing with close: senders hold it for
 	// reading while they queue a request.
@@ -143,6 +146,15 @@ func (w *writer) commit(batch []*writeReq) {
 		}
 	}
 
+	var after func()
+	if w.beforeCommit != nil {
+		var err error
+		if after, err = w.beforeCommit(ctx); err != nil {
+			w.conn.ExecContext(ctx, "ROLLBACK")
+			w.failAll(batch, err)
+			return
+		}
+	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		w.conn.ExecContext(ctx, "ROLLBACK")
 		w.failAll(batch, fmt.Errorf("commit: %w", err))
@@ -152,6 +164,9 @@ func (w *writer) commit(batch []*writeReq) {
 		for _, f := range req.committed {
 			f()
 		}
+	}
+	if after != nil {
+		after()
 	}
 }
 
@@ -184,7 +199,10 @@ func reject(err error) error { return rejection{err: err} }
 
 func (w *writer) failAll(batch []*writeReq, err error) {
 	w.log.Error("store transaction failed; the requests in it were rejected", "requests", len(batch), "err", err)
-	for _, req := range batch {
+	// Undo in reverse order: a later request may have replaced in memory what
+	// an earlier one wrote.
+	for i := len(batch) - 1; i >= 0; i-- {
+		req := batch[i]
 		req.rollback()
 		if req.err == nil {
 			req.err = unavailable("write", err)

@@ -17,6 +17,12 @@ import (
 // directory (core/store/<driver>), where its tests run.
 const fixtureRoot = "../../../testdata/turbo"
 
+// Sequence reads the Turbo fixtures in the order of sequence.txt, for the
+// tests of a store implementation's own package.
+func Sequence(t *testing.T) []*event.Incoming {
+	return sequence(t)
+}
+
 // sequence reads the Turbo fixtures in the order of sequence.txt.
 func sequence(t *testing.T) []*event.Incoming {
 	t.Helper()
@@ -65,6 +71,11 @@ func fixture(t *testing.T, name string, raw []byte) *event.Incoming {
 // planAll routes every event to one delivery.
 func planAll(in *event.Incoming) ([]*store.NewDelivery, error) {
 	return []*store.NewDelivery{planned("all", "a", "")}, nil
+}
+
+// AcceptDerived accepts one event with deriving on and returns its result.
+func AcceptDerived(t *testing.T, s store.Store, in *event.Incoming) store.EventResult {
+	return acceptDerived(t, s, in)
 }
 
 func acceptDerived(t *testing.T, s store.Store, in *event.Incoming) store.EventResult {
