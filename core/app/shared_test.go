@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/turbocode/switchboard/core/admin/admintest"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/postgres/pgtest"
@@ -161,7 +159,7 @@ func TestLostInstanceLockStopsDelivery(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	a := startShared(t, dsn, "node-a")
 	ctx := context.Background()
-	admin, rival := connectPG(t, dsn), connectPG(t, dsn)
+	admin, rival := pgtest.Connect(t, dsn), pgtest.Connect(t, dsn)
 
 	var pid int32
 	var classID, objID uint32
@@ -212,16 +210,6 @@ func TestLostInstanceLockStopsDelivery(t *testing.T) {
 		return status == http.StatusOK
 	})
 	a.WaitFor(t, "the waiting delivery", func() bool { return deliveryOf(t, a, "issue-1").State == store.StateDelivered })
-}
-
-func connectPG(t *testing.T, dsn string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
 }
 
 func getText(t *testing.T, url string) (int, string) {

@@ -47,15 +47,9 @@ func (d *Dispatcher) pause(connector string) {
 		return
 	}
 
-	now := d.clock.Now()
-	updates := make([]*store.Update, len(queued))
-	for i, it := range queued {
-		updates[i] = &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
-			State: store.StateScheduled, NextAt: now.Add(pausedHold), HoldReason: store.HoldPaused, HeldFor: pausedHold}
-	}
-	if _, err := d.store.Complete(context.Background(), updates); err != nil {
+	if err := d.writeBack(queued, d.clock.Now().Add(pausedHold), store.HoldPaused); err != nil {
 		d.log.Error("could not hold the queued deliveries of a paused connector; they are held when their lease expires",
-			"connector", connector, "deliveries", len(updates), "err", err)
+			"connector", connector, "deliveries", len(queued), "err", err)
 		return
 	}
 	d.releaseIfResumed(connector)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
-	"github.com/turbocode/switchboard/sdk"
 )
 
 // sharedStore is a SQLite store that tells the dispatcher of pause changes
@@ -111,17 +110,7 @@ func TestSyncPausesFollowsTheStore(t *testing.T) {
 }
 
 func TestSuspendReleasesQueuedAndClaimsNothing(t *testing.T) {
-	release := make(chan struct{})
-	slow := &fakeConnector{script: func(*sdk.DeliveryRequest, int) sdk.Result {
-		<-release
-		return sdk.Delivered(200, "ok")
-	}}
-	policy := testPolicy()
-	policy.Workers, policy.MaxInFlightPerDestination = 1, 1
-	h := newHarness(t, policy, map[string]*fakeConnector{"slow": slow})
-	h.run()
-	h.accept(true, "slow", "slow", "", "running", "queued")
-	h.waitFor("the first attempt", func() bool { return slow.callCount() == 1 })
+	h, slow, release := runningAndQueued(t)
 
 	h.disp.Suspend("lost the instance id lock")
 	queued := h.delivery("queued")

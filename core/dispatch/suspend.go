@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"time"
 
 	"github.com/turbocode/switchboard/core/store"
 )
@@ -67,14 +68,22 @@ func (d *Dispatcher) letGo(items []*item) {
 	if len(items) == 0 {
 		return
 	}
+	if err := d.writeBack(items, d.clock.Now(), ""); err != nil {
+		d.log.Error("could not release the deliveries held in memory; they are claimed again when their leases expire",
+			"deliveries", len(items), "err", err)
+	}
+}
+
+// writeBack writes items back unleased, scheduled at next with the hold
+// reason, using no attempt; the wait until next does not count against their
+// maximum age. The caller has taken the items out of memory.
+func (d *Dispatcher) writeBack(items []*item, next time.Time, reason string) error {
 	now := d.clock.Now()
 	updates := make([]*store.Update, len(items))
 	for i, it := range items {
 		updates[i] = &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
-			State: store.StateScheduled, NextAt: now}
+			State: store.StateScheduled, NextAt: next, HoldReason: reason, HeldFor: max(next.Sub(now), 0)}
 	}
-	if _, err := d.store.Complete(context.Background(), updates); err != nil {
-		d.log.Error("could not release the deliveries held in memory; they are claimed again when their leases expire",
-			"deliveries", len(updates), "err", err)
-	}
+	_, err := d.store.Complete(context.Background(), updates)
+	return err
 }

@@ -23,16 +23,6 @@ func openInstance(t *testing.T, dsn, instance string) *Store {
 	return s
 }
 
-func connect(t *testing.T, dsn string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -85,7 +75,7 @@ func terminate(t *testing.T, conn *pgx.Conn, pid uint32) {
 func TestInstanceLockTakenByAnotherSession(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	s := openInstance(t, dsn, "node-1")
-	admin, rival := connect(t, dsn), connect(t, dsn)
+	admin, rival := pgtest.Connect(t, dsn), pgtest.Connect(t, dsn)
 	ctx := context.Background()
 	if err := s.InstanceLockErr(); err != nil {
 		t.Fatalf("InstanceLockErr after Open = %v, want nil", err)
@@ -127,7 +117,7 @@ func TestInstanceLockTakenByAnotherSession(t *testing.T) {
 func TestInstanceLockRetakenAfterRestart(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	s := openInstance(t, dsn, "node-1")
-	admin := connect(t, dsn)
+	admin := pgtest.Connect(t, dsn)
 	before := listenerPID(s)
 
 	terminate(t, admin, before)
@@ -141,7 +131,7 @@ func TestInstanceLockRetakenAfterRestart(t *testing.T) {
 func TestOwnEarlierSessionIsEnded(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	s := openInstance(t, dsn, "node-1")
-	admin, earlier := connect(t, dsn), connect(t, dsn)
+	admin, earlier := pgtest.Connect(t, dsn), pgtest.Connect(t, dsn)
 	ctx := context.Background()
 
 	taken := queueForInstanceLock(t, s, earlier, admin)
