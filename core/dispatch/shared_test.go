@@ -2,10 +2,13 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/core/store/sqlite"
+	"github.com/turbocode/switchboard/core/store/storetest"
 )
 
 // sharedStore is a SQLite store that tells the dispatcher of pause changes
@@ -133,4 +136,23 @@ func TestSuspendReleasesQueuedAndClaimsNothing(t *testing.T) {
 
 	h.disp.Unsuspend()
 	h.waitState("queued", store.StateDelivered)
+}
+
+func TestUnsuspendReleasesLeasesLeftBehind(t *testing.T) {
+	hook := &fakeConnector{}
+	h := newHarness(t, testPolicy(), map[string]*fakeConnector{"hook": hook})
+	h.run()
+	h.disp.Suspend("lost the instance id lock")
+
+	// A delivery still leased to this owner, as when the write-back of
+	// Suspend failed because the database was down.
+	req := &store.AcceptRequest{ReceivedAt: h.clock.Now(), LeaseOwner: h.disp.Owner(), LeaseUntil: h.clock.Now().Add(time.Hour),
+		Events: []*store.NewEvent{{Incoming: storetest.NewIncoming("e1", "issue.created", "e1"),
+			Deliveries: []*store.NewDelivery{{Route: "r", Connector: "hook", Target: json.RawMessage(`{}`), Destination: "hook"}}}}}
+	if _, err := h.store.Accept(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+
+	h.disp.Unsuspend()
+	h.waitState("e1", store.StateDelivered)
 }

@@ -40,15 +40,30 @@ func (d *Dispatcher) Suspend(reason string) {
 	d.letGo(queued)
 }
 
-// Unsuspend lets a suspended dispatcher take work again.
+// Unsuspend lets a suspended dispatcher take work again. When no attempt
+// runs, it first releases every lease of its owner, as Run does at start:
+// the write-back of Suspend fails while the database is down, and those
+// deliveries would otherwise wait for their leases to expire.
 func (d *Dispatcher) Unsuspend() {
 	d.mu.Lock()
-	was := d.suspended != ""
-	d.suspended = ""
+	was, idle := d.suspended != "", len(d.held) == 0
 	d.mu.Unlock()
 	if !was {
 		return
 	}
+	if idle {
+		// Nothing joins d.held while the dispatcher is suspended, so no
+		// lease of a delivery in memory is released here.
+		if n, err := d.store.ReleaseOwner(context.Background(), d.owner); err != nil {
+			d.log.Error("could not release this instance's leases; their deliveries wait for the leases to expire", "err", err)
+		} else if n > 0 {
+			d.log.Info("released the leases left from before the suspension", "deliveries", n, "owner", d.owner)
+		}
+	}
+
+	d.mu.Lock()
+	d.suspended = ""
+	d.mu.Unlock()
 	d.log.Info("dispatcher takes work again")
 	d.cond.Broadcast()
 	d.Wake()
