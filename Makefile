@@ -46,9 +46,10 @@ test-e2e:
 test-multi:
 	scripts/pg-test-cluster run $(GO) test -count=1 -v -run TestThreeInstancesShareOneDatabase ./test/e2e/ -args -multi.events=10000
 
-# The crash suite: 20 SIGKILLs of the real binary at random moments, then the
-# checks that nothing accepted was lost. About a minute. `make test` runs it
-# with 3 kills. CHAOS_SEED=n replays one run.
+# The crash suite: 20 SIGKILLs of the real binary at random moments (ingest,
+# delivery, a batch commit, a config reload), then the checks that nothing
+# accepted was lost. About a minute. `make test` runs it with 4 kills, one at
+# each moment. CHAOS_SEED=n replays one run.
 CHAOS_KILLS ?= 20
 CHAOS_SEED  ?= 0
 chaos:

@@ -39,9 +39,9 @@ type adminFlags struct {
 
 func addAdminFlags(fs *flag.FlagSet) *adminFlags {
 	return &adminFlags{
-		url:     fs.String("admin-url", envOr("SWITCHBOARD_ADMIN_URL", "http://127.0.0.1:8471"), "base URL of the management API (default $SWITCHBOARD_ADMIN_URL, else http://127.0.0.1:8471)"),
+		url:     fs.String("admin-url", envOr("SWITCHBOARD_ADMIN_URL", "http://127.0.0.1:8471"), "base URL of the management API: the address of server.admin_listen (from $SWITCHBOARD_ADMIN_URL when set)"),
 		token:   fs.String("token", "", "admin token (default $SWITCHBOARD_ADMIN_TOKEN); prefer the variable, a flag shows in the process list"),
-		actor:   fs.String("actor", envOr("USER", "cli"), "who acts, for the audit of operator actions (default $USER)"),
+		actor:   fs.String("actor", os.Getenv("USER"), "who acts, recorded in the audit of operator actions (from $USER; without a name the server records admin:<token fingerprint>)"),
 		json:    fs.Bool("json", false, "print JSON for scripts instead of a table"),
 		timeout: fs.Duration("timeout", 30*time.Second, "timeout of each request"),
 	}
@@ -83,6 +83,8 @@ type apiFailure struct {
 	Status  int
 	Message string `json:"error"`
 	Code    string `json:"code"`
+	// Field names the parameter or body key at fault, when there is one.
+	Field string `json:"field"`
 }
 
 func (e *apiFailure) Error() string {
@@ -111,9 +113,7 @@ func (c *adminClient) callRaw(method, path string, body, out any) (json.RawMessa
 		return nil, fmt.Errorf("read the response of %s %s: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		failure := &apiFailure{Status: resp.StatusCode}
-		jsonDecode(raw, failure)
-		return nil, failure
+		return nil, failureOf(resp.StatusCode, raw)
 	}
 	if out == nil {
 		return raw, nil
@@ -123,6 +123,32 @@ func (c *adminClient) callRaw(method, path string, body, out any) (json.RawMessa
 	}
 	return raw, nil
 }
+
+// failureOf reads an error response of the management API.
+func failureOf(status int, raw []byte) *apiFailure {
+	failure := &apiFailure{Status: status}
+	if err := json.Unmarshal(raw, failure); err != nil {
+		failure.Message = ""
+	}
+	return failure
+}
+
+// wrongServerError is the error of a response that did not come from the
+// management API: --admin-url names another server, such as the ingest
+// listener or a proxy.
+type wrongServerError struct {
+	base   string
+	status string
+}
+
+func (e *wrongServerError) Error() string {
+	return fmt.Sprintf("the management API was not found at %s (it answered %s without the %s header); "+
+		"check --admin-url or SWITCHBOARD_ADMIN_URL: it must be the address of server.admin_listen, such as http://127.0.0.1:8471",
+		e.base, e.status, apiHeader)
+}
+
+// apiHeader is the header every response of the management API carries.
+const apiHeader = "X-Switchboard-API"
 
 func (c *adminClient) send(method, path string, body any) (*http.Response, error) {
 	var reader io.Reader
@@ -138,13 +164,20 @@ func (c *adminClient) send(method, path string, body any) (*http.Response, error
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("X-Switchboard-Actor", c.actor)
+	if c.actor != "" {
+		req.Header.Set("X-Switchboard-Actor", c.actor)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("reach the management API at %s: %w; is switchboard serve running with server.admin_token set?", c.base, err)
+		return nil, fmt.Errorf("reach the management API at %s: %w; is switchboard serve running with server.admin_token set, "+
+			"and does --admin-url (or SWITCHBOARD_ADMIN_URL) name server.admin_listen?", c.base, err)
+	}
+	if resp.Header.Get(apiHeader) == "" {
+		resp.Body.Close()
+		return nil, &wrongServerError{base: c.base, status: resp.Status}
 	}
 	return resp, nil
 }
@@ -163,7 +196,7 @@ func failed(stderr io.Writer, command string, err error) int {
 		return exitFailure
 	}
 	switch failure.Status {
-	case http.StatusUnauthorized:
+	case http.StatusUnauthorized, http.StatusTooManyRequests:
 		return exitUnauthorized
 	case http.StatusNotFound:
 		return exitNotFound
@@ -227,12 +260,4 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// jsonDecode decodes an error body; a body that is not JSON leaves failure
-// with its status only.
-func jsonDecode(raw []byte, failure *apiFailure) {
-	if err := json.Unmarshal(raw, failure); err != nil {
-		failure.Message = ""
-	}
 }

@@ -15,7 +15,7 @@ func runBackup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			"The copy is consistent and Switchboard keeps running while it is taken. It holds stored\n"+
 			"targets in clear, credentials included: keep it as safe as the database.\n"+
 			"An instance on PostgreSQL takes no such copy: back up its database with pg_dump.\n"+
-			"Exit codes: 0 saved, 1 failed, 2 bad arguments or FILE exists, 4 bad admin token.", stderr)
+			"Exit codes: 0 saved, 1 failed, 2 bad flags or arguments or FILE exists, 4 missing or wrong admin token.", stderr)
 	af := addAdminFlags(flags)
 	files, code := parseInterleaved(flags, args, stdout)
 	if code >= 0 {
@@ -57,10 +57,8 @@ func saveBackup(c *adminClient, path string) (int64, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 {
-		failure := &apiFailure{Status: resp.StatusCode}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		jsonDecode(raw, failure)
-		return 0, failure
+		return 0, failureOf(resp.StatusCode, raw)
 	}
 
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".switchboard-backup-*")

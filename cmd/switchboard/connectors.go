@@ -37,7 +37,8 @@ func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		"Lists the connectors of a running instance with their health and recent success rate.\n"+
 			"`connectors test NAME` sends a sample event through one and prints the answer (exit 1 unless\n"+
 			"delivered); `connectors pause NAME [--reason R]` holds its deliveries; `connectors resume NAME`\n"+
-			"lets them go. Exit codes: 0 ok, 1 failed, 2 bad flags, 3 not found, 4 bad admin token.", stderr)
+			"lets them go.\n"+
+			"Exit codes: 0 listed, 1 failed, 2 bad flags or arguments, 3 no such connector, 4 missing or wrong admin token.", stderr)
 	af := addAdminFlags(fs)
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
@@ -97,7 +98,8 @@ func runConnectorTest(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("connectors test", "connectors test NAME [--param key=value]... [flags]",
 		"Sends a sample issue.created event through the connector and prints the destination's answer.\n"+
 			"Without --param it uses the literal parameters of the connector's first route target.\n"+
-			"Exit codes: 0 delivered, 1 not delivered or failed, 2 bad flags, 3 no such connector, 4 bad admin token.", stderr)
+			"Exit codes: 0 delivered, 1 not delivered or failed, 2 bad flags or arguments, 3 no such connector,\n"+
+			"4 missing or wrong admin token.", stderr)
 	var params paramFlags
 	fs.Var(&params, "param", "a target parameter as key=value; repeat for several")
 	af := addAdminFlags(fs)
@@ -149,7 +151,9 @@ func runConnectorTest(args []string, stdout, stderr io.Writer) int {
 
 func runConnectorPause(action string, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("connectors "+action, "connectors "+action+" NAME [flags]",
-		"Pauses a connector (its deliveries are held, not dropped) or resumes it (its held deliveries go now).", stderr)
+		"Pauses a connector (its deliveries are held, not dropped) or resumes it (its held deliveries go now).\n"+
+			"Exit codes: 0 done, 1 failed (resume of a connector that is not paused), 2 bad flags or arguments,\n"+
+			"3 no such connector, 4 missing or wrong admin token.", stderr)
 	reason := fs.String("reason", "", "with pause: why, for the audit and the UI")
 	af := addAdminFlags(fs)
 	names, code := parseInterleaved(fs, args, stdout)

@@ -47,16 +47,22 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "show" {
 		return runDeliveryShow(args[1:], stdout, stderr)
 	}
-	fs := newFlags("deliveries", "deliveries [--status S] [--route R] [--connector C] [flags]\n       switchboard deliveries show ID",
-		"Lists deliveries of a running instance, newest first, through its management API.\n"+
+	fs := newFlags("deliveries", "deliveries [--status S] [--route R] [--connector C] [--cursor C] [flags]\n       switchboard deliveries show ID",
+		"Lists deliveries of a running instance, newest first, through its management API, one page\n"+
+			"at a time: when more match, the last line gives the --cursor of the next page (with --json,\n"+
+			"next_cursor). A held delivery is scheduled, with its hold reason in brackets.\n"+
 			"`deliveries show ID` prints one delivery with every attempt.\n"+
-			"Exit codes: 0 listed, 1 failed, 2 bad flags, 3 not found, 4 bad admin token.", stderr)
+			"Exit codes: 0 listed, 1 failed, 2 bad flags or arguments or a filter the API rejected, 3 no such delivery,\n"+
+			"4 missing or wrong admin token.", stderr)
 	status := fs.String("status", "", "only this status: scheduled, delivered, dead, skipped or cancelled")
 	route := fs.String("route", "", "only this route")
 	connector := fs.String("connector", "", "only this connector")
 	eventType := fs.String("event-type", "", "only this event type")
-	since := fs.String("since", "", "only deliveries created at or after this RFC 3339 time")
-	limit := fs.Int("limit", 50, "how many to list, 1 to 500")
+	eventID := fs.String("event-id", "", "only the deliveries of this event")
+	since := fs.String("since", "", "only deliveries created at or after this RFC 3339 time, such as 2026-12-01T16:00:00Z")
+	until := fs.String("until", "", "only deliveries created before this RFC 3339 time")
+	cursor := fs.String("cursor", "", "the page after the one that printed this cursor")
+	limit := fs.Int("limit", 50, "deliveries per page, 1 to 500")
 	af := addAdminFlags(fs)
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
@@ -72,7 +78,7 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 	q := url.Values{"limit": {strconv.Itoa(*limit)}}
 	for key, value := range map[string]string{"status": *status, "route": *route, "connector": *connector,
-		"event_type": *eventType, "since": *since} {
+		"event_type": *eventType, "event_id": *eventID, "since": *since, "until": *until, "cursor": *cursor} {
 		if value != "" {
 			q.Set(key, value)
 		}
@@ -88,7 +94,7 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	printDeliveries(stdout, page.Items)
 	if page.NextCursor != "" {
-		fmt.Fprintf(stdout, "(more: raise --limit or narrow the filters)\n")
+		fmt.Fprintf(stdout, "more deliveries match: add --cursor %s for the next page\n", page.NextCursor)
 	}
 	return exitOK
 }
@@ -112,7 +118,8 @@ func printDeliveries(w io.Writer, items []delivery) {
 }
 
 func runDeliveryShow(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("deliveries show", "deliveries show ID [flags]", "Prints one delivery with every attempt.", stderr)
+	fs := newFlags("deliveries show", "deliveries show ID [flags]", "Prints one delivery with every attempt.\n"+
+		"Exit codes: 0 shown, 1 failed, 2 bad flags or arguments, 3 no such delivery, 4 missing or wrong admin token.", stderr)
 	af := addAdminFlags(fs)
 	ids, code := parseInterleaved(fs, args, stdout)
 	if code >= 0 {
@@ -144,8 +151,11 @@ func printDelivery(w io.Writer, d delivery) {
 	rows := [][2]string{{"id", d.ID}, {"status", d.Status}, {"hold reason", d.HoldReason}, {"event", d.EventID + " (" + d.EventType + ")"},
 		{"route", d.Route}, {"connector", d.Connector}, {"destination", d.Destination}, {"target", string(d.Target)},
 		{"created", shortTime(d.CreatedAt)}, {"last error", d.LastError}}
-	if d.NextAt != nil {
+	switch {
+	case d.NextAt != nil:
 		rows = append(rows, [2]string{"next attempt", shortTime(*d.NextAt)})
+	case d.Status == "scheduled" && d.HoldReason != "":
+		rows = append(rows, [2]string{"next attempt", holdEnd(d)})
 	}
 	for _, row := range rows {
 		if row[1] != "" {
@@ -165,4 +175,18 @@ func printDelivery(w io.Writer, d delivery) {
 			a.StatusCode, clip(a.Error, 50), clip(a.Response, 50))
 	}
 	tw.Flush()
+}
+
+// holdEnd describes what ends a hold that has no time; the API leaves
+// next_at out for such holds.
+func holdEnd(d delivery) string {
+	switch d.HoldReason {
+	case "connector_paused":
+		return "when the connector is resumed (switchboard connectors resume " + d.Connector + ")"
+	case "ordering":
+		return "when the delivery before it for the same entity has finished"
+	case "connector_removed":
+		return "when a config brings connector " + d.Connector + " back"
+	}
+	return "when the hold (" + d.HoldReason + ") ends"
 }

@@ -4,18 +4,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
+	"slices"
+	"strings"
 )
 
 func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlags("retry", "retry ID... | retry --all-dead [--route R] [--connector C] [--event-type T]",
+	fs := newFlags("retry", "retry ID... [flags]\n       switchboard retry --all-dead [--route R] [--connector C] [--event-type T] [--since T] [--until T]",
 		"Retries deliveries now, each with a new attempt budget and maximum age. --all-dead retries every\n"+
 			"dead delivery that matches the filters, page by page, showing progress on a terminal.\n"+
-			"Exit codes: 0 all retried, 1 some failed, 2 bad flags, 3 not found, 4 bad admin token.", stderr)
+			"Exit codes: 0 all retried, 1 some failed or were not retried (the message says how many), 2 bad flags\n"+
+			"or arguments, 3 no such delivery, 4 missing or wrong admin token.", stderr)
 	allDead := fs.Bool("all-dead", false, "retry every dead delivery that matches the filters")
 	route := fs.String("route", "", "with --all-dead: only this route")
 	connector := fs.String("connector", "", "with --all-dead: only this connector")
 	eventType := fs.String("event-type", "", "with --all-dead: only this event type")
+	since := fs.String("since", "", "with --all-dead: only deliveries created at or after this RFC 3339 time")
+	until := fs.String("until", "", "with --all-dead: only deliveries created before this RFC 3339 time")
 	af := addAdminFlags(fs)
 	ids, code := parseInterleaved(fs, args, stdout)
 	if code >= 0 {
@@ -25,12 +31,17 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard retry: name delivery ids, or pass --all-dead, not both")
 		return exitUsage
 	}
+	filters := map[string]string{"route": *route, "connector": *connector, "event_type": *eventType, "since": *since, "until": *until}
+	if !*allDead && strings.Join(slices.Collect(maps.Values(filters)), "") != "" {
+		fmt.Fprintln(stderr, "switchboard retry: --route, --connector, --event-type, --since and --until select dead deliveries for --all-dead; with ids, leave them out")
+		return exitUsage
+	}
 	c, err := af.client()
 	if err != nil {
 		return failed(stderr, "retry", err)
 	}
 	if *allDead {
-		return retryAllDead(c, map[string]string{"route": *route, "connector": *connector, "event_type": *eventType}, *af.json, stdout, stderr)
+		return retryAllDead(c, filters, *af.json, stdout, stderr)
 	}
 	return retryEach(c, ids, *af.json, stdout, stderr)
 }
@@ -58,7 +69,9 @@ func retryEach(c *adminClient, ids []string, asJSON bool, stdout, stderr io.Writ
 	return code
 }
 
-// retryAllDead follows the bulk retry's pages until none is left.
+// retryAllDead follows the bulk retry's pages until none is left. Dead
+// deliveries that matched but could not be retried (an attempt of one was
+// running, after another retry) make it exit 1 and are counted.
 func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout, stderr io.Writer) int {
 	body := map[string]any{"limit": 500}
 	for key, value := range filters {
@@ -66,30 +79,47 @@ func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout
 			body[key] = value
 		}
 	}
-	all := []string{}
+	retried, notRetried := []string{}, []string{}
 	bar := newProgress(stderr)
 	for page := 1; ; page++ {
 		var res struct {
 			Retried    []string `json:"retried"`
+			NotRetried []string `json:"not_retried"`
 			NextCursor string   `json:"next_cursor"`
 		}
 		if err := c.call("POST", "/api/v1/deliveries/retry", body, &res); err != nil {
 			bar.done()
-			fmt.Fprintf(stderr, "switchboard retry: stopped after retrying %d dead deliveries\n", len(all))
+			fmt.Fprintf(stderr, "switchboard retry: stopped after retrying %d dead deliveries\n", len(retried))
 			return failed(stderr, "retry", err)
 		}
-		all = append(all, res.Retried...)
-		bar.update("retried %d dead deliveries (page %d)", len(all), page)
+		retried, notRetried = append(retried, res.Retried...), append(notRetried, res.NotRetried...)
+		bar.update("retried %d dead deliveries (page %d)", len(retried), page)
 		if res.NextCursor == "" {
 			break
 		}
 		body["cursor"] = res.NextCursor
 	}
 	bar.done()
-	if asJSON {
-		printJSON(stdout, map[string]any{"retried": all})
-		return exitOK
+
+	code := exitOK
+	if len(notRetried) > 0 {
+		code = exitFailure
+		fmt.Fprintf(stderr, "switchboard retry: %d of %d matching dead deliveries were not retried, because an attempt was "+
+			"already running (after another retry) or retention had deleted them: %s\n",
+			len(notRetried), len(retried)+len(notRetried), listSome(notRetried, 10))
 	}
-	fmt.Fprintf(stdout, "retried %d dead deliveries; they are attempted now\n", len(all))
-	return exitOK
+	if asJSON {
+		printJSON(stdout, map[string]any{"retried": retried, "not_retried": notRetried})
+		return code
+	}
+	fmt.Fprintf(stdout, "retried %d dead deliveries; they are attempted now\n", len(retried))
+	return code
+}
+
+// listSome joins the first n ids and counts the rest.
+func listSome(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/turbocode/switchboard/core/app"
 	"github.com/turbocode/switchboard/core/config"
-	"github.com/turbocode/switchboard/core/derive"
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/route"
 	"github.com/turbocode/switchboard/sdk"
@@ -20,7 +19,7 @@ import (
 
 func runRoutes(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || isHelp(args[0]) {
-		fmt.Fprintln(stdout, "Usage: switchboard routes test --config FILE --event FILE")
+		fmt.Fprintln(stdout, "Usage: switchboard routes test --config FILE --event FILE [--store]")
 		fmt.Fprintln(stdout, "\nSubcommands:\n  test   show which routes an event matches and what each target would receive")
 		if len(args) == 0 {
 			return exitUsage
@@ -35,13 +34,17 @@ func runRoutes(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlags("routes test", "routes test --config FILE --event FILE",
+	fs := newFlags("routes test", "routes test --config FILE --event FILE [--store]",
 		"Shows, for one event file (an envelope, a CloudEvent, a Turbo native delivery or a GitHub webhook\n"+
 			"written as {\"headers\": ..., \"body\": ...} with X-GitHub-Event), every route\n"+
 			"with whether it matches and why, and for each matching target its rendered parameters and\n"+
-			"the request the connector would send. Nothing is sent and nothing is stored.", stderr)
+			"the request the connector would send, then the events it derives and their routes.\n"+
+			"Nothing is sent and nothing is stored.", stderr)
 	configPath := configFlag(fs)
 	eventPath := fs.String("event", "", "event file, or - for standard input (required)")
+	useStore := fs.Bool("store", false, "derive against the entity states in the configured store (storage.dsn), read\n"+
+		"only, as a real event would; it may run beside a serving instance. Default: against\n"+
+		"the file's data.previous alone")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -67,42 +70,24 @@ func runRoutesTest(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		return exitFailure
 	}
 
+	states, err := openEntityStates(plan.Config, *useStore)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard routes test: %v\n", err)
+		return exitFailure
+	}
+	defer states.close()
+	states.printSource(stdout)
+
 	previews := newPreviewer(plan, registry)
 	defer previews.close()
 	for _, in := range events {
 		printDecisions(stdout, plan, previews, in)
-		if err := printDerived(stdout, plan, previews, in); err != nil {
+		if err := printDerived(stdout, plan, previews, states, in); err != nil {
 			fmt.Fprintf(stderr, "switchboard routes test: %s: %v\n", f.name, err)
 			return exitFailure
 		}
 	}
 	return exitOK
-}
-
-// printDerived shows the change events the event derives and the routes each
-// matches. The daemon compares with the entity's stored state when the event
-// has no data.previous; this command has no store, so it says so.
-func printDerived(w io.Writer, plan *app.Plan, previews *previewer, in *event.Incoming) error {
-	res, err := derive.Changes(in, nil)
-	if err != nil {
-		return err
-	}
-	if res.ChangeID != "" {
-		fmt.Fprintf(w, "  this event reports change %s: if that change was derived already, it is a duplicate and routes nothing\n\n", res.ChangeID)
-	}
-	switch {
-	case len(res.Derived) > 0:
-		fmt.Fprintf(w, "derives %d event(s), from data.previous:\n\n", len(res.Derived))
-	case in.Envelope.Derived, in.Format == event.FormatGitHub:
-		// GitHub's entities are not Turbo's: nothing is derived from them.
-		return nil
-	default:
-		fmt.Fprintf(w, "derives no events from data.previous (without it, the daemon compares with the entity's stored state)\n\n")
-	}
-	for _, derived := range res.Derived {
-		printDecisions(w, plan, previews, derived)
-	}
-	return nil
 }
 
 func printDecisions(w io.Writer, plan *app.Plan, previews *previewer, in *event.Incoming) {

@@ -39,6 +39,12 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	// SIGHUP is caught from here on, because its default action ends the
+	// process: one that arrives while the config loads is kept and reloads
+	// the config once the daemon runs.
+	hangup := make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	defer signal.Stop(hangup)
 
 	// The logger comes before the config is loaded, because loading starts
 	// the plugins the config names, and they log.
@@ -70,7 +76,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return reportConfigError(stderr, *configPath, err)
 	}
 	host.Observe(a.Metrics())
-	go reloadOnHangup(ctx, a)
+	go reloadOnHangup(ctx, a, hangup)
 	if err := a.Run(ctx); err != nil {
 		log.Error("switchboard stopped with an error", "err", err)
 		return exitFailure
@@ -123,11 +129,9 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// reloadOnHangup reloads the config on each SIGHUP until ctx ends.
-func reloadOnHangup(ctx context.Context, a *app.App) {
-	hangup := make(chan os.Signal, 1)
-	signal.Notify(hangup, syscall.SIGHUP)
-	defer signal.Stop(hangup)
+// reloadOnHangup reloads the config on each SIGHUP that hangup delivers
+// until ctx ends.
+func reloadOnHangup(ctx context.Context, a *app.App, hangup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():

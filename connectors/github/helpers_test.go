@@ -32,7 +32,7 @@ var testStart = time.Date(2026, 12, 1, 16, 5, 0, 0, time.UTC)
 // Turbo, with the host's part played by the test: it keeps the entity state
 // between deliveries, under its key and its aliases.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *clock.Fake
 	github *githubfake.Server
 	turbo  *turbofake.Server
@@ -46,7 +46,7 @@ type harness struct {
 }
 
 // newHarness configures an instance; change edits the default config.
-func newHarness(t *testing.T, fakeOpts githubfake.Options, change func(cfg map[string]any)) *harness {
+func newHarness(t testing.TB, fakeOpts githubfake.Options, change func(cfg map[string]any)) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: clock.NewFake(testStart), states: map[string][]byte{}, aliases: map[string]string{}}
 	fakeOpts.Clock = h.clock
@@ -125,7 +125,7 @@ func (h *harness) mustDeliver(ev sdk.Event, want sdk.Outcome) sdk.Result {
 }
 
 // entityKeyOf returns the key the host routes an event under.
-func entityKeyOf(t *testing.T, ev sdk.Event) string {
+func entityKeyOf(t testing.TB, ev sdk.Event) string {
 	var env struct {
 		EntityType string            `json:"entity_type"`
 		EntityID   string            `json:"entity_id"`
@@ -144,7 +144,7 @@ func entityKeyOf(t *testing.T, ev sdk.Event) string {
 }
 
 // turboEvent loads a fixture envelope, with edit applied to its data.current.
-func turboEvent(t *testing.T, name string, edit func(current map[string]any)) sdk.Event {
+func turboEvent(t testing.TB, name string, edit func(current map[string]any)) sdk.Event {
 	t.Helper()
 	raw, err := os.ReadFile("../../testdata/turbo/envelope/" + name)
 	if err != nil {

@@ -28,10 +28,18 @@ type hookCollector struct {
 	mu     sync.Mutex
 	events []sdk.Event
 	errs   []error
+	// bodies are the webhooks as received, oldest first.
+	bodies []rawWebhook
+}
+
+// rawWebhook is a webhook's X-GitHub-Event header and body.
+type rawWebhook struct {
+	event string
+	body  []byte
 }
 
 // startCollector returns a collector and the fake's options that send to it.
-func startCollector(t *testing.T) (*hookCollector, githubfake.Options) {
+func startCollector(t testing.TB) (*hookCollector, githubfake.Options) {
 	t.Helper()
 	c := &hookCollector{}
 	c.srv = httptest.NewServer(http.HandlerFunc(c.receive))
@@ -45,6 +53,7 @@ func (c *hookCollector) receive(w http.ResponseWriter, r *http.Request) {
 	in, err := event.FromGitHubWebhook(r.Header.Get("X-GitHub-Event"), r.Header.Get("X-GitHub-Delivery"), body, time.Now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.bodies = append(c.bodies, rawWebhook{event: r.Header.Get("X-GitHub-Event"), body: body})
 	if err != nil {
 		c.errs = append(c.errs, err)
 		http.Error(w, err.Error(), http.StatusBadRequest)

@@ -127,10 +127,12 @@ type Options struct {
 type server struct {
 	backend Backend
 	token   tokenChecker
-	clock   sdk.Clock
-	log     *slog.Logger
-	version string
-	ui      *ui
+	// failures counts requests with a wrong admin token per address.
+	failures *tokenFailures
+	clock    sdk.Clock
+	log      *slog.Logger
+	version  string
+	ui       *ui
 }
 
 // New returns the handler of the admin listener.
@@ -139,7 +141,8 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{backend: opts.Backend, token: tc, clock: opts.Clock, log: opts.Logger, version: opts.Version}
+	s := &server{backend: opts.Backend, token: tc, failures: newTokenFailures(opts.Clock), clock: opts.Clock, log: opts.Logger,
+		version: opts.Version}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -158,7 +161,7 @@ func New(opts Options) (http.Handler, error) {
 		mux.Handle("GET /metrics", opts.Metrics)
 	}
 	s.ui.register(mux)
-	return securityHeaders(mux), nil
+	return securityHeaders(s.guardAPI(mux)), nil
 }
 
 // endpoint is one operation of the management API.

@@ -2,10 +2,8 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,17 +17,16 @@ func (s *server) listDeliveries(w http.ResponseWriter, r *http.Request, _ string
 	if err != nil {
 		return err
 	}
-	found, err := s.backend.Store().Deliveries(r.Context(), filter)
+	found, cursor, err := s.deliveryPage(r.Context(), filter)
 	if err != nil {
 		return err
 	}
 	snap := s.backend.Snapshot()
 	items := make([]deliveryView, len(found))
-	var last int64
 	for i, d := range found {
-		items[i], last = s.deliveryView(d, snap), d.ID
+		items[i] = s.deliveryView(d, snap)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nextCursor(len(found), filter.Limit, last)})
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": cursor})
 	return nil
 }
 
@@ -106,7 +103,9 @@ type bulkRetryRequest struct {
 // retryDeliveries serves POST /api/v1/deliveries/retry: it retries one page
 // of the dead deliveries that match, newest first, and returns the cursor of
 // the next page. A client retries them all by following next_cursor, so each
-// call stays short and a client can show progress.
+// call stays short and a client can show progress. The ids that matched but
+// could not be retried (another operator's retry made one due and its attempt
+// is running, or retention deleted it) are listed as not_retried.
 func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor string) error {
 	var req bulkRetryRequest
 	if err := decodeBody(r, &req); err != nil {
@@ -127,14 +126,13 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 		return err
 	}
 
-	dead, err := s.backend.Store().Deliveries(r.Context(), filter)
+	dead, cursor, err := s.deliveryPage(r.Context(), filter)
 	if err != nil {
 		return err
 	}
 	ids := make([]int64, len(dead))
-	var last int64
 	for i, d := range dead {
-		ids[i], last = d.ID, d.ID
+		ids[i] = d.ID
 	}
 	retried, err := s.backend.Retry(r.Context(), ids)
 	if err != nil {
@@ -146,35 +144,18 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 			return err
 		}
 	}
-	public := make([]string, len(retried))
-	for i, id := range retried {
-		public[i] = store.PublicDeliveryID(s.backend.Store().StoreID(), id)
+	done := map[int64]bool{}
+	public, notRetried := []string{}, []string{}
+	for _, id := range retried {
+		done[id] = true
+		public = append(public, store.PublicDeliveryID(s.backend.Store().StoreID(), id))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"retried": public, "next_cursor": nextCursor(len(dead), filter.Limit, last)})
-	return nil
-}
-
-// maxRequestBody bounds the JSON body of a management request.
-const maxRequestBody = 1 << 20
-
-// decodeBody decodes a JSON body into v, rejecting unknown keys; an empty
-// body leaves v as it is.
-func decodeBody(r *http.Request, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil {
-		return invalid("", "read the request body: %v", err)
+	for _, id := range ids {
+		if !done[id] {
+			notRetried = append(notRetried, store.PublicDeliveryID(s.backend.Store().StoreID(), id))
+		}
 	}
-	if len(body) > maxRequestBody {
-		return invalid("", "the request body is over %d bytes", maxRequestBody)
-	}
-	if len(body) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytesReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return invalid("", "invalid JSON body: %v", err)
-	}
+	writeJSON(w, http.StatusOK, map[string]any{"retried": public, "not_retried": notRetried, "next_cursor": cursor})
 	return nil
 }
 

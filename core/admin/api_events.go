@@ -1,15 +1,13 @@
 package admin
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/turbocode/switchboard/core/store"
 )
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // listEvents serves GET /api/v1/events.
 func (s *server) listEvents(w http.ResponseWriter, r *http.Request, _ string) error {
@@ -17,16 +15,18 @@ func (s *server) listEvents(w http.ResponseWriter, r *http.Request, _ string) er
 	if err != nil {
 		return err
 	}
+	limit := filter.Limit
+	filter.Limit++
 	found, err := s.backend.Store().Events(r.Context(), filter)
 	if err != nil {
 		return err
 	}
+	found, cursor := trimPage(found, limit, func(e *store.StoredEvent) int64 { return e.Seq })
 	items := make([]eventView, len(found))
-	var last int64
 	for i, e := range found {
-		items[i], last = eventViewOf(e, false), e.Seq
+		items[i] = eventViewOf(e, false)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": nextCursor(len(found), filter.Limit, last)})
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": cursor})
 	return nil
 }
 
@@ -89,8 +89,8 @@ func (s *server) replayEvent(w http.ResponseWriter, r *http.Request, actor strin
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	if req.Connector != "" && !s.connectorExists(req.Connector) {
-		return invalid("connector", "no connector named %q in the config; GET /api/v1/connectors lists them", req.Connector)
+	if err := s.checkReplayTarget(req.Connector); err != nil {
+		return err
 	}
 	if _, err := s.backend.Store().Event(r.Context(), eventID); errors.Is(err, store.ErrNotFound) {
 		return notFound("no event %s; list them with GET /api/v1/events", eventID)
@@ -116,11 +116,22 @@ func (s *server) replayEvent(w http.ResponseWriter, r *http.Request, actor strin
 	return nil
 }
 
-func (s *server) connectorExists(name string) bool {
+// checkReplayTarget returns a 404 that lists the configured connectors when
+// a replay names a connector that is not one of them. The connector is what
+// was not found, as in the connectors' own paths, and its field "connector"
+// tells it apart from a missing event.
+func (s *server) checkReplayTarget(name string) error {
+	if name == "" {
+		return nil
+	}
+	var names []string
 	for _, c := range s.backend.Snapshot().Config.Connectors {
 		if c.Name == name {
-			return true
+			return nil
 		}
+		names = append(names, c.Name)
 	}
-	return false
+	e := notFound("no connector named %q in the config; replay to one of %s", name, strings.Join(names, ", "))
+	e.field = "connector"
+	return e
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/turbocode/switchboard/core/store"
 )
 
 // statusView is the instance's state: version, config and its last reload.
@@ -65,16 +67,16 @@ func (s *server) listActions(w http.ResponseWriter, r *http.Request, _ string) e
 
 // actionPage returns one page of the audit log and the cursor of the next.
 func (s *server) actionPage(ctx context.Context, limit int, before int64) ([]actionView, string, error) {
-	found, err := s.backend.Store().Actions(ctx, limit, before)
+	found, err := s.backend.Store().Actions(ctx, limit+1, before)
 	if err != nil {
 		return nil, "", err
 	}
+	found, cursor := trimPage(found, limit, func(a *store.Action) int64 { return a.ID })
 	items := make([]actionView, len(found))
-	var last int64
 	for i, a := range found {
-		items[i], last = actionView{At: a.At, Actor: a.Actor, Action: a.Action, Target: a.Target, Detail: a.Detail}, a.ID
+		items[i] = actionView{At: a.At, Actor: a.Actor, Action: a.Action, Target: a.Target, Detail: a.Detail}
 	}
-	return items, nextCursor(len(found), limit, last), nil
+	return items, cursor, nil
 }
 
 // ErrNoBackup is the error Backend.Backup returns for a store that cannot copy

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -148,7 +149,13 @@ func TestAPI(t *testing.T) {
 	t.Run("actions and status", func(t *testing.T) { testActions(t, c.with(t)) })
 	t.Run("backup", func(t *testing.T) { testBackup(t, c.with(t)) })
 	t.Run("unknown endpoints", func(t *testing.T) { testUnknown(t, c.with(t)) })
+	t.Run("strict bodies", func(t *testing.T) { testStrictBodies(t, c.with(t)) })
+	t.Run("strict queries", func(t *testing.T) { testStrictQueries(t, c.with(t)) })
+	t.Run("paths under /api", func(t *testing.T) { testAPIPaths(t, c.with(t)) })
+	t.Run("actor", func(t *testing.T) { testActor(t, c.with(t)) })
+	// Last: it leaves this address limited for wrong tokens.
 	t.Run("every endpoint needs the token", func(t *testing.T) { testEveryEndpointAuth(t, c.with(t)) })
+	t.Run("token shown nowhere", func(t *testing.T) { checkTokenNowhere(t, c.with(t)) })
 	t.Run("openapi", func(t *testing.T) { checkOpenAPI(t, c.produced) })
 }
 
@@ -176,9 +183,16 @@ func testAuth(t *testing.T, c *client) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		defer resp.Body.Close()
+		var e apiError
+		if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+			t.Fatal(err)
+		}
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("basic auth = %d, want 401", resp.StatusCode)
+		}
+		if !strings.Contains(e.Error, `"Basic"`) || !strings.Contains(e.Error, "Authorization: Bearer <server.admin_token>") {
+			t.Errorf("error %q does not say to use the Bearer scheme instead of Basic", e.Error)
 		}
 	})
 	t.Run("health without token", func(t *testing.T) {
@@ -212,8 +226,13 @@ func testDeliveries(t *testing.T, c *client) {
 	}
 	var rest listing
 	c.api("GET", "/api/v1/deliveries?route=urgent&limit=1&cursor="+page.NextCursor, nil, http.StatusOK).Decode(t, &rest)
-	if len(rest.Items) != 1 || rest.Items[0]["event_id"] != "issue-1" {
-		t.Errorf("second page = %+v, want issue-1", rest)
+	if len(rest.Items) != 1 || rest.Items[0]["event_id"] != "issue-1" || rest.NextCursor != "" {
+		t.Errorf("second page = %+v, want issue-1 and no cursor: it is the last", rest)
+	}
+	var full listing
+	c.api("GET", "/api/v1/deliveries?route=urgent&limit=2", nil, http.StatusOK).Decode(t, &full)
+	if len(full.Items) != 2 || full.NextCursor != "" {
+		t.Errorf("a page holding every match = %+v, want 2 items and no cursor", full)
 	}
 
 	var filtered listing
@@ -328,7 +347,11 @@ func testReplay(t *testing.T, c *client) {
 	c.inst.WaitFor(c.t, "the replay to arrive", func() bool { return len(c.inst.Fake.Deliveries()) >= before+2 })
 
 	c.apiErr("POST", "/api/v1/events/unknown-event/replay", nil, http.StatusNotFound, "not_found")
-	c.apiErr("POST", "/api/v1/events/issue-1/replay", map[string]any{"connector": "nope"}, http.StatusBadRequest, "invalid_request")
+	e := c.apiErr("POST", "/api/v1/events/issue-1/replay", map[string]any{"connector": "nope"}, http.StatusNotFound, "not_found")
+	if e.Field != "connector" || !strings.Contains(e.Error, "hook, sunset, spare") {
+		t.Errorf("replay to an unknown connector: %+v, want field connector and the connectors listed", e)
+	}
+	c.apiErr("POST", "/api/v1/events/issue-1/replay", map[string]any{"target": "spare"}, http.StatusBadRequest, "invalid_request")
 }
 
 func testConnectors(t *testing.T, c *client) {
@@ -359,11 +382,32 @@ func testConnectors(t *testing.T, c *client) {
 		t.Errorf("paused = %v", paused)
 	}
 	c.inst.Emit(c.t, "issue-held", "issue.created", "i3", map[string]any{"title": "held"})
+	var held map[string]any
 	c.inst.WaitFor(c.t, "the delivery to be held", func() bool {
 		var l listing
 		c.inst.API(c.t, "GET", "/api/v1/deliveries?route=urgent&limit=1", nil).Decode(t, &l)
-		return len(l.Items) == 1 && l.Items[0]["hold_reason"] == "connector_paused"
+		if len(l.Items) == 1 && l.Items[0]["hold_reason"] == "connector_paused" {
+			held = l.Items[0]
+			return true
+		}
+		return false
 	})
+	if _, ok := held["next_at"]; ok || held["status"] != "scheduled" || held["attempts"].(float64) != 0 {
+		t.Errorf("held delivery = %v, want scheduled with no attempt and no next_at", held)
+	}
+	holds := 0
+	for _, line := range strings.Split(c.inst.LogText(), "\n") {
+		if !strings.Contains(line, `msg="delivery held"`) {
+			continue
+		}
+		holds++
+		if strings.Contains(line, "err=") || strings.Contains(line, "attempt=") || strings.Contains(line, "next_at=") {
+			t.Errorf("the log line of a pause's hold has an error, an attempt number or a next_at: %s", line)
+		}
+	}
+	if holds == 0 {
+		t.Errorf("no log line for the held delivery")
+	}
 	c.api("POST", "/api/v1/connectors/hook/resume", nil, http.StatusOK)
 	c.inst.WaitFor(c.t, "the held delivery to go", func() bool {
 		for _, d := range c.inst.Fake.Deliveries() {
@@ -486,16 +530,60 @@ func testUnknown(t *testing.T, c *client) {
 	}
 }
 
+// testEveryEndpointAuth sends every operation without a token and with a
+// wrong one. Wrong tokens from one address get 401 until the limit of a
+// window, then 429; the loop goes on until every operation got both, and the
+// log has at most two lines about them per window.
 func testEveryEndpointAuth(t *testing.T, c *client) {
-	for op := range documented(t) {
+	ops := documented(t)
+	paths := map[string]string{}
+	for op := range ops {
 		method, path, _ := strings.Cut(op, " ")
-		path = strings.NewReplacer("{id}", "x", "{name}", "hook").Replace(path)
-		for _, token := range []string{"", "wrong-token-wrong-token-wrong"} {
-			var e apiError
-			c.do(method, path, token, nil, http.StatusUnauthorized).Decode(t, &e)
-			if e.Code != "unauthorized" {
-				t.Errorf("%s without a valid token: code %q, want unauthorized", op, e.Code)
+		paths[op] = strings.NewReplacer("{id}", "x", "{name}", "hook").Replace(path)
+		var e apiError
+		c.do(method, paths[op], "", nil, http.StatusUnauthorized).Decode(t, &e)
+		if e.Code != "unauthorized" {
+			t.Errorf("%s without a token: code %q, want unauthorized", op, e.Code)
+		}
+	}
+
+	got := map[string]map[int]bool{}
+	limited := func() bool {
+		for op := range ops {
+			if !got[op][http.StatusTooManyRequests] {
+				return false
 			}
 		}
+		return true
+	}
+	for round := 0; round < 10 && !limited(); round++ {
+		for op := range ops {
+			method, _, _ := strings.Cut(op, " ")
+			resp := c.inst.Do(t, method, paths[op], "wrong-token-wrong-token-wrong", nil)
+			var e apiError
+			resp.Decode(t, &e)
+			switch {
+			case resp.Status == http.StatusUnauthorized && e.Code == "unauthorized":
+			case resp.Status == http.StatusTooManyRequests && e.Code == "rate_limited" && resp.Header.Get("Retry-After") != "":
+			default:
+				t.Fatalf("%s with a wrong token = %d %+v, want 401 or 429 with Retry-After", op, resp.Status, e)
+			}
+			if got[op] == nil {
+				got[op] = map[int]bool{}
+			}
+			got[op][resp.Status] = true
+			c.produced[op][resp.Status] = true
+		}
+	}
+	for op := range ops {
+		if !got[op][http.StatusTooManyRequests] {
+			t.Errorf("%s never answered 429 to repeated wrong tokens", op)
+		}
+	}
+
+	// The right token is still served from the limited address.
+	c.api("GET", "/api/v1/status", nil, http.StatusOK)
+	if n := strings.Count(c.inst.LogText(), "management request with an invalid admin token"); n == 0 || n > 4 {
+		t.Errorf("the log has %d lines about invalid admin tokens, want 1 to 4 (two per window)", n)
 	}
 }

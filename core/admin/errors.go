@@ -17,6 +17,7 @@ const (
 	codeNotFound         = "not_found"
 	codeConflict         = "conflict"
 	codeMethodNotAllowed = "method_not_allowed"
+	codeRateLimited      = "rate_limited"
 	codeUnavailable      = "unavailable"
 	codeNotImplemented   = "not_implemented"
 	codeInternal         = "internal"
@@ -77,81 +78,26 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // never render the body as HTML, because it is served as application/json
 // with X-Content-Type-Options: nosniff.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var body bytes.Buffer
-	enc := json.NewEncoder(&body)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	body, err := marshalText(v)
+	if err != nil {
 		status = http.StatusInternalServerError
-		body.Reset()
-		body.WriteString(`{"error":"encode the response failed","code":"internal"}` + "\n")
+		body = []byte(`{"error":"encode the response failed","code":"internal"}`)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(body.Bytes())
+	w.Write(append(body, '\n'))
 }
 
-// unknownEndpoint responds to a path under /api/ that no endpoint serves: 405
-// when the path exists with another method, else 404.
-func (s *server) unknownEndpoint(w http.ResponseWriter, r *http.Request) {
-	if !s.token.valid(r) {
-		s.writeUnauthorized(w, r)
-		return
+// marshalText encodes v as compact JSON with characters such as < left as
+// they are, not escaped as \u003c: the text is shown to people (a redacted
+// value reads <secret>), and the pages that show it escape it for HTML.
+func marshalText(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
 	}
-	var allowed []string
-	for _, ep := range s.endpoints() {
-		if matchPattern(ep.pattern, r.URL.Path) {
-			allowed = append(allowed, ep.method)
-		}
-	}
-	if len(allowed) > 0 {
-		w.Header().Set("Allow", joinWords(allowed))
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Code: codeMethodNotAllowed,
-			Error: fmt.Sprintf("method %s is not allowed on %s; use %s", r.Method, r.URL.Path, joinWords(allowed))})
-		return
-	}
-	s.writeError(w, r, notFound("no endpoint at %s; docs/openapi/admin.yaml lists the management API", r.URL.Path))
-}
-
-// matchPattern reports whether path fits a ServeMux pattern path with
-// {name} segments.
-func matchPattern(pattern, path string) bool {
-	ps, xs := splitPath(pattern), splitPath(path)
-	if len(ps) != len(xs) {
-		return false
-	}
-	for i := range ps {
-		if len(ps[i]) > 1 && ps[i][0] == '{' {
-			continue
-		}
-		if ps[i] != xs[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func splitPath(p string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(p); i++ {
-		if i == len(p) || p[i] == '/' {
-			if i > start {
-				out = append(out, p[start:i])
-			}
-			start = i + 1
-		}
-	}
-	return out
-}
-
-func joinWords(words []string) string {
-	out := ""
-	for i, w := range words {
-		if i > 0 {
-			out += ", "
-		}
-		out += w
-	}
-	return out
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

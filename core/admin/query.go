@@ -1,8 +1,11 @@
 package admin
 
 import (
+	"context"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/turbocode/switchboard/core/store"
@@ -22,15 +25,20 @@ var knownQuery = map[string][]string{
 	"actions":    {"cursor", "limit"},
 }
 
+// checkKnown rejects a query parameter the listing does not take, and one
+// given more than once: the API never combines several values of one
+// filter, so a script that passes two gets an error instead of one of them.
 func checkKnown(q url.Values, listing string) error {
 	allowed := knownQuery[listing]
-	for key := range q {
-		found := false
-		for _, a := range allowed {
-			found = found || a == key
+	for key, values := range q {
+		if key == "" {
+			return invalid("", "the query has a parameter without a name; write each as name=value")
 		}
-		if !found {
-			return invalid(key, "unknown query parameter %q; %s accept %s", key, listing, joinWords(allowed))
+		if !slices.Contains(allowed, key) {
+			return invalid(key, "unknown query parameter %q; %s accept %s", key, listing, strings.Join(allowed, ", "))
+		}
+		if len(values) > 1 {
+			return invalid(key, "query parameter %s is given %d times; give it once, and make one request for each value", key, len(values))
 		}
 	}
 	return nil
@@ -56,6 +64,9 @@ func deliveryFilter(q url.Values) (store.DeliveryFilter, error) {
 		return f, err
 	}
 	if f.CreatedBefore, err = timeParam(q, "until"); err != nil {
+		return f, err
+	}
+	if err := checkRange(f.CreatedAfter, f.CreatedBefore); err != nil {
 		return f, err
 	}
 	if f.BeforeID, err = cursorParam(q); err != nil {
@@ -86,6 +97,9 @@ func eventFilter(q url.Values) (store.EventFilter, error) {
 	if f.ReceivedBefore, err = timeParam(q, "until"); err != nil {
 		return f, err
 	}
+	if err := checkRange(f.ReceivedAfter, f.ReceivedBefore); err != nil {
+		return f, err
+	}
 	if f.BeforeSeq, err = cursorParam(q); err != nil {
 		return f, err
 	}
@@ -103,6 +117,15 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 		return time.Time{}, invalid(name, "%s %q is not an RFC 3339 time; write it like 2026-12-01T16:00:00Z", name, text)
 	}
 	return t, nil
+}
+
+// checkRange rejects a time range whose start (since, inclusive) is after
+// its end (until, exclusive). Equal bounds are an empty range, not an error.
+func checkRange(since, until time.Time) error {
+	if !since.IsZero() && !until.IsZero() && since.After(until) {
+		return invalid("since", "since %s is after until %s; swap them, or leave one out", since.Format(time.RFC3339), until.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // cursorParam reads the cursor a previous page returned as next_cursor.
@@ -125,16 +148,31 @@ func limitParam(q url.Values) (int, error) {
 	}
 	n, err := strconv.Atoi(text)
 	if err != nil || n < 1 || n > maxLimit {
-		return 0, invalid("limit", "limit %q is out of range; use 1 to %d", text, maxLimit)
+		return 0, invalid("limit", "limit must be an integer between 1 and %d, not %q", maxLimit, text)
 	}
 	return n, nil
 }
 
-// nextCursor returns the cursor of the page after one that ended at lastKey,
-// or "" when the page was not full, so no more can follow.
-func nextCursor(count, limit int, lastKey int64) string {
-	if count < limit || count == 0 {
-		return ""
+// trimPage trims found, queried with one item more than limit, to limit.
+// It returns the cursor of the next page, which is the key of the last item
+// kept when the extra item was found. An empty cursor means the last page.
+func trimPage[T any](found []T, limit int, key func(T) int64) ([]T, string) {
+	if len(found) <= limit {
+		return found, ""
 	}
-	return strconv.FormatInt(lastKey, 10)
+	found = found[:limit]
+	return found, strconv.FormatInt(key(found[limit-1]), 10)
+}
+
+// deliveryPage returns one page of the deliveries that match filter and the
+// cursor of the next page.
+func (s *server) deliveryPage(ctx context.Context, filter store.DeliveryFilter) ([]*store.Delivery, string, error) {
+	limit := filter.Limit
+	filter.Limit++
+	found, err := s.backend.Store().Deliveries(ctx, filter)
+	if err != nil {
+		return nil, "", err
+	}
+	page, cursor := trimPage(found, limit, func(d *store.Delivery) int64 { return d.ID })
+	return page, cursor, nil
 }

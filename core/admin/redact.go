@@ -21,7 +21,7 @@ func redactTarget(d *store.Delivery, cfg *config.Config) (json.RawMessage, strin
 		return json.RawMessage(`{}`), config.Redacted
 	}
 	redacted := redactParams(d.Route, d.Connector, params, cfg)
-	out, err := json.Marshal(redacted)
+	out, err := marshalText(redacted)
 	if err != nil {
 		return json.RawMessage(`{}`), config.Redacted
 	}

@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -38,11 +40,15 @@ func (u *ui) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !u.s.token.matches(r.PostForm.Get("token")) {
-		u.s.log.Warn("UI sign-in with an invalid admin token", "remote", r.RemoteAddr)
+		if wait := u.s.noteTokenFailure(r, "UI sign-in with an invalid admin token"); wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(wholeSeconds(wait)))
+			u.showLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("too many sign-ins with a wrong admin token from this address; try again in %d seconds", wholeSeconds(wait)))
+			return
+		}
 		u.showLogin(w, r, http.StatusUnauthorized, "invalid admin token; enter the value of server.admin_token")
 		return
 	}
-	actor, err := actorOf(r.PostForm.Get("name"), "web")
+	actor, err := u.s.actorOf(r.PostForm.Get("name"), "name")
 	if err != nil {
 		u.showLogin(w, r, http.StatusBadRequest, err.Error())
 		return

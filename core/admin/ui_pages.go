@@ -38,7 +38,7 @@ func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) e
 	if err != nil {
 		return err
 	}
-	found, err := u.s.backend.Store().Deliveries(r.Context(), f)
+	found, cursor, err := u.s.deliveryPage(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -51,11 +51,10 @@ func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) e
 	for _, c := range snap.Config.Connectors {
 		data.Connectors = append(data.Connectors, c.Name)
 	}
-	var last int64
 	for _, d := range found {
-		data.Items, last = append(data.Items, u.s.deliveryView(d, snap)), d.ID
+		data.Items = append(data.Items, u.s.deliveryView(d, snap))
 	}
-	if cursor := nextCursor(len(found), f.Limit, last); cursor != "" {
+	if cursor != "" {
 		q.Set("cursor", cursor)
 		data.Next = "/ui/?" + q.Encode()
 	}
@@ -188,8 +187,8 @@ func (u *ui) event(w http.ResponseWriter, r *http.Request, sess *session) error 
 func (u *ui) replay(w http.ResponseWriter, r *http.Request, sess *session) error {
 	eventID := r.PathValue("id")
 	connector := r.PostFormValue("connector")
-	if connector != "" && !u.s.connectorExists(connector) {
-		return invalid("connector", "no connector named %q in the config", connector)
+	if err := u.s.checkReplayTarget(connector); err != nil {
+		return err
 	}
 	if _, err := u.s.backend.Store().Event(r.Context(), eventID); errors.Is(err, store.ErrNotFound) {
 		return notFound("no event %s", eventID)
@@ -223,7 +222,7 @@ func (u *ui) connectors(w http.ResponseWriter, r *http.Request, sess *session) e
 type testPage struct {
 	Connector string
 	Result    *testView
-	Params    string
+	Params    json.RawMessage
 }
 
 func (u *ui) test(w http.ResponseWriter, r *http.Request, sess *session) error {
@@ -235,8 +234,11 @@ func (u *ui) test(w http.ResponseWriter, r *http.Request, sess *session) error {
 	if err != nil {
 		return err
 	}
-	params, _ := json.MarshalIndent(res.Params, "", "  ")
-	u.render(w, http.StatusOK, "test", u.page(sess, "connectors", "Test of "+name, testPage{Connector: name, Result: res, Params: string(params)}))
+	params, err := marshalText(res.Params)
+	if err != nil {
+		return fmt.Errorf("encode the test's target parameters: %w", err)
+	}
+	u.render(w, http.StatusOK, "test", u.page(sess, "connectors", "Test of "+name, testPage{Connector: name, Result: res, Params: params}))
 	return nil
 }
 

@@ -85,6 +85,16 @@ func TestUISignInAndForms(t *testing.T) {
 			t.Errorf("wrong token: %d", status)
 		}
 	})
+	t.Run("name that is the token", func(t *testing.T) {
+		_, page := b.get("/ui/login")
+		status, body, _ := b.post("/ui/login", url.Values{"form": {hidden(t, page, "form")}, "token": {admintest.Token}, "name": {admintest.Token}})
+		if status != http.StatusBadRequest || !strings.Contains(body, "contains the admin token") {
+			t.Errorf("sign-in with the token as the name = %d, want 400 saying why", status)
+		}
+		if strings.Contains(body, admintest.Token) {
+			t.Errorf("the sign-in page shows the admin token")
+		}
+	})
 	t.Run("login without its form token", func(t *testing.T) {
 		status, _, _ := b.post("/ui/login", url.Values{"token": {admintest.Token}})
 		if status != http.StatusForbidden {
@@ -154,11 +164,40 @@ func TestUISignInAndForms(t *testing.T) {
 			t.Errorf("rule tester = %d\n%s", status, body)
 		}
 	})
+	t.Run("test send shows text", func(t *testing.T) {
+		_, page := b.get("/ui/connectors")
+		status, body, _ := b.post("/ui/connectors/hook/test", url.Values{"csrf": {hidden(t, page, "csrf")}})
+		if status != http.StatusOK || !strings.Contains(body, "&lt;secret&gt;") {
+			t.Errorf("test send page = %d, want the redacted channel shown as <secret>:\n%s", status, body)
+		}
+		if strings.Contains(body, `\u003c`) {
+			t.Errorf("the test send page shows JSON escapes such as \\u003c:\n%s", body)
+		}
+	})
+	t.Run("token on no page", func(t *testing.T) {
+		for _, path := range []string{"/ui/", "/ui/connectors", "/ui/routes", "/ui/actions", "/ui/tester", "/ui/events/issue-x"} {
+			if _, body := b.get(path); strings.Contains(body, admintest.Token) {
+				t.Errorf("%s shows the admin token", path)
+			}
+		}
+	})
 	t.Run("sign out", func(t *testing.T) {
 		_, page := b.get("/ui/routes")
 		b.post("/ui/logout", url.Values{"csrf": {hidden(t, page, "csrf")}})
 		if _, body := b.get("/ui/routes"); !strings.Contains(body, `name="token"`) {
 			t.Errorf("after signing out the routes page is still shown")
+		}
+	})
+	t.Run("many wrong tokens", func(t *testing.T) {
+		status, body := 0, ""
+		for i := 0; i < 30 && status != http.StatusTooManyRequests; i++ {
+			status, body = b.login("not-the-token-not-the-token")
+		}
+		if status != http.StatusTooManyRequests || !strings.Contains(body, "too many sign-ins") {
+			t.Errorf("after 30 wrong tokens: %d, want 429 saying why", status)
+		}
+		if status, _ := b.login(admintest.Token); status != http.StatusOK {
+			t.Errorf("the right token from the limited address = %d, want 200", status)
 		}
 	})
 }

@@ -55,9 +55,13 @@ func (s *server) deliveryView(d *store.Delivery, snap Snapshot) deliveryView {
 		Destination: destination, Status: d.State, HoldReason: d.HoldReason, Attempts: d.Attempts,
 		LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	if d.State == store.StateScheduled {
-		next := d.NextAt
-		v.NextAt = &next
 		v.Running = d.LeaseOwner != "" && d.LeaseUntil.After(s.clock.Now())
+		// A hold that ends with an event has no time to show: its stored
+		// next_at is a placeholder far ahead.
+		if !store.OpenEndedHold(d.HoldReason) {
+			next := d.NextAt
+			v.NextAt = &next
+		}
 	}
 	return v
 }

@@ -62,6 +62,8 @@ type App struct {
 	ingest   http.Handler
 	sched    *schedule.Scheduler
 	paused   bool
+	// dueWarnings logs due dates that are not dates, once per entity.
+	dueWarnings dueDateWarnings
 
 	// The management side: see operations.go, system.go and reload.go.
 	opts          Options
@@ -228,7 +230,8 @@ func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming, now tim
 	planned := rt.plan.Routes.Evaluate(in)
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
 	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
-		ne.Prepared = derive.Prepare(in)
+		ne.Prepared = derive.PrepareIn(in, rt.plan.Config.Schedule.Location)
+		a.dueWarnings.check(a.log, ne.Prepared, in.Envelope)
 	}
 	for _, p := range planned {
 		target, err := json.Marshal(p.Params)

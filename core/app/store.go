@@ -14,7 +14,7 @@ import (
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
 	switch cfg.Storage.Driver {
 	case "sqlite":
-		return sqlite.Open(ctx, sqlite.Options{Path: cfg.Storage.DSN, Logger: log})
+		return sqlite.Open(ctx, sqlite.Options{Path: cfg.Storage.DSN, Logger: log, DueZone: cfg.Schedule.Location})
 	case "postgres":
 		s, err := postgres.Open(ctx, postgres.Options{DSN: cfg.Storage.DSN, MaxConns: cfg.Storage.MaxConns,
 			InstanceID: cfg.Server.InstanceID, Logger: log})

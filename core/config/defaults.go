@@ -57,7 +57,7 @@ func defaults(name string) *Config {
 			CircuitThreshold:          5,
 			CircuitCooldown:           30 * time.Second,
 		},
-		Schedule: Schedule{Interval: time.Minute, DueSoon: defaultDueSoon},
+		Schedule: Schedule{Interval: time.Minute, DueSoon: defaultDueSoon, Location: time.UTC},
 		Plugins:  Plugins{Dir: "plugins.d"},
 		Log:      Log{Level: "info", Format: "auto"},
 	}
@@ -73,8 +73,14 @@ func defaultInstanceID() string {
 }
 
 // applyDerivedDefaults fills the defaults that depend on other keys: the lease is
-// the longest attempt timeout plus leaseMargin unless the file sets it.
+// the longest attempt timeout plus leaseMargin unless the file sets it, and a
+// report's time zone is schedule.tz unless the report sets its own.
 func (d *decoder) applyDerivedDefaults(cfg *Config) {
+	d.defaultLease(cfg)
+	d.defaultReportZones(cfg)
+}
+
+func (d *decoder) defaultLease(cfg *Config) {
 	if d.isSet("delivery.lease") {
 		return
 	}

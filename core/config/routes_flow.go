@@ -112,20 +112,28 @@ func parseTimeOfDay(text string) (time.Duration, error) {
 // timeZoneField decodes an IANA time zone name and loads it.
 func (d *decoder) timeZoneField(quiet *Quiet) func(*yaml.Node, string) {
 	return func(n *yaml.Node, path string) {
-		if isNull(n) {
-			return
+		if text, location, ok := d.timeZone(n, path); ok {
+			quiet.TZ, quiet.Location = text, location
 		}
-		text, ok := d.scalarText(n, path, "a time zone such as Europe/Berlin")
-		if !ok {
-			return
-		}
-		location, err := loadLocation(text)
-		if err != nil {
-			d.errorf(n, path, "unknown time zone %s; use an IANA name such as Europe/Berlin or America/New_York, or UTC", rawText(n))
-			return
-		}
-		quiet.TZ, quiet.Location = text, location
 	}
+}
+
+// timeZone reads an IANA time zone name and loads it; ok is false for null and
+// for a value it reported as an error.
+func (d *decoder) timeZone(n *yaml.Node, path string) (string, *time.Location, bool) {
+	if isNull(n) {
+		return "", nil, false
+	}
+	text, ok := d.scalarText(n, path, "a time zone such as Europe/Berlin")
+	if !ok {
+		return "", nil, false
+	}
+	location, err := loadLocation(text)
+	if err != nil {
+		d.errorf(n, path, "unknown time zone %s; use an IANA name such as Europe/Berlin or America/New_York, or UTC", rawText(n))
+		return "", nil, false
+	}
+	return text, location, true
 }
 
 // loadLocation is time.LoadLocation without its two special names: "" and

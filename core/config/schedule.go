@@ -20,6 +20,10 @@ type Schedule struct {
 	DailyDigest *Report
 	// WeeklyReport, when set, emits system.weekly_report once a week.
 	WeeklyReport *Report
+	// Location is the time zone of due dates written without a UTC offset
+	// ("2026-12-10", "2026-12-10T17:00:00"). It is also the zone of each report
+	// that sets no tz of its own. Written `tz: Europe/Berlin`; default UTC.
+	Location *time.Location
 }
 
 // Report is when a periodic summary event is emitted.
@@ -28,7 +32,8 @@ type Report struct {
 	Hour, Minute int
 	// Weekday is the day of a weekly report, written `day: monday`. Default Monday.
 	Weekday time.Weekday
-	// Location is the time zone, written `tz: Europe/Berlin`. Default UTC.
+	// Location is the time zone, written `tz: Europe/Berlin`. Default
+	// schedule.tz, which defaults to UTC.
 	Location *time.Location
 }
 
@@ -41,6 +46,27 @@ func (d *decoder) scheduleFields(s *Schedule) []field {
 		{"due_soon", d.durationListField(&s.DueSoon)},
 		{"daily_digest", d.reportField(&s.DailyDigest, false)},
 		{"weekly_report", d.reportField(&s.WeeklyReport, true)},
+		{"tz", d.locationField(&s.Location)},
+	}
+}
+
+// locationField decodes an IANA time zone name and loads it.
+func (d *decoder) locationField(dst **time.Location) func(*yaml.Node, string) {
+	return func(n *yaml.Node, path string) {
+		if _, location, ok := d.timeZone(n, path); ok {
+			*dst = location
+		}
+	}
+}
+
+// defaultReportZones gives each report without a tz of its own schedule.tz.
+func (d *decoder) defaultReportZones(cfg *Config) {
+	s := &cfg.Schedule
+	if s.DailyDigest != nil && !d.isSet("schedule.daily_digest.tz") {
+		s.DailyDigest.Location = s.Location
+	}
+	if s.WeeklyReport != nil && !d.isSet("schedule.weekly_report.tz") {
+		s.WeeklyReport.Location = s.Location
 	}
 }
 

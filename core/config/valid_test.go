@@ -113,7 +113,7 @@ func TestParseDefaults(t *testing.T) {
 			CircuitThreshold:          5,
 			CircuitCooldown:           30 * time.Second,
 		},
-		Schedule: Schedule{Interval: time.Minute, DueSoon: []time.Duration{72 * time.Hour, 24 * time.Hour}},
+		Schedule: Schedule{Interval: time.Minute, DueSoon: []time.Duration{72 * time.Hour, 24 * time.Hour}, Location: time.UTC},
 		Plugins:  Plugins{Dir: "plugins.d"},
 		Log:      Log{Level: "info", Format: "auto"},
 	}

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"math"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +21,9 @@ type change struct {
 	fields []string
 	// detail identifies the transition ("open>closed", "threshold:50").
 	detail string
+	// threshold is the percentage a completion or progress change reached,
+	// sent as data.threshold; nil for other changes.
+	threshold *float64
 }
 
 // Result is what an event derives.
@@ -33,8 +34,12 @@ type Result struct {
 	// is one of the derived types (Turbo's own issue.closed, issue.assigned):
 	// a derived event with that id is the same change. Empty otherwise.
 	ChangeID string
-	// Entity is the entity's new state; nil when the event carries none.
+	// Entity is the entity's new state; nil when the event carries none or
+	// arrived late.
 	Entity *Entity
+	// Late is set when the event's snapshot is older than the stored state
+	// (its updated_at is earlier): it derives nothing and changes no state.
+	Late bool
 }
 
 // Changes derives the change events of one received event, comparing its
@@ -42,120 +47,6 @@ type Result struct {
 // entity's state before it. Derived events derive nothing.
 func Changes(in *event.Incoming, stored *Entity) (Result, error) {
 	return Prepare(in).Changes(stored)
-}
-
-// Prepared is an event read for deriving: the part of the work that needs no
-// stored state, so the store's single writer does not spend its time on it.
-type Prepared struct {
-	in *event.Incoming
-	// skip is set for an event that derives nothing and carries no state.
-	skip bool
-
-	current, previous             json.RawMessage
-	currentFields, previousFields Fields
-	hasPrevious                   bool
-}
-
-// Prepare reads an event's data.current and data.previous.
-func Prepare(in *event.Incoming) *Prepared {
-	p := &Prepared{in: in}
-	env := in.Envelope
-	if env.Derived || env.EntityID == "" {
-		p.skip = true
-		return p
-	}
-	var data struct{ Current, Previous json.RawMessage }
-	eachMember(env.Data, func(key, value []byte) bool {
-		switch keyText(key) {
-		case "current":
-			data.Current = value
-		case "previous":
-			data.Previous = value
-		}
-		return true
-	})
-	if !isObject(data.Current) {
-		p.skip = true
-		return p
-	}
-
-	p.current, p.currentFields = data.Current, ReadFields(data.Current)
-	if isObject(data.Previous) {
-		p.previous, p.previousFields, p.hasPrevious = data.Previous, ReadFields(data.Previous), true
-	}
-	return p
-}
-
-// Changes derives the event's change events against stored, the entity's
-// state before it (nil when never seen).
-func (p *Prepared) Changes(stored *Entity) (Result, error) {
-	if p.skip {
-		return Result{}, nil
-	}
-	env := p.in.Envelope
-	if stored != nil && olderThan(p.currentFields, stored.Fields) {
-		// A snapshot older than the stored one arrived late: it neither
-		// replaces the newer state nor reports a change.
-		return Result{}, nil
-	}
-	next := nextEntity(env, p.current, p.currentFields, stored)
-	res := Result{Entity: next}
-
-	previousState, previous, known := p.before(stored)
-	if !known {
-		return res, nil
-	}
-
-	changes := rules(env.EntityType, previous, p.currentFields)
-	stamp := changeStamp(p.currentFields, env.EventID)
-	for _, c := range changes {
-		id := changeID(next.Key, c, stamp)
-		next.LastChange[c.eventType] = id
-		if c.eventType == env.EventType {
-			res.ChangeID = id
-			continue
-		}
-		derived, err := newEvent(p.in, c, id, previousState, p.current)
-		if err != nil {
-			return Result{}, err
-		}
-		res.Derived = append(res.Derived, derived)
-	}
-
-	if res.ChangeID == "" && stored != nil && len(changes) == 0 {
-		// The state already shows this change: an earlier event reported or
-		// derived it. Turbo's own event for it is that same change.
-		res.ChangeID = stored.LastChange[env.EventType]
-	}
-	return res, nil
-}
-
-// before returns the state to compare with: the event's data.previous, else
-// the stored state. known is false when there is neither.
-func (p *Prepared) before(stored *Entity) (json.RawMessage, Fields, bool) {
-	if p.hasPrevious {
-		return p.previous, p.previousFields, true
-	}
-	if stored == nil {
-		return nil, Fields{}, false
-	}
-	return stored.State, stored.Fields, true
-}
-
-// nextEntity returns the entity's state after the event.
-func nextEntity(env *event.Envelope, state json.RawMessage, f Fields, stored *Entity) *Entity {
-	next := &Entity{Key: env.EntityType + ":" + env.EntityID, Type: env.EntityType, ID: env.EntityID,
-		ProjectID: env.Context["project_id"], State: state, Fields: f, DueAt: f.dueAt(), Closed: f.isClosed(),
-		LastChange: map[string]string{}, SeenAt: env.Timestamp}
-	if next.ProjectID == "" {
-		next.ProjectID = text(f.ProjectID)
-	}
-	if stored != nil {
-		for k, v := range stored.LastChange {
-			next.LastChange[k] = v
-		}
-	}
-	return next
 }
 
 // changeStamp makes a change's id unique to its occurrence: the entity's
@@ -177,7 +68,11 @@ func changeID(key string, c change, stamp string) string {
 // newEvent builds a derived event from its parent.
 func newEvent(parent *event.Incoming, c change, id string, previous, current json.RawMessage) (*event.Incoming, error) {
 	p := parent.Envelope
-	data, err := json.Marshal(map[string]any{"previous": previous, "current": current, "changes": c.fields})
+	fields := map[string]any{"previous": previous, "current": current, "changes": c.fields}
+	if c.threshold != nil {
+		fields["threshold"] = *c.threshold
+	}
+	data, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err
 	}
@@ -223,118 +118,6 @@ func isObject(raw json.RawMessage) bool {
 		}
 	}
 	return false
-}
-
-// rules returns the changes from previous to current for an entity type, in a
-// fixed order.
-func rules(entityType string, previous, current Fields) []change {
-	switch entityType {
-	case "issue":
-		return issueChanges(previous, current)
-	case "project":
-		return projectChanges(previous, current)
-	case "milestone":
-		return milestoneChanges(previous, current)
-	case "initiative":
-		return statusChanges("initiative", previous, current, "completed")
-	}
-	return nil
-}
-
-func issueChanges(previous, current Fields) []change {
-	out := statusChanges("issue", previous, current, "")
-	from, to := text(previous.Status), text(current.Status)
-	if from != to && to == "closed" {
-		out = append(out, change{"issue.closed", []string{"status"}, from + ">" + to})
-	}
-	if from != to && from == "closed" {
-		out = append(out, change{"issue.reopened", []string{"status"}, from + ">" + to})
-	}
-	out = append(out, valueChange("issue.priority_changed", "priority", previous.Priority, current.Priority)...)
-
-	before, after := text(previous.Assignee), text(current.Assignee)
-	switch {
-	case before != after && after != "":
-		out = append(out, change{"issue.assigned", []string{"assignee"}, before + ">" + after})
-	case before != after:
-		out = append(out, change{"issue.unassigned", []string{"assignee"}, before + ">"})
-	}
-	if previous.Blocked != current.Blocked {
-		kind := "issue.unblocked"
-		if current.Blocked {
-			kind = "issue.blocked"
-		}
-		out = append(out, change{kind, []string{"blocked_by"}, fmt.Sprint(previous.Blocked, ">", current.Blocked)})
-	}
-	return append(out, valueChange("issue.due_date_changed", "due_date", previous.DueDate, current.DueDate)...)
-}
-
-func projectChanges(previous, current Fields) []change {
-	out := statusChanges("project", previous, current, "")
-	wasArchived := text(previous.Status) == "archived" || (previous.IsArchived != nil && *previous.IsArchived)
-	isArchived := text(current.Status) == "archived" || (current.IsArchived != nil && *current.IsArchived)
-	if isArchived && !wasArchived {
-		out = append(out, change{"project.archived", []string{"status"}, "archived"})
-	}
-	before, _ := previous.completion()
-	after, has := current.completion()
-	if !has {
-		return out
-	}
-	for _, threshold := range []float64{25, 50, 75, 100} {
-		if before < threshold && after >= threshold {
-			out = append(out, change{"project.completion_milestone", []string{"completion_percentage"},
-				"threshold:" + percentText(threshold)})
-		}
-	}
-	return out
-}
-
-func milestoneChanges(previous, current Fields) []change {
-	out := statusChanges("milestone", previous, current, "completed")
-	before, _ := previous.completion()
-	after, has := current.completion()
-	if has && math.Floor(before/10) != math.Floor(after/10) {
-		out = append(out, change{"milestone.progress_updated", []string{"progress"},
-			"tenth:" + percentText(math.Floor(after/10)*10)})
-	}
-	return out
-}
-
-// statusChanges returns <entity>.status_changed and, when completed names a
-// status, <entity>.completed on reaching it.
-func statusChanges(entity string, previous, current Fields, completed string) []change {
-	from, to := text(previous.Status), text(current.Status)
-	if from == to || to == "" {
-		return nil
-	}
-	out := []change{{entity + ".status_changed", []string{"status"}, from + ">" + to}}
-	if completed != "" && to == completed {
-		out = append(out, change{entity + ".completed", []string{"status"}, from + ">" + to})
-	}
-	return out
-}
-
-// valueChange returns a change when a field's value differs.
-func valueChange(eventType, field string, before, after *string) []change {
-	if text(before) == text(after) {
-		return nil
-	}
-	return []change{{eventType, []string{field}, text(before) + ">" + text(after)}}
-}
-
-// Types lists every event type Changes can derive, for the documentation and
-// for routes that name them.
-func Types() []string {
-	types := []string{
-		"issue.status_changed", "issue.priority_changed", "issue.assigned", "issue.unassigned", "issue.closed",
-		"issue.reopened", "issue.blocked", "issue.unblocked", "issue.due_date_changed",
-		"project.status_changed", "project.archived", "project.completion_milestone",
-		"milestone.status_changed", "milestone.completed", "milestone.progress_updated",
-		"initiative.status_changed", "initiative.completed",
-	}
-	slices.Sort(types)
-	return types
 }
 
 // olderThan reports whether a snapshot's updated_at is before the stored

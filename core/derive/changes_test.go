@@ -259,4 +259,7 @@ func TestLateOlderSnapshotChangesNothing(t *testing.T) {
 	if len(res.Derived) != 0 || res.Entity != nil {
 		t.Errorf("a late, older update derived %d events and replaced the state: %+v", len(res.Derived), res.Entity)
 	}
+	if !res.Late {
+		t.Errorf("a late, older update is not reported late")
+	}
 }

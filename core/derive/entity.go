@@ -53,6 +53,9 @@ type Fields struct {
 	Progress   *float64 `json:"progress"`
 	ProjectID  *string  `json:"project_id"`
 	UpdatedAt  *string  `json:"updated_at"`
+	// dueDateRaw is due_date's JSON value as written, so that a due date of
+	// another type than string is reported rather than ignored.
+	dueDateRaw []byte
 }
 
 // ReadFields reads the tracked fields of a data.current object, which must be
@@ -80,7 +83,7 @@ var fieldReaders = map[string]func(*Fields, []byte){
 	"status":                func(f *Fields, v []byte) { f.Status = stringValue(v) },
 	"priority":              func(f *Fields, v []byte) { f.Priority = stringValue(v) },
 	"assignee":              func(f *Fields, v []byte) { f.Assignee = stringValue(v) },
-	"due_date":              func(f *Fields, v []byte) { f.DueDate = stringValue(v) },
+	"due_date":              func(f *Fields, v []byte) { f.DueDate, f.dueDateRaw = stringValue(v), v },
 	"blocked_by":            func(f *Fields, v []byte) { f.Blocked = nonEmptyArray(v) },
 	"is_archived":           func(f *Fields, v []byte) { f.IsArchived = boolValue(v) },
 	"completion_percentage": func(f *Fields, v []byte) { f.Completion = numberValue(v) },
@@ -116,15 +119,6 @@ var closedStatuses = map[string]bool{"closed": true, "completed": true, "cancell
 // isClosed reports whether an entity with these fields is done.
 func (f Fields) isClosed() bool {
 	return closedStatuses[text(f.Status)] || (f.IsArchived != nil && *f.IsArchived)
-}
-
-// dueAt parses the due date; zero when there is none or it does not parse.
-func (f Fields) dueAt() time.Time {
-	t, err := time.Parse(time.RFC3339Nano, text(f.DueDate))
-	if err != nil {
-		return time.Time{}
-	}
-	return t
 }
 
 // percentText formats a percentage without a needless decimal point.

@@ -35,6 +35,10 @@ type IssueCounts struct {
 
 // ProjectSummary is one project's part of a summary.
 type ProjectSummary struct {
+	// Name and Key are the project's name and key (TURBO) from its stored
+	// state. They are empty when no event about the project was stored.
+	Name         string         `json:"name,omitempty"`
+	Key          string         `json:"key,omitempty"`
 	Events       int            `json:"events"`
 	EventsByType map[string]int `json:"events_by_type"`
 	Issues       IssueCounts    `json:"issues"`
@@ -76,15 +80,58 @@ func (s *Summary) Text() string {
 		return b.String()
 	}
 	b.WriteString("Events: " + countsText(s.EventsByType) + ".")
-	for _, id := range slices.Sorted(maps.Keys(s.ByProject)) {
+	for _, id := range s.projectOrder() {
 		p := s.ByProject[id]
-		name := "Project " + id
-		if id == "" {
-			name = "No project"
-		}
-		fmt.Fprintf(&b, "\n%s: %d events; %s", name, p.Events, p.Issues.text())
+		fmt.Fprintf(&b, "\n%s: %d events; %s", p.label(id), p.Events, p.Issues.text())
 	}
 	return b.String()
+}
+
+// projectOrder returns the project ids of the summary sorted by how Text
+// names them, then by id.
+func (s *Summary) projectOrder() []string {
+	ids := slices.Collect(maps.Keys(s.ByProject))
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := strings.Compare(s.ByProject[a].label(a), s.ByProject[b].label(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return ids
+}
+
+// label names a project for a person: "Turbo Web (TURBO)", the name or the
+// key alone, "Project <id>" when neither is known, or "No project".
+func (p *ProjectSummary) label(id string) string {
+	switch {
+	case id == "":
+		return "No project"
+	case p.Name != "" && p.Key != "":
+		return p.Name + " (" + p.Key + ")"
+	case p.Name != "":
+		return p.Name
+	case p.Key != "":
+		return p.Key
+	}
+	return "Project " + id
+}
+
+// NameProject sets a project's name and key from its stored state, the
+// data.current of the last event about it; a nil state changes nothing.
+func (s *Summary) NameProject(id string, state json.RawMessage) {
+	p, ok := s.ByProject[id]
+	if !ok {
+		return
+	}
+	eachMember(state, func(key, value []byte) bool {
+		switch keyText(key) {
+		case "name":
+			p.Name = text(stringValue(value))
+		case "project_key":
+			p.Key = text(stringValue(value))
+		}
+		return true
+	})
 }
 
 func (c IssueCounts) text() string {

@@ -15,6 +15,20 @@ import (
 // JSON object obj, in order, until fn returns false. Keys are passed without
 // their quotes and with escapes kept.
 func eachMember(obj []byte, fn func(key, value []byte) bool) {
+	eachMemberSpan(obj, func(m memberSpan) bool {
+		return fn(obj[m.keyStart+1:m.keyEnd-1], obj[m.valueStart:m.valueEnd])
+	})
+}
+
+// memberSpan locates one member of an object: the key from its opening quote
+// to after its closing one, and the value.
+type memberSpan struct {
+	keyStart, keyEnd, valueStart, valueEnd int
+}
+
+// eachMemberSpan calls fn with where each member of the JSON object obj is,
+// in order, until fn returns false.
+func eachMemberSpan(obj []byte, fn func(memberSpan) bool) {
 	i := skipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return
@@ -25,18 +39,17 @@ func eachMember(obj []byte, fn func(key, value []byte) bool) {
 		if i >= len(obj) || obj[i] != '"' {
 			return
 		}
-		keyEnd := skipString(obj, i)
-		key := obj[i+1 : keyEnd-1]
-		i = skipSpace(obj, keyEnd)
+		m := memberSpan{keyStart: i, keyEnd: skipString(obj, i)}
+		i = skipSpace(obj, m.keyEnd)
 		if i >= len(obj) || obj[i] != ':' {
 			return
 		}
-		valStart := skipSpace(obj, i+1)
-		valEnd := skipValue(obj, valStart)
-		if !fn(key, obj[valStart:valEnd]) {
+		m.valueStart = skipSpace(obj, i+1)
+		m.valueEnd = skipValue(obj, m.valueStart)
+		if !fn(m) {
 			return
 		}
-		i = skipSpace(obj, valEnd)
+		i = skipSpace(obj, m.valueEnd)
 		if i >= len(obj) || obj[i] != ',' {
 			return
 		}

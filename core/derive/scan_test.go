@@ -40,7 +40,8 @@ func referenceFields(current []byte) (Fields, bool) {
 	_ = json.Unmarshal(members["blocked_by"], &blockedBy)
 	return Fields{Status: str("status"), Priority: str("priority"), Assignee: str("assignee"), DueDate: str("due_date"),
 		Blocked: len(blockedBy) > 0, IsArchived: archived, Completion: num("completion_percentage"),
-		Progress: num("progress"), ProjectID: str("project_id"), UpdatedAt: str("updated_at")}, true
+		Progress: num("progress"), ProjectID: str("project_id"), UpdatedAt: str("updated_at"),
+		dueDateRaw: []byte(members["due_date"])}, true
 }
 
 func checkAgainstReference(t *testing.T, current []byte) {

@@ -29,7 +29,7 @@ func (d *Dispatcher) work(ctx context.Context) {
 func (d *Dispatcher) attempt(ctx context.Context, it *item) {
 	dl := it.delivery
 	log := d.log.With("delivery_id", d.publicID(dl.ID), "event_id", dl.EventID, "route", dl.Route,
-		"connector", dl.Connector, "attempt", dl.Attempts+1)
+		"connector", dl.Connector)
 
 	snap := d.snapshot()
 	conn, ok := snap.Connector(dl.Connector)
@@ -51,6 +51,8 @@ func (d *Dispatcher) attempt(ctx context.Context, it *item) {
 		return
 	}
 
+	// A hold is not an attempt, so only an attempt's log lines carry its number.
+	log = log.With("attempt", dl.Attempts+1)
 	started := d.clock.Now()
 	res := d.deliver(ctx, snap, conn, it, log)
 	elapsed := d.clock.Now().Sub(started)
@@ -317,7 +319,7 @@ func (d *Dispatcher) publicID(id int64) string { return store.PublicDeliveryID(d
 
 func logOutcome(log *slog.Logger, u *store.Update, res *sdk.Result, err error) {
 	if res == nil {
-		log.Warn("delivery held", "hold_reason", u.HoldReason, "next_at", u.NextAt, "err", err)
+		logHold(log, u, err)
 		return
 	}
 	attrs := []any{"outcome", res.Outcome.String(), "state", string(u.State), "status", res.StatusCode,
@@ -339,6 +341,24 @@ func logOutcome(log *slog.Logger, u *store.Update, res *sdk.Result, err error) {
 		log.Warn("delivery dead", attrs...)
 	default:
 		log.Info("delivery attempted", attrs...)
+	}
+}
+
+// logHold logs a delivery held without an attempt. A hold that an operator
+// or a route requested (a pause, quiet hours) is expected, so it is logged
+// at info level, and the others at warning level.
+func logHold(log *slog.Logger, u *store.Update, err error) {
+	attrs := []any{"hold_reason", u.HoldReason}
+	if !store.OpenEndedHold(u.HoldReason) {
+		attrs = append(attrs, "next_at", u.NextAt)
+	}
+	switch {
+	case err != nil:
+		log.Error("delivery hold not recorded; it is attempted again when its lease expires", append(attrs, "err", err)...)
+	case u.HoldReason == store.HoldPaused || u.HoldReason == store.HoldQuietHours:
+		log.Info("delivery held", attrs...)
+	default:
+		log.Warn("delivery held", attrs...)
 	}
 }
 

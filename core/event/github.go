@@ -1,6 +1,7 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -165,11 +166,21 @@ func (p *githubPayload) data(body []byte) json.RawMessage {
 			previous[field] = change.From
 			changes = append(changes, field)
 		}
-		data["previous"], _ = json.Marshal(previous)
-		data["changes"], _ = json.Marshal(sortedStrings(changes))
+		data["previous"] = marshalUnescaped(previous)
+		data["changes"] = marshalUnescaped(sortedStrings(changes))
 	}
-	out, _ := json.Marshal(data)
-	return out
+	return marshalUnescaped(data)
+}
+
+// marshalUnescaped encodes v without json.Marshal's HTML escaping, so that
+// the raw JSON inside it keeps the bytes GitHub sent: "<!--" stays "<!--"
+// instead of becoming "\u003c!--".
+func marshalUnescaped(v any) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 func (p *githubPayload) actor() *Actor {

@@ -1,8 +1,10 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -104,21 +106,85 @@ func TestFromGitHubWebhookRejects(t *testing.T) {
 	}
 }
 
+// FuzzFromGitHubWebhook converts arbitrary bodies under arbitrary
+// X-GitHub-Event names. A converted webhook must be a github.* event under
+// its delivery id, about one of the GitHub entity types, with a body that
+// checkBodies accepts. It keeps the body as sent under data.native, and only
+// its whitespace changed must give the same content hash.
 func FuzzFromGitHubWebhook(f *testing.F) {
-	f.Add("issues", readGitHubSample(f, "issues-edited.json"))
-	f.Add("issue_comment", readGitHubSample(f, "issue_comment-created.json"))
+	paths, err := filepath.Glob("../../testdata/github/*.json")
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no GitHub samples in testdata/github (%v)", err)
+	}
+	for _, path := range paths {
+		name, _, _ := strings.Cut(filepath.Base(path), "-")
+		f.Add(name, readGitHubSample(f, filepath.Base(path)))
+	}
 	f.Add("ping", []byte(`{"zen": "Keep it logically awesome.", "hook_id": 1}`))
+	f.Add("issues", []byte(`{"action": "edited", "issue": {"number": 1}, "repository": {"full_name": "a/b"}, "changes": {"body": {"from": null}}}`))
+	f.Add("issue_comment", []byte(`{"action": "created", "issue": {"number": 1}, "comment": {"id": 1, "updated_at": "not a time"}, "repository": {"full_name": "a/b"}}`))
+
 	f.Fuzz(func(t *testing.T, eventName string, body []byte) {
-		in, err := FromGitHubWebhook(eventName, "d-1", body, time.Unix(0, 0))
+		const deliveryID = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+		in, err := FromGitHubWebhook(eventName, deliveryID, body, time.Unix(0, 0))
 		if err != nil {
 			return
 		}
-		var env Envelope
-		if err := json.Unmarshal(in.Body, &env); err != nil {
-			t.Fatalf("the stored body does not parse back: %v", err)
+		checkBodies(t, []*Incoming{in})
+		env := in.Envelope
+		if env.EventID != deliveryID || !strings.HasPrefix(env.EventType, "github."+eventName) {
+			t.Fatalf("event %s of type %s, want %s of type github.%s...", env.EventID, env.EventType, deliveryID, eventName)
 		}
-		if env.EventType != in.Envelope.EventType || !strings.HasPrefix(env.EventType, "github.") {
-			t.Fatalf("event type %q after a round trip, %q before", env.EventType, in.Envelope.EventType)
+		checkGitHubEntity(t, env, eventName)
+		checkNativeBody(t, env, body)
+
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, body, "", "  "); err != nil {
+			t.Fatalf("the body converted but is not JSON: %v", err)
+		}
+		again, err := FromGitHubWebhook(eventName, deliveryID, indented.Bytes(), time.Unix(3600, 0))
+		if err != nil {
+			t.Fatalf("the body indented does not convert: %v", err)
+		}
+		if again.ContentHash != in.ContentHash {
+			t.Fatal("the same webhook with other whitespace has another content hash, so its redelivery would conflict")
 		}
 	})
+}
+
+// checkGitHubEntity checks that a converted webhook is about one of the
+// entity types of GitHub events, and that a comment names its issue, on
+// which its ordering and state are keyed.
+func checkGitHubEntity(t *testing.T, env *Envelope, eventName string) {
+	t.Helper()
+	switch env.EntityType {
+	case GitHubIssueEntity, GitHubRepositoryEntity, "github_" + eventName:
+	case GitHubCommentEntity:
+		if env.Context["github_issue"] == "" {
+			t.Fatalf("comment %s names no github_issue in its context %v", env.EntityID, env.Context)
+		}
+	default:
+		t.Fatalf("entity type %q is not a GitHub entity type", env.EntityType)
+	}
+	if env.EntityID == "" {
+		t.Fatal("the event has no entity id")
+	}
+}
+
+// checkNativeBody checks that data.native holds the body as sent, compacted.
+func checkNativeBody(t *testing.T, env *Envelope, body []byte) {
+	t.Helper()
+	var data struct {
+		Native json.RawMessage `json:"native"`
+	}
+	if err := json.Unmarshal(env.Data, &data); err != nil {
+		t.Fatalf("data does not decode: %v", err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, body); err != nil {
+		t.Fatalf("the body converted but is not JSON: %v", err)
+	}
+	if !bytes.Equal(data.Native, compact.Bytes()) {
+		t.Fatalf("data.native differs from the body sent:\n native %s\n body   %s", data.Native, compact.Bytes())
+	}
 }

@@ -163,6 +163,7 @@ func (s *Scheduler) emitReport(ctx context.Context, r report, slot, last time.Ti
 	if err != nil {
 		return fmt.Errorf("summarise %s: %w", r.eventType, err)
 	}
+	s.nameProjects(ctx, summary)
 	in, err := derive.Report(r.eventType, from, slot, r.cfg.Location, summary)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", r.eventType, err)
@@ -173,4 +174,21 @@ func (s *Scheduler) emitReport(ctx context.Context, r report, slot, last time.Ti
 	s.opts.Logger.Info("report emitted", "event_id", in.Envelope.EventID, "event_type", r.eventType,
 		"from", from, "to", slot)
 	return nil
+}
+
+// nameProjects gives each project of the summary the name and key of its
+// stored state, so the report shows them instead of the project's id. A
+// project the store cannot read keeps its id, and the error is logged.
+func (s *Scheduler) nameProjects(ctx context.Context, summary *derive.Summary) {
+	for id := range summary.ByProject {
+		if id == "" {
+			continue
+		}
+		state, err := s.opts.Store.EntityCurrent(ctx, "project:"+id)
+		if err != nil {
+			s.opts.Logger.Warn("could not read a project's name for a report; it shows the project's id", "project_id", id, "err", err)
+			continue
+		}
+		summary.NameProject(id, state)
+	}
 }

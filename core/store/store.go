@@ -159,6 +159,15 @@ const (
 	HoldQuietHours = "quiet_hours"
 )
 
+// OpenEndedHold reports whether a hold reason ends with an event rather
+// than at a time: a resume (HoldPaused), a predecessor that finishes
+// (HoldOrdering), a config that brings the connector back
+// (HoldNoConnector). Such a delivery's NextAt is a placeholder far ahead
+// or a time to look again, not when it will be attempted.
+func OpenEndedHold(reason string) bool {
+	return reason == HoldPaused || reason == HoldOrdering || reason == HoldNoConnector
+}
+
 // AcceptRequest is one inbound request's events.
 type AcceptRequest struct {
 	Events []*NewEvent

@@ -54,6 +54,11 @@ type View struct {
 	DueDate string
 	// Comment is a comment's content.
 	Comment string
+	// Threshold is the percentage that a project's completion or a
+	// milestone's progress reached, as text ("50"): data.threshold of
+	// project.completion_milestone and milestone.progress_updated. It is empty
+	// for other events.
+	Threshold string
 
 	// Changes lists what an update changed, in the order of data.changes.
 	Changes []Change
@@ -108,6 +113,7 @@ func FromDoc(doc map[string]any) *View {
 	v.MilestoneID = text(Lookup(doc, "context", "milestone_id"))
 	v.InitiativeID = text(Lookup(doc, "context", "initiative_id"))
 
+	v.Threshold = text(Lookup(doc, "data", "threshold"))
 	v.Current, _ = Lookup(doc, "data", "current").(map[string]any)
 	v.readEntity(v.Current)
 	v.Changes = changes(doc)
@@ -155,13 +161,17 @@ func (v *View) Label() string {
 }
 
 // What says what happened in a few words: "issue created", "status changed",
-// "milestone completed"; the action's underscores become spaces.
+// "milestone completed"; the action's underscores become spaces. An event
+// with a threshold ends with it: "project completion milestone (50 %)".
 func (v *View) What() string {
-	action := strings.ReplaceAll(v.Action, "_", " ")
-	if v.EntityType == "" {
-		return action
+	what := strings.ReplaceAll(v.Action, "_", " ")
+	if v.EntityType != "" {
+		what = v.EntityType + " " + what
 	}
-	return v.EntityType + " " + action
+	if v.Threshold != "" {
+		what += " (" + v.Threshold + " %)"
+	}
+	return what
 }
 
 // Actor names who acted, with "(AI)" after an AI actor whose name does not

@@ -172,3 +172,28 @@ func TestShowsDescription(t *testing.T) {
 		}
 	}
 }
+
+func TestWhatNamesThreshold(t *testing.T) {
+	tests := []struct {
+		name, envelope, want string
+	}{
+		{"project completion", `{"event_type":"project.completion_milestone","entity_type":"project",` +
+			`"action":"completion_milestone","data":{"threshold":50}}`, "project completion milestone (50 %)"},
+		{"milestone progress", `{"event_type":"milestone.progress_updated","entity_type":"milestone",` +
+			`"action":"progress_updated","data":{"threshold":60}}`, "milestone progress updated (60 %)"},
+		{"fractional threshold", `{"entity_type":"project","action":"completion_milestone","data":{"threshold":12.5}}`,
+			"project completion milestone (12.5 %)"},
+		{"no threshold", `{"entity_type":"milestone","action":"progress_updated","data":{}}`, "milestone progress updated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Parse([]byte(tt.envelope))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.What(); got != tt.want {
+				t.Errorf("What = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

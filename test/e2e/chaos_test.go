@@ -17,9 +17,9 @@ import (
 )
 
 // `make chaos` runs TestChaosKills with -chaos.kills=20; `make test` runs it
-// with the default of 3.
+// with the default of 4, one at each moment.
 var (
-	chaosKills = flag.Int("chaos.kills", 3, "SIGKILLs of the chaos test")
+	chaosKills = flag.Int("chaos.kills", 4, "SIGKILLs of the chaos test")
 	chaosSeed  = flag.Uint64("chaos.seed", 0, "random seed of the chaos test; 0 picks one and logs it")
 )
 
@@ -53,6 +53,15 @@ connectors:
   issues:
     type: http
     url: "{{.Receiver}}/issues"
+    timeout: %[2]s
+    signing: {scheme: standard-webhooks, secret: "` + standardKeyA + `"}
+  reloaded-a:
+    type: http
+    url: "{{.Receiver}}/reloaded-a"
+    signing: {scheme: standard-webhooks, secret: "` + standardKeyA + `"}
+  reloaded-b:
+    type: http
+    url: "{{.Receiver}}/reloaded-b"
     signing: {scheme: standard-webhooks, secret: "` + standardKeyA + `"}
 routes:
   - name: all
@@ -61,18 +70,44 @@ routes:
   - name: issues
     events: ["issue.*"]
     to: [{connector: issues}]
+  - name: reloaded
+    events: ["issue.*"]
+    to: [{connector: reloaded-%[1]s}]
 `
+
+// chaosConfigVersion returns the chaos config of a version; each reload
+// moment writes the next one. The route "reloaded" sends issue events to
+// /reloaded-a in even versions and to /reloaded-b in odd ones, so the path
+// an event reaches shows which config routed it. The connector "issues"
+// changes its timeout, so that the reload also replaces a connector
+// instance. Both reloaded connectors stay configured in every version, so
+// that no delivery is held for a connector that a reload removed.
+func chaosConfigVersion(version int) string {
+	if version%2 == 1 {
+		return fmt.Sprintf(chaosConfig, "b", "3s")
+	}
+	return fmt.Sprintf(chaosConfig, "a", "2s")
+}
+
+// reloadedPath is where the route "reloaded" of a config version sends.
+func reloadedPath(version int) string {
+	if version%2 == 1 {
+		return "/reloaded-b"
+	}
+	return "/reloaded-a"
+}
 
 // TestChaosKills drives the binary with the Turbo fixtures, singly and in
 // batches, and kills it with SIGKILL at random moments: while requests are
-// being accepted, while deliveries are in flight, and while a large batch is
-// being committed. After each kill it restarts the binary and sends again the
-// requests whose response was lost, as a sender would. At the end every event
-// that got a 2xx response must have reached each destination its routes name,
-// a delivery may reach its destination twice only when the first time was in
-// flight at a kill, and the store must pass SQLite's integrity check.
-//
-// Config reload is not among the moments, because the daemon has no reload yet.
+// being accepted, while deliveries are in flight, while a large batch is
+// being committed, and while a changed config is being reloaded. After each
+// kill it restarts the binary, sends a probe event, and sends again the
+// requests whose response was lost, as a sender would. At the end every
+// event that got a 2xx response must have reached each destination its
+// routes name, and only those. Either config may have routed an event that
+// was accepted while a reload may have been under way. A delivery may reach
+// its destination twice only when the first time was in flight at a kill,
+// and the store must pass SQLite's integrity check.
 func TestChaosKills(t *testing.T) {
 	seed := *chaosSeed
 	if seed == 0 {
@@ -82,22 +117,22 @@ func TestChaosKills(t *testing.T) {
 	rng := rand.New(rand.NewPCG(seed, 0))
 
 	recv := newChaosReceiver(t, rand.New(rand.NewPCG(seed, 1)))
-	in := newInstance(t, chaosConfig, recv.server.URL)
+	in := newInstance(t, chaosConfigVersion(0), recv.server.URL)
 	load := newChaosLoad(t, in, loadSequence(t), seed)
+	reloads := &chaosReloads{t: t, in: in, load: load, rng: rng, receiver: recv.server.URL}
 
 	moments := []func() time.Time{
 		func() time.Time { return killDuringIngest(in, load, rng) },
 		func() time.Time { return killMidDelivery(in, load, recv, rng) },
 		func() time.Time { return killDuringBatchCommit(in, load, rng) },
+		reloads.killDuringReload,
 	}
 	for kill := 0; kill < *chaosKills; kill++ {
-		in.start()
-		load.resendLost()
+		restart(in, load)
 		recv.killed(moments[kill%len(moments)]())
 	}
 
-	in.start()
-	load.resendLost()
+	restart(in, load)
 	if lost := load.pending(); lost > 0 {
 		t.Fatalf("%d requests never got a response after the last restart", lost)
 	}
@@ -112,15 +147,29 @@ func TestChaosKills(t *testing.T) {
 	for _, m := range recv.missing(accepted) {
 		t.Errorf("accepted event %s never reached %s", m.eventID, m.path)
 	}
-	duplicates, unexplained := recv.duplicates()
+	for _, problem := range recv.misrouted(accepted) {
+		t.Error(problem)
+	}
+	duplicates, unexplained := recv.duplicates(func(id string) bool { return failedAttempts(t, in.dbPath(), id) > 0 })
 	for _, d := range unexplained {
 		t.Errorf("delivery %s reached its destination again, but its earlier arrival was not in flight at a kill: %s", d.deliveryID, d.why)
 	}
 	checkIntegrity(t, in.dbPath())
 	checkAllDelivered(t, in.dbPath())
 
-	t.Logf("chaos: %d kills, %d events accepted (%d requests, %d resent after a lost response), %d deliveries, %d duplicates (all in flight at a kill), integrity ok",
-		*chaosKills, len(accepted), load.requests, load.resent, recv.deliveredCount(), duplicates)
+	t.Logf("chaos: %d kills (%d during a reload, %d of them after the reload had finished), %d events accepted (%d requests, %d resent after a lost response), %d deliveries, %d duplicates (all in flight at a kill), integrity ok",
+		*chaosKills, reloads.kills, reloads.finished, len(accepted), load.requests, load.resent, recv.deliveredCount(), duplicates)
+}
+
+// restart starts the binary on the config file as it is and marks that
+// version as the one in force. It posts a probe event, which shows where
+// the routes of that version send, and resends the requests whose response
+// was lost.
+func restart(in *instance, load *chaosLoad) {
+	in.start()
+	load.settle()
+	load.probe()
+	load.resendLost()
 }
 
 // killDuringIngest kills the process while several senders are posting. Like
@@ -196,6 +245,23 @@ func scheduledCount(t *testing.T, path string) int {
 	return n
 }
 
+// failedAttempts counts the attempts of a delivery ("dlv_<store>_<row id>")
+// that the store recorded as failed and to be retried.
+func failedAttempts(t *testing.T, path, deliveryID string) int {
+	t.Helper()
+	row := deliveryID[strings.LastIndexByte(deliveryID, '_')+1:]
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM attempts WHERE delivery_id = ? AND outcome = 'retry'`, row).Scan(&n); err != nil {
+		t.Fatalf("count failed attempts of %s: %v", deliveryID, err)
+	}
+	return n
+}
+
 // checkAllDelivered expects every stored delivery in the delivered state.
 func checkAllDelivered(t *testing.T, path string) {
 	t.Helper()
@@ -227,8 +293,24 @@ type chaosRequest struct {
 	headers map[string]string
 	body    []byte
 	native  bool
-	// events maps each event id to whether a route sends it to /issues.
+	// events maps each event id to whether it is an issue event, which the
+	// routes issues and reloaded also send.
 	events map[string]bool
+	// lost is set once the request's response was lost: the process may
+	// have stored it under the config in force then, so the config that
+	// routed it is not known.
+	lost bool
+}
+
+// routing is where the routes sent an accepted event.
+type routing struct {
+	// issue is set for issue events, which /issues and one of the reloaded
+	// paths receive too.
+	issue bool
+	// reloaded is the path of the route reloaded in the config version
+	// that routed the event, or "" when a reload may have been under way
+	// and either version may have routed it.
+	reloaded string
 }
 
 // chaosLoad makes requests with fresh event ids from the fixtures and keeps
@@ -242,15 +324,20 @@ type chaosLoad struct {
 
 	mu       sync.Mutex
 	next     uint64
-	accepted map[string]bool // event id to "routed to /issues"
+	accepted map[string]routing
 	lost     []*chaosRequest
 	requests int
 	resent   int
+	// version is the config version on disk. settled is set from a start
+	// until the next reload moment writes another version, while version
+	// is certainly the one in force.
+	version int
+	settled bool
 }
 
 func newChaosLoad(t *testing.T, in *instance, fixtures []fixture, seed uint64) *chaosLoad {
-	return &chaosLoad{t: t, in: in, fixtures: fixtures, prefix: uint32(seed), accepted: map[string]bool{},
-		client: &http.Client{Timeout: 10 * time.Second}}
+	return &chaosLoad{t: t, in: in, fixtures: fixtures, prefix: uint32(seed), accepted: map[string]routing{},
+		client: &http.Client{Timeout: 10 * time.Second}, settled: true}
 }
 
 func (l *chaosLoad) newID() string {
@@ -350,6 +437,10 @@ func (l *chaosLoad) batch(n int, rng *rand.Rand) *chaosRequest {
 // send posts req once. A 2xx response marks its events accepted. A lost response
 // or a 503 keeps it for resendLost, and any other status fails the test.
 func (l *chaosLoad) send(req *chaosRequest) {
+	l.mu.Lock()
+	version, settled := l.version, l.settled
+	l.mu.Unlock()
+
 	headers := req.headers
 	if !req.native {
 		headers = standardHeaders(l.t, req.body)
@@ -368,14 +459,23 @@ func (l *chaosLoad) send(req *chaosRequest) {
 	defer l.mu.Unlock()
 	l.requests++
 	if err != nil {
+		req.lost = true
 		l.lost = append(l.lost, req)
 		return
 	}
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusOK:
+		reloaded := ""
+		if settled && l.settled && l.version == version && !req.lost {
+			reloaded = reloadedPath(version)
+		}
 		for id, issue := range req.events {
-			l.accepted[id] = issue
+			r := routing{issue: issue}
+			if issue {
+				r.reloaded = reloaded
+			}
+			l.accepted[id] = r
 		}
 	case resp.StatusCode == http.StatusServiceUnavailable:
 		l.lost = append(l.lost, req)
@@ -442,12 +542,41 @@ func (l *chaosLoad) pending() int {
 	return len(l.lost)
 }
 
-func (l *chaosLoad) acceptedEvents() map[string]bool {
+func (l *chaosLoad) acceptedEvents() map[string]routing {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make(map[string]bool, len(l.accepted))
-	for id, issue := range l.accepted {
-		out[id] = issue
+	out := make(map[string]routing, len(l.accepted))
+	for id, r := range l.accepted {
+		out[id] = r
 	}
 	return out
+}
+
+// unsettle records that the config file is about to hold version, and that
+// until the next start either that version or the one before may be in
+// force.
+func (l *chaosLoad) unsettle(version int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.version, l.settled = version, false
+}
+
+// settle records that the process started, so the version on disk is in
+// force.
+func (l *chaosLoad) settle() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.settled = true
+}
+
+// probe posts one issue event, which the routes of the version in force
+// send to that version's reloaded path.
+func (l *chaosLoad) probe() {
+	for _, f := range l.fixtures {
+		if strings.HasPrefix(fixtureType(l.t, f), "issue.") {
+			l.send(l.single(f))
+			return
+		}
+	}
+	l.t.Fatal("no issue fixture in sequence.txt for the probe")
 }

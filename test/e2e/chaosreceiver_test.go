@@ -37,7 +37,7 @@ type arrival struct {
 
 func newChaosReceiver(t *testing.T, rng *rand.Rand) *chaosReceiver {
 	r := &chaosReceiver{rng: rng, delivered: map[string][]arrival{},
-		byEvent: map[string]map[string]bool{"/all": {}, "/issues": {}}}
+		byEvent: map[string]map[string]bool{"/all": {}, "/issues": {}, "/reloaded-a": {}, "/reloaded-b": {}}}
 	r.server = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.server.Close)
 	return r
@@ -91,18 +91,48 @@ func (r *chaosReceiver) killed(at time.Time) {
 // missingDelivery is an accepted event that has not reached one of its paths.
 type missingDelivery struct{ eventID, path string }
 
-// missing returns the accepted events not yet delivered; accepted maps each
-// event id to whether it is also routed to /issues.
-func (r *chaosReceiver) missing(accepted map[string]bool) []missingDelivery {
+// missing returns the accepted events not yet delivered to every path their
+// routes name.
+func (r *chaosReceiver) missing(accepted map[string]routing) []missingDelivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []missingDelivery
-	for id, issue := range accepted {
+	for id, want := range accepted {
 		if !r.byEvent["/all"][id] {
 			out = append(out, missingDelivery{id, "/all"})
 		}
-		if issue && !r.byEvent["/issues"][id] {
+		if !want.issue {
+			continue
+		}
+		if !r.byEvent["/issues"][id] {
 			out = append(out, missingDelivery{id, "/issues"})
+		}
+		switch {
+		case want.reloaded != "" && !r.byEvent[want.reloaded][id]:
+			out = append(out, missingDelivery{id, want.reloaded})
+		case want.reloaded == "" && !r.byEvent["/reloaded-a"][id] && !r.byEvent["/reloaded-b"][id]:
+			out = append(out, missingDelivery{id, "/reloaded-a or /reloaded-b"})
+		}
+	}
+	return out
+}
+
+// misrouted describes the accepted events that reached a reloaded path that
+// the config which routed them does not name. One config routes each event,
+// so no event reaches both.
+func (r *chaosReceiver) misrouted(accepted map[string]routing) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for id, want := range accepted {
+		a, b := r.byEvent["/reloaded-a"][id], r.byEvent["/reloaded-b"][id]
+		switch {
+		case !want.issue && (a || b):
+			out = append(out, "event "+id+" is no issue event, but it reached a reloaded path")
+		case a && b:
+			out = append(out, "event "+id+" reached both /reloaded-a and /reloaded-b, so two configs routed it")
+		case want.reloaded == "/reloaded-a" && b, want.reloaded == "/reloaded-b" && a:
+			out = append(out, "event "+id+" was accepted while the config sending to "+want.reloaded+" was in force, but it reached the other path")
 		}
 	}
 	return out
@@ -115,7 +145,12 @@ type unexplainedDuplicate struct{ deliveryID, why string }
 // duplicates counts the deliveries that arrived more than once. A repeat is
 // explained only when the earlier arrival was in a generation that ended in a
 // kill at most inFlightWindow later: its outcome may not have been on disk.
-func (r *chaosReceiver) duplicates() (int, []unexplainedDuplicate) {
+//
+// retried reports whether the store recorded a failed attempt of a delivery:
+// an attempt that reached the receiver but whose answer came after the
+// sender's timeout (the machine was slow) is retried within one life, and
+// that second arrival is the retry the store records, not a double dispatch.
+func (r *chaosReceiver) duplicates(retried func(deliveryID string) bool) (int, []unexplainedDuplicate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	count := 0
@@ -125,6 +160,7 @@ func (r *chaosReceiver) duplicates() (int, []unexplainedDuplicate) {
 			count++
 			prev, next := arrivals[i-1], arrivals[i]
 			switch {
+			case next.generation == prev.generation && retried(id):
 			case next.generation == prev.generation:
 				unexplained = append(unexplained, unexplainedDuplicate{id, fmt.Sprintf("both arrivals in life %d of the process", prev.generation)})
 			case r.killedAt[prev.generation].Sub(prev.at) > inFlightWindow:

@@ -46,9 +46,15 @@ type scheduleHarness struct {
 }
 
 func newScheduleHarness(t *testing.T, start time.Time) *scheduleHarness {
+	return newScheduleHarnessWith(t, start, scheduleConfig)
+}
+
+// newScheduleHarnessWith runs the harness on a config whose %[1]s is the
+// test's directory.
+func newScheduleHarnessWith(t *testing.T, start time.Time, configText string) *scheduleHarness {
 	dir := t.TempDir()
 	h := &scheduleHarness{t: t, clock: clock.NewFake(start), config: filepath.Join(dir, "switchboard.yaml")}
-	if err := os.WriteFile(h.config, []byte(fmt.Sprintf(scheduleConfig, dir)), 0o600); err != nil {
+	if err := os.WriteFile(h.config, []byte(fmt.Sprintf(configText, dir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h.open()

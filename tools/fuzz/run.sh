@@ -7,9 +7,7 @@
 #   tools/fuzz/run.sh              every target, FUZZTIME each
 #   FUZZTIME=30s tools/fuzz/run.sh
 #   tools/fuzz/run.sh FuzzScanJSON one target (a regular expression)
-#
-# TODO: the GitHub webhook payload parser has no fuzz target yet, because
-# the GitHub connector is not in the tree; add one with it.
+
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -188,8 +188,15 @@ func (r *Response) Decode(t testing.TB, v any) {
 }
 
 // Do sends a request to the admin listener with the given bearer token ("" for
-// none) and returns the answer.
+// none), as the actor "tester", and returns the response.
 func (i *Instance) Do(t testing.TB, method, path, token string, body any) *Response {
+	t.Helper()
+	return i.DoAs(t, method, path, token, "tester", body)
+}
+
+// DoAs is Do with the X-Switchboard-Actor header set to actor, or left out
+// when actor is "".
+func (i *Instance) DoAs(t testing.TB, method, path, token, actor string, body any) *Response {
 	t.Helper()
 	var reader io.Reader
 	switch b := body.(type) {
@@ -207,7 +214,9 @@ func (i *Instance) Do(t testing.TB, method, path, token string, body any) *Respo
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	req.Header.Set("X-Switchboard-Actor", "tester")
+	if actor != "" {
+		req.Header.Set("X-Switchboard-Actor", actor)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

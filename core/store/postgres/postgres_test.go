@@ -184,3 +184,28 @@ func TestPrunePassesOverEventBeingReplayed(t *testing.T) {
 		t.Errorf("Prune after the replay = %d, %v; want the event deleted", n, err)
 	}
 }
+
+func TestEntityReader(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	storetest.RunEntityReader(t, func(t *testing.T) store.Store { return openTest(t, dsn) },
+		func(t *testing.T, _ store.Store) store.EntityReader {
+			r, err := OpenReader(context.Background(), dsn)
+			if err != nil {
+				t.Fatalf("OpenReader beside the open store: %v", err)
+			}
+			return r
+		})
+}
+
+func TestEntityReaderWritesNothing(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	openTest(t, dsn).Close()
+	r, err := OpenReader(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.conn.Exec(context.Background(), `DELETE FROM entities`); err == nil {
+		t.Errorf("a write through the reader succeeded")
+	}
+}

@@ -31,7 +31,13 @@ func crash(t *testing.T, s *Store) {
 // writes entity states.
 func openHoldingBacklog(t *testing.T, path string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), Options{Path: path})
+	return openHoldingBacklogWith(t, Options{Path: path})
+}
+
+// openHoldingBacklogWith is openHoldingBacklog with other options.
+func openHoldingBacklogWith(t *testing.T, opts Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func (s *Store) replayEvent(ctx context.Context, states map[string]*derive.Entit
 			return err
 		}
 	}
-	res, err := derive.Prepare(&event.Incoming{Envelope: &env, Body: body}).Changes(stored)
+	res, err := derive.PrepareIn(&event.Incoming{Envelope: &env, Body: body}, s.dueZone).Changes(stored)
 	if err != nil || res.Entity == nil {
 		return err
 	}

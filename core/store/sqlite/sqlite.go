@@ -35,6 +35,9 @@ type Options struct {
 	MaxBatch int
 	// CacheKiB is SQLite's page cache per connection, in KiB. Default 65536.
 	CacheKiB int
+	// DueZone is the time zone of due dates written without a UTC offset
+	// (schedule.tz), for the entity states Open replays. Default UTC.
+	DueZone *time.Location
 }
 
 // Store is the SQLite implementation of store.Store.
@@ -68,6 +71,8 @@ type Store struct {
 	// unwritten holds the entity states not written to the table yet.
 	unwritten *entityBacklog
 	stopIdle  chan struct{}
+	// dueZone is Options.DueZone.
+	dueZone *time.Location
 
 	pruneCursor int64
 	closeOnce   sync.Once
@@ -96,7 +101,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 	s := &Store{path: opts.Path, log: opts.Logger, lock: lock, aliases: newAliasIndex(),
 		destinations: map[string]int64{}, destinationKeys: map[int64]string{}, pending: map[int64]int64{},
-		entities: map[string]*derive.Entity{}, unwritten: newEntityBacklog(), stopIdle: make(chan struct{})}
+		entities: map[string]*derive.Entity{}, unwritten: newEntityBacklog(), stopIdle: make(chan struct{}),
+		dueZone: opts.DueZone}
 	if err := s.open(ctx, opts); err != nil {
 		s.closeHandles()
 		return nil, err
@@ -115,6 +121,9 @@ func withDefaults(opts Options) Options {
 	}
 	if opts.CacheKiB <= 0 {
 		opts.CacheKiB = 65536
+	}
+	if opts.DueZone == nil {
+		opts.DueZone = time.UTC
 	}
 	return opts
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -176,5 +177,42 @@ func TestCancelledAcceptStillCommits(t *testing.T) {
 func TestMigrationNumbersAreUnique(t *testing.T) {
 	if _, err := loadMigrations(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestEntityReader(t *testing.T) {
+	storetest.RunEntityReader(t, func(t *testing.T) store.Store { return openTemp(t) },
+		func(t *testing.T, s store.Store) store.EntityReader {
+			r, err := OpenReader(context.Background(), s.(*Store).path)
+			if err != nil {
+				t.Fatalf("OpenReader beside the open store: %v", err)
+			}
+			return r
+		})
+}
+
+func TestEntityReaderWritesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "switchboard.db")
+	s, err := Open(context.Background(), Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	r, err := OpenReader(context.Background(), path)
+	if err != nil {
+		t.Fatalf("OpenReader of a closed store: %v", err)
+	}
+	defer r.Close()
+	if _, err := r.db.Exec(`DELETE FROM entities`); err == nil {
+		t.Errorf("a write through the reader succeeded")
+	}
+
+	missing := filepath.Join(t.TempDir(), "none.db")
+	if _, err := OpenReader(context.Background(), missing); err == nil || !strings.Contains(err.Error(), "storage.dsn") {
+		t.Errorf("OpenReader of a missing file = %v, want an error naming storage.dsn", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("OpenReader created %s", missing)
 	}
 }

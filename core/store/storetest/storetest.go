@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ReleaseHoldsMakesDue", testReleaseHolds},
 		{"DeriveFixtureSequence", testDeriveSequence},
 		{"DeriveReportedChangeFirst", testDeriveReverse},
+		{"DerivePartialState", testDerivePartialState},
 		{"DigestCollectsIntoOneDelivery", testDigestCollects},
 		{"DigestPerKey", testDigestKeys},
 		{"DigestClosedOnClaim", testDigestClosedOnClaim},

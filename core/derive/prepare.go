@@ -1,0 +1,167 @@
+package derive
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/turbocode/switchboard/core/event"
+)
+
+// Prepared is an event read for deriving: the part of the work that needs no
+// stored state, so the store's single writer does not spend its time on it.
+type Prepared struct {
+	in *event.Incoming
+	// skip is set for an event that derives nothing and carries no state.
+	skip bool
+	// loc is the time zone of due dates written without a UTC offset.
+	loc *time.Location
+
+	current, previous snapshot
+	hasPrevious       bool
+}
+
+// snapshot is an entity state and the fields the change rules read from it.
+type snapshot struct {
+	raw    json.RawMessage
+	fields Fields
+}
+
+// Prepare reads an event's data.current and data.previous, with due dates
+// that lack a UTC offset read in UTC.
+func Prepare(in *event.Incoming) *Prepared {
+	return PrepareIn(in, time.UTC)
+}
+
+// PrepareIn reads an event's data.current and data.previous, with due dates
+// that lack a UTC offset read in loc (schedule.tz).
+func PrepareIn(in *event.Incoming, loc *time.Location) *Prepared {
+	p := &Prepared{in: in, loc: loc}
+	env := in.Envelope
+	if env.Derived || env.EntityID == "" {
+		p.skip = true
+		return p
+	}
+	var data struct{ Current, Previous json.RawMessage }
+	eachMember(env.Data, func(key, value []byte) bool {
+		switch keyText(key) {
+		case "current":
+			data.Current = value
+		case "previous":
+			data.Previous = value
+		}
+		return true
+	})
+	if !isObject(data.Current) {
+		p.skip = true
+		return p
+	}
+
+	p.current = snapshot{data.Current, ReadFields(data.Current)}
+	if isObject(data.Previous) {
+		p.previous, p.hasPrevious = snapshot{data.Previous, ReadFields(data.Previous)}, true
+	}
+	return p
+}
+
+// HasPrevious reports whether the event carries data.previous.
+func (p *Prepared) HasPrevious() bool {
+	return p.hasPrevious
+}
+
+// InvalidDueDate returns the event's due_date when data.current sets one that
+// is not a date (ParseDueDate), so the caller can report it: the entity then
+// has no due date and gets no due-date events. It returns "" otherwise.
+func (p *Prepared) InvalidDueDate() string {
+	if p.skip {
+		return ""
+	}
+	return p.current.fields.invalidDueDate(p.loc)
+}
+
+// Changes derives the event's change events against stored, the entity's
+// state before it (nil when never seen). The state before the event is
+// data.previous over stored, and the state after it is data.current over
+// that: a key that data.current lacks keeps its value, so a partial snapshot
+// reports no change of the fields it leaves out, while an explicit null does.
+func (p *Prepared) Changes(stored *Entity) (Result, error) {
+	if p.skip {
+		return Result{}, nil
+	}
+	env := p.in.Envelope
+	if stored != nil && olderThan(p.current.fields, stored.Fields) {
+		// A snapshot older than the stored one arrived late: it neither
+		// replaces the newer state nor reports a change.
+		return Result{Late: true}, nil
+	}
+	before, known := p.before(stored)
+	after := merged(before, p.current)
+	next := nextEntity(env, after, stored, p.loc)
+	res := Result{Entity: next}
+	if !known {
+		return res, nil
+	}
+
+	changes := rules(env.EntityType, before.fields, after.fields)
+	stamp := changeStamp(p.current.fields, env.EventID)
+	for _, c := range changes {
+		id := changeID(next.Key, c, stamp)
+		next.LastChange[c.eventType] = id
+		if c.eventType == env.EventType {
+			res.ChangeID = id
+			continue
+		}
+		derived, err := newEvent(p.in, c, id, before.raw, after.raw)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Derived = append(res.Derived, derived)
+	}
+
+	if res.ChangeID == "" && stored != nil && len(changes) == 0 {
+		// The state already shows this change: an earlier event reported or
+		// derived it. Turbo's own event for it is that same change.
+		res.ChangeID = stored.LastChange[env.EventType]
+	}
+	return res, nil
+}
+
+// before returns the state to compare with: the event's data.previous over
+// the stored state, the one or the other alone, and known false when there is
+// neither.
+func (p *Prepared) before(stored *Entity) (snapshot, bool) {
+	var base snapshot
+	if stored != nil {
+		base = snapshot{stored.State, stored.Fields}
+	}
+	if p.hasPrevious {
+		return merged(base, p.previous), true
+	}
+	return base, stored != nil
+}
+
+// merged returns update's state over base's (mergeState), reading the fields
+// again only when the merge added members.
+func merged(base, update snapshot) snapshot {
+	raw, added := mergeState(base.raw, update.raw)
+	if !added {
+		return update
+	}
+	return snapshot{raw, ReadFields(raw)}
+}
+
+// nextEntity returns the entity's state after the event.
+func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.Location) *Entity {
+	f := after.fields
+	next := &Entity{Key: env.EntityType + ":" + env.EntityID, Type: env.EntityType, ID: env.EntityID,
+		ProjectID: env.Context["project_id"], State: after.raw, Fields: f, DueAt: f.dueAt(loc), Closed: f.isClosed(),
+		LastChange: map[string]string{}, SeenAt: env.Timestamp}
+	if next.ProjectID == "" {
+		next.ProjectID = text(f.ProjectID)
+	}
+	if stored != nil {
+		for k, v := range stored.LastChange {
+			next.LastChange[k] = v
+		}
+	}
+	return next
+}
