@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -118,15 +117,4 @@ func isObject(raw json.RawMessage) bool {
 		}
 	}
 	return false
-}
-
-// olderThan reports whether a snapshot's updated_at is before the stored
-// one's. Either missing or unreadable counts as not older.
-func olderThan(current, stored Fields) bool {
-	at, err := time.Parse(time.RFC3339Nano, text(current.UpdatedAt))
-	if err != nil {
-		return false
-	}
-	storedAt, err := time.Parse(time.RFC3339Nano, text(stored.UpdatedAt))
-	return err == nil && at.Before(storedAt)
 }

@@ -53,9 +53,9 @@ type Fields struct {
 	Progress   *float64 `json:"progress"`
 	ProjectID  *string  `json:"project_id"`
 	UpdatedAt  *string  `json:"updated_at"`
-	// dueDateRaw is due_date's JSON value as written, so that a due date of
-	// another type than string is reported rather than ignored.
-	dueDateRaw []byte
+	// dueDateRaw and updatedAtRaw are the JSON values as written, so that a
+	// value of another type than string is reported rather than ignored.
+	dueDateRaw, updatedAtRaw []byte
 }
 
 // ReadFields reads the tracked fields of a data.current object, which must be
@@ -89,7 +89,7 @@ var fieldReaders = map[string]func(*Fields, []byte){
 	"completion_percentage": func(f *Fields, v []byte) { f.Completion = numberValue(v) },
 	"progress":              func(f *Fields, v []byte) { f.Progress = numberValue(v) },
 	"project_id":            func(f *Fields, v []byte) { f.ProjectID = stringValue(v) },
-	"updated_at":            func(f *Fields, v []byte) { f.UpdatedAt = stringValue(v) },
+	"updated_at":            func(f *Fields, v []byte) { f.UpdatedAt, f.updatedAtRaw = stringValue(v), v },
 }
 
 // text returns a field's value, "" for a missing or null one.

@@ -78,6 +78,17 @@ func (p *Prepared) InvalidDueDate() string {
 	return p.current.fields.invalidDueDate(p.loc)
 }
 
+// InvalidUpdatedAt returns the event's updated_at when data.current sets one
+// that is not an RFC 3339 time with a UTC offset, so the caller can report
+// it: such a snapshot is never found late or equal to the stored version. It
+// returns "" otherwise.
+func (p *Prepared) InvalidUpdatedAt() string {
+	if p.skip {
+		return ""
+	}
+	return p.current.fields.invalidUpdatedAt()
+}
+
 // Changes derives the event's change events against stored, the entity's
 // state before it (nil when never seen). The state before the event is
 // data.previous over stored, and the state after it is data.current over
@@ -90,8 +101,8 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 	env := p.in.Envelope
 	if stored != nil && olderThan(p.current.fields, stored.Fields) {
 		// A snapshot older than the stored one arrived late: it neither
-		// replaces the newer state nor reports a change.
-		return Result{Late: true}, nil
+		// replaces the newer state nor derives a change.
+		return Result{Late: true, ChangeID: p.lateChangeID(stored.Key)}, nil
 	}
 	before, known := p.before(stored)
 	after := merged(before, p.current)
@@ -127,13 +138,14 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 
 // before returns the state to compare with: the event's data.previous over
 // the stored state, the one or the other alone, and known false when there is
-// neither.
+// neither. An event of the version stored already (sameVersion) is compared
+// with the stored state alone.
 func (p *Prepared) before(stored *Entity) (snapshot, bool) {
 	var base snapshot
 	if stored != nil {
 		base = snapshot{stored.State, stored.Fields}
 	}
-	if p.hasPrevious {
+	if p.hasPrevious && (stored == nil || !sameVersion(p.current.fields, stored.Fields)) {
 		return merged(base, p.previous), true
 	}
 	return base, stored != nil
