@@ -39,6 +39,10 @@ type Result struct {
 	// Late is set when the event's snapshot is older than the stored state
 	// (its updated_at is earlier): it derives nothing and changes no state.
 	Late bool
+	// SameVersion is set when the event's snapshot has the stored state's
+	// updated_at: it was compared with the stored state alone, not with its
+	// data.previous.
+	SameVersion bool
 }
 
 // Changes derives the change events of one received event, comparing its

@@ -104,10 +104,11 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 		// replaces the newer state nor derives a change.
 		return Result{Late: true, ChangeID: p.lateChangeID(stored.Key)}, nil
 	}
-	before, known := p.before(stored)
+	same := stored != nil && sameVersion(p.current.fields, stored.Fields)
+	before, known := p.before(stored, same)
 	after := merged(before, p.current)
 	next := nextEntity(env, after, stored, p.loc)
-	res := Result{Entity: next}
+	res := Result{Entity: next, SameVersion: same}
 	if !known {
 		return res, nil
 	}
@@ -138,14 +139,14 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 
 // before returns the state to compare with: the event's data.previous over
 // the stored state, the one or the other alone, and known false when there is
-// neither. An event of the version stored already (sameVersion) is compared
-// with the stored state alone.
-func (p *Prepared) before(stored *Entity) (snapshot, bool) {
+// neither. An event of the version stored already (same) is compared with
+// the stored state alone.
+func (p *Prepared) before(stored *Entity, same bool) (snapshot, bool) {
 	var base snapshot
 	if stored != nil {
 		base = snapshot{stored.State, stored.Fields}
 	}
-	if p.hasPrevious && (stored == nil || !sameVersion(p.current.fields, stored.Fields)) {
+	if p.hasPrevious && !same {
 		return merged(base, p.previous), true
 	}
 	return base, stored != nil
