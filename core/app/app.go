@@ -340,8 +340,10 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	if adminServer != nil {
 		go func() { serveErr <- adminServer.serve() }()
 	}
-	a.log.Info("switchboard started", "listen", listener.Addr().String(), "store", cfg.Storage.Driver+" "+config.RedactDSN(cfg.Storage.DSN),
-		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID)
+	started := []any{"listen", listener.Addr().String(), "store", cfg.Storage.Driver + " " + config.RedactDSN(cfg.Storage.DSN),
+		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID}
+	a.log.Info("switchboard started", append(started, schedule.LogAttrs(cfg.Schedule, a.clock.Now())...)...)
+	a.logWarnings(a.current.Load().plan)
 
 	select {
 	case <-ctx.Done():
