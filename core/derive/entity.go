@@ -31,7 +31,9 @@ type Entity struct {
 	Closed bool
 	// LastChange maps a change type to the id of the last change of that type
 	// seen, so that Turbo's own event for a change already derived (or the
-	// reverse) is recognised as the same change.
+	// reverse) is recognised as the same change, and a due-date event type to
+	// the id of the last one sent. Under dueDateSetKey it holds the stamp of
+	// the snapshot that set the current due date.
 	LastChange map[string]string
 	// SeenAt is when the entity last changed.
 	SeenAt time.Time
@@ -39,6 +41,11 @@ type Entity struct {
 	// the store last wrote it; zero when never.
 	NextDueAt time.Time
 }
+
+// dueDateSetKey is the LastChange key of the stamp (changeStamp) of the
+// snapshot that set the entity's current due date. It is no event type, so it
+// never meets one.
+const dueDateSetKey = "due_date"
 
 // Fields are the values of data.current that the change rules read.
 type Fields struct {

@@ -107,14 +107,14 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 	same := stored != nil && sameVersion(p.current.fields, stored.Fields)
 	before, known := p.before(stored, same)
 	after := merged(before, p.current)
-	next := nextEntity(env, after, stored, p.loc)
+	stamp := changeStamp(p.current.fields, env.EventID)
+	next := nextEntity(env, after, stored, p.loc, stamp)
 	res := Result{Entity: next, SameVersion: same}
 	if !known {
 		return res, nil
 	}
 
 	changes := rules(env.EntityType, before.fields, after.fields)
-	stamp := changeStamp(p.current.fields, env.EventID)
 	for _, c := range changes {
 		id := changeID(next.Key, c, stamp)
 		next.LastChange[c.eventType] = id
@@ -162,8 +162,9 @@ func merged(base, update snapshot) snapshot {
 	return snapshot{raw, ReadFields(raw)}
 }
 
-// nextEntity returns the entity's state after the event.
-func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.Location) *Entity {
+// nextEntity returns the entity's state after the event, whose snapshot has
+// the stamp given.
+func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.Location, stamp string) *Entity {
 	f := after.fields
 	next := &Entity{Key: env.EntityType + ":" + env.EntityID, Type: env.EntityType, ID: env.EntityID,
 		ProjectID: env.Context["project_id"], State: after.raw, Fields: f, DueAt: f.dueAt(loc), Closed: f.isClosed(),
@@ -175,6 +176,9 @@ func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.L
 		for k, v := range stored.LastChange {
 			next.LastChange[k] = v
 		}
+	}
+	if stored == nil || text(stored.Fields.DueDate) != text(f.DueDate) {
+		next.LastChange[dueDateSetKey] = stamp
 	}
 	return next
 }
