@@ -3,11 +3,16 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/turbocode/switchboard/connectors/file"
+	"github.com/turbocode/switchboard/core/app"
 	"github.com/turbocode/switchboard/core/event"
 )
 
@@ -135,5 +140,43 @@ func TestZoneChangeWarnsNothingTwice(t *testing.T) {
 
 	if got := types(h.routed("due")); len(got) != 1 {
 		t.Errorf("due-date events routed: %v, want the one 72h warning", got)
+	}
+}
+
+// TestStartLogShowsScheduleAndWarnings starts the daemon and reads its
+// start-up log: the schedule's zone, thresholds and next digest, and the
+// config's warnings.
+func TestStartLogShowsScheduleAndWarnings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "switchboard.yaml")
+	config := fmt.Sprintf(reportConfig, dir) + `  - name: reports
+    events: ["system.*"]
+    to: [{connector: log}]
+`
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	startApp(t, listener, path, logs, app.Registry{"file": file.New()})
+
+	deadline := time.Now().Add(10 * time.Second)
+	// The warnings are logged after the start-up line.
+	for !strings.Contains(logs.String(), `"msg":"config warning`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no config warning after 10s:\n%s", logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, want := range []string{
+		`"schedule_tz":"America/New_York"`, `"due_soon":"72h and 24h before the due date"`, `"daily_digest_next":"`,
+		`"msg":"config warning: \"system.*\" matches only events Switchboard derives`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("start-up log lacks %s:\n%s", want, logs)
+		}
 	}
 }
