@@ -208,17 +208,7 @@ func TestRoutesTestDerivesAgainstStore(t *testing.T) {
 			if code := run(args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr.String())
 			}
-			out := stdout.String()
-			for _, want := range tt.want {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
-				}
-			}
-			for _, not := range tt.not {
-				if strings.Contains(out, not) {
-					t.Errorf("output has %q:\n%s", not, out)
-				}
-			}
+			checkOutput(t, stdout.String(), tt.want, tt.not)
 
 			if after := storeDigest(t, dir); after != before {
 				t.Errorf("the store's files changed")
@@ -228,6 +218,21 @@ func TestRoutesTestDerivesAgainstStore(t *testing.T) {
 				t.Errorf("the stored state changed from %s to %s (%v)", stateBefore, stateAfter, err)
 			}
 		})
+	}
+}
+
+// checkOutput checks that out contains each of want and none of not.
+func checkOutput(t *testing.T, out string, want, not []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	for _, n := range not {
+		if strings.Contains(out, n) {
+			t.Errorf("output has %q:\n%s", n, out)
+		}
 	}
 }
 
@@ -282,8 +287,8 @@ routes:
 `
 
 // TestRoutesTestDerivedInput tests event files of the types Switchboard
-// derives: routes match them as the daemon does, whether the file says
-// "derived": true or not.
+// derives: routes match them as the daemon does, with "derived": true in the
+// file or without it.
 func TestRoutesTestDerivedInput(t *testing.T) {
 	fixRoutesNow(t, time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC))
 	const digest = `"event_type":"system.daily_digest","timestamp":"2026-12-04T08:00:00Z","entity_type":"system",` +
@@ -344,17 +349,7 @@ func TestRoutesTestDerivedInput(t *testing.T) {
 			if code := run([]string{"routes", "test", "--config", config, "--event", eventPath}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr.String())
 			}
-			out := stdout.String()
-			for _, want := range tt.want {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
-				}
-			}
-			for _, not := range tt.not {
-				if strings.Contains(out, not) {
-					t.Errorf("output has %q:\n%s", not, out)
-				}
-			}
+			checkOutput(t, stdout.String(), tt.want, tt.not)
 		})
 	}
 }

@@ -10,15 +10,15 @@ import (
 	"github.com/turbocode/switchboard/core/event"
 )
 
-// testedEvent is one event of a `routes test` file, with what the output says
-// about how it was read.
+// testedEvent is one event of a `routes test` file, with the notes the
+// output prints about how it was read.
 type testedEvent struct {
 	in    *event.Incoming
 	notes []string
 }
 
 // testedEvents normalises the file as ingest would, except that an envelope
-// may say "derived": true, as the events Switchboard derives do in a
+// may carry "derived": true, as the events Switchboard derives do in a
 // connector's output. Such an event, and one of a type that only the
 // scheduler makes (issue.overdue, system.daily_digest), is tested as a
 // derived event, because routes match derived events by other rules.
@@ -43,7 +43,7 @@ func testedEvents(f *eventFile, received time.Time, maxBatch int) ([]testedEvent
 	return out, nil
 }
 
-// testedAs marks an event derived when the file said so or its type is one
+// testedAs marks an event derived when the file flags it or its type is one
 // only the scheduler makes, and notes a type Switchboard also derives.
 func testedAs(in *event.Incoming, flagged bool, parent string) (testedEvent, error) {
 	env := in.Envelope

@@ -146,8 +146,8 @@ func fieldTexts(v *eventview.View) []string {
 	return fields
 }
 
-// currentValue returns a field of data.current as text; the due date as the
-// view reads it, which is the instant for a due-date event's local time.
+// currentValue returns a field of data.current as text. The due date is the
+// view's, which for a due-date event with a local time is the instant.
 func currentValue(v *eventview.View, key string) string {
 	if key == "due_date" {
 		return v.DueDate

@@ -26,7 +26,7 @@ func Catalogue() []string {
 }
 
 // DerivedOnly reports whether only Switchboard makes events of this type:
-// Turbo sends none of them, so a route sees them only as derived events.
+// Turbo sends none of them, so a route matches them only as derived events.
 func DerivedOnly(eventType string) bool {
 	return !slices.Contains(turboTypes, eventType) &&
 		(slices.Contains(Types(), eventType) || slices.Contains(TimeTypes(), eventType))

@@ -21,11 +21,12 @@ var dueEntityTypes = map[string]bool{"issue": true, "milestone": true}
 // thresholds already passed are skipped, so an issue created a day before its
 // due date gets the 24h warning and not also the 72h one. The ids cover the
 // entity, the type, the threshold, the due date as written and the snapshot
-// that set it (dueDateSetKey), so each warning goes out once per due date, a
-// due date moved (also back to an earlier value) warns again, and a change of
-// schedule.tz, which moves the instant of a due date written without a UTC
-// offset, does not. The store's duplicate check drops the ones already sent,
-// and an event the entity's LastChange records as sent is not returned again.
+// that set it (dueDateSetKey). Each warning therefore goes out once per due
+// date, and a due date moved, also back to an earlier value, warns again. A
+// change of schedule.tz moves the instant of a due date written without a UTC
+// offset but not its id, so it warns nothing twice. The store's duplicate
+// check drops the events already sent, and an event the entity's LastChange
+// records as sent is not returned again.
 func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incoming, error) {
 	if e == nil || e.Closed || e.DueAt.IsZero() || !dueEntityTypes[e.Type] {
 		return nil, nil

@@ -104,7 +104,7 @@ func valueChange(eventType, field string, before, after *string) []change {
 	return []change{newChange(eventType, field, text(before)+">"+text(after))}
 }
 
-// archived reports whether a project's fields say it is archived.
+// archived reports whether a project's fields mark it archived.
 func (f Fields) archived() bool {
 	return text(f.Status) == "archived" || (f.IsArchived != nil && *f.IsArchived)
 }

@@ -3,9 +3,9 @@ package derive
 import "time"
 
 // The updated_at of an entity's snapshot orders its versions. It is compared
-// as an instant when both sides are RFC 3339 times with a UTC offset; a value
+// as an instant when both sides are RFC 3339 times with a UTC offset. A value
 // that is not one (InvalidUpdatedAt) orders nothing, so its snapshot is never
-// late and never the stored version, and it stamps change ids by its text.
+// late and never the stored version. Change ids take either by its text.
 
 // updatedAt returns a snapshot's updated_at as an instant, and false when it
 // is missing or not an RFC 3339 time.

@@ -9,13 +9,13 @@ import (
 	"github.com/turbocode/switchboard/core/config"
 )
 
-// Catalogue describes the event types a deployment knows, for Lint.
+// Catalogue is the list of event types Lint checks route names against.
 type Catalogue struct {
 	// Types are the known event types: those Turbo sends, those Switchboard
 	// derives and its own switchboard.* system events.
 	Types []string
 	// DerivedOnly reports whether only Switchboard derives events of a type,
-	// so that a route sees them only as derived events.
+	// so that a route matches them only as derived events.
 	DerivedOnly func(eventType string) bool
 }
 
@@ -24,12 +24,12 @@ type Catalogue struct {
 // matches anything.
 const reservedPrefix = "system."
 
-// Lint returns warnings about the routes' event names, which compile but
-// probably do not do what their author meant: an exact name a few letters
-// away from a catalogue type, a system.* name the catalogue lacks, and a glob
-// of a route without derived: true that matches only derived types. They are
-// warnings, not errors, because Turbo may send types the catalogue does not
-// list.
+// Lint returns warnings about route event names that compile but probably
+// do not do what their author meant. It warns about an exact name a few
+// letters away from a catalogue type, a system.* name the catalogue lacks,
+// and a glob that matches only derived types on a route without derived:
+// true. They are warnings, not errors, because Turbo may send types the
+// catalogue does not list.
 func Lint(cfg *config.Config, catalogue Catalogue) config.Errors {
 	var warnings config.Errors
 	for _, r := range cfg.Routes {
@@ -72,11 +72,11 @@ func (c Catalogue) lintPattern(pattern string, derived bool) string {
 	return ""
 }
 
-// suggest returns the catalogue type that pattern most likely means: one
-// with the same action and an entity a few letters away, or one of the same
-// entity whose action is a few letters away, starts the pattern's action or
-// is started by it (issue.overdue for issue.overdue_soon). It returns "" when
-// none fits.
+// suggest returns the catalogue type that pattern most likely means, or ""
+// when none fits. That is a type with the same action and an entity a few
+// letters away, or a type of the same entity whose action is a few letters
+// away, starts the pattern's action or is started by it (issue.overdue for
+// issue.overdue_soon).
 func (c Catalogue) suggest(pattern string) string {
 	entity, action, _ := strings.Cut(pattern, ".")
 	byEntity := map[string][]string{}

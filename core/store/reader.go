@@ -15,8 +15,8 @@ type EntityReader interface {
 	// ("<entity_type>:<entity_id>"), or nil when the store has none.
 	Entity(ctx context.Context, key string) (*derive.Entity, error)
 	// EventHash returns the content hash of the stored event with this id,
-	// which tells a resend (the same hash) from a conflict, or nil when no
-	// event has the id.
+	// or nil when no event has the id. The same hash marks a resend, another
+	// one a conflict.
 	EventHash(ctx context.Context, eventID string) ([]byte, error)
 	// Close releases the connection.
 	Close() error

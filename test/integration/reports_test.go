@@ -60,9 +60,9 @@ func issueEnvelope(id, eventType, issueID, previous, current string) string {
 }
 
 // TestOneCloseSeenTwiceIsOneClose sends the close of one issue as Turbo's
-// issue.closed, a late update and an update with another data.previous:
-// the route sees one issue.closed and one issue.status_changed, and the
-// digest counts one closed issue.
+// issue.closed, a late update and an update with another data.previous. The
+// route gets one issue.closed and one issue.status_changed, and the digest
+// counts one closed issue.
 func TestOneCloseSeenTwiceIsOneClose(t *testing.T) {
 	h := newScheduleHarnessWith(t, time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC), reportConfig)
 	h.tickAt(time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC))

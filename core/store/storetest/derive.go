@@ -153,16 +153,25 @@ func testDeriveReverse(t *testing.T, s store.Store) {
 	if res := acceptDerived(t, s, update); res.Duplicate {
 		t.Fatalf("the update was a duplicate; only its derived issue.closed is")
 	}
-	closes := 0
-	all, _ := s.Deliveries(context.Background(), store.DeliveryFilter{Limit: 100})
-	for _, d := range all {
-		if d.EventType == "issue.closed" {
-			closes++
-		}
-	}
-	if closes != 1 {
+	if closes := routedCount(t, s, "issue.closed"); closes != 1 {
 		t.Errorf("%d issue.closed events stored, want Turbo's one only", closes)
 	}
+}
+
+// routedCount returns how many deliveries events of one type have.
+func routedCount(t *testing.T, s store.Store, eventType string) int {
+	t.Helper()
+	all, err := s.Deliveries(context.Background(), store.DeliveryFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range all {
+		if d.EventType == eventType {
+			n++
+		}
+	}
+	return n
 }
 
 // testDeriveLateReportedChange sends Turbo's own issue.closed after a newer
@@ -179,14 +188,7 @@ func testDeriveLateReportedChange(t *testing.T, s store.Store) {
 		t.Errorf("Turbo's late issue.closed is not a duplicate of the close derived before it")
 	}
 
-	closes := 0
-	all, _ := s.Deliveries(context.Background(), store.DeliveryFilter{Limit: 100})
-	for _, d := range all {
-		if d.EventType == "issue.closed" {
-			closes++
-		}
-	}
-	if closes != 1 {
+	if closes := routedCount(t, s, "issue.closed"); closes != 1 {
 		t.Errorf("%d issue.closed events routed, want the derived one only", closes)
 	}
 }
