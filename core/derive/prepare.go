@@ -99,12 +99,17 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 		return Result{}, nil
 	}
 	env := p.in.Envelope
-	if stored != nil && olderThan(p.current.fields, stored.Fields) {
+	var order int
+	var ordered bool
+	if stored != nil {
+		order, ordered = compareVersions(p.current.fields, stored.Fields)
+	}
+	if ordered && order < 0 {
 		// A snapshot older than the stored one arrived late: it neither
 		// replaces the newer state nor derives a change.
 		return Result{Late: true, ChangeID: p.lateChangeID(stored.Key)}, nil
 	}
-	same := stored != nil && sameVersion(p.current.fields, stored.Fields)
+	same := ordered && order == 0
 	before, known := p.before(stored, same)
 	after := merged(before, p.current)
 	stamp := changeStamp(p.current.fields, env.EventID)

@@ -14,23 +14,23 @@ func (f Fields) updatedAt() (time.Time, bool) {
 	return at, err == nil
 }
 
-// olderThan reports whether a snapshot's updated_at is before the stored
-// one's. Either missing or unreadable counts as not older.
-func olderThan(current, stored Fields) bool {
+// compareVersions compares a snapshot's updated_at with the stored one's, as
+// time.Time.Compare does, and reports false when either is missing or
+// unreadable. An older snapshot arrived late. A snapshot of the same version
+// shows the one stored already, so each change made at that version was
+// derived when that version arrived: it is compared with the stored state,
+// not with its own data.previous, which may describe an older version than
+// the one Switchboard compared with then.
+func compareVersions(current, stored Fields) (int, bool) {
 	at, ok := current.updatedAt()
-	storedAt, storedOK := stored.updatedAt()
-	return ok && storedOK && at.Before(storedAt)
-}
-
-// sameVersion reports whether a snapshot has the stored state's updated_at:
-// it shows the version stored already, so each change made at that version
-// was derived when that version arrived. Such an event is compared with the
-// stored state, not with its own data.previous, which may describe an older
-// version than the one Switchboard compared with then.
-func sameVersion(current, stored Fields) bool {
-	at, ok := current.updatedAt()
-	storedAt, storedOK := stored.updatedAt()
-	return ok && storedOK && at.Equal(storedAt)
+	if !ok {
+		return 0, false
+	}
+	storedAt, ok := stored.updatedAt()
+	if !ok {
+		return 0, false
+	}
+	return at.Compare(storedAt), true
 }
 
 // invalidUpdatedAt returns the updated_at value of a state's fields when it is
