@@ -87,5 +87,8 @@ func (d *Dispatcher) settle(o *outcome, err error) {
 	if err == nil && u.State == store.StateDead {
 		d.observer.Dead(o.item.delivery, u.Reason)
 	}
+	if err == nil && u.HoldReason == store.HoldPaused {
+		d.releaseIfResumed(o.item.delivery.Connector)
+	}
 	logOutcome(o.log, u, o.result, err)
 }
