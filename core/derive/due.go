@@ -21,7 +21,7 @@ var dueEntityTypes = map[string]bool{"issue": true, "milestone": true}
 // thresholds already passed are skipped, so an issue created a day before its
 // due date gets the 24h warning and not also the 72h one. The ids cover the
 // entity, the type, the threshold, the due date as written and the snapshot
-// that set it (dueDateSetKey). Each warning therefore goes out once per due
+// that set it (DueDateSetKey). Each warning therefore goes out once per due
 // date, and a due date moved, also back to an earlier value, warns again. A
 // change of schedule.tz moves the instant of a due date written without a UTC
 // offset but not its id, so it warns nothing twice. The store's duplicate
@@ -71,7 +71,19 @@ func sent(e *Entity, eventType, detail string) bool {
 // and for a warning also its threshold, so a moved due date is owed its
 // events again.
 func overdueDetail(e *Entity) string {
-	return "due:" + text(e.Fields.DueDate) + "|set:" + e.LastChange[dueDateSetKey]
+	return "due:" + e.Fields.dueKey() + "|set:" + e.LastChange[DueDateSetKey]
+}
+
+// dueKey identifies a due date whatever the zone it is read in: an RFC 3339
+// time by its instant, so that another spelling of it is the same due date,
+// and a due date without a UTC offset by its text, whose instant depends on
+// schedule.tz.
+func (f Fields) dueKey() string {
+	written := text(f.DueDate)
+	if at, err := time.Parse(time.RFC3339Nano, written); err == nil {
+		return at.UTC().Format(time.RFC3339Nano)
+	}
+	return written
 }
 
 func approachingDetail(e *Entity, threshold time.Duration) string {

@@ -141,8 +141,8 @@ func TestDueSkipsWhatTheEntityRecordsAsSent(t *testing.T) {
 }
 
 // TestDueKeyedOnWrittenDate checks that a warning's id follows the due date
-// as written: another schedule.tz does not warn again, while a due date moved
-// away and back does.
+// as written: another schedule.tz or another spelling of the same instant
+// does not warn again, while a due date moved away and back does.
 func TestDueKeyedOnWrittenDate(t *testing.T) {
 	newYork, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -183,6 +183,12 @@ func TestDueKeyedOnWrittenDate(t *testing.T) {
 	back, _ := warning(update("e3", "2026-12-06", "2026-12-03T12:00:00Z"), moved, time.UTC, now)
 	if back == inUTC {
 		t.Errorf("a due date moved back to an earlier value gave its warning the old id: it would not warn again")
+	}
+
+	instant, before := warning(update("e4", "2026-12-06T18:00:00Z", "2026-12-03T13:00:00Z"), nil, time.UTC, now)
+	respelt, _ := warning(update("e5", "2026-12-06T19:00:00+01:00", "2026-12-03T14:00:00Z"), before, time.UTC, now)
+	if respelt != instant {
+		t.Errorf("another spelling of the same due instant gave its warning another id: it would warn twice")
 	}
 }
 

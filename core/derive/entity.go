@@ -32,7 +32,7 @@ type Entity struct {
 	// LastChange maps a change type to the id of the last change of that type
 	// seen, so that Turbo's own event for a change already derived (or the
 	// reverse) is recognised as the same change, and a due-date event type to
-	// the id of the last one sent. Under dueDateSetKey it holds the stamp of
+	// the id of the last one sent. Under DueDateSetKey it holds the stamp of
 	// the snapshot that set the current due date.
 	LastChange map[string]string
 	// SeenAt is when the entity last changed.
@@ -42,10 +42,10 @@ type Entity struct {
 	NextDueAt time.Time
 }
 
-// dueDateSetKey is the LastChange key of the stamp (changeStamp) of the
-// snapshot that set the entity's current due date. It is no event type, so it
-// never meets one.
-const dueDateSetKey = "due_date"
+// DueDateSetKey is the LastChange key of the stamp (changeStamp) of the
+// snapshot that set the entity's current due date, which the ids of its
+// due-date events include. It is no event type, so it never meets one.
+const DueDateSetKey = "due_date"
 
 // Fields are the values of data.current that the change rules read.
 type Fields struct {

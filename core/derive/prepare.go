@@ -182,8 +182,8 @@ func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.L
 			next.LastChange[k] = v
 		}
 	}
-	if stored == nil || text(stored.Fields.DueDate) != text(f.DueDate) {
-		next.LastChange[dueDateSetKey] = stamp
+	if stored == nil || stored.Fields.dueKey() != f.dueKey() {
+		next.LastChange[DueDateSetKey] = stamp
 	}
 	return next
 }
