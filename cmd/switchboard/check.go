@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/turbocode/switchboard/core/app"
 	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/schedule"
 )
 
 func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -25,9 +27,16 @@ func runCheck(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	defer closeHost(host, 0)
 	plan, err := app.LoadPlan(*configPath, registry)
 	if err != nil {
-		return reportConfigError(stderr, *configPath, err)
+		return printConfigError(stderr, *configPath, err, "")
 	}
 	fmt.Fprint(stdout, config.Summary(plan.Config))
+	fmt.Fprint(stdout, schedule.Summary(plan.Config.Schedule, time.Now()))
+	if len(plan.Warnings) > 0 {
+		fmt.Fprintf(stdout, "warnings (%d):\n", len(plan.Warnings))
+		for _, w := range plan.Warnings.Sorted() {
+			fmt.Fprintf(stdout, "  %s\n", w.Error())
+		}
+	}
 	fmt.Fprintf(stdout, "%s is valid\n", *configPath)
 	return exitOK
 }

@@ -69,6 +69,56 @@ func TestReportConfigErrorHint(t *testing.T) {
 	}
 }
 
+func TestCheckListsErrorsWithoutPointingToItself(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "switchboard.yaml")
+	if err := os.WriteFile(path, []byte("ingest: {insecure: true}\nschedule:\n  due_soon: [-1h]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", "--config", path}, nil, &stdout, &stderr); code != exitUsage {
+		t.Fatalf("check exited %d, want %d", code, exitUsage)
+	}
+	if want := "switchboard: the config has 1 problem; fix it and run again\n"; !strings.HasSuffix(stderr.String(), want) {
+		t.Errorf("stderr = %q, want it to end with %q", stderr.String(), want)
+	}
+}
+
+func TestCheckPrintsScheduleAndWarnings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "switchboard.yaml")
+	config := `ingest: {insecure: true}
+schedule:
+  tz: Europe/Berlin
+  daily_digest: {at: "09:00"}
+connectors:
+  log: {type: file, path: ` + filepath.Join(dir, "out.jsonl") + `}
+routes:
+  - name: reports
+    events: ["system.*", issue.close]
+    to: [{connector: log}]
+`
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", "--config", path}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("check exited %d: %s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"every 1m; due dates without a UTC offset are in Europe/Berlin",
+		"due-date warnings     72h and 24h before the due date",
+		"system.daily_digest   09:00 Europe/Berlin, next ",
+		"warnings (2):\n  " + path + `:9:13: routes[0].events[0]: "system.*" matches only events Switchboard derives`,
+		path + `:9:13: routes[0].events[1]: "issue.close" is not in the event catalogue; did you mean issue.closed?`,
+		path + " is valid\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestCheckRejectsMalformedPostgresDSN(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "switchboard.yaml")
 	config := "ingest: {insecure: true}\nstorage:\n  driver: postgres\n  dsn: \"host=db password='hunter2 dbname=switchboard\"\n"

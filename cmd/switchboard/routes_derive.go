@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -47,6 +48,27 @@ func (s *entityStates) entity(env *event.Envelope) (*derive.Entity, error) {
 	return s.reader.Entity(context.Background(), entityKey(env))
 }
 
+// storedNotes looks the event's id up in the store, with --store: a resend
+// of a stored event is a duplicate, and one with another body a conflict.
+// stored reports either, because ingest would then derive nothing.
+func (s *entityStates) storedNotes(in *event.Incoming) (notes []string, stored bool, err error) {
+	if s.reader == nil {
+		return nil, false, nil
+	}
+	hash, err := s.reader.EventHash(context.Background(), in.Envelope.EventID)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case hash == nil:
+		return nil, false, nil
+	case bytes.Equal(hash, in.ContentHash[:]):
+		return []string{"stored already: a resend is a duplicate (ingest answers 200 with \"duplicate\": true), " +
+			"so it routes nothing and derives nothing; the routes below are those it matches as a new event"}, true, nil
+	}
+	return []string{"an event with this id is stored already with another body: ingest would reject this one " +
+		"with 409; send it under a new event_id"}, true, nil
+}
+
 func (s *entityStates) close() {
 	if s.reader != nil {
 		s.reader.Close()
@@ -78,11 +100,15 @@ func printDerived(w io.Writer, plan *app.Plan, previews *previewer, states *enti
 
 	printDeriveNotes(w, env, prepared, stored, res)
 	basis := deriveBasis(env, prepared, states, stored)
+	if res.SameVersion {
+		basis = "from the stored state of " + entityKey(env) + ", which has this event's updated_at " +
+			"(its changes were derived when that version arrived, so data.previous is not compared)"
+	}
 	if len(res.Derived) == 0 {
 		fmt.Fprintf(w, "derives no events %s\n\n", basis)
-		return nil
+	} else {
+		fmt.Fprintf(w, "derives %s, %s:\n\n", eventCount(len(res.Derived)), basis)
 	}
-	fmt.Fprintf(w, "derives %d event(s), %s:\n\n", len(res.Derived), basis)
 	for _, derived := range res.Derived {
 		if storedAlready(stored, derived.Envelope.EventID) {
 			fmt.Fprintf(w, "event %s  %s  (%s)\n  stored already: it would be a duplicate and route nothing\n\n",
@@ -91,7 +117,32 @@ func printDerived(w io.Writer, plan *app.Plan, previews *previewer, states *enti
 		}
 		printDecisions(w, plan, previews, derived)
 	}
+	return printDue(w, plan, previews, res.Entity)
+}
+
+// printDue shows the due-date event the entity's new state is owed at once,
+// such as the 24h warning of an issue created due in an hour, which the
+// scheduler sends at its next pass.
+func printDue(w io.Writer, plan *app.Plan, previews *previewer, entity *derive.Entity) error {
+	schedule := plan.Config.Schedule
+	due, err := derive.Due(entity, routesNow(), schedule.DueSoon)
+	if err != nil || len(due) == 0 {
+		return err
+	}
+	fmt.Fprintf(w, "is owed %s now, which the scheduler derives at its next pass (every %s):\n\n",
+		eventCount(len(due)), config.FormatDuration(schedule.Interval))
+	for _, in := range due {
+		printDecisions(w, plan, previews, in)
+	}
 	return nil
+}
+
+// eventCount returns "1 event" or "n events".
+func eventCount(n int) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return fmt.Sprintf("%d events", n)
 }
 
 // printDeriveNotes explains what else deriving found: a due date that is no
@@ -101,6 +152,10 @@ func printDeriveNotes(w io.Writer, env *event.Envelope, prepared *derive.Prepare
 	if bad := prepared.InvalidDueDate(); bad != "" {
 		notes = append(notes, fmt.Sprintf("due_date %q is not a date, so the entity would get no due-date events; "+
 			"write it as 2026-12-10, 2026-12-10T17:00:00 or 2026-12-10T17:00:00Z", bad))
+	}
+	if bad := prepared.InvalidUpdatedAt(); bad != "" {
+		notes = append(notes, fmt.Sprintf("updated_at %q is not an RFC 3339 time with a UTC offset, so this snapshot "+
+			"is never found late; write it as 2026-12-10T17:00:00Z", bad))
 	}
 	if res.Late {
 		notes = append(notes, fmt.Sprintf("the stored state of %s has a later updated_at than this event's data.current: "+

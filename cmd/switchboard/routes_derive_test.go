@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,7 +32,8 @@ routes:
 // issueKey is the issue of the fixtures testdata/turbo/envelope/issue-*.json.
 const issueKey = "issue:3b2f8e1a-7c4d-4e5f-9a6b-8c7d6e5f4a3b"
 
-// storeWithFixtures opens a SQLite store in dir holding the fixtures, derived
+// storeWithFixtures opens a SQLite store in dir holding the fixtures (file
+// names under testdata/turbo/envelope, or envelopes as JSON text), derived
 // as the daemon derives them, and leaves it open as a serving instance would.
 // It closes and opens the store once, so that the entity states are in their
 // table rather than only in the store's memory.
@@ -44,9 +46,11 @@ func storeWithFixtures(t *testing.T, dir string, names ...string) *sqlite.Store 
 	}
 	none := func(*event.Incoming) ([]*store.NewDelivery, error) { return nil, nil }
 	for _, name := range names {
-		raw, err := os.ReadFile(filepath.Join("../../testdata/turbo/envelope", name))
-		if err != nil {
-			t.Fatal(err)
+		raw := []byte(name)
+		if !strings.HasPrefix(name, "{") {
+			if raw, err = os.ReadFile(filepath.Join("../../testdata/turbo/envelope", name)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		events, err := event.ParseEnvelopes(raw, 1)
 		if err != nil {
@@ -71,12 +75,49 @@ func storeWithFixtures(t *testing.T, dir string, names ...string) *sqlite.Store 
 
 // partialUpdate is an issue.updated that carries only the issue's status.
 func partialUpdate(updatedAt string) string {
-	return `{"event_id":"0b6c1f52-6d3e-4c1a-9f2b-8e7d6c5b4a39","event_type":"issue.updated",` +
+	return issueUpdate("0b6c1f52-6d3e-4c1a-9f2b-8e7d6c5b4a39", "", `{"status":"in_progress","updated_at":"`+updatedAt+`"}`)
+}
+
+// issueUpdate is an issue.updated of the fixtures' issue; previous is left out
+// when empty.
+func issueUpdate(id, previous, current string) string {
+	data := `"current":` + current
+	if previous != "" {
+		data = `"previous":` + previous + `,` + data
+	}
+	return `{"event_id":"` + id + `","event_type":"issue.updated",` +
 		`"timestamp":"2026-12-02T11:00:00Z","entity_type":"issue","entity_id":"3b2f8e1a-7c4d-4e5f-9a6b-8c7d6e5f4a3b",` +
-		`"data":{"current":{"status":"in_progress","updated_at":"` + updatedAt + `"}}}`
+		`"data":{` + data + `}}`
+}
+
+// renamed returns a fixture envelope under another event id.
+func renamed(t *testing.T, name, id string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("../../testdata/turbo/envelope", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["event_id"] = id
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// fixRoutesNow makes `routes test` take at as now until the test ends.
+func fixRoutesNow(t *testing.T, at time.Time) {
+	t.Helper()
+	routesNow = func() time.Time { return at }
+	t.Cleanup(func() { routesNow = time.Now })
 }
 
 func TestRoutesTestDerivesAgainstStore(t *testing.T) {
+	fixRoutesNow(t, time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
 	tests := []struct {
 		name     string
 		fixtures []string
@@ -89,7 +130,7 @@ func TestRoutesTestDerivesAgainstStore(t *testing.T) {
 			name: "partial update against the stored state", fixtures: []string{"issue-created-high.json"},
 			event: partialUpdate("2026-12-02T11:00:00Z"), store: true,
 			want: []string{"deriving against the entity states stored in sqlite",
-				"derives 1 event(s), from the stored state of " + issueKey, "issue.status_changed  (derived)"},
+				"derives 1 event, from the stored state of " + issueKey, "issue.status_changed  (derived)"},
 			not: []string{"issue.priority_changed", "issue.unassigned", "issue.due_date_changed"},
 		},
 		{
@@ -108,12 +149,33 @@ func TestRoutesTestDerivesAgainstStore(t *testing.T) {
 			want: []string{"the stored state of " + issueKey + " has a later updated_at", "derives no events"},
 		},
 		{
-			name: "changes stored already", fixtures: []string{"issue-created-high.json", "issue-updated-status.json"},
+			name: "event stored already", fixtures: []string{"issue-created-high.json", "issue-updated-status.json"},
 			event: "issue-updated-status.json", store: true,
-			want: []string{"derives 3 event(s), from data.previous over the stored state of " + issueKey,
+			want: []string{"issue.updated  (envelope)\n  stored already: a resend is a duplicate"},
+			not:  []string{"derives no events", "(derived)"},
+		},
+		{
+			name: "event id stored with another body", fixtures: []string{"issue-created-high.json", "issue-updated-status.json"},
+			event: issueUpdate("1c2d3e4f-5a6b-4c7d-8e9f-a0b1c2d3e4f5", "", `{"status":"closed"}`), store: true,
+			want: []string{"stored already with another body: ingest would reject this one with 409"},
+			not:  []string{"derives no events", "(derived)"},
+		},
+		{
+			name: "same version under another id", fixtures: []string{"issue-created-high.json", "issue-updated-status.json"},
+			event: renamed(t, "issue-updated-status.json", "5a0e3c1d-2b4f-4e6a-8c9d-7f1e2d3c4b5a"), store: true,
+			want: []string{"derives no events from the stored state of " + issueKey + ", which has this event's updated_at"},
+			not:  []string{"stored already", "(derived)"},
+		},
+		{
+			name: "changes stored already",
+			fixtures: []string{
+				issueUpdate("a1", "", `{"status":"open","updated_at":"v1"}`),
+				issueUpdate("a2", `{"status":"open"}`, `{"status":"in_progress","updated_at":"v2"}`),
+			},
+			event: issueUpdate("a3", `{"status":"open"}`, `{"status":"in_progress","updated_at":"v2"}`), store: true,
+			want: []string{"derives 1 event, from data.previous over the stored state of " + issueKey,
 				"issue.status_changed  (derived)\n  stored already: it would be a duplicate and route nothing",
-				"issue.priority_changed  (derived)\n  stored already: it would be a duplicate and route nothing",
-				"issue.assigned  (derived)\n  stored already: it would be a duplicate and route nothing"},
+				`updated_at "v2" is not an RFC 3339 time`},
 		},
 	}
 	for _, tt := range tests {
@@ -146,17 +208,7 @@ func TestRoutesTestDerivesAgainstStore(t *testing.T) {
 			if code := run(args, strings.NewReader(""), &stdout, &stderr); code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr.String())
 			}
-			out := stdout.String()
-			for _, want := range tt.want {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
-				}
-			}
-			for _, not := range tt.not {
-				if strings.Contains(out, not) {
-					t.Errorf("output has %q:\n%s", not, out)
-				}
-			}
+			checkOutput(t, stdout.String(), tt.want, tt.not)
 
 			if after := storeDigest(t, dir); after != before {
 				t.Errorf("the store's files changed")
@@ -166,6 +218,21 @@ func TestRoutesTestDerivesAgainstStore(t *testing.T) {
 				t.Errorf("the stored state changed from %s to %s (%v)", stateBefore, stateAfter, err)
 			}
 		})
+	}
+}
+
+// checkOutput checks that out contains each of want and none of not.
+func checkOutput(t *testing.T, out string, want, not []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	for _, n := range not {
+		if strings.Contains(out, n) {
+			t.Errorf("output has %q:\n%s", n, out)
+		}
 	}
 }
 
@@ -200,5 +267,89 @@ func TestRoutesTestStoreMissing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "none.db")); !os.IsNotExist(err) {
 		t.Errorf("routes test --store created the missing store")
+	}
+}
+
+const derivedInputConfig = `
+ingest: {insecure: true}
+connectors:
+  log: {type: file, path: %q}
+routes:
+  - name: reports
+    events: ["system.*"]
+    to: [{connector: log}]
+  - name: issues
+    events: ["issue.*"]
+    to: [{connector: log}]
+  - name: warnings
+    events: ["issue.due_date_approaching"]
+    to: [{connector: log}]
+`
+
+// TestRoutesTestDerivedInput tests event files of the types Switchboard
+// derives: routes match them as the daemon does, with "derived": true in the
+// file or without it.
+func TestRoutesTestDerivedInput(t *testing.T) {
+	fixRoutesNow(t, time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC))
+	const digest = `"event_type":"system.daily_digest","timestamp":"2026-12-04T08:00:00Z","entity_type":"system",` +
+		`"entity_id":"daily_digest","actor":{"type":"system","name":"switchboard"},"data":{"current":{"title":"Daily digest"}}`
+	tests := []struct {
+		name  string
+		event string
+		want  []string
+		not   []string
+	}{
+		{
+			name:  "digest from a connector's output",
+			event: `{"event_id":"9e1f0a2b-3c4d-5e6f-8a9b-0c1d2e3f4a5b",` + digest + `,"derived":true,"parent_event_id":""}`,
+			want: []string{"system.daily_digest  (derived)",
+				"- reports: no match: derived event system.daily_digest needs derived: true or its exact name"},
+		},
+		{
+			name:  "digest without the derived flag",
+			event: `{"event_id":"9e1f0a2b-3c4d-5e6f-8a9b-0c1d2e3f4a5b",` + digest + `}`,
+			want: []string{"Switchboard derives system.daily_digest itself, so this is tested as its derived event",
+				"- reports: no match: derived event system.daily_digest needs derived: true"},
+			not: []string{"+ reports"},
+		},
+		{
+			name: "due-date warning without the derived flag",
+			event: `{"event_id":"7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f","event_type":"issue.due_date_approaching",` +
+				`"timestamp":"2026-12-04T12:00:00Z","entity_type":"issue","entity_id":"iss-1","data":{"current":{"title":"x"}}}`,
+			want: []string{"issue.due_date_approaching  (derived)", "- issues: no match", "+ warnings: matches"},
+		},
+		{
+			name: "change type Turbo might send",
+			event: `{"event_id":"6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e","event_type":"issue.status_changed",` +
+				`"timestamp":"2026-12-04T12:00:00Z","entity_type":"issue","entity_id":"iss-1","data":{"current":{"status":"open"}}}`,
+			want: []string{"issue.status_changed  (envelope)\n  tested as an event Turbo sent; Switchboard also derives issue.status_changed",
+				"+ issues: matches"},
+		},
+		{
+			name: "issue created due within the smallest threshold",
+			event: `{"event_id":"5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d","event_type":"issue.created",` +
+				`"timestamp":"2026-12-04T12:00:00Z","entity_type":"issue","entity_id":"iss-2",` +
+				`"data":{"current":{"status":"open","due_date":"2026-12-04T13:00:00Z","updated_at":"2026-12-04T12:00:00Z"}}}`,
+			want: []string{"is owed 1 event now, which the scheduler derives at its next pass (every 1m)",
+				"issue.due_date_approaching  (derived)\n  - reports: no match", "+ warnings: matches"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			config := filepath.Join(dir, "switchboard.yaml")
+			if err := os.WriteFile(config, []byte(fmt.Sprintf(derivedInputConfig, filepath.Join(dir, "out.jsonl"))), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			eventPath := filepath.Join(dir, "event.json")
+			if err := os.WriteFile(eventPath, []byte(tt.event), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"routes", "test", "--config", config, "--event", eventPath}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			checkOutput(t, stdout.String(), tt.want, tt.not)
+		})
 	}
 }

@@ -88,13 +88,19 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 // error, and returns the exit code for it. The hint about --config comes only
 // when the config file itself is missing, not a file that the config names.
 func reportConfigError(stderr io.Writer, configPath string, err error) int {
+	return printConfigError(stderr, configPath, err, " (`switchboard check` lists them too)")
+}
+
+// printConfigError is reportConfigError with the note that ends the list of
+// problems; `check` itself passes none.
+func printConfigError(stderr io.Writer, configPath string, err error, note string) int {
 	var errs config.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs.Sorted() {
 			fmt.Fprintln(stderr, e.Error())
 		}
-		fmt.Fprintf(stderr, "switchboard: the config has %d %s; fix %s and run again (`switchboard check` lists them too)\n",
-			len(errs), plural(len(errs), "problem", "problems"), plural(len(errs), "it", "them"))
+		fmt.Fprintf(stderr, "switchboard: the config has %d %s; fix %s and run again%s\n",
+			len(errs), plural(len(errs), "problem", "problems"), plural(len(errs), "it", "them"), note)
 		return exitUsage
 	}
 	var pathErr *fs.PathError

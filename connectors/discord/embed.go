@@ -81,7 +81,11 @@ func eventFields(v *eventview.View) []*discordgo.MessageEmbedField {
 
 	var fields []*discordgo.MessageEmbedField
 	for _, name := range v.Fields() {
-		value := fieldValue(v, name, eventview.Text(v.Current[name]))
+		current := eventview.Text(v.Current[name])
+		if name == "due_date" {
+			current = v.DueDate // the instant, for a due-date event's local time
+		}
+		value := fieldValue(v, name, current)
 		if change, changed := changes[name]; changed {
 			value = changeValue(v, name, change.From) + " → " + changeValue(v, name, change.To)
 		}
@@ -119,11 +123,17 @@ func changeValue(v *eventview.View, name, value string) string {
 // formatDue shows a due date. A time at midnight UTC is a date without a time
 // of day and shows as "Dec 4, 2026"; another time becomes a Discord timestamp
 // (<t:UNIX:f>), which each reader sees in their own time zone and language.
-// A value that is not RFC 3339 shows as it is.
+// A day alone shows as that day, a time of day without a UTC offset as the
+// wall-clock time it is, and any other value as it is.
 func formatDue(value string) string {
-	due, err := time.Parse(time.RFC3339Nano, value)
-	if err != nil {
+	due, form := eventview.ReadDate(value)
+	switch form {
+	case eventview.NotADate:
 		return escapeMarkdown(value)
+	case eventview.Day:
+		return due.Format("Jan 2, 2006")
+	case eventview.LocalTime:
+		return due.Format("Jan 2, 2006 15:04")
 	}
 	due = due.UTC()
 	if due.Hour() == 0 && due.Minute() == 0 && due.Second() == 0 && due.Nanosecond() == 0 {

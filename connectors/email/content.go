@@ -3,7 +3,6 @@ package email
 import (
 	"fmt"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -164,12 +163,14 @@ func body(v *eventview.View) (label, text string, cut bool) {
 // formatDate formats an RFC 3339 time as "Sat 5 Dec 2026, 17:00 UTC", or as
 // "Sat 5 Dec 2026" at midnight; other values are returned as they are.
 func formatDate(value string) string {
-	t, err := time.Parse(time.RFC3339Nano, value)
-	if err != nil {
+	t, form := eventview.ReadDate(value)
+	switch {
+	case form == eventview.NotADate:
 		return value
-	}
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+	case form == eventview.Day || (t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0):
 		return t.Format("Mon 2 Jan 2006")
+	case form == eventview.LocalTime:
+		return t.Format("Mon 2 Jan 2006, 15:04")
 	}
 	return t.Format("Mon 2 Jan 2006, 15:04 MST")
 }

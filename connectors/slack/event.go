@@ -3,7 +3,6 @@ package slack
 import (
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -137,7 +136,7 @@ func fieldTexts(v *eventview.View) []string {
 		value := ""
 		if c, ok := changed[spec.key]; ok {
 			value = fieldValue(spec.key, c.From) + " → " + fieldValue(spec.key, c.To)
-		} else if current := eventview.Text(v.Current[spec.key]); current != "" {
+		} else if current := currentValue(v, spec.key); current != "" {
 			value = fieldValue(spec.key, current)
 		}
 		if value != "" {
@@ -145,6 +144,15 @@ func fieldTexts(v *eventview.View) []string {
 		}
 	}
 	return fields
+}
+
+// currentValue returns a field of data.current as text. The due date is the
+// view's, which for a due-date event with a local time is the instant.
+func currentValue(v *eventview.View, key string) string {
+	if key == "due_date" {
+		return v.DueDate
+	}
+	return eventview.Text(v.Current[key])
 }
 
 // priorityEmojis mark Turbo's priorities, as the templates' priority_emoji
@@ -159,9 +167,7 @@ func fieldValue(key, raw string) string {
 	case raw == "" || raw == "none":
 		return "none"
 	case strings.HasSuffix(key, "_date"):
-		if t, ok := parseDate(raw); ok {
-			return slackDate(t, "{date_short_pretty}", t.UTC().Format("2006-01-02"))
-		}
+		return dateValue(raw)
 	case key == "priority":
 		if emoji, ok := priorityEmojis[raw]; ok {
 			return emoji + " " + escapeText(raw)
@@ -172,13 +178,22 @@ func fieldValue(key, raw string) string {
 	return escapeText(raw)
 }
 
-func parseDate(raw string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
-		if t, err := time.Parse(layout, raw); err == nil {
-			return t, true
-		}
+// dateValue formats a date field. An instant becomes a Slack date, which
+// each reader sees in their own time zone. A day alone is the same calendar
+// day for everyone, so it is written out rather than placed at midnight UTC,
+// which readers west of UTC would see as the day before. A time of day
+// without a UTC offset is written out as the wall-clock time it is.
+func dateValue(raw string) string {
+	t, form := eventview.ReadDate(raw)
+	switch form {
+	case eventview.Instant:
+		return slackDate(t, "{date_short_pretty}", t.UTC().Format("2006-01-02"))
+	case eventview.Day:
+		return escapeText(t.Format("Jan 2, 2006"))
+	case eventview.LocalTime:
+		return escapeText(t.Format("Jan 2, 2006 15:04"))
 	}
-	return time.Time{}, false
+	return escapeText(raw)
 }
 
 // otherChanges lists the changes that no field shows, such as a new title.

@@ -274,3 +274,35 @@ func TestDefaultMessageShowsDocumentContent(t *testing.T) {
 		t.Errorf("context line links a project without its key:\n%s", raw)
 	}
 }
+
+// TestDefaultMessageOfDueDateWarning checks that a due-date warning names its
+// threshold and shows a due date without a UTC offset as the instant
+// Switchboard read it as, and a day alone as that day.
+func TestDefaultMessageOfDueDateWarning(t *testing.T) {
+	tests := []struct {
+		due, dueAt, want string
+	}{
+		{"2026-12-05T04:15:00", "2026-12-05T09:15:00Z", "*Due*\n<!date^1796462100^{date_short_pretty}|2026-12-05>"},
+		{"2026-12-05", "2026-12-06T05:00:00Z", "*Due*\nDec 5, 2026"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.due, func(t *testing.T) {
+			envelope := `{"event_id":"e1","event_type":"issue.due_date_approaching","timestamp":"2026-12-04T09:15:00Z",` +
+				`"entity_type":"issue","entity_id":"i1","action":"due_date_approaching","derived":true,` +
+				`"data":{"current":{"title":"Ship it","due_date":"` + tt.due + `"},"due_at":"` + tt.dueAt + `","threshold":"24h"}}`
+			event := sdk.Event{ID: "e1", Type: "issue.due_date_approaching", EntityType: "issue", EntityID: "i1",
+				Action: "due_date_approaching", Derived: true, Envelope: []byte(envelope)}
+			msg, err := buildMessage(request(nil, event), webURL, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(mrkdwnTexts(msg), "\n")
+			if !strings.Contains(all, tt.want) {
+				t.Errorf("message lacks %q:\n%s", tt.want, all)
+			}
+			if !strings.Contains(msg.Text, "due within 24h") {
+				t.Errorf("notification text %q does not name the threshold", msg.Text)
+			}
+		})
+	}
+}

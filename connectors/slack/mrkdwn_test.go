@@ -20,6 +20,24 @@ func TestSlackDate(t *testing.T) {
 	}
 }
 
+// TestDateValue checks that a day alone is not placed at midnight UTC, which
+// readers west of UTC would see as the day before.
+func TestDateValue(t *testing.T) {
+	tests := []struct {
+		raw, want string
+	}{
+		{"2026-12-05T17:00:00Z", "<!date^1796490000^{date_short_pretty}|2026-12-05>"},
+		{"2026-12-05", "Dec 5, 2026"},
+		{"2026-12-05T04:15:00", "Dec 5, 2026 04:15"},
+		{"next <friday>", "next &lt;friday&gt;"},
+	}
+	for _, tt := range tests {
+		if got := dateValue(tt.raw); got != tt.want {
+			t.Errorf("dateValue(%q) = %q, want %q", tt.raw, got, tt.want)
+		}
+	}
+}
+
 func TestFormatMention(t *testing.T) {
 	tests := []struct {
 		in, want string

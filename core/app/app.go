@@ -62,8 +62,9 @@ type App struct {
 	ingest   http.Handler
 	sched    *schedule.Scheduler
 	paused   bool
-	// dueWarnings logs due dates that are not dates, once per entity.
-	dueWarnings dueDateWarnings
+	// invalidValues logs due dates and updated_at values that cannot be
+	// read, once per entity and value.
+	invalidValues invalidValueWarnings
 
 	// The management side: see operations.go, system.go and reload.go.
 	opts          Options
@@ -231,7 +232,7 @@ func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming, now tim
 	ne := &store.NewEvent{Incoming: in, Deliveries: make([]*store.NewDelivery, 0, len(planned))}
 	if rt.plan.Config.Ingest.Derive && !in.Envelope.Derived {
 		ne.Prepared = derive.PrepareIn(in, rt.plan.Config.Schedule.Location)
-		a.dueWarnings.check(a.log, ne.Prepared, in.Envelope)
+		a.invalidValues.check(a.log, ne.Prepared, in.Envelope)
 	}
 	for _, p := range planned {
 		target, err := json.Marshal(p.Params)
@@ -350,8 +351,10 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	if adminServer != nil {
 		go func() { serveErr <- adminServer.serve() }()
 	}
-	a.log.Info("switchboard started", "listen", listener.Addr().String(), "store", cfg.Storage.Driver+" "+config.RedactDSN(cfg.Storage.DSN),
-		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID)
+	started := []any{"listen", listener.Addr().String(), "store", cfg.Storage.Driver + " " + config.RedactDSN(cfg.Storage.DSN),
+		"connectors", len(cfg.Connectors), "routes", len(cfg.Routes), "instance_id", cfg.Server.InstanceID}
+	a.log.Info("switchboard started", append(started, schedule.LogAttrs(cfg.Schedule, a.clock.Now())...)...)
+	a.logWarnings(a.current.Load().plan)
 	wg.Add(1)
 	go func() { defer wg.Done(); a.checkAtStart(a.startInstances()) }()
 

@@ -52,6 +52,9 @@ type Plan struct {
 	Routes *route.Table
 	// Infos holds each connector instance's Info, by instance name.
 	Infos map[string]sdk.Info
+	// Warnings are the routes' event names that probably do not do what
+	// their author meant (route.Lint); the config is valid with them.
+	Warnings config.Errors
 }
 
 // LoadPlan loads the config file and compiles its routes, returning every
@@ -114,7 +117,7 @@ func Compile(cfg *config.Config, registry Registry) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, errs.Sorted()
 	}
-	return &Plan{Config: cfg, Routes: table, Infos: infos}, nil
+	return &Plan{Config: cfg, Routes: table, Infos: infos, Warnings: route.Lint(cfg, eventCatalogue())}, nil
 }
 
 // validateTargets lets each connector that can check its route targets at

@@ -79,3 +79,38 @@ routes:
 		t.Errorf("the unknown connector is reported %d times, want once:\n%s", n, err)
 	}
 }
+
+func TestLoadPlanWarnsAboutEventNames(t *testing.T) {
+	path := writeFile(t, `
+ingest: {insecure: true}
+connectors:
+  hook: {type: http, url: "https://hooks.example.com/x"}
+routes:
+  - name: closes
+    events: [issue.close]
+    to: [{connector: hook}]
+  - name: reports
+    events: ["system.*", system.daily_report]
+    to: [{connector: hook}]
+  - name: fine
+    events: [issue.closed, "issue.*", switchboard.delivery_dead]
+    to: [{connector: hook}]
+`)
+	plan, err := LoadPlan(path, Registry{"http": httpKind{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		path + `:7:13: routes[0].events[0]: "issue.close" is not in the event catalogue; did you mean issue.closed?`,
+		path + `:10:13: routes[1].events[0]: "system.*" matches only events Switchboard derives (system.daily_digest, system.weekly_report)`,
+		path + `:10:13: routes[1].events[1]: "system.daily_report" is no event Switchboard raises`,
+	}
+	if len(plan.Warnings) != len(want) {
+		t.Fatalf("warnings:\n%v\nwant %d", plan.Warnings, len(want))
+	}
+	for i, w := range plan.Warnings {
+		if !strings.HasPrefix(w.Error(), want[i]) {
+			t.Errorf("warning %d = %q, want it to start with %q", i, w.Error(), want[i])
+		}
+	}
+}

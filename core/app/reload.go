@@ -240,6 +240,7 @@ func (a *App) logReload(before, after *config.Config, rt *runtime) {
 	if len(restart) > 0 {
 		a.log.Warn("the reloaded config changes keys that take effect at the next start", "sections", strings.Join(restart, ", "))
 	}
+	a.logWarnings(rt.plan)
 }
 
 // routeTypes returns every event-type pattern the routes name.

@@ -131,7 +131,7 @@ func (d *decoder) durationField(dst *time.Duration) func(*yaml.Node, string) {
 		}
 		value, err := ParseDuration(text)
 		if err != nil {
-			d.errorf(n, path, "want a duration such as 30s or 24h, got %s", rawText(n))
+			d.errorf(n, path, "invalid duration %s: expected a duration such as 30s or 24h", rawText(n))
 			return
 		}
 		*dst = value

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,9 @@ type Schedule struct {
 	// Interval is how often the scheduler looks for due events. Default 1m.
 	Interval time.Duration
 	// DueSoon are the times before a due date at which an issue or milestone
-	// that is not closed gets <type>.due_date_approaching. Default [72h, 24h].
+	// that is not closed gets <type>.due_date_approaching, each listed once.
+	// Default [72h, 24h]; an empty list sends no warnings, only the overdue
+	// events.
 	DueSoon []time.Duration
 	// DailyDigest, when set, emits system.daily_digest once a day.
 	DailyDigest *Report
@@ -78,8 +81,12 @@ func (d *decoder) durationListField(dst *[]time.Duration) func(*yaml.Node, strin
 		list := []time.Duration{}
 		for i, text := range texts {
 			value, err := ParseDuration(text)
-			if err != nil || value <= 0 {
-				d.errorAt(itemPath(path, i), "want a duration longer than zero such as 24h, got %q", text)
+			switch {
+			case err != nil || value <= 0:
+				d.errorAt(itemPath(path, i), "invalid threshold %q: expected a duration longer than zero such as 24h", text)
+				continue
+			case slices.Contains(list, value):
+				d.errorAt(itemPath(path, i), "threshold %s is listed twice; list each threshold once", FormatDuration(value))
 				continue
 			}
 			list = append(list, value)
@@ -142,7 +149,7 @@ func parseClock(text string) (int, int, error) {
 	hour, errHour := strconv.Atoi(hourText)
 	minute, errMinute := strconv.Atoi(minuteText)
 	if !ok || errHour != nil || errMinute != nil || hour < 0 || hour > 23 || minute < 0 || minute > 59 || len(minuteText) != 2 {
-		return 0, 0, fmt.Errorf("want a 24-hour time of day such as \"09:00\", got %q", text)
+		return 0, 0, fmt.Errorf("invalid time of day %q: expected a 24-hour time such as \"09:00\"", text)
 	}
 	return hour, minute, nil
 }

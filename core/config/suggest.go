@@ -52,3 +52,10 @@ func editDistance(a, b string) int {
 	}
 	return rows[len(s)][len(t)]
 }
+
+// Closest returns the candidate that word is most likely a misspelling of,
+// or "" when none is close: the one needing the fewest edits, within about a
+// third of the shorter word's length.
+func Closest(word string, candidates []string) string {
+	return closest(word, candidates)
+}

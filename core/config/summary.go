@@ -8,7 +8,7 @@ import (
 
 // Summary describes a valid config the way `switchboard check` prints it: the
 // file, the ingest listener, the store, one line per connector (name, type) and one
-// line per route (name, event patterns, target connectors), in file order. It
+// line per route (name, target connectors, event patterns), in file order. It
 // prints no secret and no option value.
 func Summary(cfg *Config) string {
 	var b strings.Builder
@@ -26,19 +26,25 @@ func Summary(cfg *Config) string {
 	}
 	w.Flush()
 
+	// The event patterns come last: a long list would otherwise pad every
+	// route's line to its width.
 	fmt.Fprintf(w, "routes (%d):\n", len(cfg.Routes))
 	for _, r := range cfg.Routes {
-		fmt.Fprintf(w, "  %s\tevents %s\tto %s\n", r.Name, summarizeEvents(r.Events), summarizeTargets(r.To))
+		fmt.Fprintf(w, "  %s\tto %s\tevents %s\n", r.Name, summarizeTargets(r.To), summarizeEvents(r.Events, r.Derived))
 	}
 	w.Flush()
 	return b.String()
 }
 
-func summarizeEvents(events []string) string {
+func summarizeEvents(events []string, derived bool) string {
+	text := strings.Join(events, ", ")
 	if len(events) == 0 {
-		return "(all)"
+		text = "(all)"
 	}
-	return strings.Join(events, ", ")
+	if derived {
+		text += " (derived too)"
+	}
+	return text
 }
 
 func summarizeTargets(targets []Target) string {

@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSummary(t *testing.T) {
 	tests := []struct {
@@ -28,9 +31,9 @@ func TestSummary(t *testing.T) {
 				"  audit        file\n" +
 				"  team-chat    chat\n" +
 				"routes (3):\n" +
-				"  urgent     events issue.*        to urgent-hook, backup-hook\n" +
-				"  audit.all  events (all)          to audit\n" +
-				"  chat       events issue.created  to team-chat, urgent-hook\n",
+				"  urgent     to urgent-hook, backup-hook  events issue.*\n" +
+				"  audit.all  to audit                     events (all)\n" +
+				"  chat       to team-chat, urgent-hook    events issue.created (derived too)\n",
 		},
 	}
 	for _, tt := range tests {
@@ -41,5 +44,26 @@ func TestSummary(t *testing.T) {
 				t.Errorf("Summary differs\ngot:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestSummaryLongEventListPadsNothing(t *testing.T) {
+	long := make([]string, 40)
+	for i := range long {
+		long[i] = "issue.custom_event_type"
+	}
+	cfg := &Config{Routes: []Route{
+		{Name: "wide", Events: long, To: []Target{{Connector: "log"}}},
+		{Name: "narrow", Events: []string{"system.*"}, Derived: true, To: []Target{{Connector: "log"}}},
+	}}
+	lines := strings.Split(Summary(cfg), "\n")
+	want := "  narrow  to log  events system.* (derived too)"
+	if !strings.Contains(Summary(cfg), want+"\n") {
+		t.Errorf("summary lacks %q:\n%s", want, Summary(cfg))
+	}
+	for _, line := range lines {
+		if strings.HasPrefix(line, "  ") && strings.HasSuffix(line, " ") {
+			t.Errorf("line %q ends with spaces", line)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -40,6 +39,10 @@ type Result struct {
 	// Late is set when the event's snapshot is older than the stored state
 	// (its updated_at is earlier): it derives nothing and changes no state.
 	Late bool
+	// SameVersion is set when the event's snapshot has the stored state's
+	// updated_at: it was compared with the stored state alone, not with its
+	// data.previous.
+	SameVersion bool
 }
 
 // Changes derives the change events of one received event, comparing its
@@ -118,15 +121,4 @@ func isObject(raw json.RawMessage) bool {
 		}
 	}
 	return false
-}
-
-// olderThan reports whether a snapshot's updated_at is before the stored
-// one's. Either missing or unreadable counts as not older.
-func olderThan(current, stored Fields) bool {
-	at, err := time.Parse(time.RFC3339Nano, text(current.UpdatedAt))
-	if err != nil {
-		return false
-	}
-	storedAt, err := time.Parse(time.RFC3339Nano, text(stored.UpdatedAt))
-	return err == nil && at.Before(storedAt)
 }

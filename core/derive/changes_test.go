@@ -193,6 +193,9 @@ func TestRules(t *testing.T) {
 		want     string
 	}{
 		{"issue", Fields{Status: s("closed")}, Fields{Status: s("open")}, "issue.status_changed issue.reopened"},
+		{"issue", Fields{Status: s("closed")}, Fields{}, ""},
+		{"issue", Fields{Status: s("closed")}, Fields{Status: s("")}, ""},
+		{"milestone", Fields{Status: s("active")}, Fields{}, ""},
 		{"issue", Fields{Assignee: s("a@x")}, Fields{}, "issue.unassigned"},
 		{"issue", Fields{Assignee: s("a@x")}, Fields{Assignee: s("b@x")}, "issue.assigned"},
 		{"issue", Fields{}, Fields{Blocked: true}, "issue.blocked"},

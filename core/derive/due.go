@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/turbocode/switchboard/core/config"
 	"github.com/turbocode/switchboard/core/event"
 )
 
@@ -19,9 +20,12 @@ var dueEntityTypes = map[string]bool{"issue": true, "milestone": true}
 // smallest threshold before the due date that now has reached. Larger
 // thresholds already passed are skipped, so an issue created a day before its
 // due date gets the 24h warning and not also the 72h one. The ids cover the
-// entity, the type, the threshold and the due date, so each warning goes out
-// once per due date and a moved due date warns again; the store's duplicate
-// check drops the ones already sent, and an event the entity's LastChange
+// entity, the type, the threshold, the due date as written and the snapshot
+// that set it (DueDateSetKey). Each warning therefore goes out once per due
+// date, and a due date moved, also back to an earlier value, warns again. A
+// change of schedule.tz moves the instant of a due date written without a UTC
+// offset but not its id, so it warns nothing twice. The store's duplicate
+// check drops the events already sent, and an event the entity's LastChange
 // records as sent is not returned again.
 func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incoming, error) {
 	if e == nil || e.Closed || e.DueAt.IsZero() || !dueEntityTypes[e.Type] {
@@ -29,7 +33,7 @@ func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incomin
 	}
 
 	if !now.Before(e.DueAt) {
-		return unsent(e, e.Type+".overdue", overdueDetail(e), e.DueAt)
+		return unsent(e, e.Type+".overdue", overdueDetail(e), e.DueAt, nil)
 	}
 
 	sorted := append([]time.Duration(nil), thresholds...)
@@ -39,17 +43,17 @@ func Due(e *Entity, now time.Time, thresholds []time.Duration) ([]*event.Incomin
 		if now.Before(at) {
 			continue
 		}
-		return unsent(e, e.Type+".due_date_approaching", approachingDetail(e, threshold), at)
+		return unsent(e, e.Type+".due_date_approaching", approachingDetail(e, threshold), at, &threshold)
 	}
 	return nil, nil
 }
 
 // unsent builds a due-date event unless the entity records it as sent.
-func unsent(e *Entity, eventType, detail string, at time.Time) ([]*event.Incoming, error) {
+func unsent(e *Entity, eventType, detail string, at time.Time, threshold *time.Duration) ([]*event.Incoming, error) {
 	if sent(e, eventType, detail) {
 		return nil, nil
 	}
-	in, err := dueEvent(e, eventType, detail, at)
+	in, err := dueEvent(e, eventType, detail, at, threshold)
 	if err != nil {
 		return nil, err
 	}
@@ -63,10 +67,23 @@ func sent(e *Entity, eventType, detail string) bool {
 }
 
 // overdueDetail and approachingDetail identify a due-date event within its
-// type: the due date, and for a warning also its threshold, so a moved due
-// date is owed its events again.
+// type: the due date as written and the stamp of the snapshot that set it,
+// and for a warning also its threshold, so a moved due date is owed its
+// events again.
 func overdueDetail(e *Entity) string {
-	return "due:" + e.DueAt.UTC().Format(time.RFC3339)
+	return "due:" + e.Fields.dueKey() + "|set:" + e.LastChange[DueDateSetKey]
+}
+
+// dueKey identifies a due date whatever the zone it is read in: an RFC 3339
+// time by its instant, so that another spelling of it is the same due date,
+// and a due date without a UTC offset by its text, whose instant depends on
+// schedule.tz.
+func (f Fields) dueKey() string {
+	written := text(f.DueDate)
+	if at, err := time.Parse(time.RFC3339Nano, written); err == nil {
+		return at.UTC().Format(time.RFC3339Nano)
+	}
+	return written
 }
 
 func approachingDetail(e *Entity, threshold time.Duration) string {
@@ -99,10 +116,16 @@ func NextDue(e *Entity, now time.Time, thresholds []time.Duration) time.Time {
 }
 
 // dueEvent builds one due-date event, timed at the moment it became due, so
-// that the same event built twice is the same.
-func dueEvent(e *Entity, eventType, detail string, at time.Time) (*event.Incoming, error) {
+// that the same event built twice is the same. Besides data.current it
+// carries data.due_at, the instant the due date was read as, and for a
+// warning data.threshold, the threshold it reached ("24h").
+func dueEvent(e *Entity, eventType, detail string, at time.Time, threshold *time.Duration) (*event.Incoming, error) {
 	id := dueID(e, eventType, detail)
-	data, err := json.Marshal(map[string]any{"current": e.State})
+	fields := map[string]any{"current": e.State, "due_at": e.DueAt.UTC().Format(time.RFC3339)}
+	if threshold != nil {
+		fields["threshold"] = config.FormatDuration(*threshold)
+	}
+	data, err := json.Marshal(fields)
 	if err != nil {
 		return nil, err
 	}

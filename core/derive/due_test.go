@@ -3,12 +3,16 @@ package derive
 import (
 	"testing"
 	"time"
+
+	"github.com/turbocode/switchboard/core/event"
 )
 
 var thresholds = []time.Duration{72 * time.Hour, 24 * time.Hour}
 
 func dueIssue(due time.Time) *Entity {
-	return &Entity{Key: "issue:i1", Type: "issue", ID: "i1", ProjectID: "p1", State: []byte(`{"title":"x"}`), DueAt: due}
+	written := due.Format(time.RFC3339)
+	return &Entity{Key: "issue:i1", Type: "issue", ID: "i1", ProjectID: "p1", State: []byte(`{"title":"x"}`), DueAt: due,
+		Fields: Fields{DueDate: &written}}
 }
 
 func TestDueEvents(t *testing.T) {
@@ -133,5 +137,76 @@ func TestDueSkipsWhatTheEntityRecordsAsSent(t *testing.T) {
 	}
 	if next := NextDue(e, due.Add(2*time.Hour), thresholds); !next.IsZero() {
 		t.Errorf("NextDue after overdue was sent = %v, want never", next)
+	}
+}
+
+// TestDueKeyedOnWrittenDate checks that a warning's id follows the due date
+// as written: another schedule.tz or another spelling of the same instant
+// does not warn again, while a due date moved away and back does.
+func TestDueKeyedOnWrittenDate(t *testing.T) {
+	newYork, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	update := func(id, due, updatedAt string) *event.Incoming {
+		raw := `{"event_id":"` + id + `","event_type":"issue.updated","timestamp":"2026-12-01T12:00:00Z","entity_type":"issue",` +
+			`"entity_id":"iss-90","data":{"current":{"status":"open","due_date":"` + due + `","updated_at":"` + updatedAt + `"}}}`
+		events, err := event.ParseEnvelopes([]byte(raw), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return events[0]
+	}
+	warning := func(in *event.Incoming, stored *Entity, loc *time.Location, now time.Time) (string, *Entity) {
+		t.Helper()
+		res, err := PrepareIn(in, loc).Changes(stored)
+		if err != nil {
+			t.Fatal(err)
+		}
+		due, err := Due(res.Entity, now, thresholds)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("Due = %v, %v; want one warning", due, err)
+		}
+		return due[0].Envelope.EventID, res.Entity
+	}
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	first := update("e1", "2026-12-06", "2026-12-01T12:00:00Z")
+
+	inUTC, _ := warning(first, nil, time.UTC, now)
+	inNewYork, _ := warning(first, nil, newYork, now)
+	if inUTC != inNewYork {
+		t.Errorf("another schedule.tz gave the 72h warning another id: it would warn twice")
+	}
+
+	_, set := warning(first, nil, time.UTC, now)
+	_, moved := warning(update("e2", "2026-12-06T18:00:00Z", "2026-12-02T12:00:00Z"), set, time.UTC, now)
+	back, _ := warning(update("e3", "2026-12-06", "2026-12-03T12:00:00Z"), moved, time.UTC, now)
+	if back == inUTC {
+		t.Errorf("a due date moved back to an earlier value gave its warning the old id: it would not warn again")
+	}
+
+	instant, before := warning(update("e4", "2026-12-06T18:00:00Z", "2026-12-03T13:00:00Z"), nil, time.UTC, now)
+	respelt, _ := warning(update("e5", "2026-12-06T19:00:00+01:00", "2026-12-03T14:00:00Z"), before, time.UTC, now)
+	if respelt != instant {
+		t.Errorf("another spelling of the same due instant gave its warning another id: it would warn twice")
+	}
+}
+
+func TestDueEventCarriesThresholdAndInstant(t *testing.T) {
+	due := time.Date(2026, 12, 10, 17, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		now  time.Time
+		want string
+	}{
+		{due.Add(-30 * time.Hour), `{"current":{"title":"x"},"due_at":"2026-12-10T17:00:00Z","threshold":"72h"}`},
+		{due.Add(time.Hour), `{"current":{"title":"x"},"due_at":"2026-12-10T17:00:00Z"}`},
+	} {
+		got, err := Due(dueIssue(due), tt.now, thresholds)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("Due at %s = %v, %v", tt.now, got, err)
+		}
+		if data := string(got[0].Envelope.Data); data != tt.want {
+			t.Errorf("%s data = %s, want %s", got[0].Envelope.EventType, data, tt.want)
+		}
 	}
 }

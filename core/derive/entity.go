@@ -31,7 +31,9 @@ type Entity struct {
 	Closed bool
 	// LastChange maps a change type to the id of the last change of that type
 	// seen, so that Turbo's own event for a change already derived (or the
-	// reverse) is recognised as the same change.
+	// reverse) is recognised as the same change, and a due-date event type to
+	// the id of the last one sent. Under DueDateSetKey it holds the stamp of
+	// the snapshot that set the current due date.
 	LastChange map[string]string
 	// SeenAt is when the entity last changed.
 	SeenAt time.Time
@@ -39,6 +41,11 @@ type Entity struct {
 	// the store last wrote it; zero when never.
 	NextDueAt time.Time
 }
+
+// DueDateSetKey is the LastChange key of the stamp (changeStamp) of the
+// snapshot that set the entity's current due date, which the ids of its
+// due-date events include. It is no event type, so it never meets one.
+const DueDateSetKey = "due_date"
 
 // Fields are the values of data.current that the change rules read.
 type Fields struct {
@@ -53,9 +60,9 @@ type Fields struct {
 	Progress   *float64 `json:"progress"`
 	ProjectID  *string  `json:"project_id"`
 	UpdatedAt  *string  `json:"updated_at"`
-	// dueDateRaw is due_date's JSON value as written, so that a due date of
-	// another type than string is reported rather than ignored.
-	dueDateRaw []byte
+	// dueDateRaw and updatedAtRaw are the JSON values as written, so that a
+	// value of another type than string is reported rather than ignored.
+	dueDateRaw, updatedAtRaw []byte
 }
 
 // ReadFields reads the tracked fields of a data.current object, which must be
@@ -89,7 +96,7 @@ var fieldReaders = map[string]func(*Fields, []byte){
 	"completion_percentage": func(f *Fields, v []byte) { f.Completion = numberValue(v) },
 	"progress":              func(f *Fields, v []byte) { f.Progress = numberValue(v) },
 	"project_id":            func(f *Fields, v []byte) { f.ProjectID = stringValue(v) },
-	"updated_at":            func(f *Fields, v []byte) { f.UpdatedAt = stringValue(v) },
+	"updated_at":            func(f *Fields, v []byte) { f.UpdatedAt, f.updatedAtRaw = stringValue(v), v },
 }
 
 // text returns a field's value, "" for a missing or null one.

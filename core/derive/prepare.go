@@ -78,6 +78,17 @@ func (p *Prepared) InvalidDueDate() string {
 	return p.current.fields.invalidDueDate(p.loc)
 }
 
+// InvalidUpdatedAt returns the event's updated_at when data.current sets one
+// that is not an RFC 3339 time with a UTC offset, so the caller can report
+// it: such a snapshot is never found late or equal to the stored version. It
+// returns "" otherwise.
+func (p *Prepared) InvalidUpdatedAt() string {
+	if p.skip {
+		return ""
+	}
+	return p.current.fields.invalidUpdatedAt()
+}
+
 // Changes derives the event's change events against stored, the entity's
 // state before it (nil when never seen). The state before the event is
 // data.previous over stored, and the state after it is data.current over
@@ -88,21 +99,27 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 		return Result{}, nil
 	}
 	env := p.in.Envelope
-	if stored != nil && olderThan(p.current.fields, stored.Fields) {
-		// A snapshot older than the stored one arrived late: it neither
-		// replaces the newer state nor reports a change.
-		return Result{Late: true}, nil
+	var order int
+	var ordered bool
+	if stored != nil {
+		order, ordered = compareVersions(p.current.fields, stored.Fields)
 	}
-	before, known := p.before(stored)
+	if ordered && order < 0 {
+		// A snapshot older than the stored one arrived late: it neither
+		// replaces the newer state nor derives a change.
+		return Result{Late: true, ChangeID: p.lateChangeID(stored.Key)}, nil
+	}
+	same := ordered && order == 0
+	before, known := p.before(stored, same)
 	after := merged(before, p.current)
-	next := nextEntity(env, after, stored, p.loc)
-	res := Result{Entity: next}
+	stamp := changeStamp(p.current.fields, env.EventID)
+	next := nextEntity(env, after, stored, p.loc, stamp)
+	res := Result{Entity: next, SameVersion: same}
 	if !known {
 		return res, nil
 	}
 
 	changes := rules(env.EntityType, before.fields, after.fields)
-	stamp := changeStamp(p.current.fields, env.EventID)
 	for _, c := range changes {
 		id := changeID(next.Key, c, stamp)
 		next.LastChange[c.eventType] = id
@@ -127,13 +144,14 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 
 // before returns the state to compare with: the event's data.previous over
 // the stored state, the one or the other alone, and known false when there is
-// neither.
-func (p *Prepared) before(stored *Entity) (snapshot, bool) {
+// neither. An event of the version stored already (same) is compared with
+// the stored state alone.
+func (p *Prepared) before(stored *Entity, same bool) (snapshot, bool) {
 	var base snapshot
 	if stored != nil {
 		base = snapshot{stored.State, stored.Fields}
 	}
-	if p.hasPrevious {
+	if p.hasPrevious && !same {
 		return merged(base, p.previous), true
 	}
 	return base, stored != nil
@@ -149,8 +167,9 @@ func merged(base, update snapshot) snapshot {
 	return snapshot{raw, ReadFields(raw)}
 }
 
-// nextEntity returns the entity's state after the event.
-func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.Location) *Entity {
+// nextEntity returns the entity's state after the event, whose snapshot has
+// the stamp given.
+func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.Location, stamp string) *Entity {
 	f := after.fields
 	next := &Entity{Key: env.EntityType + ":" + env.EntityID, Type: env.EntityType, ID: env.EntityID,
 		ProjectID: env.Context["project_id"], State: after.raw, Fields: f, DueAt: f.dueAt(loc), Closed: f.isClosed(),
@@ -162,6 +181,9 @@ func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.L
 		for k, v := range stored.LastChange {
 			next.LastChange[k] = v
 		}
+	}
+	if stored == nil || stored.Fields.dueKey() != f.dueKey() {
+		next.LastChange[DueDateSetKey] = stamp
 	}
 	return next
 }

@@ -18,15 +18,16 @@ type Summary struct {
 	// EventsByType counts the events received or derived in the period,
 	// duplicates left out.
 	EventsByType map[string]int `json:"events_by_type"`
-	// Issues counts issues created and closed in the period, and those overdue
-	// at its end.
+	// Issues counts the distinct issues created and closed in the period, and
+	// those overdue at its end.
 	Issues IssueCounts `json:"issues"`
 	// ByProject holds the same counts per project id; events without a project
 	// are counted under "".
 	ByProject map[string]*ProjectSummary `json:"by_project"`
 }
 
-// IssueCounts are the issue figures of a summary.
+// IssueCounts are the issue figures of a summary, each a number of distinct
+// issues.
 type IssueCounts struct {
 	Created int `json:"created"`
 	Closed  int `json:"closed"`
@@ -82,7 +83,7 @@ func (s *Summary) Text() string {
 	b.WriteString("Events: " + countsText(s.EventsByType) + ".")
 	for _, id := range s.projectOrder() {
 		p := s.ByProject[id]
-		fmt.Fprintf(&b, "\n%s: %d events; %s", p.label(id), p.Events, p.Issues.text())
+		fmt.Fprintf(&b, "\n%s: %s; %s", p.label(id), counted(p.Events, "event", "events"), p.Issues.text())
 	}
 	return b.String()
 }
@@ -135,7 +136,15 @@ func (s *Summary) NameProject(id string, state json.RawMessage) {
 }
 
 func (c IssueCounts) text() string {
-	return fmt.Sprintf("%d issues created, %d closed, %d overdue.", c.Created, c.Closed, c.Overdue)
+	return fmt.Sprintf("%s created, %d closed, %d overdue.", counted(c.Created, "issue", "issues"), c.Closed, c.Overdue)
+}
+
+// counted returns n with the noun in its singular or plural form.
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // countsText lists counts by name, sorted: "comment.created 4, issue.created 3".
@@ -147,12 +156,24 @@ func countsText(counts map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// IssueEventTypes are the event types whose distinct issues CountIssues
+// counts.
+var IssueEventTypes = []string{"issue.created", "issue.closed"}
+
 // Count adds n events of one type in a project to the summary.
 func (s *Summary) Count(projectID, eventType string, n int) {
 	p := s.project(projectID)
 	s.EventsByType[eventType] += n
 	p.Events += n
 	p.EventsByType[eventType] += n
+}
+
+// CountIssues adds n distinct issues of a project that had an event of one of
+// IssueEventTypes in the period: an issue closed, reopened and closed again
+// counts once, and so does an issue whose close Turbo and Switchboard both
+// reported. Other types are ignored.
+func (s *Summary) CountIssues(projectID, eventType string, n int) {
+	p := s.project(projectID)
 	switch eventType {
 	case "issue.created":
 		s.Issues.Created += n

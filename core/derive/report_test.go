@@ -9,7 +9,9 @@ import (
 func TestReportEvent(t *testing.T) {
 	s := &Summary{}
 	s.Count("p1", "issue.created", 3)
-	s.Count("p1", "issue.closed", 1)
+	s.CountIssues("p1", "issue.created", 3)
+	s.Count("p1", "issue.closed", 2)
+	s.CountIssues("p1", "issue.closed", 1)
 	s.Count("", "comment.created", 4)
 	s.CountOverdue("p1", 2)
 	to := time.Date(2026, 12, 4, 8, 0, 0, 0, time.UTC)
@@ -38,9 +40,9 @@ func TestReportEvent(t *testing.T) {
 	}
 	wantTitle := "Daily digest, 3 Dec 09:00 to 4 Dec 09:00 CET"
 	wantText := "3 issues created, 1 closed, 2 overdue.\n" +
-		"Events: comment.created 4, issue.closed 1, issue.created 3.\n" +
+		"Events: comment.created 4, issue.closed 2, issue.created 3.\n" +
 		"No project: 4 events; 0 issues created, 0 closed, 0 overdue.\n" +
-		"Project p1: 4 events; 3 issues created, 1 closed, 2 overdue."
+		"Project p1: 5 events; 3 issues created, 1 closed, 2 overdue."
 	if data.Current["title"] != wantTitle || data.Current["description"] != wantText {
 		t.Errorf("current = %q\n%s\nwant %q\n%s", data.Current["title"], data.Current["description"], wantTitle, wantText)
 	}
@@ -49,7 +51,9 @@ func TestReportEvent(t *testing.T) {
 func TestReportNamesProjects(t *testing.T) {
 	s := &Summary{}
 	s.Count("6f1c2d3e", "issue.created", 2)
+	s.CountIssues("6f1c2d3e", "issue.created", 2)
 	s.Count("0a9b8c7d", "issue.closed", 1)
+	s.CountIssues("0a9b8c7d", "issue.closed", 1)
 	s.Count("5e4f3a2b", "comment.created", 1)
 	s.Count("1d2c3b4a", "comment.created", 3)
 	s.NameProject("6f1c2d3e", []byte(`{"name":"Turbo Web","project_key":"TURBO","status":"active"}`))
@@ -75,8 +79,8 @@ func TestReportNamesProjects(t *testing.T) {
 	wantText := "2 issues created, 1 closed, 0 overdue.\n" +
 		"Events: comment.created 4, issue.closed 1, issue.created 2.\n" +
 		"Apps: 3 events; 0 issues created, 0 closed, 0 overdue.\n" +
-		"OPS: 1 events; 0 issues created, 1 closed, 0 overdue.\n" +
-		"Project 5e4f3a2b: 1 events; 0 issues created, 0 closed, 0 overdue.\n" +
+		"OPS: 1 event; 0 issues created, 1 closed, 0 overdue.\n" +
+		"Project 5e4f3a2b: 1 event; 0 issues created, 0 closed, 0 overdue.\n" +
 		"Turbo Web (TURBO): 2 events; 2 issues created, 0 closed, 0 overdue."
 	if got := data.Current["description"]; got != wantText {
 		t.Errorf("description:\n%s\nwant:\n%s", got, wantText)
@@ -86,5 +90,15 @@ func TestReportNamesProjects(t *testing.T) {
 	}
 	if _, ok := data.Summary.ByProject["not-in-summary"]; ok {
 		t.Errorf("naming a project without events added it to the summary")
+	}
+}
+
+func TestSummaryTextCountsInSingular(t *testing.T) {
+	s := &Summary{}
+	s.Count("", "issue.created", 1)
+	s.CountIssues("", "issue.created", 1)
+	want := "1 issue created, 0 closed, 0 overdue.\nEvents: issue.created 1.\nNo project: 1 event; 1 issue created, 0 closed, 0 overdue."
+	if got := s.Text(); got != want {
+		t.Errorf("Text() =\n%s\nwant\n%s", got, want)
 	}
 }

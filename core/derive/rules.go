@@ -26,19 +26,19 @@ func issueChanges(previous, current Fields) []change {
 	out := statusChanges("issue", previous, current, "")
 	from, to := text(previous.Status), text(current.Status)
 	if from != to && to == "closed" {
-		out = append(out, newChange("issue.closed", "status", from+">"+to))
+		out = append(out, becomes("issue.closed", "status", to))
 	}
-	if from != to && from == "closed" {
-		out = append(out, newChange("issue.reopened", "status", from+">"+to))
+	if from != to && from == "closed" && to != "" {
+		out = append(out, becomes("issue.reopened", "status", to))
 	}
 	out = append(out, valueChange("issue.priority_changed", "priority", previous.Priority, current.Priority)...)
 
 	before, after := text(previous.Assignee), text(current.Assignee)
 	switch {
 	case before != after && after != "":
-		out = append(out, newChange("issue.assigned", "assignee", before+">"+after))
+		out = append(out, becomes("issue.assigned", "assignee", after))
 	case before != after:
-		out = append(out, newChange("issue.unassigned", "assignee", before+">"))
+		out = append(out, becomes("issue.unassigned", "assignee", ""))
 	}
 	if previous.Blocked != current.Blocked {
 		kind := "issue.unblocked"
@@ -52,9 +52,7 @@ func issueChanges(previous, current Fields) []change {
 
 func projectChanges(previous, current Fields) []change {
 	out := statusChanges("project", previous, current, "")
-	wasArchived := text(previous.Status) == "archived" || (previous.IsArchived != nil && *previous.IsArchived)
-	isArchived := text(current.Status) == "archived" || (current.IsArchived != nil && *current.IsArchived)
-	if isArchived && !wasArchived {
+	if current.archived() && !previous.archived() {
 		out = append(out, newChange("project.archived", "status", "archived"))
 	}
 	before, _ := previous.completion()
@@ -84,7 +82,8 @@ func milestoneChanges(previous, current Fields) []change {
 }
 
 // statusChanges returns <entity>.status_changed and, when completed names a
-// status, <entity>.completed on reaching it.
+// status, <entity>.completed on reaching it. A status that becomes null or
+// empty is no status, so it derives nothing.
 func statusChanges(entity string, previous, current Fields, completed string) []change {
 	from, to := text(previous.Status), text(current.Status)
 	if from == to || to == "" {
@@ -92,7 +91,7 @@ func statusChanges(entity string, previous, current Fields, completed string) []
 	}
 	out := []change{newChange(entity+".status_changed", "status", from+">"+to)}
 	if completed != "" && to == completed {
-		out = append(out, newChange(entity+".completed", "status", from+">"+to))
+		out = append(out, becomes(entity+".completed", "status", to))
 	}
 	return out
 }
@@ -103,6 +102,11 @@ func valueChange(eventType, field string, before, after *string) []change {
 		return nil
 	}
 	return []change{newChange(eventType, field, text(before)+">"+text(after))}
+}
+
+// archived reports whether a project's fields mark it archived.
+func (f Fields) archived() bool {
+	return text(f.Status) == "archived" || (f.IsArchived != nil && *f.IsArchived)
 }
 
 // Types lists every event type Changes can derive, for the documentation and
@@ -122,6 +126,16 @@ func Types() []string {
 // newChange returns a change of one field.
 func newChange(eventType, field, detail string) change {
 	return change{eventType: eventType, fields: []string{field}, detail: detail}
+}
+
+// becomes returns a change identified by the value the field takes alone.
+// Turbo sends some of these types itself (issue.closed, issue.assigned,
+// milestone.completed), and its event may carry another data.previous than
+// the one Switchboard compared with, or none, or arrive late. Within one
+// updated_at a field has one value, so the new value and the stamp identify
+// the change whatever the event saw before it (see ownChange).
+func becomes(eventType, field, value string) change {
+	return newChange(eventType, field, "to:"+value)
 }
 
 // reaching returns the change with the percentage it reached.

@@ -41,7 +41,7 @@ func referenceFields(current []byte) (Fields, bool) {
 	return Fields{Status: str("status"), Priority: str("priority"), Assignee: str("assignee"), DueDate: str("due_date"),
 		Blocked: len(blockedBy) > 0, IsArchived: archived, Completion: num("completion_percentage"),
 		Progress: num("progress"), ProjectID: str("project_id"), UpdatedAt: str("updated_at"),
-		dueDateRaw: []byte(members["due_date"])}, true
+		dueDateRaw: []byte(members["due_date"]), updatedAtRaw: []byte(members["updated_at"])}, true
 }
 
 func checkAgainstReference(t *testing.T, current []byte) {

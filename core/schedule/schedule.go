@@ -172,7 +172,7 @@ func (s *Scheduler) emitReport(ctx context.Context, r report, slot, last time.Ti
 		return fmt.Errorf("store %s: %w", r.eventType, err)
 	}
 	s.opts.Logger.Info("report emitted", "event_id", in.Envelope.EventID, "event_type", r.eventType,
-		"from", from, "to", slot)
+		"from", from.UTC().Format(time.RFC3339), "to", slot.UTC().Format(time.RFC3339), "timezone", r.cfg.Location.String())
 	return nil
 }
 

@@ -36,3 +36,13 @@ func previousSlot(slot time.Time, weekly bool) time.Time {
 	}
 	return slot.AddDate(0, 0, -1)
 }
+
+// nextSlot returns the first time after now at which the report is due.
+func nextSlot(r *config.Report, weekly bool, now time.Time) time.Time {
+	days := 1
+	if weekly {
+		days = 7
+	}
+	y, m, d := latestSlot(r, weekly, now).Date()
+	return time.Date(y, m, d+days, r.Hour, r.Minute, 0, 0, r.Location)
+}

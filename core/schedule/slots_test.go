@@ -58,3 +58,42 @@ func TestPreviousSlotKeepsLocalTimeAcrossDST(t *testing.T) {
 		t.Errorf("the day clocks go forward: period %s to %s, want 09:00 to 09:00 local, 23 hours", from, slot)
 	}
 }
+
+func TestScheduleSummary(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC) // a Saturday
+	tests := []struct {
+		name string
+		cfg  config.Schedule
+		want string
+	}{
+		{
+			name: "defaults",
+			cfg:  config.Schedule{Interval: time.Minute, DueSoon: []time.Duration{72 * time.Hour, 24 * time.Hour}, Location: time.UTC},
+			want: "schedule:               every 1m; due dates without a UTC offset are in UTC\n" +
+				"  due-date warnings     72h and 24h before the due date\n" +
+				"  system.daily_digest   off\n" +
+				"  system.weekly_report  off\n",
+		},
+		{
+			name: "reports and no warnings",
+			cfg: config.Schedule{Interval: 30 * time.Second, DueSoon: []time.Duration{}, Location: berlin,
+				DailyDigest:  &config.Report{Hour: 9, Location: berlin},
+				WeeklyReport: &config.Report{Hour: 8, Minute: 30, Weekday: time.Monday, Location: time.UTC}},
+			want: "schedule:               every 30s; due dates without a UTC offset are in Europe/Berlin\n" +
+				"  due-date warnings     off (due_soon is empty); overdue notices are still sent\n" +
+				"  system.daily_digest   09:00 Europe/Berlin, next Sun 6 Dec 2026 09:00 CET\n" +
+				"  system.weekly_report  monday 08:30 UTC, next Mon 7 Dec 2026 08:30 UTC\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Summary(tt.cfg, now); got != tt.want {
+				t.Errorf("Summary =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}

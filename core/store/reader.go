@@ -14,6 +14,10 @@ type EntityReader interface {
 	// Entity returns the stored state of an entity by key
 	// ("<entity_type>:<entity_id>"), or nil when the store has none.
 	Entity(ctx context.Context, key string) (*derive.Entity, error)
+	// EventHash returns the content hash of the stored event with this id,
+	// or nil when no event has the id. The same hash marks a resend, another
+	// one a conflict.
+	EventHash(ctx context.Context, eventID string) ([]byte, error)
 	// Close releases the connection.
 	Close() error
 }

@@ -50,8 +50,15 @@ type View struct {
 	Priority    string
 	Type        string
 	Assignee    string
-	// DueDate is the due date as the event wrote it (RFC 3339), or empty.
+	// DueDate is the due date as the event wrote it (see ReadDate), or
+	// empty. For a due-date event whose due date has a time of day but no
+	// UTC offset it is data.due_at instead: the instant Switchboard read it
+	// as, in schedule.tz.
 	DueDate string
+	// DueThreshold is the warning threshold a due-date event reached, as
+	// written in schedule.due_soon ("24h"): data.threshold of
+	// <type>.due_date_approaching. It is empty for other events.
+	DueThreshold string
 	// Comment is a comment's content.
 	Comment string
 	// Threshold is the percentage that a project's completion or a
@@ -113,9 +120,19 @@ func FromDoc(doc map[string]any) *View {
 	v.MilestoneID = text(Lookup(doc, "context", "milestone_id"))
 	v.InitiativeID = text(Lookup(doc, "context", "initiative_id"))
 
-	v.Threshold = text(Lookup(doc, "data", "threshold"))
+	switch threshold := Lookup(doc, "data", "threshold").(type) {
+	case string:
+		v.DueThreshold = threshold
+	case float64, json.Number:
+		v.Threshold = text(threshold)
+	}
 	v.Current, _ = Lookup(doc, "data", "current").(map[string]any)
 	v.readEntity(v.Current)
+	if _, form := ReadDate(v.DueDate); form == LocalTime {
+		if dueAt := text(Lookup(doc, "data", "due_at")); dueAt != "" {
+			v.DueDate = dueAt
+		}
+	}
 	v.Changes = changes(doc)
 	return v
 }
@@ -162,14 +179,18 @@ func (v *View) Label() string {
 
 // What says what happened in a few words: "issue created", "status changed",
 // "milestone completed"; the action's underscores become spaces. An event
-// with a threshold ends with it: "project completion milestone (50 %)".
+// with a threshold ends with it: "project completion milestone (50 %)",
+// "issue due date approaching (due within 24h)".
 func (v *View) What() string {
 	what := strings.ReplaceAll(v.Action, "_", " ")
 	if v.EntityType != "" {
 		what = v.EntityType + " " + what
 	}
-	if v.Threshold != "" {
+	switch {
+	case v.Threshold != "":
 		what += " (" + v.Threshold + " %)"
+	case v.DueThreshold != "":
+		what += " (due within " + v.DueThreshold + ")"
 	}
 	return what
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func load(t *testing.T, name string) *View {
@@ -184,6 +185,8 @@ func TestWhatNamesThreshold(t *testing.T) {
 		{"fractional threshold", `{"entity_type":"project","action":"completion_milestone","data":{"threshold":12.5}}`,
 			"project completion milestone (12.5 %)"},
 		{"no threshold", `{"entity_type":"milestone","action":"progress_updated","data":{}}`, "milestone progress updated"},
+		{"due-date warning", `{"event_type":"issue.due_date_approaching","entity_type":"issue",` +
+			`"action":"due_date_approaching","data":{"threshold":"24h"}}`, "issue due date approaching (due within 24h)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,6 +196,53 @@ func TestWhatNamesThreshold(t *testing.T) {
 			}
 			if got := v.What(); got != tt.want {
 				t.Errorf("What = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDueDateOfDueDateEvent(t *testing.T) {
+	tests := []struct {
+		name, data, want string
+	}{
+		{"local time takes the instant", `{"current":{"due_date":"2026-12-05T04:15:00"},"due_at":"2026-12-05T09:15:00Z"}`,
+			"2026-12-05T09:15:00Z"},
+		{"day alone stays a day", `{"current":{"due_date":"2026-12-05"},"due_at":"2026-12-06T05:00:00Z"}`, "2026-12-05"},
+		{"instant stays as written", `{"current":{"due_date":"2026-12-05T17:00:00+01:00"},"due_at":"2026-12-05T16:00:00Z"}`,
+			"2026-12-05T17:00:00+01:00"},
+		{"local time without due_at", `{"current":{"due_date":"2026-12-05T04:15:00"}}`, "2026-12-05T04:15:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Parse([]byte(`{"entity_type":"issue","action":"due_date_approaching","data":` + tt.data + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.DueDate != tt.want {
+				t.Errorf("DueDate = %q, want %q", v.DueDate, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadDate(t *testing.T) {
+	tests := []struct {
+		text string
+		form DateForm
+		want string
+	}{
+		{"2026-12-05T17:00:00Z", Instant, "2026-12-05T17:00:00Z"},
+		{"2026-12-05T17:00:00-05:00", Instant, "2026-12-05T22:00:00Z"},
+		{"2026-12-05", Day, "2026-12-05T00:00:00Z"},
+		{"2026-12-05T04:15:00", LocalTime, "2026-12-05T04:15:00Z"},
+		{"2026-12-05 04:15", LocalTime, "2026-12-05T04:15:00Z"},
+		{"next friday", NotADate, "0001-01-01T00:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			got, form := ReadDate(tt.text)
+			if form != tt.form || got.UTC().Format(time.RFC3339) != tt.want {
+				t.Errorf("ReadDate = %s, %d; want %s, %d", got.UTC().Format(time.RFC3339), form, tt.want, tt.form)
 			}
 		})
 	}

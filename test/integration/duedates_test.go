@@ -110,7 +110,7 @@ func TestDigestNamesProjects(t *testing.T) {
 	}
 	description := body.Data.Current["description"]
 	lines := strings.Split(description, "\n")
-	if !slices.Contains(lines, "Turbo Web (TURBO): 2 events; 1 issues created, 0 closed, 0 overdue.") {
+	if !slices.Contains(lines, "Turbo Web (TURBO): 2 events; 1 issue created, 0 closed, 0 overdue.") {
 		t.Errorf("digest description does not name the project:\n%s", description)
 	}
 	if strings.Contains(description, "6f1c2d3e") {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/turbocode/switchboard/core/event"
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/sdk/clock"
+	"github.com/turbocode/switchboard/sdk/connectortest"
 )
 
 const scheduleConfig = `
@@ -43,6 +43,8 @@ type scheduleHarness struct {
 	clock  *clock.Fake
 	config string
 	app    *app.App
+	// logs collects what the app logs, across restarts.
+	logs *connectortest.LogBuffer
 }
 
 func newScheduleHarness(t *testing.T, start time.Time) *scheduleHarness {
@@ -53,7 +55,8 @@ func newScheduleHarness(t *testing.T, start time.Time) *scheduleHarness {
 // test's directory.
 func newScheduleHarnessWith(t *testing.T, start time.Time, configText string) *scheduleHarness {
 	dir := t.TempDir()
-	h := &scheduleHarness{t: t, clock: clock.NewFake(start), config: filepath.Join(dir, "switchboard.yaml")}
+	h := &scheduleHarness{t: t, clock: clock.NewFake(start), config: filepath.Join(dir, "switchboard.yaml"),
+		logs: &connectortest.LogBuffer{}}
 	if err := os.WriteFile(h.config, []byte(fmt.Sprintf(configText, dir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +67,7 @@ func newScheduleHarnessWith(t *testing.T, start time.Time, configText string) *s
 
 func (h *scheduleHarness) open() {
 	a, err := app.New(context.Background(), app.Options{ConfigPath: h.config, Registry: app.Registry{"file": file.New()},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Clock: h.clock, PauseDelivery: true})
+		Logger: slog.New(slog.NewTextHandler(h.logs, nil)), Clock: h.clock, PauseDelivery: true})
 	if err != nil {
 		h.t.Fatalf("start: %v", err)
 	}

@@ -81,6 +81,19 @@ func (r *Reader) Entity(ctx context.Context, key string) (*derive.Entity, error)
 	return e, nil
 }
 
+// EventHash implements store.EntityReader.
+func (r *Reader) EventHash(ctx context.Context, eventID string) ([]byte, error) {
+	var hash []byte
+	err := r.conn.QueryRow(ctx, `SELECT content_hash FROM events WHERE event_id = $1`, eventID).Scan(&hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, unavailable("look up event "+eventID, err)
+	}
+	return hash, nil
+}
+
 // Close implements store.EntityReader.
 func (r *Reader) Close() error {
 	return r.conn.Close(context.Background())

@@ -148,6 +148,13 @@ func (s *Store) Summary(ctx context.Context, from, to time.Time) (*derive.Summar
 	if err != nil {
 		return nil, unavailable("summarise events", err)
 	}
+	err = s.countGroups(ctx, sum.CountIssues,
+		`SELECT project_id, event_type, count(DISTINCT convert_from(body, 'UTF8')::jsonb->>'entity_id') FROM events
+		WHERE received_at >= $1 AND received_at < $2 AND duplicate_of IS NULL AND event_type = ANY($3)
+		GROUP BY project_id, event_type`, nanos(from), nanos(to), derive.IssueEventTypes)
+	if err != nil {
+		return nil, unavailable("count issues", err)
+	}
 	err = s.countGroups(ctx, func(project, _ string, n int) { sum.CountOverdue(project, n) },
 		`SELECT project_id, '', count(*) FROM entities
 		WHERE entity_type = 'issue' AND NOT closed AND due_at > 0 AND due_at < $1 GROUP BY project_id`, nanos(to))

@@ -119,9 +119,11 @@ func (s *Store) cacheEntity(e *derive.Entity) {
 }
 
 // sameDue reports whether two states of an entity are owed the same due-date
-// events: the same due date, closed state and record of the events sent.
+// events: the same due date, set by the same snapshot, closed state and
+// record of the events sent.
 func sameDue(a, b *derive.Entity) bool {
 	return a.DueAt.Equal(b.DueAt) && a.Closed == b.Closed && a.Type == b.Type &&
+		a.LastChange[derive.DueDateSetKey] == b.LastChange[derive.DueDateSetKey] &&
 		a.LastChange[a.Type+".overdue"] == b.LastChange[b.Type+".overdue"] &&
 		a.LastChange[a.Type+".due_date_approaching"] == b.LastChange[b.Type+".due_date_approaching"]
 }

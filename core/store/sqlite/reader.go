@@ -91,6 +91,23 @@ func (r *Reader) Entity(ctx context.Context, key string) (*derive.Entity, error)
 	return e, nil
 }
 
+// EventHash implements store.EntityReader.
+//
+// NOTE: SQLite keeps no index by event id (the store finds ids through an
+// index in its memory), so this reads the whole events table.
+func (r *Reader) EventHash(ctx context.Context, eventID string) ([]byte, error) {
+	var hash []byte
+	err := r.db.QueryRowContext(ctx, `SELECT content_hash FROM events WHERE id_hash = ? AND event_id = ?`,
+		int64(hashID(eventID)), eventID).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up event %s in %s: %w", eventID, r.path, err)
+	}
+	return hash, nil
+}
+
 // Close implements store.EntityReader.
 func (r *Reader) Close() error {
 	return r.db.Close()

@@ -122,7 +122,33 @@ func (s *Store) Summary(ctx context.Context, from, to time.Time) (*derive.Summar
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("summarise events: %w", err)
 	}
+	if err := s.countIssues(ctx, sum, from, to); err != nil {
+		return nil, err
+	}
 	return sum, s.countOverdue(ctx, sum, to)
+}
+
+// countIssues counts the distinct issues of each project with an event of
+// derive.IssueEventTypes in [from, to). The body is cast to text because
+// SQLite reads a BLOB argument of json_extract as its binary JSON format.
+func (s *Store) countIssues(ctx context.Context, sum *derive.Summary, from, to time.Time) error {
+	rows, err := s.readDB.QueryContext(ctx, `SELECT project_id, event_type,
+		count(DISTINCT json_extract(CAST(body AS TEXT), '$.entity_id')) FROM events
+		WHERE received_at >= ? AND received_at < ? AND duplicate_of IS NULL AND event_type IN (?, ?)
+		GROUP BY project_id, event_type`, nanos(from), nanos(to), derive.IssueEventTypes[0], derive.IssueEventTypes[1])
+	if err != nil {
+		return fmt.Errorf("count issues: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var project, eventType string
+		var n int
+		if err := rows.Scan(&project, &eventType, &n); err != nil {
+			return fmt.Errorf("count issues: %w", err)
+		}
+		sum.CountIssues(project, eventType, n)
+	}
+	return rows.Err()
 }
 
 func (s *Store) countOverdue(ctx context.Context, sum *derive.Summary, at time.Time) error {

@@ -153,15 +153,43 @@ func testDeriveReverse(t *testing.T, s store.Store) {
 	if res := acceptDerived(t, s, update); res.Duplicate {
 		t.Fatalf("the update was a duplicate; only its derived issue.closed is")
 	}
-	closes := 0
-	all, _ := s.Deliveries(context.Background(), store.DeliveryFilter{Limit: 100})
+	if closes := routedCount(t, s, "issue.closed"); closes != 1 {
+		t.Errorf("%d issue.closed events stored, want Turbo's one only", closes)
+	}
+}
+
+// routedCount returns how many deliveries events of one type have.
+func routedCount(t *testing.T, s store.Store, eventType string) int {
+	t.Helper()
+	all, err := s.Deliveries(context.Background(), store.DeliveryFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
 	for _, d := range all {
-		if d.EventType == "issue.closed" {
-			closes++
+		if d.EventType == eventType {
+			n++
 		}
 	}
-	if closes != 1 {
-		t.Errorf("%d issue.closed events stored, want Turbo's one only", closes)
+	return n
+}
+
+// testDeriveLateReportedChange sends Turbo's own issue.closed after a newer
+// version of the issue: it arrived late, so it derives nothing, but it is
+// still the close derived from the update before it, and routes nothing.
+func testDeriveLateReportedChange(t *testing.T, s store.Store) {
+	const at1, at2, at3 = "2026-12-05T03:00:00Z", "2026-12-05T03:05:00Z", "2026-12-05T03:06:00Z"
+	acceptDerived(t, s, envelope(t, "e1", "issue.created", nil, `{"status":"open","priority":"low","updated_at":"`+at1+`"}`))
+	acceptDerived(t, s, envelope(t, "e2", "issue.updated", []byte(`{"status":"in_progress"}`),
+		`{"status":"closed","priority":"low","updated_at":"`+at2+`"}`))
+	acceptDerived(t, s, envelope(t, "e3", "issue.updated", nil, `{"status":"closed","priority":"high","updated_at":"`+at3+`"}`))
+	late := acceptDerived(t, s, envelope(t, "e4", "issue.closed", nil, `{"status":"closed","priority":"low","updated_at":"`+at2+`"}`))
+	if !late.Duplicate {
+		t.Errorf("Turbo's late issue.closed is not a duplicate of the close derived before it")
+	}
+
+	if closes := routedCount(t, s, "issue.closed"); closes != 1 {
+		t.Errorf("%d issue.closed events routed, want the derived one only", closes)
 	}
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -50,6 +51,14 @@ func RunEntityReader(t *testing.T, newStore Factory, openReader ReaderFactory) {
 
 	acceptDerived(t, s, envelope(t, "e3", "issue.updated", nil, `{"status":"closed","updated_at":"t3"}`))
 	waitForStatus(t, r, "issue:issue-1", "closed")
+
+	stored := envelope(t, "e3", "issue.updated", nil, `{"status":"closed","updated_at":"t3"}`)
+	if hash, err := r.EventHash(ctx, "e3"); err != nil || !bytes.Equal(hash, stored.ContentHash[:]) {
+		t.Errorf("EventHash(e3) = %x, %v; want the stored event's content hash %x", hash, err, stored.ContentHash[:])
+	}
+	if hash, err := r.EventHash(ctx, "never-sent"); err != nil || hash != nil {
+		t.Errorf("EventHash of an unknown id = %x, %v; want nil", hash, err)
+	}
 }
 
 // readerWait bounds how long RunEntityReader waits for a state to be written.

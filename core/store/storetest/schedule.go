@@ -75,11 +75,20 @@ func testRunDue(t *testing.T, s store.Store) {
 }
 
 // testSummary counts a period's events by type and project, leaves out the
-// duplicates and counts overdue issues at the period's end.
+// duplicates, counts distinct issues where it counts issues, and counts
+// overdue issues at the period's end.
 func testSummary(t *testing.T, s store.Store) {
 	dueAccept(t, s, "s1", "t1", base.Add(time.Hour).Format(time.RFC3339), base)
 	accept(t, s, &store.AcceptRequest{ReceivedAt: base.Add(2 * time.Hour), Events: []*store.NewEvent{{Incoming: NewIncoming("s2", "issue.created", "x")}}})
 	accept(t, s, &store.AcceptRequest{ReceivedAt: base.Add(48 * time.Hour), Events: []*store.NewEvent{{Incoming: NewIncoming("s3", "issue.created", "late")}}})
+	for i, id := range []string{"c1", "c2", "c3"} {
+		closed := NewIncoming(id, "issue.closed", "closed "+id)
+		if id != "c3" {
+			closed.Envelope.EntityID = "issue-closed-twice"
+			closed.Body = []byte(`{"event_id":"` + id + `","event_type":"issue.closed","entity_id":"issue-closed-twice"}`)
+		}
+		accept(t, s, &store.AcceptRequest{ReceivedAt: base.Add(time.Duration(3+i) * time.Hour), Events: []*store.NewEvent{{Incoming: closed}}})
+	}
 
 	sum, err := s.Summary(context.Background(), base, base.Add(24*time.Hour))
 	if err != nil {
@@ -90,6 +99,10 @@ func testSummary(t *testing.T, s store.Store) {
 	}
 	if sum.Issues.Overdue != 1 {
 		t.Errorf("summary has %d overdue issues, want 1", sum.Issues.Overdue)
+	}
+	if sum.EventsByType["issue.closed"] != 3 || sum.Issues.Closed != 2 {
+		t.Errorf("summary counts %d issue.closed events and %d closed issues, want 3 events of 2 issues",
+			sum.EventsByType["issue.closed"], sum.Issues.Closed)
 	}
 }
 

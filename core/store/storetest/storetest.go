@@ -55,6 +55,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ReleaseHoldsMakesDue", testReleaseHolds},
 		{"DeriveFixtureSequence", testDeriveSequence},
 		{"DeriveReportedChangeFirst", testDeriveReverse},
+		{"DeriveLateReportedChange", testDeriveLateReportedChange},
 		{"DerivePartialState", testDerivePartialState},
 		{"DigestCollectsIntoOneDelivery", testDigestCollects},
 		{"DigestPerKey", testDigestKeys},
@@ -88,7 +89,8 @@ var base = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 func NewIncoming(id, eventType, content string) *event.Incoming {
 	env := &event.Envelope{EventID: id, EventType: eventType, Timestamp: base, EntityType: "issue",
 		EntityID: "issue-" + id, Action: "created", Data: json.RawMessage(`{"current":{"title":` + quote(content) + `}}`)}
-	body, _ := json.Marshal(map[string]any{"event_id": id, "event_type": eventType, "data": json.RawMessage(env.Data)})
+	body, _ := json.Marshal(map[string]any{"event_id": id, "event_type": eventType, "entity_type": env.EntityType,
+		"entity_id": env.EntityID, "data": json.RawMessage(env.Data)})
 	sum := sha256.Sum256([]byte(content))
 	in := &event.Incoming{Envelope: env, Format: event.FormatEnvelope, Body: body}
 	copy(in.ContentHash[:], sum[:16])
