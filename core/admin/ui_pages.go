@@ -281,7 +281,11 @@ func (u *ui) tester(w http.ResponseWriter, r *http.Request, sess *session) error
 			page.Problem = err.Error()
 		}
 		for _, in := range events {
-			page.Results = append(page.Results, u.s.explain(r.Context(), snap, in))
+			v, err := u.s.explain(r.Context(), snap, in)
+			if err != nil {
+				return err
+			}
+			page.Results = append(page.Results, v)
 		}
 	}
 	if page.Event == "" {
@@ -291,16 +295,20 @@ func (u *ui) tester(w http.ResponseWriter, r *http.Request, sess *session) error
 	return nil
 }
 
-// sampleEventText fills the rule tester on first view.
+// sampleEventText fills the rule tester on first view: an update that
+// changes an issue's status, so the page shows the derived events too.
 var sampleEventText = strings.TrimSpace(`
 {
   "event_id": "0b6f2c1e-9d8a-4f7b-8c6d-5e4f3a2b1c0d",
-  "event_type": "issue.created",
+  "event_type": "issue.updated",
   "timestamp": "2026-12-01T16:03:10Z",
   "entity_type": "issue",
   "entity_id": "3b2f8e1a-7c4d-4e5f-9a6b-8c7d6e5f4a3b",
-  "action": "created",
-  "data": {"current": {"title": "Checkout fails on Safari", "priority": "high", "status": "backlog"}}
+  "action": "updated",
+  "data": {
+    "previous": {"title": "Checkout fails on Safari", "priority": "high", "status": "open"},
+    "current": {"title": "Checkout fails on Safari", "priority": "high", "status": "in_progress"}
+  }
 }`)
 
 func (u *ui) actions(w http.ResponseWriter, r *http.Request, sess *session) error {

@@ -246,7 +246,7 @@ func sampleEvent(now time.Time) (*event.Incoming, error) {
 	id := uuid.NewString()
 	env := &event.Envelope{EventID: id, EventType: "issue.created", Timestamp: now, EntityType: "issue",
 		EntityID: uuid.NewString(), Action: "created", Actor: &event.Actor{Type: "system", Name: "switchboard"},
-		Data: json.RawMessage(`{"current":{"title":"Switchboard test message","priority":"low","status":"backlog",` +
+		Data: json.RawMessage(`{"current":{"title":"Switchboard test message","priority":"low","status":"open",` +
 			`"description":"An operator sent this test from Switchboard's management API. It needs no action."}}`)}
 	body, err := env.Marshal()
 	if err != nil {
