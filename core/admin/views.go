@@ -56,6 +56,11 @@ func (s *server) deliveryView(d *store.Delivery, snap Snapshot) deliveryView {
 		LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	if d.State == store.StateScheduled {
 		v.Running = d.LeaseOwner != "" && d.LeaseUntil.After(s.clock.Now())
+		if v.Running {
+			// A claim leaves the reason of the hold it ended in the row until
+			// the attempt's outcome replaces it.
+			v.HoldReason = ""
+		}
 		// A hold that ends with an event has no time to show: its stored
 		// next_at is a placeholder far ahead.
 		if !store.OpenEndedHold(d.HoldReason) {

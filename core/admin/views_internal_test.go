@@ -1,6 +1,13 @@
 package admin
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/turbocode/switchboard/core/config"
+	"github.com/turbocode/switchboard/core/store"
+	"github.com/turbocode/switchboard/sdk/clock"
+)
 
 func TestConnectorViewStatus(t *testing.T) {
 	tests := []struct {
@@ -24,5 +31,34 @@ func TestConnectorViewStatus(t *testing.T) {
 				t.Errorf("health %q, want %q", v.Health, tc.in.HealthMessage)
 			}
 		})
+	}
+}
+
+// viewBackend is a Backend with only Store; the views need no more.
+type viewBackend struct {
+	Backend
+	st store.Store
+}
+
+func (b viewBackend) Store() store.Store { return b.st }
+
+// idStore is a store with only StoreID.
+type idStore struct{ store.Store }
+
+func (idStore) StoreID() string { return "0a00625e" }
+
+func TestDeliveryViewRunningHasNoHold(t *testing.T) {
+	now := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	s := &server{backend: viewBackend{st: idStore{}}, clock: clock.NewFake(now)}
+	snap := Snapshot{Config: &config.Config{}}
+	held := &store.Delivery{ID: 7, State: store.StateScheduled, HoldReason: store.HoldNoConnector, NextAt: now.Add(time.Minute)}
+
+	if v := s.deliveryView(held, snap); v.Running || v.HoldReason != store.HoldNoConnector {
+		t.Errorf("unleased held delivery: running %v, hold %q; want not running, held", v.Running, v.HoldReason)
+	}
+	claimed := *held
+	claimed.LeaseOwner, claimed.LeaseUntil = "instance-1", now.Add(time.Minute)
+	if v := s.deliveryView(&claimed, snap); !v.Running || v.HoldReason != "" {
+		t.Errorf("claimed delivery: running %v, hold %q; want running and no hold reason", v.Running, v.HoldReason)
 	}
 }

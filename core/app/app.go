@@ -306,6 +306,9 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)}
 
 	dispCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	// Deliveries held by an earlier run for a connector that this config has
+	// again are due now.
+	a.releaseRemovedHolds(dispCtx, connectorNames(cfg))
 	var wg sync.WaitGroup
 	if !a.paused {
 		wg.Add(1)
