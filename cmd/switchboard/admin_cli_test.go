@@ -86,8 +86,8 @@ func TestAdminCommands(t *testing.T) {
 		inst.WaitFor(t, "the retried delivery", func() bool {
 			return strings.Contains(c.ok("deliveries", "show", id), "delivered")
 		})
-		if code, _, _ := c.run("retry"); code != exitUsage {
-			t.Errorf("retry without ids = %d, want 2", code)
+		if code, _, errOut := c.run("retry"); code != exitUsage || !strings.Contains(errOut, "name at least one delivery id, or pass --all-dead") {
+			t.Errorf("retry without ids = %d, %q; want 2 and what to name", code, errOut)
 		}
 		if code, _, _ := c.run("retry", id, "--all-dead"); code != exitUsage {
 			t.Errorf("retry with ids and --all-dead = %d, want 2", code)
@@ -100,9 +100,52 @@ func TestAdminCommands(t *testing.T) {
 			return strings.Contains(c.ok("deliveries", "--status", "dead", "--connector", "sunset"), "note.created")
 		})
 		out := c.ok("retry", "--all-dead", "--connector", "sunset")
-		if !strings.Contains(out, "retried 1 dead deliveries") {
+		if !strings.Contains(out, "retried 1 dead delivery;") {
 			t.Errorf("bulk retry output: %s", out)
 		}
+	})
+
+	t.Run("cancel", func(t *testing.T) {
+		c := cli{t: t, inst: inst}
+		c.ok("connectors", "pause", "hook", "--reason", "cancel test")
+		for _, event := range []string{"stale-1", "stale-2", "stale-3"} {
+			inst.Emit(t, event, "issue.created", event, map[string]any{"title": "stale"})
+		}
+		var held struct {
+			Items []delivery `json:"items"`
+		}
+		inst.WaitFor(t, "three held deliveries", func() bool {
+			json.Unmarshal([]byte(c.ok("deliveries", "--status", "scheduled", "--connector", "hook", "--json")), &held)
+			paused := 0
+			for _, d := range held.Items {
+				if d.HoldReason == "connector_paused" {
+					paused++
+				}
+			}
+			return paused == 3
+		})
+
+		out := c.ok("cancel", held.Items[0].ID, "--reason", "route retired")
+		if !strings.Contains(out, "cancelled 1 of 1 delivery") {
+			t.Errorf("cancel output: %s", out)
+		}
+		if show := c.ok("deliveries", "show", held.Items[0].ID); !strings.Contains(show, "cancelled") || !strings.Contains(show, "route retired") {
+			t.Errorf("the cancelled delivery:\n%s", show)
+		}
+		if code, _, errOut := c.run("cancel", held.Items[0].ID); code != exitFailure || !strings.Contains(errOut, "only a scheduled delivery") {
+			t.Errorf("cancel of a cancelled delivery = %d, %q; want 1 and why", code, errOut)
+		}
+		out = c.ok("cancel", "--all-scheduled", "--connector", "hook")
+		if !strings.Contains(out, "cancelled 2 scheduled deliveries") {
+			t.Errorf("bulk cancel output: %s", out)
+		}
+		if code, _, errOut := c.run("cancel"); code != exitUsage || !strings.Contains(errOut, "name at least one delivery id, or pass --all-scheduled") {
+			t.Errorf("cancel without ids = %d, %q; want 2 and what to name", code, errOut)
+		}
+		if code, _, _ := c.run("cancel", "--route", "urgent", held.Items[1].ID); code != exitUsage {
+			t.Errorf("cancel with ids and a filter = %d, want 2", code)
+		}
+		c.ok("connectors", "resume", "hook")
 	})
 
 	t.Run("replay", func(t *testing.T) {
@@ -159,7 +202,7 @@ func TestAdminCommands(t *testing.T) {
 			t.Errorf("bad token = %d, %q; want 4", code, errOut)
 		}
 		t.Setenv("SWITCHBOARD_ADMIN_TOKEN", "")
-		for _, args := range [][]string{{"deliveries"}, {"deliveries", "show", id}, {"retry", id}, {"retry", "--all-dead"},
+		for _, args := range [][]string{{"deliveries"}, {"deliveries", "show", id}, {"retry", id}, {"retry", "--all-dead"}, {"cancel", id},
 			{"replay", "issue-1"}, {"connectors"}, {"connectors", "test", "hook"}, {"connectors", "pause", "spare"},
 			{"backup", filepath.Join(t.TempDir(), "none.db")}} {
 			if code, _, errOut := c.run(args...); code != exitUnauthorized || !strings.Contains(errOut, "SWITCHBOARD_ADMIN_TOKEN") {

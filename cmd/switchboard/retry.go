@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -27,13 +25,9 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	if *allDead == (len(ids) > 0) {
-		fmt.Fprintln(stderr, "switchboard retry: name delivery ids, or pass --all-dead, not both")
-		return exitUsage
-	}
 	filters := map[string]string{"route": *route, "connector": *connector, "event_type": *eventType, "since": *since, "until": *until}
-	if !*allDead && strings.Join(slices.Collect(maps.Values(filters)), "") != "" {
-		fmt.Fprintln(stderr, "switchboard retry: --route, --connector, --event-type, --since and --until select dead deliveries for --all-dead; with ids, leave them out")
+	if msg := checkSelection("retry", "--all-dead", *allDead, ids, filters); msg != "" {
+		fmt.Fprintln(stderr, msg)
 		return exitUsage
 	}
 	c, err := af.client()
@@ -73,47 +67,33 @@ func retryEach(c *adminClient, ids []string, asJSON bool, stdout, stderr io.Writ
 // deliveries that matched but could not be retried (an attempt of one was
 // running, after another retry) make it exit 1 and are counted.
 func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout, stderr io.Writer) int {
-	body := map[string]any{"limit": 500}
-	for key, value := range filters {
-		if value != "" {
-			body[key] = value
-		}
+	res, err := runBulk(c, "/api/v1/deliveries/retry", filterBody(filters), "retried", "not_retried", "retried", stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard retry: stopped after retrying %s\n", counted(len(res.done), "dead delivery", "dead deliveries"))
+		return failed(stderr, "retry", err)
 	}
-	retried, notRetried := []string{}, []string{}
-	bar := newProgress(stderr)
-	for page := 1; ; page++ {
-		var res struct {
-			Retried    []string `json:"retried"`
-			NotRetried []string `json:"not_retried"`
-			NextCursor string   `json:"next_cursor"`
-		}
-		if err := c.call("POST", "/api/v1/deliveries/retry", body, &res); err != nil {
-			bar.done()
-			fmt.Fprintf(stderr, "switchboard retry: stopped after retrying %d dead deliveries\n", len(retried))
-			return failed(stderr, "retry", err)
-		}
-		retried, notRetried = append(retried, res.Retried...), append(notRetried, res.NotRetried...)
-		bar.update("retried %d dead deliveries (page %d)", len(retried), page)
-		if res.NextCursor == "" {
-			break
-		}
-		body["cursor"] = res.NextCursor
-	}
-	bar.done()
 
 	code := exitOK
-	if len(notRetried) > 0 {
+	if len(res.notDone) > 0 {
 		code = exitFailure
 		fmt.Fprintf(stderr, "switchboard retry: %d of %d matching dead deliveries were not retried, because an attempt was "+
 			"already running (after another retry) or retention had deleted them: %s\n",
-			len(notRetried), len(retried)+len(notRetried), listSome(notRetried, 10))
+			len(res.notDone), len(res.done)+len(res.notDone), listSome(res.notDone, 10))
 	}
 	if asJSON {
-		printJSON(stdout, map[string]any{"retried": retried, "not_retried": notRetried})
+		printJSON(stdout, map[string]any{"retried": nonNil(res.done), "not_retried": nonNil(res.notDone)})
 		return code
 	}
-	fmt.Fprintf(stdout, "retried %d dead deliveries; they are attempted now\n", len(retried))
+	fmt.Fprintf(stdout, "retried %s; they are attempted now\n", counted(len(res.done), "dead delivery", "dead deliveries"))
 	return code
+}
+
+// nonNil returns ids, or an empty list for none, so that JSON shows [].
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // listSome joins the first n ids and counts the rest.

@@ -144,17 +144,7 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 			return err
 		}
 	}
-	done := map[int64]bool{}
-	public, notRetried := []string{}, []string{}
-	for _, id := range retried {
-		done[id] = true
-		public = append(public, store.PublicDeliveryID(s.backend.Store().StoreID(), id))
-	}
-	for _, id := range ids {
-		if !done[id] {
-			notRetried = append(notRetried, store.PublicDeliveryID(s.backend.Store().StoreID(), id))
-		}
-	}
+	public, notRetried := s.partition(ids, retried)
 	writeJSON(w, http.StatusOK, map[string]any{"retried": public, "not_retried": notRetried, "next_cursor": cursor})
 	return nil
 }

@@ -81,7 +81,7 @@ func operationOf(path string) string {
 	if len(parts) >= 5 && parts[1] == "api" {
 		switch parts[3] {
 		case "events", "deliveries":
-			if parts[4] != "retry" {
+			if parts[4] != "retry" && parts[4] != "cancel" {
 				parts[4] = "{id}"
 			}
 		case "connectors":
@@ -145,6 +145,7 @@ func TestAPI(t *testing.T) {
 	t.Run("events", func(t *testing.T) { testEvents(t, c.with(t)) })
 	t.Run("replay", func(t *testing.T) { testReplay(t, c.with(t)) })
 	t.Run("connectors", func(t *testing.T) { testConnectors(t, c.with(t)) })
+	t.Run("cancel", func(t *testing.T) { testCancel(t, c.with(t)) })
 	t.Run("routes and dry run", func(t *testing.T) { testRoutes(t, c.with(t)) })
 	t.Run("actions and status", func(t *testing.T) { testActions(t, c.with(t)) })
 	t.Run("backup", func(t *testing.T) { testBackup(t, c.with(t)) })
@@ -496,7 +497,7 @@ func testActions(t *testing.T, c *client) {
 		}
 		seen[a["action"].(string)] = true
 	}
-	for _, want := range []string{"retry", "retry_dead", "replay", "test", "pause", "resume"} {
+	for _, want := range []string{"retry", "retry_dead", "cancel", "cancel_scheduled", "replay", "test", "pause", "resume"} {
 		if !seen[want] {
 			t.Errorf("no %s in the audit log: %v", want, l.Items)
 		}

@@ -22,13 +22,18 @@ type deliveriesView struct {
 	Connectors []string
 	Items      []deliveryView
 	Next       string
+	// CanCancel is set when a filter selects deliveries by more than their
+	// status, so the page offers to cancel the scheduled ones.
+	CanCancel bool
 }
 
 // deliveries serves the delivery log with its filters.
 func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) error {
 	q := url.Values{}
 	filter := map[string]string{}
-	for key, values := range r.URL.Query() {
+	query := r.URL.Query()
+	notice := cancelNotice(query)
+	for key, values := range query {
 		if len(values) > 0 && values[0] != "" {
 			q.Set(key, values[0])
 			filter[key] = values[0]
@@ -58,7 +63,10 @@ func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) e
 		q.Set("cursor", cursor)
 		data.Next = "/ui/?" + q.Encode()
 	}
-	u.render(w, http.StatusOK, "deliveries", u.page(sess, "deliveries", "Deliveries", data))
+	data.CanCancel = (f.State == "" || f.State == store.StateScheduled) && (f.Route != "" || f.Connector != "" || f.EventType != "")
+	v := u.page(sess, "deliveries", "Deliveries", data)
+	v.Notice = notice
+	u.render(w, http.StatusOK, "deliveries", v)
 	return nil
 }
 
@@ -335,6 +343,7 @@ func (u *ui) actions(w http.ResponseWriter, r *http.Request, sess *session) erro
 // notices are the confirmations a page shows after an action redirected to
 // it; the query names one, so no text of the request is shown.
 var notices = map[string]string{
-	"retried":  "Retry requested: the delivery is due now. Reload to see the attempt.",
-	"replayed": "Replay requested: the new deliveries are listed below.",
+	"retried":   "Retry requested: the delivery is due now. Reload to see the attempt.",
+	"replayed":  "Replay requested: the new deliveries are listed below.",
+	"cancelled": "Cancelled: the delivery will not be attempted.",
 }

@@ -111,6 +111,32 @@ func (a *App) Retry(ctx context.Context, ids []int64) ([]int64, error) {
 	return retried, nil
 }
 
+// Cancel implements admin.Backend: the local dispatcher cancels the
+// deliveries queued in its memory, and the store those that no instance
+// holds.
+func (a *App) Cancel(ctx context.Context, ids []int64, reason string) ([]int64, error) {
+	queued, err := a.disp.Cancel(ctx, ids, reason)
+	if err != nil {
+		return nil, err
+	}
+	done := make(map[int64]bool, len(queued))
+	for _, id := range queued {
+		done[id] = true
+	}
+	var rest []int64
+	for _, id := range ids {
+		if !done[id] {
+			rest = append(rest, id)
+		}
+	}
+	stored, err := a.store.Cancel(ctx, rest, reason, a.clock.Now())
+	if err != nil {
+		return queued, err
+	}
+	a.disp.Wake()
+	return append(queued, stored...), nil
+}
+
 // Replay implements admin.Backend. The routes in force decide the targets, so
 // a replay after a reload follows the new rules. A replayed delivery has a
 // new id, attempt budget and maximum age.

@@ -22,19 +22,7 @@ const pausedHold = 10 * 365 * 24 * time.Hour
 func (d *Dispatcher) Pause(connector string) {
 	d.mu.Lock()
 	d.paused[connector] = true
-	var queued []*item
-	for _, dst := range d.dests {
-		kept := dst.queue[:0]
-		for _, it := range dst.queue {
-			if it.delivery.Connector == connector {
-				queued = append(queued, it)
-				delete(d.held, it.delivery.ID)
-				continue
-			}
-			kept = append(kept, it)
-		}
-		dst.queue = kept
-	}
+	queued := d.takeQueued(func(it *item) bool { return it.delivery.Connector == connector })
 	d.mu.Unlock()
 	if len(queued) == 0 {
 		return
