@@ -3,7 +3,6 @@ package admin
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/turbocode/switchboard/sdk"
 )
@@ -102,9 +101,9 @@ func (s *server) pause(r *http.Request, name, reason, actor string) (ConnectorSt
 	if _, err := s.connector(name); err != nil {
 		return ConnectorStatus{}, err
 	}
-	reason = strings.TrimSpace(reason)
-	if len(reason) > 500 {
-		return ConnectorStatus{}, invalid("reason", "the reason is longer than 500 characters")
+	reason, err := s.operatorText("reason", reason, maxReasonLength)
+	if err != nil {
+		return ConnectorStatus{}, err
 	}
 	if reason == "" {
 		reason = "paused by " + actor

@@ -149,8 +149,16 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 	return nil
 }
 
-// record appends an operator action to the audit log.
+// maxAuditText bounds the target and the detail of an audit entry, in
+// bytes; longer ones are cut.
+const maxAuditText = 2000
+
+// record appends an operator action to the audit log. The request's inputs
+// are checked for the admin token where they come in; the target and the
+// detail have any copy of it replaced all the same, because they are logged,
+// stored and shown.
 func (s *server) record(ctx context.Context, actor, action, target, detail string) error {
+	target, detail = s.token.redact(cut(target, maxAuditText)), s.token.redact(cut(detail, maxAuditText))
 	s.log.Info("operator action", "actor", actor, "action", action, "target", target, "detail", detail)
 	return s.backend.Store().RecordAction(ctx, &store.Action{At: s.clock.Now(), Actor: actor, Action: action, Target: target, Detail: detail})
 }

@@ -150,6 +150,22 @@ func testActor(t *testing.T, c *client) {
 			}
 		}
 	})
+	t.Run("no token in a reason", func(t *testing.T) {
+		for path, body := range map[string]map[string]any{
+			"/api/v1/connectors/spare/pause": {"reason": "token is " + admintest.Token},
+			"/api/v1/deliveries/cancel":      {"reason": "token is " + admintest.Token, "all": true},
+		} {
+			e := c.with(t).apiErr("POST", path, body, http.StatusBadRequest, "invalid_request")
+			if e.Field != "reason" || strings.Contains(e.Error, admintest.Token) {
+				t.Errorf("POST %s with the token in the reason: %+v, want 400 naming reason, without the token", path, e)
+			}
+		}
+		var spare map[string]any
+		c.api("GET", "/api/v1/connectors/spare", nil, http.StatusOK).Decode(t, &spare)
+		if spare["status"] != "ok" {
+			t.Errorf("spare after the rejected pause = %v, want ok: nothing paused", spare)
+		}
+	})
 	t.Run("never the token", func(t *testing.T) {
 		for _, name := range []string{admintest.Token, "me " + admintest.Token} {
 			resp := c.inst.DoAs(t, "POST", "/api/v1/deliveries/retry", admintest.Token, name, nil)

@@ -30,3 +30,16 @@ func (s *server) operatorText(field, text string, limit int) (string, error) {
 	}
 	return text, nil
 }
+
+// cut returns text cut to at most limit bytes at a rune boundary, marked
+// with an ellipsis when it was longer.
+func cut(text string, limit int) string {
+	if len(text) <= limit {
+		return text
+	}
+	end := limit
+	for end > 0 && !utf8.RuneStart(text[end]) {
+		end--
+	}
+	return text[:end] + "…"
+}
