@@ -210,3 +210,22 @@ func reloadError(t *testing.T, inst *admintest.Instance) string {
 	msg, _ := st["reload_error"].(string)
 	return msg
 }
+
+func TestReloadErrorHidesReferencedValues(t *testing.T) {
+	t.Setenv("OP_HDR_SECRET", "HDRSEC-m1n2b3v4c5x6")
+	inst := admintest.Start(t, reloadV1)
+	broken := reloadV1 + `  - name: unquoted
+    events: ["issue.*"]
+    if: 'data.current.priority == ${OP_HDR_SECRET}'
+    to: [{connector: hook}]
+`
+	admintest.WriteConfig(t, inst.ConfigPath, broken)
+	inst.WaitFor(t, "the reload to be rejected", func() bool { return strings.Contains(reloadError(t, inst), "routes[2].if") })
+	for _, where := range []struct{ name, text string }{{"reload_error", reloadError(t, inst)}, {"log", inst.LogText()}} {
+		for _, piece := range []string{"HDRSEC", "m1n2b3v4c5x6"} {
+			if strings.Contains(where.text, piece) {
+				t.Errorf("the %s shows %q of the ${OP_HDR_SECRET} value:\n%s", where.name, piece, where.text)
+			}
+		}
+	}
+}
