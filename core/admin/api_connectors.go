@@ -65,11 +65,17 @@ func (s *server) testConnector(w http.ResponseWriter, r *http.Request, actor str
 }
 
 func (s *server) runTest(r *http.Request, name string, params sdk.Params, actor string) (*testView, error) {
+	if err := s.checkTestParams(params); err != nil {
+		return nil, err
+	}
 	res, err := s.backend.TestSend(r.Context(), name, params)
 	if err != nil {
 		return nil, err
 	}
-	detail := fmt.Sprintf("%s, status %d", res.Outcome, res.StatusCode)
+	detail := fmt.Sprintf("%s, status %d, params %s", res.Outcome, res.StatusCode, auditParams(res.Params))
+	if params == nil {
+		detail += " (the first route target's)"
+	}
 	if err := s.record(r.Context(), actor, "test", name, detail); err != nil {
 		return nil, err
 	}

@@ -376,6 +376,7 @@ func testConnectors(t *testing.T, c *client) {
 		t.Errorf("test send in gone mode = %v", test)
 	}
 	c.apiErr("POST", "/api/v1/connectors/nope/test", nil, http.StatusNotFound, "not_found")
+	testSendParams(t, c)
 
 	var paused map[string]any
 	c.api("POST", "/api/v1/connectors/hook/pause", map[string]any{"reason": "maintenance"}, http.StatusOK).Decode(t, &paused)

@@ -222,17 +222,20 @@ func (a *App) Resume(ctx context.Context, connector string) error {
 
 // TestSend implements admin.Backend: it delivers a sample issue.created
 // event through the connector's live instance, after the instance forgot its
-// destinations' rejections. Without params it uses the
-// literal parameters of the connector's first route target.
+// destinations' rejections. Without params it uses the literal parameters of
+// the connector's first route target, which the config's author chose and
+// the connector trusts. Params an operator sends are untrusted, as values a
+// template rendered are, so their addresses go through the network guard.
 func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params) (*admin.TestResult, error) {
 	rt := a.current.Load()
 	conn, ok := rt.Connector(connector)
 	if !ok {
 		return nil, fmt.Errorf("connector %s: %w", connector, store.ErrNotFound)
 	}
-	target, shown := params, params
+	target, shown, untrusted := params, params, params.Names()
 	if target == nil {
 		target, shown = literalParams(rt.plan.Config, connector)
+		untrusted = nil
 	}
 
 	in, err := sampleEvent(a.clock.Now())
@@ -240,7 +243,7 @@ func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params)
 		return nil, err
 	}
 	req := &sdk.DeliveryRequest{DeliveryID: "dlv_test_" + in.Envelope.EventID, Attempt: 1, Route: "test", Target: target,
-		Events: []sdk.Event{sdkEventOf(in)}, EntityKey: in.Envelope.EntityKey()}
+		Untrusted: untrusted, Events: []sdk.Event{sdkEventOf(in)}, EntityKey: in.Envelope.EntityKey()}
 	ctx, cancel := context.WithTimeout(ctx, conn.Timeout)
 	defer cancel()
 	req.Deadline, _ = ctx.Deadline()
