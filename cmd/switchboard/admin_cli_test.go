@@ -99,10 +99,25 @@ func TestAdminCommands(t *testing.T) {
 		inst.WaitFor(t, "the note to die", func() bool {
 			return strings.Contains(c.ok("deliveries", "--status", "dead", "--connector", "sunset"), "note.created")
 		})
-		out := c.ok("retry", "--all-dead", "--connector", "sunset")
+		// The 410 disabled sunset, which would hold the delivery again.
+		code, out, errOut := c.run("retry", "--all-dead", "--connector", "sunset")
+		if code != exitFailure || !strings.Contains(errOut, "connector sunset is paused") || !strings.Contains(out, "retried 0 dead deliveries") {
+			t.Errorf("bulk retry of a disabled connector's delivery = %d\n%s\n%s\nwant 1 and why it was not retried", code, out, errOut)
+		}
+		dead := strings.Fields(strings.Split(c.ok("deliveries", "--status", "dead", "--connector", "sunset"), "\n")[1])[0]
+		if code, out, errOut := c.run("retry", dead); code != exitFailure || !strings.Contains(errOut, "resume it first") ||
+			!strings.Contains(out, "retried 0 of 1 delivery\n") {
+			t.Errorf("retry of a disabled connector's delivery = %d\n%s\n%s\nwant 1, why, and no claim that it is attempted", code, out, errOut)
+		}
+
+		c.ok("connectors", "resume", "sunset")
+		out = c.ok("retry", "--all-dead", "--connector", "sunset")
 		if !strings.Contains(out, "retried 1 dead delivery;") {
 			t.Errorf("bulk retry output: %s", out)
 		}
+		inst.WaitFor(t, "the retried delivery's 410 to disable sunset again", func() bool {
+			return strings.Contains(c.ok("connectors"), "disabled")
+		})
 	})
 
 	t.Run("cancel", func(t *testing.T) {

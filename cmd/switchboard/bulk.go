@@ -4,12 +4,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 )
 
 // bulkOutcome is the result of a bulk operation over every page: the ids
 // done, and those that matched but were not done.
 type bulkOutcome struct {
 	done, notDone []string
+	// held maps each connector that held deliveries back to why, for the
+	// bulk retry.
+	held map[string]string
 }
 
 // runBulk calls a bulk endpoint of the management API (the retry of dead
@@ -18,7 +22,7 @@ type bulkOutcome struct {
 // doneKey and notDoneKey name the lists in each page's response. On a failed
 // call it returns what the pages before did and the error.
 func runBulk(c *adminClient, path string, body map[string]any, doneKey, notDoneKey, verb string, stderr io.Writer) (bulkOutcome, error) {
-	var out bulkOutcome
+	out := bulkOutcome{held: map[string]string{}}
 	bar := newProgress(stderr)
 	defer bar.done()
 	for page := 1; ; page++ {
@@ -27,10 +31,13 @@ func runBulk(c *adminClient, path string, body map[string]any, doneKey, notDoneK
 			return out, err
 		}
 		var done, notDone []string
+		var held map[string]string
 		var next string
 		json.Unmarshal(res[doneKey], &done)
 		json.Unmarshal(res[notDoneKey], &notDone)
+		json.Unmarshal(res["held"], &held)
 		json.Unmarshal(res["next_cursor"], &next)
+		maps.Copy(out.held, held)
 		out.done, out.notDone = append(out.done, done...), append(out.notDone, notDone...)
 		bar.update("%s %d deliveries (page %d)", verb, len(out.done), page)
 		if next == "" {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -59,13 +61,22 @@ func retryEach(c *adminClient, ids []string, asJSON bool, stdout, stderr io.Writ
 		printJSON(stdout, map[string]any{"retried": retried})
 		return code
 	}
-	fmt.Fprintf(stdout, "retried %d of %d deliveries; they are attempted now\n", len(retried), len(ids))
+	summary := fmt.Sprintf("retried %d of %s", len(retried), counted(len(ids), "delivery", "deliveries"))
+	switch len(retried) {
+	case 0:
+	case 1:
+		summary += "; it is attempted now"
+	default:
+		summary += "; they are attempted now"
+	}
+	fmt.Fprintln(stdout, summary)
 	return code
 }
 
 // retryAllDead follows the bulk retry's pages until none is left. Dead
 // deliveries that matched but could not be retried (an attempt of one was
-// running, after another retry) make it exit 1 and are counted.
+// running after another retry, or its connector holds its deliveries) make
+// it exit 1 and are counted with the reasons.
 func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout, stderr io.Writer) int {
 	res, err := runBulk(c, "/api/v1/deliveries/retry", filterBody(filters), "retried", "not_retried", "retried", stderr)
 	if err != nil {
@@ -76,12 +87,15 @@ func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout
 	code := exitOK
 	if len(res.notDone) > 0 {
 		code = exitFailure
-		fmt.Fprintf(stderr, "switchboard retry: %d of %d matching dead deliveries were not retried, because an attempt was "+
-			"already running (after another retry) or retention had deleted them: %s\n",
-			len(res.notDone), len(res.done)+len(res.notDone), listSome(res.notDone, 10))
+		why := "an attempt was already running (after another retry) or retention had deleted them"
+		if len(res.held) > 0 {
+			why = strings.Join(slices.Sorted(maps.Values(res.held)), "; ") + "; or " + why
+		}
+		fmt.Fprintf(stderr, "switchboard retry: %d of %d matching dead deliveries were not retried, because %s: %s\n",
+			len(res.notDone), len(res.done)+len(res.notDone), why, listSome(res.notDone, 10))
 	}
 	if asJSON {
-		printJSON(stdout, map[string]any{"retried": nonNil(res.done), "not_retried": nonNil(res.notDone)})
+		printJSON(stdout, map[string]any{"retried": nonNil(res.done), "not_retried": nonNil(res.notDone), "held": res.held})
 		return code
 	}
 	fmt.Fprintf(stdout, "retried %s; they are attempted now\n", counted(len(res.done), "dead delivery", "dead deliveries"))

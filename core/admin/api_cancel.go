@@ -3,8 +3,6 @@ package admin
 import (
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/turbocode/switchboard/core/store"
 )
@@ -131,19 +129,7 @@ func (s *server) cancelPage(r *http.Request, req bulkCancelRequest, actor, via s
 	if err != nil {
 		return nil, err
 	}
-	q := url.Values{"status": {string(store.StateScheduled)}}
-	for key, value := range filters {
-		if value != "" {
-			q.Set(key, value)
-		}
-	}
-	if req.Cursor != "" {
-		q.Set("cursor", req.Cursor)
-	}
-	if req.Limit != 0 {
-		q.Set("limit", strconv.Itoa(req.Limit))
-	}
-	filter, err := deliveryFilter(q)
+	filter, err := bulkFilter(store.StateScheduled, filters, req.Cursor, req.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -294,9 +294,21 @@ func testRetry(t *testing.T, c *client) {
 			return len(l.Items) == 1
 		})
 		var res struct {
-			Retried    []string `json:"retried"`
-			NextCursor string   `json:"next_cursor"`
+			Retried    []string          `json:"retried"`
+			NotRetried []string          `json:"not_retried"`
+			Held       map[string]string `json:"held"`
+			NextCursor string            `json:"next_cursor"`
 		}
+		// The 410 disabled sunset, so a retry would only hold the delivery.
+		c.api("POST", "/api/v1/deliveries/retry", map[string]any{"connector": "sunset", "limit": 10}, http.StatusOK).Decode(t, &res)
+		if len(res.Retried) != 0 || len(res.NotRetried) != 1 || !strings.Contains(res.Held["sunset"], "connector sunset is paused") {
+			t.Errorf("bulk retry of a disabled connector's delivery = %+v, want it not retried, held by the pause", res)
+		}
+		e := c.apiErr("POST", "/api/v1/deliveries/"+res.NotRetried[0]+"/retry", nil, http.StatusConflict, "conflict")
+		if !strings.Contains(e.Error, "was not retried: connector sunset is paused") || !strings.Contains(e.Error, "resume it first") {
+			t.Errorf("retry of a disabled connector's delivery: %q, want why it stays held and what to do", e.Error)
+		}
+		c.api("POST", "/api/v1/connectors/sunset/resume", nil, http.StatusOK)
 		c.api("POST", "/api/v1/deliveries/retry", map[string]any{"connector": "sunset", "limit": 10}, http.StatusOK).Decode(t, &res)
 		if len(res.Retried) != 1 || res.NextCursor != "" {
 			t.Errorf("bulk retry = %+v, want one retried and no next page", res)
@@ -439,7 +451,9 @@ func testDisableOnGone(t *testing.T, c *client) {
 	c.inst.WaitFor(c.t, "the system event", func() bool {
 		var l listing
 		c.inst.API(c.t, "GET", "/api/v1/events?type=switchboard.connector_disabled", nil).Decode(t, &l)
-		return len(l.Items) == 1
+		// The bulk retry's test resumed sunset, and the retried delivery's
+		// 410 disabled it again.
+		return len(l.Items) == 2
 	})
 	var dead listing
 	c.api("GET", "/api/v1/events?type=switchboard.delivery_dead", nil, http.StatusOK).Decode(t, &dead)

@@ -139,18 +139,7 @@ func (s *server) renderStored(ctx context.Context, snap Snapshot, d *store.Deliv
 
 func (u *ui) retry(w http.ResponseWriter, r *http.Request, sess *session) error {
 	public := r.PathValue("id")
-	d, err := u.s.lookupDelivery(r.Context(), public)
-	if err != nil {
-		return err
-	}
-	retried, err := u.s.backend.Retry(r.Context(), []int64{d.ID})
-	if err != nil {
-		return err
-	}
-	if len(retried) == 0 {
-		return conflict("delivery %s is being attempted now; retry it once the attempt has finished", public)
-	}
-	if err := u.s.record(r.Context(), sess.actor, "retry", public, "was "+string(d.State)+" (web UI)"); err != nil {
+	if _, err := u.s.retryOne(r, public, sess.actor, " (web UI)"); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/ui/deliveries/"+url.PathEscape(public)+"?done=retried", http.StatusSeeOther)
