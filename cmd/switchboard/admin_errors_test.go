@@ -54,6 +54,18 @@ func TestAdminCommandErrors(t *testing.T) {
 		}
 	})
 
+	t.Run("admin url with the API's path", func(t *testing.T) {
+		for _, base := range []string{inst.AdminURL + "/api/v1", inst.AdminURL + "/api/v1/", inst.AdminURL + "/api"} {
+			if code, out, errOut := runAt(base, "connectors"); code != exitOK || !strings.Contains(out, "hook") {
+				t.Errorf("connectors at %s = %d, %q; want the API found below the path", base, code, errOut)
+			}
+		}
+		code, _, errOut := runAt(inst.AdminURL+"/api/v2", "connectors")
+		if code != exitFailure || !strings.Contains(errOut, "no endpoint at /api/v2/api/v1/connectors") || !strings.Contains(errOut, "--admin-url") {
+			t.Errorf("connectors at a wrong path = %d, %q; want 1 and the --admin-url hint", code, errOut)
+		}
+	})
+
 	t.Run("admin url of a web page", func(t *testing.T) {
 		page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")

@@ -74,8 +74,21 @@ func (f *adminFlags) client() (*adminClient, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, usageError{fmt.Errorf("--admin-url %q is not an http or https URL such as http://127.0.0.1:8471", *f.url)}
 	}
-	return &adminClient{base: strings.TrimRight(*f.url, "/"), token: token, actor: *f.actor,
+	return &adminClient{base: adminBase(*f.url), token: token, actor: *f.actor,
 		client: &http.Client{Timeout: *f.timeout}}, nil
+}
+
+// adminBase returns the base URL the commands add /api/v1/... to: the
+// address given, without a trailing slash or a trailing /api/v1 (or /api),
+// which people copy from the API's documentation.
+func adminBase(address string) string {
+	base := strings.TrimRight(address, "/")
+	for _, suffix := range []string{"/api/v1", "/api"} {
+		if trimmed, ok := strings.CutSuffix(base, suffix); ok {
+			return trimmed
+		}
+	}
+	return base
 }
 
 // apiFailure is an error response of the management API.
@@ -195,12 +208,17 @@ func failed(stderr io.Writer, command string, err error) int {
 	if !errors.As(err, &failure) {
 		return exitFailure
 	}
-	switch failure.Status {
-	case http.StatusUnauthorized, http.StatusTooManyRequests:
+	switch {
+	case failure.Code == "no_endpoint":
+		// The path is wrong, not the delivery, event or connector named.
+		fmt.Fprintln(stderr, "  check --admin-url or SWITCHBOARD_ADMIN_URL: it must be the address of server.admin_listen "+
+			"without a path, such as http://127.0.0.1:8471")
+		return exitFailure
+	case failure.Status == http.StatusUnauthorized, failure.Status == http.StatusTooManyRequests:
 		return exitUnauthorized
-	case http.StatusNotFound:
+	case failure.Status == http.StatusNotFound:
 		return exitNotFound
-	case http.StatusBadRequest:
+	case failure.Status == http.StatusBadRequest:
 		return exitUsage
 	}
 	return exitFailure

@@ -105,6 +105,9 @@ func testAPIPaths(t *testing.T, c *client) {
 			if resp.Status != tc.status || e.Error == "" {
 				t.Errorf("status %d, error %+v; want %d with a message", resp.Status, e, tc.status)
 			}
+			if tc.status == http.StatusNotFound && e.Code != "no_endpoint" {
+				t.Errorf("code %q, want no_endpoint: the path is wrong, not an id in it", e.Code)
+			}
 			if got := resp.Header.Get("Allow"); got != tc.allow {
 				t.Errorf("Allow = %q, want %q", got, tc.allow)
 			}

@@ -15,6 +15,7 @@ const (
 	codeUnauthorized     = "unauthorized"
 	codeInvalidRequest   = "invalid_request"
 	codeNotFound         = "not_found"
+	codeNoEndpoint       = "no_endpoint"
 	codeConflict         = "conflict"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeRateLimited      = "rate_limited"
