@@ -120,7 +120,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.ingestHandler.Store(&ingestHandler)
 	a.metrics = metrics.New(a, opts.Clock)
 	a.metrics.SetRouteTypes(routeTypes(cfg))
-	a.ingest = a.metrics.CountRejections(&a.ingestHandler)
+	a.ingest = a.metrics.CountRejections(&a.ingestHandler, ingest.IsEventEndpoint)
 	return a, nil
 }
 
