@@ -209,6 +209,18 @@ func TestAdminCommands(t *testing.T) {
 		if code, _, _ := c.run("backup", path); code != exitUsage {
 			t.Errorf("backup over an existing file = %d, want 2", code)
 		}
+
+		var before struct{ Items []map[string]any }
+		inst.API(t, "GET", "/api/v1/actions", nil).Decode(t, &before)
+		missing := filepath.Join(t.TempDir(), "no", "such", "dir", "x.db")
+		if code, _, errOut := c.run("backup", missing); code != exitUsage || !strings.Contains(errOut, "cannot create a file in") {
+			t.Errorf("backup into a missing directory = %d, %q; want 2 and why", code, errOut)
+		}
+		var after struct{ Items []map[string]any }
+		inst.API(t, "GET", "/api/v1/actions", nil).Decode(t, &after)
+		if after.Items[0]["at"] != before.Items[0]["at"] {
+			t.Errorf("a backup that could not be saved left an audit entry: %v", after.Items[0])
+		}
 	})
 
 	t.Run("bad token", func(t *testing.T) {
