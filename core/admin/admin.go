@@ -72,12 +72,14 @@ type ConnectorStatus struct {
 	PausedBy    string
 	Automatic   bool
 	PausedAt    time.Time
-	// Attempts and Delivered count its recent attempts (at most 100).
-	Attempts    int
-	Delivered   int
-	LastSuccess time.Time
-	LastFailure time.Time
-	LastError   string
+	// Attempts and Delivered count its recent attempts (at most 100), and
+	// FailedInARow those since the last one delivered.
+	Attempts     int
+	Delivered    int
+	FailedInARow int
+	LastSuccess  time.Time
+	LastFailure  time.Time
+	LastError    string
 	// OpenCircuits are its destinations whose circuit is open.
 	OpenCircuits []string
 	// Rejections describe the destinations its instance does not send to

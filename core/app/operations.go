@@ -49,6 +49,7 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 		st.Rejections = a.rejectionsOf(c.Name)
 		if h, ok := health[c.Name]; ok {
 			st.Attempts, st.Delivered, st.LastSuccess, st.LastFailure, st.LastError = h.Attempts, h.Delivered, h.LastSuccess, h.LastFailure, h.LastError
+			st.FailedInARow = h.FailedInARow
 		}
 		for dest := range circuits {
 			if dest == c.Name || strings.HasPrefix(dest, c.Name+"|") {
@@ -80,11 +81,16 @@ func (a *App) pauseTable() map[string]*store.Pause {
 	return out
 }
 
-// PausedConnectors implements metrics.Source.
+// PausedConnectors implements metrics.Source. A pause of a connector that
+// is not in the config stays stored, so that it holds again when a config
+// brings the connector back, but it is no paused connector to report.
 func (a *App) PausedConnectors() []string {
+	configured := blocksByName(a.current.Load().plan.Config)
 	var names []string
 	for name := range a.pauseTable() {
-		names = append(names, name)
+		if _, ok := configured[name]; ok {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	return names

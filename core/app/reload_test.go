@@ -229,3 +229,27 @@ func TestReloadErrorHidesReferencedValues(t *testing.T) {
 		}
 	}
 }
+
+func TestPausedGaugeLeavesRemovedConnector(t *testing.T) {
+	inst := admintest.Start(t, reloadV1)
+	if resp := inst.API(t, "POST", "/api/v1/connectors/old/pause", nil); resp.Status != http.StatusOK {
+		t.Fatalf("pause old: %d %s", resp.Status, resp.Body)
+	}
+	const gauge = `switchboard_connector_paused{connector="old"} 1`
+	if !strings.Contains(scrapeMetrics(t, inst), gauge) {
+		t.Fatalf("the paused connector old has no gauge")
+	}
+	reload(t, inst, reloadV2)
+	if metrics := scrapeMetrics(t, inst); strings.Contains(metrics, `connector="old"`) {
+		t.Errorf("after old left the config, /metrics still reports it:\n%s", metrics)
+	}
+}
+
+func scrapeMetrics(t *testing.T, inst *admintest.Instance) string {
+	t.Helper()
+	resp := inst.Do(t, "GET", "/metrics", "", nil)
+	if resp.Status != http.StatusOK {
+		t.Fatalf("GET /metrics = %d", resp.Status)
+	}
+	return string(resp.Body)
+}
