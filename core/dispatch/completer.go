@@ -87,5 +87,9 @@ func (d *Dispatcher) settle(o *outcome, err error) {
 	if err == nil && u.State == store.StateDead {
 		d.observer.Dead(o.item.delivery, u.Reason)
 	}
+	if o.result == nil && err == nil {
+		d.holds.held(o.log, o.item.delivery.Connector, u)
+		return
+	}
 	logOutcome(o.log, u, o.result, err)
 }

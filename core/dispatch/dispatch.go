@@ -88,6 +88,7 @@ type Dispatcher struct {
 	snapshot func() Snapshot
 	observer Observer
 	health   *healthBook
+	holds    *holdLog
 
 	mu    sync.Mutex
 	cond  *sync.Cond
@@ -143,6 +144,7 @@ func New(opts Options) *Dispatcher {
 	if d.observer == nil {
 		d.observer = nopObserver{}
 	}
+	d.holds = newHoldLog(d.clock, d.log, d.stopped)
 	for _, name := range opts.Paused {
 		d.paused[name] = true
 	}
