@@ -70,7 +70,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	in.trusted = newClient(netguard.NewTrustedHTTPClient(netguard.Options{Resolver: ic.Resolver}))
 	in.guarded = newClient(netguard.NewHTTPClient(netguard.Options{AllowCIDRs: ic.AllowCIDRs, Resolver: ic.Resolver}))
 
-	in.logger.Debug("discord connector configured", slog.String("mode", in.mode()))
+	in.logger.Debug("discord connector configured", slog.String("posts_to", in.mode()))
 	return in, nil
 }
 

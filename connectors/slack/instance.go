@@ -42,7 +42,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) *instance {
 		mode = "token"
 	}
 
-	ic.Logger.Debug("slack connector configured", slog.String("connector", ic.Name), slog.String("mode", mode),
+	ic.Logger.Debug("slack connector configured", slog.String("mode", mode),
 		slog.String("api_url", httpresult.RedactLocation(cfg.APIURL)), slog.String("webhook_url", httpresult.RedactURL(cfg.WebhookURL.Reveal())),
 		slog.Bool("thread", cfg.Thread))
 	return in
