@@ -223,6 +223,24 @@ func TestAdminCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("audit", func(t *testing.T) {
+		out := c.ok("audit", "--limit", "3")
+		for _, want := range []string{"ACTOR", "ACTION", "backup", "more entries exist: add --cursor "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("audit lacks %q:\n%s", want, out)
+			}
+		}
+		var page struct {
+			Items []action `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(c.ok("audit", "--json")), &page); err != nil || len(page.Items) == 0 || page.Items[0].Action != "backup" {
+			t.Errorf("audit --json: %v, items %+v; want the backup first", err, page.Items)
+		}
+		if code, _, _ := c.run("audit", "--limit", "0"); code != exitUsage {
+			t.Errorf("audit --limit 0 = %d, want 2", code)
+		}
+	})
+
 	t.Run("bad token", func(t *testing.T) {
 		t.Setenv("SWITCHBOARD_ADMIN_TOKEN", "not-the-token-not-the-token")
 		if code, _, errOut := c.run("deliveries"); code != exitUnauthorized || !strings.Contains(errOut, "invalid admin token") {
@@ -231,7 +249,7 @@ func TestAdminCommands(t *testing.T) {
 		t.Setenv("SWITCHBOARD_ADMIN_TOKEN", "")
 		for _, args := range [][]string{{"deliveries"}, {"deliveries", "show", id}, {"retry", id}, {"retry", "--all-dead"}, {"cancel", id},
 			{"replay", "issue-1"}, {"connectors"}, {"connectors", "test", "hook"}, {"connectors", "pause", "spare"},
-			{"backup", filepath.Join(t.TempDir(), "none.db")}} {
+			{"backup", filepath.Join(t.TempDir(), "none.db")}, {"audit"}} {
 			if code, _, errOut := c.run(args...); code != exitUnauthorized || !strings.Contains(errOut, "SWITCHBOARD_ADMIN_TOKEN") {
 				t.Errorf("%s without a token = %d, %q; want 4", strings.Join(args, " "), code, errOut)
 			}
