@@ -218,7 +218,7 @@ func failed(stderr io.Writer, command string, err error) int {
 		return exitUnauthorized
 	case failure.Status == http.StatusNotFound:
 		return exitNotFound
-	case failure.Status == http.StatusBadRequest:
+	case failure.Status == http.StatusBadRequest, failure.Status == http.StatusRequestEntityTooLarge:
 		return exitUsage
 	}
 	return exitFailure

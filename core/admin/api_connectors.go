@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/turbocode/switchboard/sdk"
 )
@@ -104,10 +105,15 @@ func (s *server) pauseConnector(w http.ResponseWriter, r *http.Request, actor st
 }
 
 func (s *server) pause(r *http.Request, name, reason, actor string) (ConnectorStatus, error) {
-	if _, err := s.connector(name); err != nil {
+	c, err := s.connector(name)
+	if err != nil {
 		return ConnectorStatus{}, err
 	}
-	reason, err := s.operatorText("reason", reason, maxReasonLength)
+	if c.Paused {
+		return c, conflict("connector %s is already paused (by %s at %s: %s); resume it first to pause it with another reason",
+			name, c.PausedBy, c.PausedAt.UTC().Format(time.RFC3339), c.PauseReason)
+	}
+	reason, err = s.operatorText("reason", reason, maxReasonLength)
 	if err != nil {
 		return ConnectorStatus{}, err
 	}
@@ -123,8 +129,12 @@ func (s *server) pause(r *http.Request, name, reason, actor string) (ConnectorSt
 	return s.connector(name)
 }
 
-// resumeConnector serves POST /api/v1/connectors/{name}/resume.
+// resumeConnector serves POST /api/v1/connectors/{name}/resume. It takes
+// no body keys; a body that has some is rejected, as in every endpoint.
 func (s *server) resumeConnector(w http.ResponseWriter, r *http.Request, actor string) error {
+	if err := decodeBody(r, &struct{}{}); err != nil {
+		return err
+	}
 	c, err := s.resume(r, r.PathValue("name"), actor)
 	if err != nil {
 		return err

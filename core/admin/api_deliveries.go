@@ -63,8 +63,12 @@ func (s *server) lookupDelivery(ctx context.Context, public string) (*store.Deli
 	return d, err
 }
 
-// retryDelivery serves POST /api/v1/deliveries/{id}/retry.
+// retryDelivery serves POST /api/v1/deliveries/{id}/retry. It takes no body
+// keys; a body that has some is rejected, as in every endpoint.
 func (s *server) retryDelivery(w http.ResponseWriter, r *http.Request, actor string) error {
+	if err := decodeBody(r, &struct{}{}); err != nil {
+		return err
+	}
 	d, err := s.retryOne(r, r.PathValue("id"), actor, "")
 	if err != nil {
 		return err

@@ -84,8 +84,11 @@ type dryRunView struct {
 // would receive. Nothing is stored or sent.
 func (s *server) dryRun(w http.ResponseWriter, r *http.Request, _ string) error {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil || len(raw) > maxRequestBody {
-		return invalid("", "read the event: the body is unreadable or over %d bytes", maxRequestBody)
+	if err != nil {
+		return invalid("", "read the event: %v", err)
+	}
+	if len(raw) > maxRequestBody {
+		return tooLarge()
 	}
 	snap := s.backend.Snapshot()
 	events, err := parseEventDocument(raw, s.clock.Now(), snap.Config.Ingest.MaxBatch)

@@ -23,6 +23,9 @@ func testStrictBodies(t *testing.T, c *client) {
 		{"array for body", "/api/v1/connectors/hook/pause", `["x"]`, "", []string{"must be a JSON object, not an array"}},
 		{"unknown key", "/api/v1/deliveries/retry", `{"colour": "red"}`, "colour", []string{`unknown key "colour"`, "route, connector, event_type"}},
 		{"cut short", "/api/v1/deliveries/retry", `{"limit": 5`, "", []string{"not valid JSON"}},
+		{"not json", "/api/v1/deliveries/cancel", `not json`, "", []string{`not a JSON object: it starts with "not json"`}},
+		{"key to resume", "/api/v1/connectors/spare/resume", `{"force": true}`, "force", []string{`unknown key "force"`, "takes no body"}},
+		{"key to retry", "/api/v1/deliveries/dlv_x_1/retry", `{"now": true}`, "now", []string{`unknown key "now"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := c.with(t)
@@ -39,6 +42,18 @@ func testStrictBodies(t *testing.T, c *client) {
 				t.Errorf("error %q names Go types", e.Error)
 			}
 		})
+	}
+}
+
+// testTooLarge sends a body over 1 MiB to every operation that reads one.
+func testTooLarge(t *testing.T, c *client) {
+	big := `{"reason": "` + strings.Repeat("x", 1<<20) + `"}`
+	for _, path := range []string{"/api/v1/deliveries/retry", "/api/v1/deliveries/cancel", "/api/v1/deliveries/dlv_x_1/cancel",
+		"/api/v1/deliveries/dlv_x_1/retry", "/api/v1/events/issue-1/replay", "/api/v1/connectors/hook/test",
+		"/api/v1/connectors/hook/pause", "/api/v1/connectors/hook/resume", "/api/v1/dry-run"} {
+		if e := c.with(t).apiErr("POST", path, big, http.StatusRequestEntityTooLarge, "too_large"); !strings.Contains(e.Error, "over 1048576 bytes") {
+			t.Errorf("POST %s with a body over 1 MiB: %q, want the limit named", path, e.Error)
+		}
 	}
 }
 

@@ -151,6 +151,7 @@ func TestAPI(t *testing.T) {
 	t.Run("backup", func(t *testing.T) { testBackup(t, c.with(t)) })
 	t.Run("unknown endpoints", func(t *testing.T) { testUnknown(t, c.with(t)) })
 	t.Run("strict bodies", func(t *testing.T) { testStrictBodies(t, c.with(t)) })
+	t.Run("bodies too large", func(t *testing.T) { testTooLarge(t, c.with(t)) })
 	t.Run("strict queries", func(t *testing.T) { testStrictQueries(t, c.with(t)) })
 	t.Run("paths under /api", func(t *testing.T) { testAPIPaths(t, c.with(t)) })
 	t.Run("actor", func(t *testing.T) { testActor(t, c.with(t)) })
@@ -264,6 +265,11 @@ func testDeliveries(t *testing.T, c *client) {
 	attempts := d["attempt_list"].([]any)
 	if len(attempts) != 1 || attempts[0].(map[string]any)["outcome"] != "delivered" {
 		t.Errorf("attempts = %v, want one delivered", attempts)
+	}
+	var none listing
+	c.api("GET", "/api/v1/deliveries?event_id=no-such-event", nil, http.StatusOK).Decode(t, &none)
+	if len(none.Items) != 0 || none.NextCursor != "" {
+		t.Errorf("deliveries of an unknown event = %+v, want an empty page, as for an unknown route", none)
 	}
 	c.apiErr("GET", "/api/v1/deliveries/dlv_nope_1", nil, http.StatusNotFound, "not_found")
 	c.apiErr("GET", "/api/v1/deliveries/"+id+"99", nil, http.StatusNotFound, "not_found")
@@ -394,6 +400,10 @@ func testConnectors(t *testing.T, c *client) {
 	c.api("POST", "/api/v1/connectors/hook/pause", map[string]any{"reason": "maintenance"}, http.StatusOK).Decode(t, &paused)
 	if paused["status"] != "paused" || paused["pause_reason"] != "maintenance" || paused["paused_by"] != "tester" {
 		t.Errorf("paused = %v", paused)
+	}
+	e := c.apiErr("POST", "/api/v1/connectors/hook/pause", map[string]any{"reason": "again"}, http.StatusConflict, "conflict")
+	if !strings.Contains(e.Error, "already paused") || !strings.Contains(e.Error, "maintenance") {
+		t.Errorf("second pause: %q, want it to say the connector is paused and why", e.Error)
 	}
 	c.inst.Emit(c.t, "issue-held", "issue.created", "i3", map[string]any{"title": "held"})
 	var held map[string]any
