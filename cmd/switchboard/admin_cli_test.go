@@ -72,7 +72,8 @@ func TestAdminCommands(t *testing.T) {
 				t.Errorf("show lacks %q:\n%s", want, out)
 			}
 		}
-		if code, _, errOut := c.run("deliveries", "show", "dlv_nope_1"); code != exitNotFound || !strings.Contains(errOut, "not of this store") {
+		if code, _, errOut := c.run("deliveries", "show", "dlv_nope_1"); code != exitNotFound || !strings.Contains(errOut, "no delivery dlv_nope_1 in this store") ||
+			!strings.Contains(errOut, "switchboard deliveries") || strings.Contains(errOut, "): not found") {
 			t.Errorf("show of an unknown id = %d, %q; want 3 and the reason", code, errOut)
 		}
 	})

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -51,6 +52,19 @@ func TestAdminCommandErrors(t *testing.T) {
 			if !strings.Contains(errOut, want) {
 				t.Errorf("stderr %q lacks %q", errOut, want)
 			}
+		}
+	})
+
+	t.Run("nothing listening", func(t *testing.T) {
+		listener, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := "http://" + listener.Addr().String()
+		listener.Close()
+		code, _, errOut := runAt(closed, "deliveries")
+		if code != exitFailure || !strings.HasPrefix(errOut, "switchboard deliveries: cannot reach the management API at "+closed) {
+			t.Errorf("deliveries with nothing listening = %d, %q; want 1 and that the API cannot be reached", code, errOut)
 		}
 	})
 

@@ -185,7 +185,7 @@ func (c *adminClient) send(method, path string, body any) (*http.Response, error
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("reach the management API at %s: %w; is switchboard serve running with server.admin_token set, "+
+		return nil, fmt.Errorf("cannot reach the management API at %s: %w; is switchboard serve running with server.admin_token set, "+
 			"and does --admin-url (or SWITCHBOARD_ADMIN_URL) name server.admin_listen?", c.base, err)
 	}
 	if resp.Header.Get(apiHeader) == "" {

@@ -50,7 +50,7 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("deliveries", "deliveries [--status S] [--route R] [--connector C] [--cursor C] [flags]\n       switchboard deliveries show ID",
 		"Lists deliveries of a running instance, newest first, through its management API, one page\n"+
 			"at a time: when more match, the last line gives the --cursor of the next page (with --json,\n"+
-			"next_cursor). A held delivery is scheduled, with its hold reason in brackets.\n"+
+			"next_cursor). A held delivery is scheduled, with its hold reason in parentheses.\n"+
 			"`deliveries show ID` prints one delivery with every attempt.\n"+
 			"Exit codes: 0 listed, 1 failed, 2 bad flags or arguments or a filter the API rejected, 3 no such delivery,\n"+
 			"4 missing or wrong admin token.", stderr)

@@ -26,7 +26,7 @@ func (s *server) connector(name string) (ConnectorStatus, error) {
 			return c, nil
 		}
 	}
-	return ConnectorStatus{}, notFound("no connector named %q in the config; GET /api/v1/connectors lists them", name)
+	return ConnectorStatus{}, notFound("no connector named %q in the config; the connectors page, switchboard connectors and GET /api/v1/connectors list them", name)
 }
 
 // getConnector serves GET /api/v1/connectors/{name}.

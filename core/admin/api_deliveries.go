@@ -52,13 +52,15 @@ func (s *server) getDelivery(w http.ResponseWriter, r *http.Request, _ string) e
 
 // lookupDelivery reads a delivery by its public id (dlv_<store>_<n>).
 func (s *server) lookupDelivery(ctx context.Context, public string) (*store.Delivery, error) {
-	id, err := store.ParsePublicDeliveryID(s.backend.Store().StoreID(), public)
+	storeID := s.backend.Store().StoreID()
+	id, err := store.ParsePublicDeliveryID(storeID, public)
 	if err != nil {
-		return nil, notFound("%v", err)
+		return nil, notFound("no delivery %s in this store, whose delivery ids read dlv_%s_<number>; "+
+			"the delivery log, switchboard deliveries and GET /api/v1/deliveries list them", public, storeID)
 	}
 	d, err := s.backend.Store().Delivery(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("no delivery %s; list them with GET /api/v1/deliveries", public)
+		return nil, notFound("no delivery %s; the delivery log, switchboard deliveries and GET /api/v1/deliveries list them", public)
 	}
 	return d, err
 }

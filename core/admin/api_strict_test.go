@@ -134,6 +134,18 @@ func testAPIPaths(t *testing.T, c *client) {
 			}
 		})
 	}
+	t.Run("dot segments", func(t *testing.T) {
+		for path, hint := range map[string]string{
+			"/api/v1/events/../deliveries/retry": "as /api/v1/deliveries/retry",
+			"/api/v1/../deliveries":              "docs/openapi/admin.yaml lists",
+		} {
+			var e apiError
+			c.inst.API(t, "POST", path, nil).Decode(t, &e)
+			if !strings.Contains(e.Error, hint) || strings.Contains(e.Error, "as /api/deliveries") {
+				t.Errorf("POST %s: %q, want %q and no path that is not served", path, e.Error, hint)
+			}
+		}
+	})
 	t.Run("without a token", func(t *testing.T) {
 		for _, path := range []string{"/api", "/api/v1//deliveries", "/api/v1/deliveries/retry"} {
 			resp := c.inst.Do(t, "GET", path, "", nil)

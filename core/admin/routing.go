@@ -108,8 +108,13 @@ func (s *server) unknownEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
-	if p != "/api" && cleanPath(p) != p {
-		s.writeError(w, r, noEndpoint("no endpoint at %s; write the path without empty, . or .. segments, as %s", p, cleanPath(p)))
+	if clean := cleanPath(p); p != "/api" && clean != p {
+		if len(s.allowedMethods(clean)) > 0 {
+			s.writeError(w, r, noEndpoint("no endpoint at %s; write the path without empty, . or .. segments, as %s", p, clean))
+			return
+		}
+		s.writeError(w, r, noEndpoint("no endpoint at %s; write the path without empty, . or .. segments; "+
+			"docs/openapi/admin.yaml lists the management API", p))
 		return
 	}
 	s.writeError(w, r, noEndpoint("no endpoint at %s; docs/openapi/admin.yaml lists the management API", p))
