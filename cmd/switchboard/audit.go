@@ -43,23 +43,7 @@ func runAudit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if *cursor != "" {
 		q.Set("cursor", *cursor)
 	}
-	var page struct {
-		Items      []action `json:"items"`
-		NextCursor string   `json:"next_cursor"`
-	}
-	raw, err := c.callRaw("GET", "/api/v1/actions?"+q.Encode(), nil, &page)
-	if err != nil {
-		return failed(stderr, "audit", err)
-	}
-	if *af.json {
-		printRawJSON(stdout, raw)
-		return exitOK
-	}
-	printActions(stdout, page.Items)
-	if page.NextCursor != "" {
-		fmt.Fprintf(stdout, "more entries exist: add --cursor %s for the next page\n", page.NextCursor)
-	}
-	return exitOK
+	return listPage(c, "audit", "/api/v1/actions", q, *af.json, printActions, "more entries exist", stdout, stderr)
 }
 
 func printActions(w io.Writer, items []action) {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -20,20 +18,14 @@ func runCancel(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			"flags or arguments, 3 no such delivery, 4 missing or wrong admin token.", stderr)
 	allScheduled := fs.Bool("all-scheduled", false, "cancel every scheduled delivery that matches the filters")
 	reason := fs.String("reason", "", "why, stored as the deliveries' last error (default: cancelled by the actor)")
-	route := fs.String("route", "", "with --all-scheduled: only this route")
-	connector := fs.String("connector", "", "with --all-scheduled: only this connector")
-	eventType := fs.String("event-type", "", "with --all-scheduled: only this event type")
-	eventID := fs.String("event-id", "", "with --all-scheduled: only the deliveries of this event")
-	since := fs.String("since", "", "with --all-scheduled: only deliveries created at or after this RFC 3339 time")
-	until := fs.String("until", "", "with --all-scheduled: only deliveries created before this RFC 3339 time")
+	filterFlags := addFilterFlags(fs, "with --all-scheduled: ", true)
 	af := addAdminFlags(fs)
 	ids, code := parseInterleaved(fs, args, stdout)
 	if code >= 0 {
 		return code
 	}
 
-	filters := map[string]string{"route": *route, "connector": *connector, "event_type": *eventType, "event_id": *eventID,
-		"since": *since, "until": *until}
+	filters := filterFlags()
 	if msg := checkSelection("cancel", "--all-scheduled", *allScheduled, ids, filters); msg != "" {
 		fmt.Fprintln(stderr, msg)
 		return exitUsage
@@ -69,20 +61,7 @@ func cancelEach(c *adminClient, ids []string, reason string, asJSON bool, stdout
 	if reason != "" {
 		body = map[string]string{"reason": reason}
 	}
-	code := exitOK
-	cancelled := []json.RawMessage{}
-	bar := newProgress(stderr)
-	for i, id := range ids {
-		bar.update("cancelling %d of %d", i+1, len(ids))
-		raw, err := c.callRaw("POST", "/api/v1/deliveries/"+url.PathEscape(id)+"/cancel", body, nil)
-		if err != nil {
-			bar.done()
-			code = max(code, failed(stderr, "cancel", fmt.Errorf("%s: %w", id, err)))
-			continue
-		}
-		cancelled = append(cancelled, raw)
-	}
-	bar.done()
+	cancelled, code := postEach(c, "cancel", ids, "cancel", body, stderr)
 	if asJSON {
 		printJSON(stdout, map[string]any{"cancelled": cancelled})
 		return code

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -17,17 +15,13 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			"Exit codes: 0 all retried, 1 some failed or were not retried (the message says how many), 2 bad flags\n"+
 			"or arguments, 3 no such delivery, 4 missing or wrong admin token.", stderr)
 	allDead := fs.Bool("all-dead", false, "retry every dead delivery that matches the filters")
-	route := fs.String("route", "", "with --all-dead: only this route")
-	connector := fs.String("connector", "", "with --all-dead: only this connector")
-	eventType := fs.String("event-type", "", "with --all-dead: only this event type")
-	since := fs.String("since", "", "with --all-dead: only deliveries created at or after this RFC 3339 time")
-	until := fs.String("until", "", "with --all-dead: only deliveries created before this RFC 3339 time")
+	filterFlags := addFilterFlags(fs, "with --all-dead: ", false)
 	af := addAdminFlags(fs)
 	ids, code := parseInterleaved(fs, args, stdout)
 	if code >= 0 {
 		return code
 	}
-	filters := map[string]string{"route": *route, "connector": *connector, "event_type": *eventType, "since": *since, "until": *until}
+	filters := filterFlags()
 	if msg := checkSelection("retry", "--all-dead", *allDead, ids, filters); msg != "" {
 		fmt.Fprintln(stderr, msg)
 		return exitUsage
@@ -43,20 +37,7 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 func retryEach(c *adminClient, ids []string, asJSON bool, stdout, stderr io.Writer) int {
-	code := exitOK
-	retried := []json.RawMessage{}
-	bar := newProgress(stderr)
-	for i, id := range ids {
-		bar.update("retrying %d of %d", i+1, len(ids))
-		raw, err := c.callRaw("POST", "/api/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, nil)
-		if err != nil {
-			bar.done()
-			code = max(code, failed(stderr, "retry", fmt.Errorf("%s: %w", id, err)))
-			continue
-		}
-		retried = append(retried, raw)
-	}
-	bar.done()
+	retried, code := postEach(c, "retry", ids, "retry", nil, stderr)
 	if asJSON {
 		printJSON(stdout, map[string]any{"retried": retried})
 		return code
