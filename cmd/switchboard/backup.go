@@ -14,6 +14,7 @@ func runBackup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		"Saves an online copy of a running instance's SQLite store to FILE, which must not exist.\n"+
 			"The copy is consistent and Switchboard keeps running while it is taken. It holds stored\n"+
 			"targets in clear, credentials included: keep it as safe as the database.\n"+
+			"An instance on PostgreSQL takes no such copy: back up its database with pg_dump.\n"+
 			"Exit codes: 0 saved, 1 failed, 2 bad flags or arguments, FILE exists or its directory cannot be written,\n"+
 			"4 missing or wrong admin token.", stderr)
 	af := addAdminFlags(flags)

@@ -68,3 +68,24 @@ func TestReportConfigErrorHint(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckRejectsMalformedPostgresDSN(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "switchboard.yaml")
+	config := "ingest: {insecure: true}\nstorage:\n  driver: postgres\n  dsn: \"host=db password='hunter2 dbname=switchboard\"\n"
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+
+	code := run([]string{"check", "--config", path}, nil, &stdout, &stderr)
+
+	if code != exitUsage {
+		t.Errorf("check exited %d, want %d; stdout:\n%s", code, exitUsage, stdout.String())
+	}
+	if want := path + ":4:8: storage.dsn: invalid key=value DSN: failed to parse as keyword/value"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr.String(), want)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), "hunter2") {
+		t.Errorf("check printed the DSN's password:\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
+	}
+}

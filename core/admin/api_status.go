@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -78,6 +79,10 @@ func (s *server) actionPage(ctx context.Context, limit int, before int64) ([]act
 	return items, cursor, nil
 }
 
+// ErrNoBackup is the error Backend.Backup returns for a store that cannot copy
+// itself while it runs. The API responds to it with 501.
+var ErrNoBackup = errors.New("this store takes no online backup")
+
 // getBackup serves GET /api/v1/backup: an online copy of the store, written
 // to a temporary file next to nothing the client names, then streamed. The
 // audit log records the backup once the whole copy was sent, so a client
@@ -89,7 +94,9 @@ func (s *server) getBackup(w http.ResponseWriter, r *http.Request, actor string)
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "switchboard.db")
-	if err := s.backend.Backup(r.Context(), path); err != nil {
+	if err := s.backend.Backup(r.Context(), path); errors.Is(err, ErrNoBackup) {
+		return &apiError{status: http.StatusNotImplemented, code: codeNotImplemented, message: err.Error()}
+	} else if err != nil {
 		return err
 	}
 	f, err := os.Open(path)

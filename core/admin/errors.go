@@ -21,6 +21,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeRateLimited      = "rate_limited"
 	codeUnavailable      = "unavailable"
+	codeNotImplemented   = "not_implemented"
 	codeInternal         = "internal"
 )
 

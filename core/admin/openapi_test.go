@@ -54,6 +54,11 @@ func documented(t *testing.T) map[string][]int {
 	return ops
 }
 
+// producedElsewhere are the documented responses that the test's SQLite
+// instance cannot produce, with the test that does: 501 for a backup on
+// PostgreSQL (TestBackupOnPostgresPointsToPgDump in cmd/switchboard).
+var producedElsewhere = map[string][]int{"GET /api/v1/backup": {501}}
+
 // checkOpenAPI compares the document with what the handlers answered: every
 // documented operation and status was produced, and nothing else was.
 func checkOpenAPI(t *testing.T, produced map[string]map[int]bool) {
@@ -75,7 +80,7 @@ func checkOpenAPI(t *testing.T, produced map[string]map[int]bool) {
 	}
 	for op, statuses := range docs {
 		for _, status := range statuses {
-			if !produced[op][status] {
+			if !produced[op][status] && !slices.Contains(producedElsewhere[op], status) {
 				t.Errorf("%s documents %d, but no request of the test produced it", op, status)
 			}
 		}

@@ -258,11 +258,18 @@ func (a *App) plan(ctx context.Context, rt *runtime, in *event.Incoming, now tim
 
 // ready reports whether ingest can accept: the store must commit, and neither
 // the backlog nor the store's size may be over its limit, so that a load
-// balancer stops sending to an instance that would answer 503.
+// balancer stops sending to an instance that would answer 503. An instance
+// whose store lost the lock on its instance id is not ready either: it
+// delivers nothing until the store takes the lock back.
 func (a *App) ready() error {
 	cfg := a.current.Load().plan.Config
 	if err := a.overLimits(cfg); err != nil {
 		return err
+	}
+	if locker, ok := a.store.(store.InstanceLocker); ok {
+		if err := locker.InstanceLockErr(); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -320,8 +327,12 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.forwardNotifications(dispCtx, notifier) }()
 	}
+	if locker, ok := a.store.(store.InstanceLocker); ok && !a.paused {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.followInstanceLock(dispCtx, locker) }()
+	}
 	wg.Add(2)
-	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage, cfg.Server.InstanceID) }()
+	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage, cfg.Server.InstanceID, cfg.Delivery.Lease) }()
 	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
 	wg.Add(1)
@@ -381,38 +392,4 @@ func (a *App) shutdown(server *http.Server, stopDispatch context.CancelFunc, wg 
 func (a *App) Close() error {
 	a.current.Load().close(a.log)
 	return a.store.Close()
-}
-
-// retain deletes old finished events in small batches, so that it never holds
-// the writer for long. One instance at a time prunes a shared store: the one
-// holding the retention lease.
-func (a *App) retain(ctx context.Context, st config.Storage, owner string) {
-	timer := a.clock.NewTimer(time.Minute)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C():
-		}
-		if !a.holdsRetentionLease(ctx, st, owner) {
-			timer.Reset(st.RetentionInterval)
-			continue
-		}
-		cutoff := a.clock.Now().Add(-st.Retention)
-		total := 0
-		for more := true; more && ctx.Err() == nil; {
-			var n int
-			var err error
-			if n, more, err = a.store.Prune(ctx, cutoff, st.RetentionBatch); err != nil {
-				a.log.Error("retention failed; trying again at the next interval", "err", err)
-				break
-			}
-			total += n
-		}
-		if total > 0 {
-			a.log.Info("retention deleted old delivered events", "events", total, "before", cutoff)
-		}
-		timer.Reset(st.RetentionInterval)
-	}
 }

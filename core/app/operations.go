@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -314,11 +313,13 @@ type backuper interface {
 	Backup(ctx context.Context, path string) error
 }
 
-// Backup implements admin.Backend.
+// Backup implements admin.Backend. Only the SQLite store copies itself; a
+// PostgreSQL database is backed up with PostgreSQL's own tools.
 func (a *App) Backup(ctx context.Context, path string) error {
 	b, ok := a.store.(backuper)
 	if !ok {
-		return errors.New("this store cannot take an online backup; use the database's own tools")
+		return fmt.Errorf("%w: online backup copies the SQLite store, and this instance stores its data in PostgreSQL (storage.driver %s); back up that database with pg_dump, for example pg_dump --format=custom --file=switchboard.dump followed by the DSN",
+			admin.ErrNoBackup, a.current.Load().plan.Config.Storage.Driver)
 	}
 	return b.Backup(ctx, path)
 }

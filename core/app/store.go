@@ -40,19 +40,20 @@ func (a *App) forwardNotifications(ctx context.Context, n store.Notifier) {
 	}
 }
 
-// retentionLease names the lease of the retention job in the store.
-const retentionLease = "retention"
-
-// holdsRetentionLease takes or renews the retention lease for owner. The lease
-// outlasts two intervals, so its holder keeps it from one pass to the next,
-// and another instance takes over once the holder has stopped.
-func (a *App) holdsRetentionLease(ctx context.Context, st config.Storage, owner string) bool {
-	held, err := a.store.AcquireLease(ctx, retentionLease, owner, a.clock.Now(), 2*st.RetentionInterval+st.RetentionInterval/2)
-	if err != nil {
-		if ctx.Err() == nil {
-			a.log.Error("could not take the retention lease; trying again at the next interval", "err", err)
+// followInstanceLock suspends the dispatcher while the store does not hold
+// the lock on this instance's id, and lets it take work again once the store
+// took the lock back, until ctx ends.
+func (a *App) followInstanceLock(ctx context.Context, locker store.InstanceLocker) {
+	for {
+		if err := locker.InstanceLockErr(); err != nil {
+			a.disp.Suspend(err.Error())
+		} else {
+			a.disp.Unsuspend()
 		}
-		return false
+		select {
+		case <-ctx.Done():
+			return
+		case <-locker.InstanceLockChanges():
+		}
 	}
-	return held
 }

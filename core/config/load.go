@@ -55,7 +55,9 @@ func Parse(name string, data []byte, catalog Catalog, env Env) (*Config, error) 
 	}
 	d.applyDerivedDefaults(cfg)
 	d.validate(cfg)
-	cfg.expanded = d.expanded
+	if len(d.expanded) > 0 {
+		cfg.expanded = d.expanded
+	}
 
 	if len(d.errs) > 0 {
 		return cfg, cfg.MaskErrors(d.errs).Sorted()

@@ -5,13 +5,20 @@ import (
 	"strings"
 )
 
-// checkStorageDriver accepts sqlite and postgres.
+// checkStorageDriver accepts sqlite and postgres, and postgresql as another
+// name of postgres (the spelling of PostgreSQL's URL scheme), which it
+// replaces with postgres.
 func checkStorageDriver(d *decoder, cfg *Config) {
 	const path = "storage.driver"
 	switch {
 	case d.failed[path] || cfg.Storage.Driver == "sqlite" || cfg.Storage.Driver == "postgres":
+	case cfg.Storage.Driver == "postgresql":
+		cfg.Storage.Driver = "postgres"
 	default:
 		d.errorAt(path, "unknown storage driver %s; use sqlite or postgres", d.writtenValue(path, ""))
+		// The DSN's checks depend on the driver, so they would only add an
+		// error that repeats this one.
+		d.failed["storage.dsn"] = true
 	}
 }
 
@@ -38,7 +45,8 @@ func checkStorageDSN(d *decoder, cfg *Config) {
 	}
 }
 
-// checkPostgresDSN accepts a postgres:// URL or a key=value string.
+// checkPostgresDSN accepts a postgres:// URL or a key=value string that the
+// driver can parse.
 func checkPostgresDSN(d *decoder, path, dsn string, postgresURL bool) {
 	switch {
 	case dsn == "":
@@ -46,11 +54,17 @@ func checkPostgresDSN(d *decoder, path, dsn string, postgresURL bool) {
 	case postgresURL:
 		if _, err := url.Parse(dsn); err != nil {
 			d.errorAt(path, "not a valid URL; write it as postgres://user:password@host:port/database, with special characters in the password percent-encoded")
+		} else if problem := postgresDSNProblem(dsn); problem != "" {
+			d.errorAt(path, "invalid PostgreSQL URL: %s; see the connection parameters in PostgreSQL's libpq documentation", problem)
 		}
 	case strings.Contains(dsn, "://"):
 		d.errorAt(path, "not a PostgreSQL URL; it must start with postgres:// or postgresql://")
 	case !strings.Contains(dsn, "="):
 		d.errorAt(path, "not a PostgreSQL DSN; set a URL such as postgres://switchboard@db.example.com:5432/switchboard or a key=value string such as \"host=db dbname=switchboard\"")
+	default:
+		if problem := postgresDSNProblem(dsn); problem != "" {
+			d.errorAt(path, "invalid key=value DSN: %s; write key=value pairs separated by spaces, such as \"host=db dbname=switchboard\", with a value that holds spaces or quotes in single quotes", problem)
+		}
 	}
 }
 

@@ -87,6 +87,9 @@ func (d *Dispatcher) settle(o *outcome, err error) {
 	if err == nil && u.State == store.StateDead {
 		d.observer.Dead(o.item.delivery, u.Reason)
 	}
+	if err == nil && u.HoldReason == store.HoldPaused {
+		d.releaseIfResumed(o.item.delivery.Connector)
+	}
 	if o.result == nil && err == nil {
 		d.holds.held(o.log, o.item.delivery.Connector, u)
 		return

@@ -90,15 +90,21 @@ type Dispatcher struct {
 	health   *healthBook
 	holds    *holdLog
 
-	mu    sync.Mutex
-	cond  *sync.Cond
-	dests map[string]*destination
-	ready []*destination
-	held  map[int64]*item
+	// pauseMu orders the changes of paused: a pause or resume, and the
+	// comparison with the store's pauses in followPauses. It is taken before
+	// mu.
+	pauseMu sync.Mutex
+	mu      sync.Mutex
+	cond    *sync.Cond
+	dests   map[string]*destination
+	ready   []*destination
+	held    map[int64]*item
 	// paused are the connectors whose deliveries are held.
-	paused   map[string]bool
-	started  bool
-	stopping bool
+	paused map[string]bool
+	// suspended, when set, says why the dispatcher takes no work (Suspend).
+	suspended string
+	started   bool
+	stopping  bool
 	// dueTimes are the next_at values this process wrote for deliveries it let
 	// go, sorted, so the poller wakes when they are due.
 	dueTimes []time.Time
@@ -160,11 +166,11 @@ func (d *Dispatcher) LeaseUntil() time.Time { return d.clock.Now().Add(d.policy.
 
 // HasRoom reports whether the dispatcher runs and can take more deliveries in
 // memory. Until Run has taken back the leases of an earlier run it has no room,
-// so that nothing is handed over before that.
+// so that nothing is handed over before that, nor while it is suspended.
 func (d *Dispatcher) HasRoom() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.started && !d.stopping && len(d.held) < d.policy.MaxHeld
+	return d.started && !d.stopping && d.suspended == "" && len(d.held) < d.policy.MaxHeld
 }
 
 // Wake makes the dispatcher look for due deliveries in the store now, for
@@ -212,6 +218,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	background.Add(2)
 	go func() { defer background.Done(); d.poll(ctx) }()
 	go func() { defer background.Done(); d.renew(ctx) }()
+	if shared, ok := d.store.(store.PauseNotifier); ok {
+		background.Add(1)
+		go func() { defer background.Done(); d.followPauses(ctx, shared.PauseChanges()) }()
+	}
 
 	<-ctx.Done()
 	d.stop()
@@ -225,6 +235,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	<-completed
 	d.releases.Wait()
 
+	if reason := d.Suspended(); reason != "" {
+		// Another instance may run with this owner name and hold its leases.
+		d.log.Info("dispatcher stopped while suspended; its remaining leases expire on their own", "reason", reason)
+		return nil
+	}
 	released, err := d.store.ReleaseOwner(context.Background(), d.owner)
 	if err != nil {
 		d.log.Error("could not release leases at shutdown; they expire on their own", "err", err)

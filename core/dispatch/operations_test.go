@@ -85,18 +85,27 @@ func TestPausedConnectorHoldsUntilResume(t *testing.T) {
 	}
 }
 
-func TestPauseHoldsQueuedDeliveries(t *testing.T) {
-	release := make(chan struct{})
-	slow := &fakeConnector{script: func(*sdk.DeliveryRequest, int) sdk.Result {
+// runningAndQueued runs a dispatcher with one worker on connector "slow",
+// whose attempts wait until release is closed, and hands it the deliveries
+// of events "running", which it attempts, and "queued", which waits in memory.
+func runningAndQueued(t *testing.T) (h *harness, slow *fakeConnector, release chan struct{}) {
+	t.Helper()
+	release = make(chan struct{})
+	slow = &fakeConnector{script: func(*sdk.DeliveryRequest, int) sdk.Result {
 		<-release
 		return sdk.Delivered(200, "ok")
 	}}
 	policy := testPolicy()
 	policy.Workers, policy.MaxInFlightPerDestination = 1, 1
-	h := newHarness(t, policy, map[string]*fakeConnector{"slow": slow})
+	h = newHarness(t, policy, map[string]*fakeConnector{"slow": slow})
 	h.run()
 	h.accept(true, "slow", "slow", "", "running", "queued")
 	h.waitFor("the first attempt", func() bool { return slow.callCount() == 1 })
+	return h, slow, release
+}
+
+func TestPauseHoldsQueuedDeliveries(t *testing.T) {
+	h, slow, release := runningAndQueued(t)
 
 	h.disp.Pause("slow")
 	close(release)

@@ -20,6 +20,13 @@ const pausedHold = 10 * 365 * 24 * time.Hour
 // running finish, and every other delivery of the connector is written back
 // with the hold reason connector_paused, using no attempt.
 func (d *Dispatcher) Pause(connector string) {
+	d.pauseMu.Lock()
+	defer d.pauseMu.Unlock()
+	d.pause(connector)
+}
+
+// pause is Pause; the caller holds d.pauseMu.
+func (d *Dispatcher) pause(connector string) {
 	d.mu.Lock()
 	d.paused[connector] = true
 	queued := d.takeQueued(func(it *item) bool { return it.delivery.Connector == connector })
@@ -28,21 +35,24 @@ func (d *Dispatcher) Pause(connector string) {
 		return
 	}
 
-	now := d.clock.Now()
-	updates := make([]*store.Update, len(queued))
-	for i, it := range queued {
-		updates[i] = &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
-			State: store.StateScheduled, NextAt: now.Add(pausedHold), HoldReason: store.HoldPaused, HeldFor: pausedHold}
-	}
-	if _, err := d.store.Complete(context.Background(), updates); err != nil {
+	if err := d.writeBack(queued, d.clock.Now().Add(pausedHold), store.HoldPaused); err != nil {
 		d.log.Error("could not hold the queued deliveries of a paused connector; they are held when their lease expires",
-			"connector", connector, "deliveries", len(updates), "err", err)
+			"connector", connector, "deliveries", len(queued), "err", err)
+		return
 	}
+	d.releaseIfResumed(connector)
 }
 
 // Resume lets the connector's deliveries run again and makes those held for
 // its pause due now.
 func (d *Dispatcher) Resume(ctx context.Context, connector string) error {
+	d.pauseMu.Lock()
+	defer d.pauseMu.Unlock()
+	return d.resume(ctx, connector)
+}
+
+// resume is Resume; the caller holds d.pauseMu.
+func (d *Dispatcher) resume(ctx context.Context, connector string) error {
 	d.mu.Lock()
 	delete(d.paused, connector)
 	d.mu.Unlock()
@@ -92,13 +102,14 @@ func (d *Dispatcher) checkDisable(dl *store.Delivery, res sdk.Result, now time.T
 		return
 	}
 
-	d.mu.Lock()
-	already := d.paused[dl.Connector]
-	d.mu.Unlock()
-	if already {
+	// The pause and its record in the store are one step for followPauses,
+	// which would otherwise resume a pause it finds in memory only.
+	d.pauseMu.Lock()
+	defer d.pauseMu.Unlock()
+	if d.Paused(dl.Connector) {
 		return
 	}
 	log.Warn("connector disabled: its deliveries are held until it is resumed", "reason", reason)
-	d.Pause(dl.Connector)
+	d.pause(dl.Connector)
 	d.observer.ConnectorDisabled(dl.Connector, reason, dl)
 }

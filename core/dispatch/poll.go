@@ -82,7 +82,7 @@ func (d *Dispatcher) markBacklogged(claimed []*store.Claimed) {
 func (d *Dispatcher) claimRoom(now time.Time) (int, []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.stopping {
+	if d.stopping || d.suspended != "" {
 		return 0, nil
 	}
 	passed := sort.Search(len(d.dueTimes), func(i int) bool { return d.dueTimes[i].After(now) })

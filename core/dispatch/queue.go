@@ -69,6 +69,12 @@ func (d *Dispatcher) Submit(claimed []*store.Claimed) {
 	var blocked []*item
 
 	d.mu.Lock()
+	if d.suspended != "" {
+		// Handed over by a request that found room just before Suspend.
+		d.mu.Unlock()
+		d.letGo(itemsOf(claimed))
+		return
+	}
 	for _, c := range claimed {
 		it := &item{delivery: c.Delivery, event: c.Event}
 		if _, dup := d.held[it.delivery.ID]; dup {
@@ -87,6 +93,14 @@ func (d *Dispatcher) Submit(claimed []*store.Claimed) {
 
 	d.cond.Broadcast()
 	d.holdLater(blocked)
+}
+
+func itemsOf(claimed []*store.Claimed) []*item {
+	items := make([]*item, len(claimed))
+	for i, c := range claimed {
+		items[i] = &item{delivery: c.Delivery, event: c.Event}
+	}
+	return items
 }
 
 // markReady puts dst at the end of the ready ring when it has work and room; the
@@ -109,8 +123,10 @@ func (d *Dispatcher) take() (*item, bool) {
 		if d.stopping {
 			return nil, false
 		}
-		if it := d.pop(); it != nil {
-			return it, true
+		if d.suspended == "" {
+			if it := d.pop(); it != nil {
+				return it, true
+			}
 		}
 		d.cond.Wait()
 	}

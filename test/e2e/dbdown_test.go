@@ -2,13 +2,16 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -193,4 +196,46 @@ func (p *proxy) cut() {
 		c.Close()
 	}
 	p.open = nil
+}
+
+// TestServeExitsWhenDatabaseUnreachableAtStart starts the binary on a
+// PostgreSQL DSN whose socket does not exist: serve exits with status 1 at
+// once, naming the store and the reason, without the password.
+func TestServeExitsWhenDatabaseUnreachableAtStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "switchboard.yaml")
+	config := fmt.Sprintf("server:\n  listen: %q\ningest: {insecure: true}\nstorage:\n  driver: postgres\n  dsn: %q\n",
+		freeAddr(t), "postgres://switchboard:secret-password@/switchboard?host="+dir+"&connect_timeout=2")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := exec.Command(binary, "serve", "--config", path)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("serve kept running without its database; output:\n%s", output.String())
+	}
+
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("serve without its database ended with %v, want exit status 1", err)
+	}
+	for _, want := range []string{"switchboard: open the PostgreSQL store at postgres://switchboard:xxxxx@", "store unavailable: connect"} {
+		if !strings.Contains(output.String(), want) {
+			t.Errorf("serve printed %q, want it to contain %q", output.String(), want)
+		}
+	}
+	if strings.Contains(output.String(), "secret-password") {
+		t.Errorf("serve printed the password: %s", output.String())
+	}
 }

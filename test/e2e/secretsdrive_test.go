@@ -176,7 +176,7 @@ func driveAdminAPI(t *testing.T, a *adminClient) {
 		{"POST", "/api/v1/dry-run", secretAdminToken, "{not json", http.StatusBadRequest},
 		{"POST", "/api/v1/dry-run", secretAdminToken, map[string]any{"event_type": "issue.created"}, http.StatusBadRequest},
 		{"POST", "/api/v1/deliveries/retry", secretAdminToken, map[string]any{"colour": "red"}, http.StatusBadRequest},
-		{"POST", "/api/v1/events/" + url.PathEscape(events[0]) + "/replay", secretAdminToken, map[string]any{"connector": "no-such-connector"}, http.StatusBadRequest},
+		{"POST", "/api/v1/events/" + url.PathEscape(events[0]) + "/replay", secretAdminToken, map[string]any{"connector": "no-such-connector"}, http.StatusNotFound},
 		{"GET", "/api/v1/no-such-endpoint", secretAdminToken, nil, http.StatusNotFound},
 	} {
 		if status, raw := a.call(bad.method, bad.path, bad.token, bad.body); status != bad.status {

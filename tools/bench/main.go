@@ -24,6 +24,8 @@ type options struct {
 	fixture     string
 	events      int
 	growth      int
+	growthStore string
+	growthSteps string
 	backlog     int
 	runs        int
 	concurrency int
@@ -44,7 +46,9 @@ func main() {
 	flag.StringVar(&o.binary, "binary", "", "switchboard binary (default: build ./cmd/switchboard into a temporary directory)")
 	flag.StringVar(&o.fixture, "fixture", "testdata/turbo/envelope/issue-created-high.json", "envelope the generated events copy")
 	flag.IntVar(&o.events, "events", 60000, "events per throughput run")
-	flag.IntVar(&o.growth, "growth", 1000000, "events stored before the largest run of the growth scenario; the others store 1% and 10% of it")
+	flag.IntVar(&o.growth, "growth", 1000000, "events stored before the growth scenario's 100x run; its 1x run stores 1% of them")
+	flag.StringVar(&o.growthStore, "growth-store", "sqlite", "store of the growth scenario: sqlite, or postgres on the server -postgres names")
+	flag.StringVar(&o.growthSteps, "growth-steps", "1,10,100", "the growth scenario's runs, as multiples of the smallest store, which holds 1% of -growth events")
 	flag.IntVar(&o.backlog, "backlog", 1000000, "deliveries pending behind a down destination in the backlog scenario")
 	flag.IntVar(&o.runs, "runs", 3, "runs per figure; the median is reported")
 	flag.IntVar(&o.concurrency, "concurrency", 64, "connections of the closed-loop generator")

@@ -72,8 +72,8 @@ func (b *bench) startCluster(instances int, paused bool) (*cluster, *generator, 
 // instance and with two instances sharing the database, the load generator's
 // connections split between them.
 func (b *bench) postgresScenario() ([]*result, error) {
-	if b.o.postgres == "" {
-		return nil, fmt.Errorf("no PostgreSQL server: set -postgres or %s (scripts/pg-test-cluster run starts one)", pgtest.EnvVar)
+	if err := b.needPostgres(); err != nil {
+		return nil, err
 	}
 	var results []*result
 	for _, instances := range []int{1, 2} {
@@ -117,4 +117,12 @@ func (b *bench) clusterRun(instances int, paused bool) (float64, error) {
 	}
 	fmt.Fprintf(os.Stderr, "postgres, %d instance(s), paused %t: %.0f events/s\n", instances, paused, rate)
 	return rate, nil
+}
+
+// needPostgres fails without a PostgreSQL server to run on.
+func (b *bench) needPostgres() error {
+	if b.o.postgres == "" {
+		return fmt.Errorf("no PostgreSQL server: set -postgres or %s (scripts/pg-test-cluster run starts one)", pgtest.EnvVar)
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -291,56 +290,4 @@ func percentile(values []float64, p float64) float64 {
 	}
 	i := int(math.Ceil(p/100*float64(len(v)))) - 1
 	return v[max(0, min(i, len(v)-1))]
-}
-
-// growthScenario compares the delivered rate on stores that hold 1%, 10% and
-// all of o.growth events (1x, 10x and 100x), to show that the cost per event
-// stays flat as the store grows.
-func (b *bench) growthScenario() ([]*result, error) {
-	var out []*result
-	for _, stored := range []int{b.o.growth / 100, b.o.growth / 10, b.o.growth} {
-		rates, err := b.rateAfter(stored)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &result{name: fmt.Sprintf("delivered rate with %d events stored", stored), unit: "events/s", target: "-", runs: rates})
-	}
-	smallest := out[0]
-	for _, r := range out[1:] {
-		ratio := smallest.median() / r.median()
-		out = append(out, &result{name: fmt.Sprintf("per-event cost, %s over %s", storedLabel(r), storedLabel(smallest)), unit: "x",
-			target: "< 1.20x", runs: []float64{ratio}, met: func(m float64) bool { return m < 1.2 }})
-	}
-	return out, nil
-}
-
-// storedLabel returns the stored-event count a growth result names.
-func storedLabel(r *result) string {
-	return strings.TrimSuffix(strings.TrimPrefix(r.name, "delivered rate with "), " events stored") + " stored"
-}
-
-// rateAfter fills a fresh store with prefill events through the whole system,
-// then measures the delivered rate of o.runs further bursts.
-func (b *bench) rateAfter(prefill int) ([]float64, error) {
-	sys, gen, err := b.start(false)
-	if err != nil {
-		return nil, err
-	}
-	defer b.stop(sys)
-	started := time.Now()
-	if _, err := b.deliverBurst(sys, gen, prefill); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(os.Stderr, "growth: stored %d events in %s\n", prefill, time.Since(started).Round(time.Second))
-
-	var rates []float64
-	for i := 0; i < b.o.runs; i++ {
-		rate, err := b.deliverBurst(sys, gen, b.o.events)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(os.Stderr, "growth after %d: %.0f events/s\n", prefill, rate)
-		rates = append(rates, rate)
-	}
-	return rates, nil
 }

@@ -3,6 +3,9 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -40,4 +43,32 @@ func retryable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// SQLSTATE codes of a rejected login: a wrong password, or a user the server
+// does not let in (pg_hba.conf, or no such role).
+const (
+	codeInvalidPassword      = "28P01"
+	codeInvalidAuthorization = "28000"
+)
+
+// connectFailed describes a failed connection. The error for a rejected login
+// names the user and the server and where the password comes from, because
+// retrying cannot fix it. Like pgx's own errors, it never contains the
+// password. Any other failure is store.ErrUnavailable.
+func connectFailed(config *pgconn.Config, err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || (pgErr.Code != codeInvalidPassword && pgErr.Code != codeInvalidAuthorization) {
+		return unavailable("connect", err)
+	}
+	return fmt.Errorf("the PostgreSQL server at %s rejected the login of user %q to database %q: %s (SQLSTATE %s); check the user and password in storage.dsn, or PGPASSWORD or ~/.pgpass when the DSN has no password",
+		serverAddress(config), config.User, config.Database, pgErr.Message, pgErr.Code)
+}
+
+// serverAddress returns where config connects: host:port, or the Unix socket.
+func serverAddress(config *pgconn.Config) string {
+	if strings.HasPrefix(config.Host, "/") {
+		return fmt.Sprintf("%s/.s.PGSQL.%d", config.Host, config.Port)
+	}
+	return net.JoinHostPort(config.Host, strconv.Itoa(int(config.Port)))
 }

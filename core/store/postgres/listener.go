@@ -4,32 +4,51 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/turbocode/switchboard/core/store"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // listener holds the store's own connection: it holds the instance's id lock
-// and LISTENs for other instances' work.
+// and LISTENs for other instances' work and pause changes.
 type listener struct {
 	config   *pgx.ConnConfig
 	channel  string
 	locks    lockSpace
 	instance string
-	lockWait time.Duration
 	log      *slog.Logger
 	// origin marks this store's notifications, which it ignores.
 	origin string
 
-	wake    chan struct{}
-	conn    *pgx.Conn
+	// wake receives a value for other instances' work, pauses for their
+	// pauses and resumes of connectors.
+	wake   chan struct{}
+	pauses chan struct{}
+	lock   *instanceLock
+	conn   *pgx.Conn
+	// holding is set while conn holds the instance id lock.
+	holding bool
 	stopped chan struct{}
 }
+
+// pausePrefix starts the payload of a notification that a connector was
+// paused or resumed; the origin follows it. Work notifications carry the
+// origin alone.
+const pausePrefix = "pauses "
+
+// Timings of the listener's connection.
+const (
+	// heartbeat is how long the connection waits for a notification before it
+	// checks that the server still responds. A session the server ended, and
+	// the instance id lock with it, is so noticed without traffic.
+	heartbeat = 10 * time.Second
+	// lockRetry is how often the listener tries to take back an instance id
+	// lock that another session holds.
+	lockRetry = time.Second
+)
 
 // defaultLockWait is how long Open waits for the id of an instance that is
 // gone. The listener connection asks the server for TCP keepalives every 5s
@@ -46,31 +65,28 @@ func startListener(openCtx, runCtx context.Context, base *pgx.ConnConfig, channe
 	}
 	var raw [8]byte
 	rand.Read(raw[:])
-	l := &listener{config: config, channel: channel, locks: locks, instance: instance, lockWait: lockWait, log: log,
-		origin: hex.EncodeToString(raw[:]), wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	l := &listener{config: config, channel: channel, locks: locks, instance: instance, log: log,
+		origin: hex.EncodeToString(raw[:]), wake: make(chan struct{}, 1), pauses: make(chan struct{}, 1),
+		lock: newInstanceLock(instance), stopped: make(chan struct{})}
 
-	conn, err := l.connect(openCtx, lockWait, true)
+	conn, err := l.connect(openCtx)
 	if err != nil {
 		return nil, err
 	}
-	l.conn = conn
+	if err := l.takeInstance(openCtx, conn, lockWait); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	l.conn, l.holding = conn, true
 	go l.run(runCtx)
 	return l, nil
 }
 
-// connect opens the connection, takes the instance id lock, waiting up to
-// wait for it, and starts listening.
-func (l *listener) connect(ctx context.Context, wait time.Duration, required bool) (*pgx.Conn, error) {
+// connect opens the connection and starts listening.
+func (l *listener) connect(ctx context.Context) (*pgx.Conn, error) {
 	conn, err := pgx.ConnectConfig(ctx, l.config)
 	if err != nil {
-		return nil, unavailable("connect", err)
-	}
-	if err := l.takeInstance(ctx, conn, wait); err != nil {
-		if required || !errors.Is(err, store.ErrLocked) {
-			conn.Close(context.Background())
-			return nil, err
-		}
-		l.log.Error("another instance took this instance id while the connection was lost; both may release each other's leases", "instance_id", l.instance)
+		return nil, connectFailed(&l.config.Config, err)
 	}
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{l.channel}.Sanitize()); err != nil {
 		conn.Close(context.Background())
@@ -79,48 +95,19 @@ func (l *listener) connect(ctx context.Context, wait time.Duration, required boo
 	return conn, nil
 }
 
-func (l *listener) takeInstance(ctx context.Context, conn *pgx.Conn, wait time.Duration) error {
-	if l.instance == "" {
-		return nil
-	}
-	ns, key := l.locks.session("instance\x00" + l.instance)
-	deadline := time.Now().Add(wait)
-	for logged := false; ; logged = true {
-		var taken bool
-		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, ns, key).Scan(&taken); err != nil {
-			return unavailable("take the instance id", err)
-		}
-		if taken {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: another running instance uses server.instance_id %q on this database; give each instance its own instance_id (the default is the host name)",
-				store.ErrLocked, l.instance)
-		}
-		if !logged {
-			l.log.Warn("another session holds this instance id; waiting for it to end, as it does when its instance is gone",
-				"instance_id", l.instance, "wait", wait.String())
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-// run passes notifications on to wake until ctx ends, reconnecting after a
-// lost connection. It wakes once after a reconnect, because notifications
-// sent while it was away are lost.
+// run passes notifications on until ctx ends. It reconnects after a lost
+// connection and takes the instance id lock back, and wakes once after a
+// reconnect, because notifications sent while it was away are lost.
 func (l *listener) run(ctx context.Context) {
 	defer close(l.stopped)
 	backoff := time.Second
 	for ctx.Err() == nil {
 		if l.conn == nil {
-			conn, err := l.connect(ctx, 0, false)
+			conn, err := l.connect(ctx)
 			if err != nil {
 				if ctx.Err() == nil {
 					l.log.Warn("could not reconnect for other instances' notifications; polling meanwhile", "err", err, "retry_in", backoff.String())
+					l.lock.lostConnection(err)
 				}
 				sleep(ctx, backoff)
 				backoff = min(2*backoff, 30*time.Second)
@@ -128,27 +115,83 @@ func (l *listener) run(ctx context.Context) {
 			}
 			l.conn, backoff = conn, time.Second
 			l.log.Info("reconnected for other instances' notifications")
-			l.signal()
+			l.signal(l.wake)
+			l.signal(l.pauses)
 		}
-
-		n, err := l.conn.WaitForNotification(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				l.log.Warn("lost the connection for other instances' notifications", "err", err)
+		if !l.holding && l.instance != "" {
+			if err := l.retakeInstance(ctx); err != nil {
+				l.drop(ctx, err)
+				continue
 			}
-			l.conn.Close(context.Background())
-			l.conn = nil
-			continue
 		}
-		if n.Payload != l.origin {
-			l.signal()
+		if err := l.await(ctx); err != nil {
+			l.drop(ctx, err)
 		}
 	}
 }
 
-func (l *listener) signal() {
+// await waits for one notification and passes it on. While the instance id
+// lock is held, it waits up to heartbeat and then checks the connection.
+// While the lock is lost, it returns after lockRetry, so that run tries to
+// take the lock again.
+func (l *listener) await(ctx context.Context) error {
+	wait := heartbeat
+	if !l.holding && l.instance != "" {
+		wait = lockRetry
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, wait)
+	n, err := l.conn.WaitForNotification(waitCtx)
+	cancel()
+	switch {
+	case err == nil:
+		l.pass(n)
+		return nil
+	case ctx.Err() != nil:
+		return nil
+	case !pgconn.Timeout(err):
+		return err
+	}
+
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := l.conn.Ping(pingCtx); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+// pass hands a notification from another store to the channel of its kind.
+func (l *listener) pass(n *pgconn.Notification) {
+	if origin, ok := strings.CutPrefix(n.Payload, pausePrefix); ok {
+		if origin != l.origin {
+			l.signal(l.pauses)
+		}
+		return
+	}
+	if n.Payload != l.origin {
+		l.signal(l.wake)
+	}
+}
+
+// drop closes a connection that failed. The session, and the instance id
+// lock with it, is gone or about to go, so the lock counts as lost until run
+// takes it again.
+func (l *listener) drop(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	l.log.Warn("lost the connection for other instances' notifications", "err", err)
+	l.conn.Close(context.Background())
+	l.conn = nil
+	if l.holding {
+		l.holding = false
+		l.lock.lostConnection(err)
+	}
+}
+
+func (l *listener) signal(ch chan struct{}) {
 	select {
-	case l.wake <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }

@@ -213,11 +213,12 @@ func (s *Store) Pauses(ctx context.Context) ([]*store.Pause, error) {
 	return out, nil
 }
 
-// SetPause implements store.Operations.
+// SetPause implements store.Operations. The other instances are notified in
+// the same transaction, so they hear of the pause once it is committed.
 func (s *Store) SetPause(ctx context.Context, p *store.Pause) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	_, err := s.pool.Exec(ctx, `INSERT INTO connector_pauses (connector, reason, actor, automatic, paused_at)
+	_, err := s.changePauses(ctx, `INSERT INTO connector_pauses (connector, reason, actor, automatic, paused_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (connector) DO UPDATE SET reason = excluded.reason, actor = excluded.actor,
 		automatic = excluded.automatic, paused_at = excluded.paused_at`,
 		p.Connector, p.Reason, p.Actor, p.Automatic, nanos(p.At))
@@ -227,15 +228,33 @@ func (s *Store) SetPause(ctx context.Context, p *store.Pause) error {
 	return nil
 }
 
-// ClearPause implements store.Operations.
+// ClearPause implements store.Operations, and notifies the other instances
+// as SetPause does.
 func (s *Store) ClearPause(ctx context.Context, connector string) (bool, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	tag, err := s.pool.Exec(ctx, `DELETE FROM connector_pauses WHERE connector = $1`, connector)
+	changed, err := s.changePauses(ctx, `DELETE FROM connector_pauses WHERE connector = $1`, connector)
 	if err != nil {
 		return false, unavailable("resume connector "+connector, err)
 	}
-	return tag.RowsAffected() > 0, nil
+	return changed > 0, nil
+}
+
+// changePauses runs a change of connector_pauses and, when it changed a row,
+// notifies the other instances in the same transaction. Pauses change
+// rarely, so the lock that NOTIFY takes at commit costs nothing here.
+func (s *Store) changePauses(ctx context.Context, query string, args ...any) (int64, error) {
+	var changed int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, query, args...)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		changed = tag.RowsAffected()
+		_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, pausePrefix+s.listener.origin)
+		return err
+	})
+	return changed, err
 }
 
 // RecordAction implements store.Operations.

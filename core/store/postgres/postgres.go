@@ -77,7 +77,12 @@ type Store struct {
 	closeOnce sync.Once
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store          = (*Store)(nil)
+	_ store.Notifier       = (*Store)(nil)
+	_ store.PauseNotifier  = (*Store)(nil)
+	_ store.InstanceLocker = (*Store)(nil)
+)
 
 // Open connects to the database, applies pending migrations under an advisory
 // lock (so that instances starting together migrate once), takes the instance
@@ -130,7 +135,7 @@ func poolConfig(opts Options) (*pgxpool.Config, error) {
 }
 
 func (s *Store) open(ctx context.Context, opts Options, conn *pgx.ConnConfig) error {
-	schema, err := s.currentSchema(ctx)
+	schema, err := s.currentSchema(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -166,11 +171,12 @@ func (s *Store) open(ctx context.Context, opts Options, conn *pgx.ConnConfig) er
 }
 
 // currentSchema returns the schema the store's tables are created in: the
-// first schema of the search_path that exists.
-func (s *Store) currentSchema(ctx context.Context) (string, error) {
+// first schema of the search_path that exists. It is the store's first
+// statement, so it reports a failed connection.
+func (s *Store) currentSchema(ctx context.Context, conn *pgx.ConnConfig) (string, error) {
 	var schema *string
 	if err := s.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-		return "", unavailable("connect", err)
+		return "", connectFailed(&conn.Config, err)
 	}
 	if schema == nil {
 		return "", errors.New("no schema of the search_path in storage.dsn exists; create the schema or fix search_path")
@@ -203,6 +209,15 @@ func (s *Store) Backlog() int64 { return s.backlog.value() }
 // stored deliveries that any instance may claim, or released leases. It
 // implements store.Notifier.
 func (s *Store) Notifications() <-chan struct{} { return s.listener.wake }
+
+// PauseChanges implements store.PauseNotifier.
+func (s *Store) PauseChanges() <-chan struct{} { return s.listener.pauses }
+
+// InstanceLockErr implements store.InstanceLocker.
+func (s *Store) InstanceLockErr() error { return s.listener.lock.state() }
+
+// InstanceLockChanges implements store.InstanceLocker.
+func (s *Store) InstanceLockChanges() <-chan struct{} { return s.listener.lock.changes }
 
 // Ping implements store.Store: it fails unless the database accepts writes, so
 // a standby or a read-only session makes the instance not ready.

@@ -173,8 +173,14 @@ func (s *Store) countGroups(ctx context.Context, add func(project, eventType str
 }
 
 // AcquireLease implements store.Store. The row is taken or renewed in one
-// statement, so of two instances asking at once exactly one gets it.
+// statement, so of two instances asking at once exactly one gets it. While
+// this store does not hold the lock on its instance id, another instance may
+// run with the same id and so own the same leases; the lease is not taken
+// then, and the error says why.
 func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
+	if err := s.listener.lock.state(); err != nil {
+		return false, fmt.Errorf("acquire lease %s: %w", name, err)
+	}
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	tag, err := s.pool.Exec(ctx, `INSERT INTO leases (name, owner, until) VALUES ($1, $2, $3)

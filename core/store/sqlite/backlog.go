@@ -133,6 +133,12 @@ func (s *Store) beforeCommit(ctx context.Context) (func(), error) {
 	return s.writeBacklog(ctx)
 }
 
+// nudge commits an empty transaction, in which beforeCommit writes the
+// backlog if it is due.
+func (s *Store) nudge(ctx context.Context) error {
+	return s.writer.do(ctx, func(*txn) error { return nil })
+}
+
 // flushBacklog writes the backlog now, in a transaction of its own.
 func (s *Store) flushBacklog(ctx context.Context) error {
 	return s.writer.do(ctx, func(tx *txn) error {
@@ -146,7 +152,7 @@ func (s *Store) flushBacklog(ctx context.Context) error {
 }
 
 // flushIdle writes the backlog when no commit has come to do it, until stop
-// is closed.
+// is closed. Under load the commits write it, and a nudge writes nothing.
 func (s *Store) flushIdle(stop <-chan struct{}) {
 	t := time.NewTicker(backlogInterval)
 	defer t.Stop()
@@ -158,7 +164,7 @@ func (s *Store) flushIdle(stop <-chan struct{}) {
 			if s.unwritten.size.Load() == 0 {
 				continue
 			}
-			err := s.flushBacklog(context.Background())
+			err := s.nudge(context.Background())
 			select {
 			case <-stop:
 				return // Close writes the backlog itself

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/turbocode/switchboard/core/derive"
@@ -65,11 +66,16 @@ const seenAtResolution = time.Minute
 // the stored one is not recorded again unless seen_at would be more than
 // seenAtResolution old.
 func (s *Store) saveEntity(tx *txn, e *derive.Entity, req *store.AcceptRequest) error {
-	nextDue := derive.NextDue(e, req.ReceivedAt, req.DueThresholds)
-	e.NextDueAt = fromNanos(nanos(nextDue))
 	before, ok := s.unwritten.get(e.Key)
 	if !ok {
 		before, ok = s.entities[e.Key]
+	}
+	if ok && sameDue(before, e) && before.NextDueAt.After(req.ReceivedAt) && slices.Equal(s.thresholds, req.DueThresholds) {
+		// Nothing NextDue reads changed, and no threshold was reached since.
+		e.NextDueAt = before.NextDueAt
+	} else {
+		e.NextDueAt = fromNanos(nanos(derive.NextDue(e, req.ReceivedAt, req.DueThresholds)))
+		s.thresholds = slices.Clone(req.DueThresholds)
 	}
 	if ok && sameEntity(before, e) {
 		return nil
@@ -110,6 +116,14 @@ func (s *Store) cacheEntity(e *derive.Entity) {
 		s.entities = make(map[string]*derive.Entity, maxCachedEntities)
 	}
 	s.entities[e.Key] = e
+}
+
+// sameDue reports whether two states of an entity are owed the same due-date
+// events: the same due date, closed state and record of the events sent.
+func sameDue(a, b *derive.Entity) bool {
+	return a.DueAt.Equal(b.DueAt) && a.Closed == b.Closed && a.Type == b.Type &&
+		a.LastChange[a.Type+".overdue"] == b.LastChange[b.Type+".overdue"] &&
+		a.LastChange[a.Type+".due_date_approaching"] == b.LastChange[b.Type+".due_date_approaching"]
 }
 
 // sameEntity reports whether writing next over stored would change nothing a

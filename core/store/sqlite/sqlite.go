@@ -66,8 +66,11 @@ type Store struct {
 	// pending counts the scheduled deliveries of each destination id, so claims
 	// visit only destinations with work. Only the writer goroutine uses it.
 	pending map[int64]int64
-	// entities caches entity states by key. Only the writer goroutine uses it.
-	entities map[string]*derive.Entity
+	// entities caches entity states by key, and thresholds are the due-date
+	// thresholds their next due times were computed with. Only the writer
+	// goroutine uses them.
+	entities   map[string]*derive.Entity
+	thresholds []time.Duration
 	// unwritten holds the entity states not written to the table yet.
 	unwritten *entityBacklog
 	stopIdle  chan struct{}
