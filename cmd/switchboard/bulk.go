@@ -90,8 +90,9 @@ func postEach(c *adminClient, command string, ids []string, action string, body 
 }
 
 // listPage prints one page of a listing of the management API at path with
-// query q: the items with print, and after more the cursor of the next page
-// when there is one; with asJSON, the response as it is.
+// query q. It prints the items with print, then the phrase more and the
+// cursor of the next page when there is one. With asJSON it prints the
+// response as it is.
 func listPage[T any](c *adminClient, command, path string, q url.Values, asJSON bool, print func(io.Writer, []T), more string,
 	stdout, stderr io.Writer) int {
 	var page struct {

@@ -31,9 +31,9 @@ func (s *server) checkTestParams(params sdk.Params) error {
 }
 
 // auditParams returns params as the audit log records them: JSON, with
-// every URL cut to its scheme and host, because a webhook URL's path or
-// query may hold a credential (Slack's and Discord's do), while the host is
-// what tells where the test went.
+// every URL cut to its scheme and host. A webhook URL's path or query may
+// hold a credential (Slack's and Discord's do), and the host is enough to
+// tell where the test went.
 func auditParams(params sdk.Params) string {
 	shown := make(sdk.Params, len(params))
 	for name, value := range params {

@@ -26,7 +26,7 @@ type holdLog struct {
 	tallies map[holdKey]int
 }
 
-// holdKey is what holds are counted by.
+// holdKey is the connector and hold reason that holds are counted by.
 type holdKey struct {
 	connector, reason string
 }

@@ -11,8 +11,8 @@ import (
 // createPrivate creates the database file readable by its owner only (0600),
 // before SQLite opens it, because the store holds target credentials in
 // clear. SQLite creates the -wal and -shm files with the database file's
-// mode, so they are private too. An existing file keeps its mode; when other
-// users may read it, a warning says how to fix that.
+// mode, so they are private too. An existing file keeps its mode, and when
+// other users may read it, a warning tells how to fix that.
 func createPrivate(path string, log *slog.Logger) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err == nil {
