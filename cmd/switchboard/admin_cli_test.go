@@ -72,7 +72,8 @@ func TestAdminCommands(t *testing.T) {
 				t.Errorf("show lacks %q:\n%s", want, out)
 			}
 		}
-		if code, _, errOut := c.run("deliveries", "show", "dlv_nope_1"); code != exitNotFound || !strings.Contains(errOut, "not of this store") {
+		if code, _, errOut := c.run("deliveries", "show", "dlv_nope_1"); code != exitNotFound || !strings.Contains(errOut, "no delivery dlv_nope_1 in this store") ||
+			!strings.Contains(errOut, "switchboard deliveries") || strings.Contains(errOut, "): not found") {
 			t.Errorf("show of an unknown id = %d, %q; want 3 and the reason", code, errOut)
 		}
 	})
@@ -86,8 +87,8 @@ func TestAdminCommands(t *testing.T) {
 		inst.WaitFor(t, "the retried delivery", func() bool {
 			return strings.Contains(c.ok("deliveries", "show", id), "delivered")
 		})
-		if code, _, _ := c.run("retry"); code != exitUsage {
-			t.Errorf("retry without ids = %d, want 2", code)
+		if code, _, errOut := c.run("retry"); code != exitUsage || !strings.Contains(errOut, "name at least one delivery id, or pass --all-dead") {
+			t.Errorf("retry without ids = %d, %q; want 2 and what to name", code, errOut)
 		}
 		if code, _, _ := c.run("retry", id, "--all-dead"); code != exitUsage {
 			t.Errorf("retry with ids and --all-dead = %d, want 2", code)
@@ -99,10 +100,68 @@ func TestAdminCommands(t *testing.T) {
 		inst.WaitFor(t, "the note to die", func() bool {
 			return strings.Contains(c.ok("deliveries", "--status", "dead", "--connector", "sunset"), "note.created")
 		})
-		out := c.ok("retry", "--all-dead", "--connector", "sunset")
-		if !strings.Contains(out, "retried 1 dead deliveries") {
+		// The 410 disabled sunset, which would hold the delivery again.
+		code, out, errOut := c.run("retry", "--all-dead", "--connector", "sunset")
+		if code != exitFailure || !strings.Contains(errOut, "connector sunset is paused") || !strings.Contains(out, "retried 0 dead deliveries") {
+			t.Errorf("bulk retry of a disabled connector's delivery = %d\n%s\n%s\nwant 1 and why it was not retried", code, out, errOut)
+		}
+		dead := strings.Fields(strings.Split(c.ok("deliveries", "--status", "dead", "--connector", "sunset"), "\n")[1])[0]
+		if code, out, errOut := c.run("retry", dead); code != exitFailure || !strings.Contains(errOut, "resume it first") ||
+			!strings.Contains(out, "retried 0 of 1 delivery\n") {
+			t.Errorf("retry of a disabled connector's delivery = %d\n%s\n%s\nwant 1, why, and no claim that it is attempted", code, out, errOut)
+		}
+
+		c.ok("connectors", "resume", "sunset")
+		out = c.ok("retry", "--all-dead", "--connector", "sunset")
+		if !strings.Contains(out, "retried 1 dead delivery;") {
 			t.Errorf("bulk retry output: %s", out)
 		}
+		inst.WaitFor(t, "the retried delivery's 410 to disable sunset again", func() bool {
+			return strings.Contains(c.ok("connectors"), "disabled")
+		})
+	})
+
+	t.Run("cancel", func(t *testing.T) {
+		c := cli{t: t, inst: inst}
+		c.ok("connectors", "pause", "hook", "--reason", "cancel test")
+		for _, event := range []string{"stale-1", "stale-2", "stale-3"} {
+			inst.Emit(t, event, "issue.created", event, map[string]any{"title": "stale"})
+		}
+		var held struct {
+			Items []delivery `json:"items"`
+		}
+		inst.WaitFor(t, "three held deliveries", func() bool {
+			json.Unmarshal([]byte(c.ok("deliveries", "--status", "scheduled", "--connector", "hook", "--json")), &held)
+			paused := 0
+			for _, d := range held.Items {
+				if d.HoldReason == "connector_paused" {
+					paused++
+				}
+			}
+			return paused == 3
+		})
+
+		out := c.ok("cancel", held.Items[0].ID, "--reason", "route retired")
+		if !strings.Contains(out, "cancelled 1 of 1 delivery") {
+			t.Errorf("cancel output: %s", out)
+		}
+		if show := c.ok("deliveries", "show", held.Items[0].ID); !strings.Contains(show, "cancelled") || !strings.Contains(show, "route retired") {
+			t.Errorf("the cancelled delivery:\n%s", show)
+		}
+		if code, _, errOut := c.run("cancel", held.Items[0].ID); code != exitFailure || !strings.Contains(errOut, "only a scheduled delivery") {
+			t.Errorf("cancel of a cancelled delivery = %d, %q; want 1 and why", code, errOut)
+		}
+		out = c.ok("cancel", "--all-scheduled", "--connector", "hook")
+		if !strings.Contains(out, "cancelled 2 scheduled deliveries") {
+			t.Errorf("bulk cancel output: %s", out)
+		}
+		if code, _, errOut := c.run("cancel"); code != exitUsage || !strings.Contains(errOut, "name at least one delivery id, or pass --all-scheduled") {
+			t.Errorf("cancel without ids = %d, %q; want 2 and what to name", code, errOut)
+		}
+		if code, _, _ := c.run("cancel", "--route", "urgent", held.Items[1].ID); code != exitUsage {
+			t.Errorf("cancel with ids and a filter = %d, want 2", code)
+		}
+		c.ok("connectors", "resume", "hook")
 	})
 
 	t.Run("replay", func(t *testing.T) {
@@ -151,6 +210,36 @@ func TestAdminCommands(t *testing.T) {
 		if code, _, _ := c.run("backup", path); code != exitUsage {
 			t.Errorf("backup over an existing file = %d, want 2", code)
 		}
+
+		var before struct{ Items []map[string]any }
+		inst.API(t, "GET", "/api/v1/actions", nil).Decode(t, &before)
+		missing := filepath.Join(t.TempDir(), "no", "such", "dir", "x.db")
+		if code, _, errOut := c.run("backup", missing); code != exitUsage || !strings.Contains(errOut, "cannot create a file in") {
+			t.Errorf("backup into a missing directory = %d, %q; want 2 and why", code, errOut)
+		}
+		var after struct{ Items []map[string]any }
+		inst.API(t, "GET", "/api/v1/actions", nil).Decode(t, &after)
+		if after.Items[0]["at"] != before.Items[0]["at"] {
+			t.Errorf("a backup that could not be saved left an audit entry: %v", after.Items[0])
+		}
+	})
+
+	t.Run("audit", func(t *testing.T) {
+		out := c.ok("audit", "--limit", "3")
+		for _, want := range []string{"ACTOR", "ACTION", "backup", "more entries exist: add --cursor "} {
+			if !strings.Contains(out, want) {
+				t.Errorf("audit lacks %q:\n%s", want, out)
+			}
+		}
+		var page struct {
+			Items []action `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(c.ok("audit", "--json")), &page); err != nil || len(page.Items) == 0 || page.Items[0].Action != "backup" {
+			t.Errorf("audit --json: %v, items %+v; want the backup first", err, page.Items)
+		}
+		if code, _, _ := c.run("audit", "--limit", "0"); code != exitUsage {
+			t.Errorf("audit --limit 0 = %d, want 2", code)
+		}
 	})
 
 	t.Run("bad token", func(t *testing.T) {
@@ -159,9 +248,9 @@ func TestAdminCommands(t *testing.T) {
 			t.Errorf("bad token = %d, %q; want 4", code, errOut)
 		}
 		t.Setenv("SWITCHBOARD_ADMIN_TOKEN", "")
-		for _, args := range [][]string{{"deliveries"}, {"deliveries", "show", id}, {"retry", id}, {"retry", "--all-dead"},
+		for _, args := range [][]string{{"deliveries"}, {"deliveries", "show", id}, {"retry", id}, {"retry", "--all-dead"}, {"cancel", id},
 			{"replay", "issue-1"}, {"connectors"}, {"connectors", "test", "hook"}, {"connectors", "pause", "spare"},
-			{"backup", filepath.Join(t.TempDir(), "none.db")}} {
+			{"backup", filepath.Join(t.TempDir(), "none.db")}, {"audit"}} {
 			if code, _, errOut := c.run(args...); code != exitUnauthorized || !strings.Contains(errOut, "SWITCHBOARD_ADMIN_TOKEN") {
 				t.Errorf("%s without a token = %d, %q; want 4", strings.Join(args, " "), code, errOut)
 			}

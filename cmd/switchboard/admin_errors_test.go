@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -51,6 +52,31 @@ func TestAdminCommandErrors(t *testing.T) {
 			if !strings.Contains(errOut, want) {
 				t.Errorf("stderr %q lacks %q", errOut, want)
 			}
+		}
+	})
+
+	t.Run("nothing listening", func(t *testing.T) {
+		listener, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := "http://" + listener.Addr().String()
+		listener.Close()
+		code, _, errOut := runAt(closed, "deliveries")
+		if code != exitFailure || !strings.HasPrefix(errOut, "switchboard deliveries: cannot reach the management API at "+closed) {
+			t.Errorf("deliveries with nothing listening = %d, %q; want 1 and that the API cannot be reached", code, errOut)
+		}
+	})
+
+	t.Run("admin url with the API's path", func(t *testing.T) {
+		for _, base := range []string{inst.AdminURL + "/api/v1", inst.AdminURL + "/api/v1/", inst.AdminURL + "/api"} {
+			if code, out, errOut := runAt(base, "connectors"); code != exitOK || !strings.Contains(out, "hook") {
+				t.Errorf("connectors at %s = %d, %q; want the API found below the path", base, code, errOut)
+			}
+		}
+		code, _, errOut := runAt(inst.AdminURL+"/api/v2", "connectors")
+		if code != exitFailure || !strings.Contains(errOut, "no endpoint at /api/v2/api/v1/connectors") || !strings.Contains(errOut, "--admin-url") {
+			t.Errorf("connectors at a wrong path = %d, %q; want 1 and the --admin-url hint", code, errOut)
 		}
 	})
 

@@ -78,8 +78,21 @@ func (f *adminFlags) client() (*adminClient, error) {
 	if actor == "" {
 		actor = os.Getenv("USER")
 	}
-	return &adminClient{base: strings.TrimRight(*f.url, "/"), token: token, actor: actor,
+	return &adminClient{base: adminBase(*f.url), token: token, actor: actor,
 		client: &http.Client{Timeout: *f.timeout}}, nil
+}
+
+// adminBase returns the base URL the commands add /api/v1/... to: the
+// address given, without a trailing slash or a trailing /api/v1 (or /api),
+// which people copy from the API's documentation.
+func adminBase(address string) string {
+	base := strings.TrimRight(address, "/")
+	for _, suffix := range []string{"/api/v1", "/api"} {
+		if trimmed, ok := strings.CutSuffix(base, suffix); ok {
+			return trimmed
+		}
+	}
+	return base
 }
 
 // apiFailure is an error response of the management API.
@@ -176,7 +189,7 @@ func (c *adminClient) send(method, path string, body any) (*http.Response, error
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("reach the management API at %s: %w; is switchboard serve running with server.admin_token set, "+
+		return nil, fmt.Errorf("cannot reach the management API at %s: %w; is switchboard serve running with server.admin_token set, "+
 			"and does --admin-url (or SWITCHBOARD_ADMIN_URL) name server.admin_listen?", c.base, err)
 	}
 	if resp.Header.Get(apiHeader) == "" {
@@ -199,12 +212,17 @@ func failed(stderr io.Writer, command string, err error) int {
 	if !errors.As(err, &failure) {
 		return exitFailure
 	}
-	switch failure.Status {
-	case http.StatusUnauthorized, http.StatusTooManyRequests:
+	switch {
+	case failure.Code == "no_endpoint":
+		// The path is wrong, not the delivery, event or connector named.
+		fmt.Fprintln(stderr, "  check --admin-url or SWITCHBOARD_ADMIN_URL: it must be the address of server.admin_listen "+
+			"without a path, such as http://127.0.0.1:8471")
+		return exitFailure
+	case failure.Status == http.StatusUnauthorized, failure.Status == http.StatusTooManyRequests:
 		return exitUnauthorized
-	case http.StatusNotFound:
+	case failure.Status == http.StatusNotFound:
 		return exitNotFound
-	case http.StatusBadRequest:
+	case failure.Status == http.StatusBadRequest, failure.Status == http.StatusRequestEntityTooLarge:
 		return exitUsage
 	}
 	return exitFailure

@@ -15,7 +15,8 @@ func runBackup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			"The copy is consistent and Switchboard keeps running while it is taken. It holds stored\n"+
 			"targets in clear, credentials included: keep it as safe as the database.\n"+
 			"An instance on PostgreSQL takes no such copy: back up its database with pg_dump.\n"+
-			"Exit codes: 0 saved, 1 failed, 2 bad flags or arguments or FILE exists, 4 missing or wrong admin token.", stderr)
+			"Exit codes: 0 saved, 1 failed, 2 bad flags or arguments, FILE exists or its directory cannot be written,\n"+
+			"4 missing or wrong admin token.", stderr)
 	af := addAdminFlags(flags)
 	files, code := parseInterleaved(flags, args, stdout)
 	if code >= 0 {
@@ -34,8 +35,17 @@ func runBackup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return failed(stderr, "backup", err)
 	}
+	// The file is created before the server is asked, so that a destination
+	// that cannot be written costs no copy and leaves no audit entry.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".switchboard-backup-*")
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard backup: cannot create a file in %s: %v; name a file in a directory that exists "+
+			"and that you can write to\n", filepath.Dir(path), pathErrorCause(err))
+		return exitUsage
+	}
+	defer os.Remove(tmp.Name())
 
-	size, err := saveBackup(c, path)
+	size, err := saveBackup(c, tmp, path)
 	if err != nil {
 		return failed(stderr, "backup", err)
 	}
@@ -47,25 +57,22 @@ func runBackup(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// saveBackup downloads the copy into a temporary file beside path and
+// saveBackup downloads the copy into tmp, a temporary file beside path, and
 // renames it into place once it is complete, so path never holds half a
-// database.
-func saveBackup(c *adminClient, path string) (int64, error) {
+// database. It closes tmp.
+func saveBackup(c *adminClient, tmp *os.File, path string) (int64, error) {
 	resp, err := c.send("GET", "/api/v1/backup", nil)
 	if err != nil {
+		tmp.Close()
 		return 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 {
+		tmp.Close()
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		return 0, failureOf(resp.StatusCode, raw)
 	}
 
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".switchboard-backup-*")
-	if err != nil {
-		return 0, fmt.Errorf("create a file beside %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
 	size, err := io.Copy(tmp, resp.Body)
 	if err == nil {
 		err = tmp.Sync()
@@ -80,4 +87,14 @@ func saveBackup(c *adminClient, path string) (int64, error) {
 		return 0, fmt.Errorf("move the backup to %s: %w", path, err)
 	}
 	return size, nil
+}
+
+// pathErrorCause drops the operation and path from an *fs.PathError, for a
+// message that names the path itself.
+func pathErrorCause(err error) error {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return pathErr.Err
+	}
+	return err
 }

@@ -38,11 +38,6 @@ type attempt struct {
 	Error      string    `json:"error"`
 }
 
-type deliveryPage struct {
-	Items      []delivery `json:"items"`
-	NextCursor string     `json:"next_cursor"`
-}
-
 func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "show" {
 		return runDeliveryShow(args[1:], stdout, stderr)
@@ -50,17 +45,12 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("deliveries", "deliveries [--status S] [--route R] [--connector C] [--cursor C] [flags]\n       switchboard deliveries show ID",
 		"Lists deliveries of a running instance, newest first, through its management API, one page\n"+
 			"at a time: when more match, the last line gives the --cursor of the next page (with --json,\n"+
-			"next_cursor). A held delivery is scheduled, with its hold reason in brackets.\n"+
+			"next_cursor). A held delivery is scheduled, with its hold reason in parentheses.\n"+
 			"`deliveries show ID` prints one delivery with every attempt.\n"+
 			"Exit codes: 0 listed, 1 failed, 2 bad flags or arguments or a filter the API rejected, 3 no such delivery,\n"+
 			"4 missing or wrong admin token.", stderr)
 	status := fs.String("status", "", "only this status: scheduled, delivered, dead, skipped or cancelled")
-	route := fs.String("route", "", "only this route")
-	connector := fs.String("connector", "", "only this connector")
-	eventType := fs.String("event-type", "", "only this event type")
-	eventID := fs.String("event-id", "", "only the deliveries of this event")
-	since := fs.String("since", "", "only deliveries created at or after this RFC 3339 time, such as 2026-12-01T16:00:00Z")
-	until := fs.String("until", "", "only deliveries created before this RFC 3339 time")
+	filterFlags := addFilterFlags(fs, "", true)
 	cursor := fs.String("cursor", "", "the page after the one that printed this cursor")
 	limit := fs.Int("limit", 50, "deliveries per page, 1 to 500")
 	af := addAdminFlags(fs)
@@ -77,26 +67,14 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	q := url.Values{"limit": {strconv.Itoa(*limit)}}
-	for key, value := range map[string]string{"status": *status, "route": *route, "connector": *connector,
-		"event_type": *eventType, "event_id": *eventID, "since": *since, "until": *until, "cursor": *cursor} {
+	filters := filterFlags()
+	filters["status"], filters["cursor"] = *status, *cursor
+	for key, value := range filters {
 		if value != "" {
 			q.Set(key, value)
 		}
 	}
-	var page deliveryPage
-	raw, err := c.callRaw("GET", "/api/v1/deliveries?"+q.Encode(), nil, &page)
-	if err != nil {
-		return failed(stderr, "deliveries", err)
-	}
-	if *af.json {
-		printRawJSON(stdout, raw)
-		return exitOK
-	}
-	printDeliveries(stdout, page.Items)
-	if page.NextCursor != "" {
-		fmt.Fprintf(stdout, "more deliveries match: add --cursor %s for the next page\n", page.NextCursor)
-	}
-	return exitOK
+	return listPage(c, "deliveries", "/api/v1/deliveries", q, *af.json, printDeliveries, "more deliveries match", stdout, stderr)
 }
 
 func printDeliveries(w io.Writer, items []delivery) {

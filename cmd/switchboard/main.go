@@ -1,8 +1,8 @@
 // Command switchboard is the Switchboard daemon and its command-line tools:
 // serve runs the daemon; check validates a config; routes test shows what an
 // event would cause; emit posts events to a running instance; deliveries,
-// retry, replay, connectors and backup operate a running instance through
-// its management API.
+// retry, cancel, replay, connectors, backup and audit operate a running
+// instance through its management API.
 package main
 
 import (
@@ -47,9 +47,11 @@ func commands() []command {
 		{"receive", "run a local webhook receiver that checks signatures and prints deliveries", runReceive},
 		{"deliveries", "list deliveries, or `deliveries show ID` for one with its attempts", runDeliveries},
 		{"retry", "retry deliveries by id, or every dead one with --all-dead", runRetry},
+		{"cancel", "cancel scheduled deliveries by id, or every one that matches with --all-scheduled", runCancel},
 		{"replay", "replay stored events to their routes or to one connector", runReplay},
 		{"connectors", "list connectors with their health; test, pause or resume one", runConnectors},
 		{"backup", "save an online copy of a running instance's store", runBackup},
+		{"audit", "list the audit log of operator actions, newest first", runAudit},
 		{"plugins", "list the connector plugins in plugins.dir with version, protocol and health", runPlugins},
 		{"version", "print the version", runVersion},
 	}

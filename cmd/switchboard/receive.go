@@ -143,7 +143,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.respondSlackAPI(w, req, body)
 	case slackAuthTest:
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"ok":true,"user_id":"ULOCAL","team_id":"TLOCAL"}`)
+		fmt.Fprint(w, `{"ok":true,"user":"switchboard-receive","user_id":"ULOCAL","team":"Local receiver","team_id":"TLOCAL"}`)
 	case slackWebhook:
 		r.respondSlackWebhook(w, req, body)
 	case discordWebhook, discordChannel:

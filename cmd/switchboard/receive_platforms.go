@@ -94,12 +94,12 @@ func (r *receiver) respondDiscord(w http.ResponseWriter, req *http.Request, body
 }
 
 // slackFields returns the fields of a Slack message, sent as a form (the Web
-// API) or as JSON (webhooks). A form field that holds JSON, such as blocks,
-// is kept as JSON.
+// API) or as JSON (webhooks), with credentials hidden. A form field that
+// holds JSON, such as blocks, is kept as JSON.
 func slackFields(body []byte) map[string]any {
 	fields := map[string]any{}
 	if json.Unmarshal(body, &fields) == nil {
-		return fields
+		return hideCredentials(fields)
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -111,6 +111,19 @@ func slackFields(body []byte) map[string]any {
 			fields[name] = json.RawMessage(value)
 		} else {
 			fields[name] = value
+		}
+	}
+	return hideCredentials(fields)
+}
+
+// hideCredentials replaces the value of each field whose name says it holds
+// a credential (Slack's client sends the token as the form field "token")
+// with <secret>: the receiver prints to terminals and logs.
+func hideCredentials(fields map[string]any) map[string]any {
+	for name := range fields {
+		lower := strings.ToLower(name)
+		if strings.Contains(lower, "token") || strings.Contains(lower, "secret") || strings.Contains(lower, "password") {
+			fields[name] = "<secret>"
 		}
 	}
 	return fields

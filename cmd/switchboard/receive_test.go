@@ -181,6 +181,9 @@ func TestReceivePrintsSlackThread(t *testing.T) {
 	if !strings.Contains(printed, `"thread_ts": "`+ts+`"`) || !strings.Contains(printed, `"blocks": [`) {
 		t.Errorf("--body output lacks the payload's thread_ts and blocks:\n%s", printed)
 	}
+	if strings.Contains(printed, "local-receiver") {
+		t.Errorf("--body output shows the Slack token:\n%s", printed)
+	}
 }
 
 func TestReceiveAnswersWebhook429(t *testing.T) {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -17,23 +15,15 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			"Exit codes: 0 all retried, 1 some failed or were not retried (the message says how many), 2 bad flags\n"+
 			"or arguments, 3 no such delivery, 4 missing or wrong admin token.", stderr)
 	allDead := fs.Bool("all-dead", false, "retry every dead delivery that matches the filters")
-	route := fs.String("route", "", "with --all-dead: only this route")
-	connector := fs.String("connector", "", "with --all-dead: only this connector")
-	eventType := fs.String("event-type", "", "with --all-dead: only this event type")
-	since := fs.String("since", "", "with --all-dead: only deliveries created at or after this RFC 3339 time")
-	until := fs.String("until", "", "with --all-dead: only deliveries created before this RFC 3339 time")
+	filterFlags := addFilterFlags(fs, "with --all-dead: ", false)
 	af := addAdminFlags(fs)
 	ids, code := parseInterleaved(fs, args, stdout)
 	if code >= 0 {
 		return code
 	}
-	if *allDead == (len(ids) > 0) {
-		fmt.Fprintln(stderr, "switchboard retry: name delivery ids, or pass --all-dead, not both")
-		return exitUsage
-	}
-	filters := map[string]string{"route": *route, "connector": *connector, "event_type": *eventType, "since": *since, "until": *until}
-	if !*allDead && strings.Join(slices.Collect(maps.Values(filters)), "") != "" {
-		fmt.Fprintln(stderr, "switchboard retry: --route, --connector, --event-type, --since and --until select dead deliveries for --all-dead; with ids, leave them out")
+	filters := filterFlags()
+	if msg := checkSelection("retry", "--all-dead", *allDead, ids, filters); msg != "" {
+		fmt.Fprintln(stderr, msg)
 		return exitUsage
 	}
 	c, err := af.client()
@@ -47,73 +37,58 @@ func runRetry(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 func retryEach(c *adminClient, ids []string, asJSON bool, stdout, stderr io.Writer) int {
-	code := exitOK
-	retried := []json.RawMessage{}
-	bar := newProgress(stderr)
-	for i, id := range ids {
-		bar.update("retrying %d of %d", i+1, len(ids))
-		raw, err := c.callRaw("POST", "/api/v1/deliveries/"+url.PathEscape(id)+"/retry", nil, nil)
-		if err != nil {
-			bar.done()
-			code = max(code, failed(stderr, "retry", fmt.Errorf("%s: %w", id, err)))
-			continue
-		}
-		retried = append(retried, raw)
-	}
-	bar.done()
+	retried, code := postEach(c, "retry", ids, "retry", nil, stderr)
 	if asJSON {
 		printJSON(stdout, map[string]any{"retried": retried})
 		return code
 	}
-	fmt.Fprintf(stdout, "retried %d of %d deliveries; they are attempted now\n", len(retried), len(ids))
+	summary := fmt.Sprintf("retried %d of %s", len(retried), counted(len(ids), "delivery", "deliveries"))
+	switch len(retried) {
+	case 0:
+	case 1:
+		summary += "; it is attempted now"
+	default:
+		summary += "; they are attempted now"
+	}
+	fmt.Fprintln(stdout, summary)
 	return code
 }
 
 // retryAllDead follows the bulk retry's pages until none is left. Dead
 // deliveries that matched but could not be retried (an attempt of one was
-// running, after another retry) make it exit 1 and are counted.
+// running after another retry, or its connector holds its deliveries) make
+// it exit 1 and are counted with the reasons.
 func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout, stderr io.Writer) int {
-	body := map[string]any{"limit": 500}
-	for key, value := range filters {
-		if value != "" {
-			body[key] = value
-		}
+	res, err := runBulk(c, "/api/v1/deliveries/retry", filterBody(filters), "retried", "not_retried", "retried", stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard retry: stopped after retrying %s\n", counted(len(res.done), "dead delivery", "dead deliveries"))
+		return failed(stderr, "retry", err)
 	}
-	retried, notRetried := []string{}, []string{}
-	bar := newProgress(stderr)
-	for page := 1; ; page++ {
-		var res struct {
-			Retried    []string `json:"retried"`
-			NotRetried []string `json:"not_retried"`
-			NextCursor string   `json:"next_cursor"`
-		}
-		if err := c.call("POST", "/api/v1/deliveries/retry", body, &res); err != nil {
-			bar.done()
-			fmt.Fprintf(stderr, "switchboard retry: stopped after retrying %d dead deliveries\n", len(retried))
-			return failed(stderr, "retry", err)
-		}
-		retried, notRetried = append(retried, res.Retried...), append(notRetried, res.NotRetried...)
-		bar.update("retried %d dead deliveries (page %d)", len(retried), page)
-		if res.NextCursor == "" {
-			break
-		}
-		body["cursor"] = res.NextCursor
-	}
-	bar.done()
 
 	code := exitOK
-	if len(notRetried) > 0 {
+	if len(res.notDone) > 0 {
 		code = exitFailure
-		fmt.Fprintf(stderr, "switchboard retry: %d of %d matching dead deliveries were not retried, because an attempt was "+
-			"already running (after another retry) or retention had deleted them: %s\n",
-			len(notRetried), len(retried)+len(notRetried), listSome(notRetried, 10))
+		why := "an attempt was already running (after another retry) or retention had deleted them"
+		if len(res.held) > 0 {
+			why = strings.Join(slices.Sorted(maps.Values(res.held)), "; ") + "; or " + why
+		}
+		fmt.Fprintf(stderr, "switchboard retry: %d of %d matching dead deliveries were not retried, because %s: %s\n",
+			len(res.notDone), len(res.done)+len(res.notDone), why, listSome(res.notDone, 10))
 	}
 	if asJSON {
-		printJSON(stdout, map[string]any{"retried": retried, "not_retried": notRetried})
+		printJSON(stdout, map[string]any{"retried": nonNil(res.done), "not_retried": nonNil(res.notDone), "held": res.held})
 		return code
 	}
-	fmt.Fprintf(stdout, "retried %d dead deliveries; they are attempted now\n", len(retried))
+	fmt.Fprintf(stdout, "retried %s; they are attempted now\n", counted(len(res.done), "dead delivery", "dead deliveries"))
 	return code
+}
+
+// nonNil returns ids, or an empty list for none, so that JSON shows [].
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
 }
 
 // listSome joins the first n ids and counts the rest.

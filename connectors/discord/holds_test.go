@@ -28,6 +28,8 @@ func TestForgetRejectionsSendsAgain(t *testing.T) {
 	}
 	if health := s.in.Health(context.Background()); health.OK || !strings.Contains(health.Message, "webhook 1180000000000000404") {
 		t.Errorf("Health() = %+v, want not OK, naming the held webhook", health)
+	} else if !strings.Contains(health.Message, "not sending to 1 destination that") {
+		t.Errorf("Health() = %q, want one destination counted in the singular", health.Message)
 	}
 	connectortest.CheckNoSecretLeak(t, []string{webhookToken}, sdk.Result{Reason: strings.Join(rejections, "\n")}, "")
 

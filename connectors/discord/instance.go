@@ -70,7 +70,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	in.trusted = newClient(netguard.NewTrustedHTTPClient(netguard.Options{Resolver: ic.Resolver}))
 	in.guarded = newClient(netguard.NewHTTPClient(netguard.Options{AllowCIDRs: ic.AllowCIDRs, Resolver: ic.Resolver}))
 
-	in.logger.Debug("discord connector configured", slog.String("mode", in.mode()))
+	in.logger.Debug("discord connector configured", slog.String("posts_to", in.mode()))
 	return in, nil
 }
 
@@ -144,8 +144,12 @@ func (in *instance) Health(context.Context) sdk.Health {
 	if len(rejections) == 0 {
 		return sdk.Health{OK: true, Message: message}
 	}
-	return sdk.Health{Message: fmt.Sprintf("%s; not sending to %d destinations that Discord rejected, until an operator retries or tests: %s",
-		message, len(rejections), strings.Join(rejections, "; "))}
+	destinations := "destinations"
+	if len(rejections) == 1 {
+		destinations = "destination"
+	}
+	return sdk.Health{Message: fmt.Sprintf("%s; not sending to %d %s that Discord rejected, until an operator retries or tests: %s",
+		message, len(rejections), destinations, strings.Join(rejections, "; "))}
 }
 
 // Rejections implements sdk.RejectionKeeper.

@@ -70,7 +70,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 			return nil, err
 		}
 	}
-	in.logger.Debug("file connector configured", slog.String("connector", ic.Name),
+	in.logger.Debug("file connector configured",
 		slog.String("path", in.path), slog.String("dir", in.dir), slog.Bool("sync", cfg.Sync))
 	return in, nil
 }
@@ -216,13 +216,13 @@ func (in *instance) removePartialLine(lf *logFile, n int) {
 	}
 	if err != nil {
 		in.logger.Warn("failed to truncate a partly written line; the file now ends in a broken line",
-			slog.String("connector", in.name), slog.String("path", lf.path), slog.Int("bytes", n), slog.Any("err", err))
+			slog.String("path", lf.path), slog.Int("bytes", n), slog.Any("err", err))
 	}
 }
 
 func (in *instance) closeFile(lf *logFile) {
 	if err := lf.close(); err != nil {
-		in.logger.Warn("close file", slog.String("connector", in.name), slog.String("path", lf.path), slog.Any("err", err))
+		in.logger.Warn("close file", slog.String("path", lf.path), slog.Any("err", err))
 	}
 }
 

@@ -74,7 +74,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) (*instance, error) {
 	opts.AllowCIDRs = ic.AllowCIDRs
 	in.guarded = netguard.NewHTTPClient(opts)
 
-	ic.Logger.Debug("http connector configured", slog.String("connector", ic.Name),
+	ic.Logger.Debug("http connector configured",
 		slog.String("url", httpresult.RedactURL(cfg.URL)), slog.String("format", cfg.Format),
 		slog.String("signing", cfg.Signing.Scheme))
 	return in, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -381,6 +382,18 @@ func TestHealth(t *testing.T) {
 	webhook, _ := configure(t, map[string]any{"webhook_url": fake.WebhookURL()})
 	if h := webhook.Health(context.Background()); !h.OK {
 		t.Errorf("Health of a webhook = %+v", h)
+	}
+
+	// A server that names the token's user and team by id only, as
+	// `switchboard receive` does.
+	idsOnly := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":true,"user_id":"ULOCAL","team_id":"TLOCAL"}`))
+	}))
+	t.Cleanup(idsOnly.Close)
+	ids, _ := configure(t, map[string]any{"token": testToken, "api_url": idsOnly.URL + "/api/"})
+	if h := ids.Health(context.Background()); !h.OK || h.Message != "token of ULOCAL in workspace TLOCAL" {
+		t.Errorf("Health with an answer of ids only = %+v, want the ids named", h)
 	}
 }
 

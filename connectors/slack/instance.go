@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -41,7 +42,7 @@ func newInstance(cfg config, ic sdk.InstanceConfig) *instance {
 		mode = "token"
 	}
 
-	ic.Logger.Debug("slack connector configured", slog.String("connector", ic.Name), slog.String("mode", mode),
+	ic.Logger.Debug("slack connector configured", slog.String("mode", mode),
 		slog.String("api_url", httpresult.RedactLocation(cfg.APIURL)), slog.String("webhook_url", httpresult.RedactURL(cfg.WebhookURL.Reveal())),
 		slog.Bool("thread", cfg.Thread))
 	return in
@@ -75,7 +76,22 @@ func (in *instance) Health(ctx context.Context) sdk.Health {
 	if err != nil {
 		return sdk.Health{OK: false, Message: classifyFailure(err, ex, "the channel", "api_url", in.clock.Now()).Reason}
 	}
-	return sdk.Health{OK: true, Message: "token of " + auth.User + " in workspace " + auth.Team}
+	return sdk.Health{OK: true, Message: tokenOwner(auth)}
+}
+
+// tokenOwner describes whose token auth.test accepted, by name where the
+// answer has one and by id where it has only that.
+func tokenOwner(auth *slack.AuthTestResponse) string {
+	user, team := cmp.Or(auth.User, auth.UserID, auth.BotID), cmp.Or(auth.Team, auth.TeamID)
+	switch {
+	case user != "" && team != "":
+		return "token of " + user + " in workspace " + team
+	case user != "":
+		return "token of " + user
+	case team != "":
+		return "token of workspace " + team
+	}
+	return "token accepted by auth.test"
 }
 
 // Close closes the idle keep-alive connections.

@@ -74,7 +74,7 @@ func (in *instance) thread(req *sdk.DeliveryRequest, t target) (threadState, str
 	}
 	state, err := decodeState(req.State)
 	if err != nil {
-		in.log.Warn("stored thread state is unreadable; this message starts a new thread", slog.String("connector", in.name),
+		in.log.Warn("stored thread state is unreadable; this message starts a new thread",
 			slog.String("delivery_id", req.DeliveryID), slog.String("entity", req.EntityKey), slog.Any("err", err))
 	}
 	return state, state.Threads[t.channel]
@@ -89,7 +89,7 @@ func (in *instance) startsThread(req *sdk.DeliveryRequest, t target, parent, ts 
 		return false
 	}
 	if ts == "" {
-		in.log.Warn("the server returned no message ts, so later messages cannot reply in a thread", slog.String("connector", in.name),
+		in.log.Warn("the server returned no message ts, so later messages cannot reply in a thread",
 			slog.String("delivery_id", req.DeliveryID))
 		return false
 	}
@@ -97,7 +97,7 @@ func (in *instance) startsThread(req *sdk.DeliveryRequest, t target, parent, ts 
 		return true
 	}
 	if posted.Timestamp != "" && posted.ThreadTimestamp == "" {
-		in.log.Info("the thread's parent message is gone; this message starts a new thread", slog.String("connector", in.name),
+		in.log.Info("the thread's parent message is gone; this message starts a new thread",
 			slog.String("delivery_id", req.DeliveryID), slog.String("entity", req.EntityKey))
 		return true
 	}

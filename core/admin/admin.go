@@ -29,6 +29,10 @@ type Backend interface {
 	// Retry makes the deliveries due now and wakes the dispatcher; it returns
 	// the ids it made due.
 	Retry(ctx context.Context, ids []int64) ([]int64, error)
+	// Cancel cancels the given scheduled deliveries, with reason as their
+	// last error, except those whose attempt runs; it returns the ids it
+	// cancelled.
+	Cancel(ctx context.Context, ids []int64, reason string) ([]int64, error)
 	// Replay creates new deliveries of a stored event: one per target its
 	// routes plan now, or, with a connector, only those to it (a delivery
 	// with no parameters when no route plans one).
@@ -68,12 +72,14 @@ type ConnectorStatus struct {
 	PausedBy    string
 	Automatic   bool
 	PausedAt    time.Time
-	// Attempts and Delivered count its recent attempts (at most 100).
-	Attempts    int
-	Delivered   int
-	LastSuccess time.Time
-	LastFailure time.Time
-	LastError   string
+	// Attempts and Delivered count its recent attempts (at most 100), and
+	// FailedInARow those since the last one delivered.
+	Attempts     int
+	Delivered    int
+	FailedInARow int
+	LastSuccess  time.Time
+	LastFailure  time.Time
+	LastError    string
 	// OpenCircuits are its destinations whose circuit is open.
 	OpenCircuits []string
 	// Rejections describe the destinations its instance does not send to
@@ -182,6 +188,8 @@ func (s *server) endpoints() []endpoint {
 		{"POST", "/api/v1/deliveries/retry", s.retryDeliveries},
 		{"GET", "/api/v1/deliveries/{id}", s.getDelivery},
 		{"POST", "/api/v1/deliveries/{id}/retry", s.retryDelivery},
+		{"POST", "/api/v1/deliveries/cancel", s.cancelDeliveries},
+		{"POST", "/api/v1/deliveries/{id}/cancel", s.cancelDelivery},
 		{"GET", "/api/v1/connectors", s.listConnectors},
 		{"GET", "/api/v1/connectors/{name}", s.getConnector},
 		{"POST", "/api/v1/connectors/{name}/test", s.testConnector},

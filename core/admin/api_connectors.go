@@ -3,7 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
-	"strings"
+	"time"
 
 	"github.com/turbocode/switchboard/sdk"
 )
@@ -26,7 +26,7 @@ func (s *server) connector(name string) (ConnectorStatus, error) {
 			return c, nil
 		}
 	}
-	return ConnectorStatus{}, notFound("no connector named %q in the config; GET /api/v1/connectors lists them", name)
+	return ConnectorStatus{}, notFound("no connector named %q in the config; the connectors page, switchboard connectors and GET /api/v1/connectors list them", name)
 }
 
 // getConnector serves GET /api/v1/connectors/{name}.
@@ -66,11 +66,17 @@ func (s *server) testConnector(w http.ResponseWriter, r *http.Request, actor str
 }
 
 func (s *server) runTest(r *http.Request, name string, params sdk.Params, actor string) (*testView, error) {
+	if err := s.checkTestParams(params); err != nil {
+		return nil, err
+	}
 	res, err := s.backend.TestSend(r.Context(), name, params)
 	if err != nil {
 		return nil, err
 	}
-	detail := fmt.Sprintf("%s, status %d", res.Outcome, res.StatusCode)
+	detail := fmt.Sprintf("%s, status %d, params %s", res.Outcome, res.StatusCode, auditParams(res.Params))
+	if params == nil {
+		detail += " (the first route target's)"
+	}
 	if err := s.record(r.Context(), actor, "test", name, detail); err != nil {
 		return nil, err
 	}
@@ -99,12 +105,17 @@ func (s *server) pauseConnector(w http.ResponseWriter, r *http.Request, actor st
 }
 
 func (s *server) pause(r *http.Request, name, reason, actor string) (ConnectorStatus, error) {
-	if _, err := s.connector(name); err != nil {
+	c, err := s.connector(name)
+	if err != nil {
 		return ConnectorStatus{}, err
 	}
-	reason = strings.TrimSpace(reason)
-	if len(reason) > 500 {
-		return ConnectorStatus{}, invalid("reason", "the reason is longer than 500 characters")
+	if c.Paused {
+		return c, conflict("connector %s is already paused (by %s at %s: %s); resume it first to pause it with another reason",
+			name, c.PausedBy, c.PausedAt.UTC().Format(time.RFC3339), c.PauseReason)
+	}
+	reason, err = s.operatorText("reason", reason, maxReasonLength)
+	if err != nil {
+		return ConnectorStatus{}, err
 	}
 	if reason == "" {
 		reason = "paused by " + actor
@@ -118,8 +129,12 @@ func (s *server) pause(r *http.Request, name, reason, actor string) (ConnectorSt
 	return s.connector(name)
 }
 
-// resumeConnector serves POST /api/v1/connectors/{name}/resume.
+// resumeConnector serves POST /api/v1/connectors/{name}/resume. It takes
+// no body keys; a body that has some is rejected, as in every endpoint.
 func (s *server) resumeConnector(w http.ResponseWriter, r *http.Request, actor string) error {
+	if err := decodeBody(r, &struct{}{}); err != nil {
+		return err
+	}
 	c, err := s.resume(r, r.PathValue("name"), actor)
 	if err != nil {
 		return err

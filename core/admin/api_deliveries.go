@@ -52,40 +52,60 @@ func (s *server) getDelivery(w http.ResponseWriter, r *http.Request, _ string) e
 
 // lookupDelivery reads a delivery by its public id (dlv_<store>_<n>).
 func (s *server) lookupDelivery(ctx context.Context, public string) (*store.Delivery, error) {
-	id, err := store.ParsePublicDeliveryID(s.backend.Store().StoreID(), public)
+	storeID := s.backend.Store().StoreID()
+	id, err := store.ParsePublicDeliveryID(storeID, public)
 	if err != nil {
-		return nil, notFound("%v", err)
+		return nil, notFound("no delivery %s in this store, whose delivery ids read dlv_%s_<number>; "+
+			"the delivery log, switchboard deliveries and GET /api/v1/deliveries list them", public, storeID)
 	}
 	d, err := s.backend.Store().Delivery(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("no delivery %s; list them with GET /api/v1/deliveries", public)
+		return nil, notFound("no delivery %s; the delivery log, switchboard deliveries and GET /api/v1/deliveries list them", public)
 	}
 	return d, err
 }
 
-// retryDelivery serves POST /api/v1/deliveries/{id}/retry.
+// retryDelivery serves POST /api/v1/deliveries/{id}/retry. It takes no body
+// keys; a body that has some is rejected, as in every endpoint.
 func (s *server) retryDelivery(w http.ResponseWriter, r *http.Request, actor string) error {
-	public := r.PathValue("id")
-	d, err := s.lookupDelivery(r.Context(), public)
-	if err != nil {
+	if err := decodeBody(r, &struct{}{}); err != nil {
 		return err
 	}
-	retried, err := s.backend.Retry(r.Context(), []int64{d.ID})
-	if err != nil {
-		return err
-	}
-	if len(retried) == 0 {
-		return conflict("delivery %s is being attempted now; retry it once the attempt has finished", public)
-	}
-	if err := s.record(r.Context(), actor, "retry", public, "was "+string(d.State)); err != nil {
-		return err
-	}
-	d, err = s.backend.Store().Delivery(r.Context(), d.ID)
+	d, err := s.retryOne(r, r.PathValue("id"), actor, "")
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, s.deliveryView(d, s.backend.Snapshot()))
 	return nil
+}
+
+// retryOne retries one delivery and records it in the audit log, with via
+// naming where the request came from ("" for the API). A delivery whose
+// connector holds every delivery (paused, or not in the config) is not
+// retried: it would only be held again.
+func (s *server) retryOne(r *http.Request, public, actor, via string) (*store.Delivery, error) {
+	d, err := s.lookupDelivery(r.Context(), public)
+	if err != nil {
+		return nil, err
+	}
+	holding, err := s.holdingConnectors(r.Context(), []string{d.Connector})
+	if err != nil {
+		return nil, err
+	}
+	if why, held := holding[d.Connector]; held {
+		return nil, conflict("delivery %s was not retried: %s", public, why)
+	}
+	retried, err := s.backend.Retry(r.Context(), []int64{d.ID})
+	if err != nil {
+		return nil, err
+	}
+	if len(retried) == 0 {
+		return nil, conflict("delivery %s is being attempted now; retry it once the attempt has finished", public)
+	}
+	if err := s.record(r.Context(), actor, "retry", public, "was "+string(d.State)+via); err != nil {
+		return nil, err
+	}
+	return s.backend.Store().Delivery(r.Context(), d.ID)
 }
 
 // bulkRetryRequest is the body of POST /api/v1/deliveries/retry: the filters
@@ -104,24 +124,18 @@ type bulkRetryRequest struct {
 // of the dead deliveries that match, newest first, and returns the cursor of
 // the next page. A client retries them all by following next_cursor, so each
 // call stays short and a client can show progress. The ids that matched but
-// could not be retried (another operator's retry made one due and its attempt
-// is running, or retention deleted it) are listed as not_retried.
+// could not be retried are listed as not_retried. Another operator's retry
+// may have made one due and its attempt runs, retention may have deleted it,
+// or its connector holds every delivery (paused, or not in the config). held
+// gives the reason for each such connector.
 func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor string) error {
 	var req bulkRetryRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	q := url.Values{"status": {string(store.StateDead)}}
-	for key, value := range map[string]string{"route": req.Route, "connector": req.Connector, "event_type": req.EventType,
-		"since": req.Since, "until": req.Until, "cursor": req.Cursor} {
-		if value != "" {
-			q.Set(key, value)
-		}
-	}
-	if req.Limit != 0 {
-		q.Set("limit", strconv.Itoa(req.Limit))
-	}
-	filter, err := deliveryFilter(q)
+	filters := map[string]string{"route": req.Route, "connector": req.Connector, "event_type": req.EventType,
+		"since": req.Since, "until": req.Until}
+	filter, err := bulkFilter(store.StateDead, filters, req.Cursor, req.Limit)
 	if err != nil {
 		return err
 	}
@@ -130,9 +144,9 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(dead))
-	for i, d := range dead {
-		ids[i] = d.ID
+	ids, held, err := s.retryable(r.Context(), dead)
+	if err != nil {
+		return err
 	}
 	retried, err := s.backend.Retry(r.Context(), ids)
 	if err != nil {
@@ -144,23 +158,67 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 			return err
 		}
 	}
-	done := map[int64]bool{}
-	public, notRetried := []string{}, []string{}
-	for _, id := range retried {
-		done[id] = true
-		public = append(public, store.PublicDeliveryID(s.backend.Store().StoreID(), id))
+	all := make([]int64, len(dead))
+	for i, d := range dead {
+		all[i] = d.ID
 	}
-	for _, id := range ids {
-		if !done[id] {
-			notRetried = append(notRetried, store.PublicDeliveryID(s.backend.Store().StoreID(), id))
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"retried": public, "not_retried": notRetried, "next_cursor": cursor})
+	public, notRetried := s.partition(all, retried)
+	writeJSON(w, http.StatusOK, map[string]any{"retried": public, "not_retried": notRetried, "held": held, "next_cursor": cursor})
 	return nil
 }
 
-// record appends an operator action to the audit log.
+// retryable returns the ids of the deliveries whose connector delivers, and
+// for each connector that holds its deliveries, why.
+func (s *server) retryable(ctx context.Context, found []*store.Delivery) ([]int64, map[string]string, error) {
+	var names []string
+	for _, d := range found {
+		names = append(names, d.Connector)
+	}
+	holding, err := s.holdingConnectors(ctx, names)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ids []int64
+	held := map[string]string{}
+	for _, d := range found {
+		if why, ok := holding[d.Connector]; ok {
+			held[d.Connector] = why
+			continue
+		}
+		ids = append(ids, d.ID)
+	}
+	return ids, held, nil
+}
+
+// bulkFilter returns the listing filter of a bulk operation on the
+// deliveries in state that match filters (by their query names), one page
+// of limit (0 for the default) after cursor.
+func bulkFilter(state store.State, filters map[string]string, cursor string, limit int) (store.DeliveryFilter, error) {
+	q := url.Values{"status": {string(state)}}
+	for key, value := range filters {
+		if value != "" {
+			q.Set(key, value)
+		}
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if limit != 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	return deliveryFilter(q)
+}
+
+// maxAuditText bounds the target and the detail of an audit entry, in
+// bytes; longer ones are cut.
+const maxAuditText = 2000
+
+// record appends an operator action to the audit log. The request's inputs
+// are checked for the admin token where they come in; the target and the
+// detail have any copy of it replaced all the same, because they are logged,
+// stored and shown.
 func (s *server) record(ctx context.Context, actor, action, target, detail string) error {
+	target, detail = s.token.redact(cut(target, maxAuditText)), s.token.redact(cut(detail, maxAuditText))
 	s.log.Info("operator action", "actor", actor, "action", action, "target", target, "detail", detail)
 	return s.backend.Store().RecordAction(ctx, &store.Action{At: s.clock.Now(), Actor: actor, Action: action, Target: target, Detail: detail})
 }

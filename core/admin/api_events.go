@@ -51,7 +51,7 @@ func (s *server) eventDetail(r *http.Request, eventID string) (*eventDetail, err
 	st := s.backend.Store()
 	e, err := st.Event(r.Context(), eventID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("no event %s; list them with GET /api/v1/events", eventID)
+		return nil, notFound("no stored event %s; GET /api/v1/events lists them, and the delivery log and switchboard deliveries name each delivery's event", eventID)
 	}
 	if err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ func (s *server) replayEvent(w http.ResponseWriter, r *http.Request, actor strin
 		return err
 	}
 	if _, err := s.backend.Store().Event(r.Context(), eventID); errors.Is(err, store.ErrNotFound) {
-		return notFound("no event %s; list them with GET /api/v1/events", eventID)
+		return notFound("no stored event %s; GET /api/v1/events lists them, and the delivery log and switchboard deliveries name each delivery's event", eventID)
 	}
 
 	created, err := s.backend.Replay(r.Context(), eventID, req.Connector)

@@ -66,11 +66,17 @@ type targetView struct {
 	Error       string     `json:"error,omitempty"`
 }
 
-// dryRunView is the dry run of one event.
+// dryRunView is the dry run of one event and of the events it derives.
 type dryRunView struct {
-	EventID   string         `json:"event_id"`
-	EventType string         `json:"event_type"`
-	Routes    []decisionView `json:"routes"`
+	EventID       string         `json:"event_id"`
+	EventType     string         `json:"event_type"`
+	ParentEventID string         `json:"parent_event_id,omitempty"`
+	Routes        []decisionView `json:"routes"`
+	// DerivedFrom names the state the event was compared with to derive change
+	// events; empty for an event that derives nothing by its kind.
+	DerivedFrom string       `json:"derived_from,omitempty"`
+	DeriveNotes []string     `json:"derive_notes,omitempty"`
+	Derived     []dryRunView `json:"derived,omitempty"`
 }
 
 // dryRun serves POST /api/v1/dry-run: the body is an event in any inbound
@@ -78,8 +84,11 @@ type dryRunView struct {
 // would receive. Nothing is stored or sent.
 func (s *server) dryRun(w http.ResponseWriter, r *http.Request, _ string) error {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil || len(raw) > maxRequestBody {
-		return invalid("", "read the event: the body is unreadable or over %d bytes", maxRequestBody)
+	if err != nil {
+		return invalid("", "read the event: %v", err)
+	}
+	if len(raw) > maxRequestBody {
+		return tooLarge()
 	}
 	snap := s.backend.Snapshot()
 	events, err := parseEventDocument(raw, s.clock.Now(), snap.Config.Ingest.MaxBatch)
@@ -88,13 +97,33 @@ func (s *server) dryRun(w http.ResponseWriter, r *http.Request, _ string) error 
 	}
 	out := make([]dryRunView, len(events))
 	for i, in := range events {
-		out[i] = s.explain(r.Context(), snap, in)
+		if out[i], err = s.explain(r.Context(), snap, in); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": out})
 	return nil
 }
 
-func (s *server) explain(ctx context.Context, snap Snapshot, in *event.Incoming) dryRunView {
+// explain returns the routes' decisions for the event, and for each event it
+// derives, as ingest would derive and route them.
+func (s *server) explain(ctx context.Context, snap Snapshot, in *event.Incoming) (dryRunView, error) {
+	v := s.decide(ctx, snap, in)
+	derived, err := s.deriveForDryRun(ctx, snap, in)
+	if err != nil {
+		return v, err
+	}
+	v.DerivedFrom, v.DeriveNotes = derived.basis, derived.notes
+	for _, d := range derived.events {
+		dv := s.decide(ctx, snap, d)
+		dv.ParentEventID = in.Envelope.EventID
+		v.Derived = append(v.Derived, dv)
+	}
+	return v, nil
+}
+
+// decide returns the routes' decisions for one event.
+func (s *server) decide(ctx context.Context, snap Snapshot, in *event.Incoming) dryRunView {
 	v := dryRunView{EventID: in.Envelope.EventID, EventType: in.Envelope.EventType}
 	for _, d := range snap.Routes.Explain(in) {
 		dv := decisionView{Route: d.Route, Matched: d.Matched, Reason: d.Reason}

@@ -84,7 +84,9 @@ func (s *server) actionPage(ctx context.Context, limit int, before int64) ([]act
 var ErrNoBackup = errors.New("this store takes no online backup")
 
 // getBackup serves GET /api/v1/backup: an online copy of the store, written
-// to a temporary file next to nothing the client names, then streamed.
+// to a temporary file next to nothing the client names, then streamed. The
+// audit log records the backup once the whole copy was sent, so a client
+// that could not take it leaves no entry.
 func (s *server) getBackup(w http.ResponseWriter, r *http.Request, actor string) error {
 	dir, err := os.MkdirTemp("", "switchboard-backup-")
 	if err != nil {
@@ -106,16 +108,19 @@ func (s *server) getBackup(w http.ResponseWriter, r *http.Request, actor string)
 	if err != nil {
 		return fmt.Errorf("read the backup's size: %w", err)
 	}
-	if err := s.record(r.Context(), actor, "backup", "store", strconv.FormatInt(info.Size(), 10)+" bytes"); err != nil {
-		return err
-	}
 
 	w.Header().Set("Content-Type", "application/vnd.sqlite3")
 	w.Header().Set("Content-Length", strconv.FormatInt(info.Size(), 10))
 	w.Header().Set("Content-Disposition", `attachment; filename="switchboard-backup.db"`)
 	w.WriteHeader(http.StatusOK)
-	if _, err := io.Copy(w, f); err != nil {
-		s.log.Warn("sending the backup failed", "err", err)
+	sent, err := io.Copy(w, f)
+	if err != nil || sent != info.Size() {
+		s.log.Warn("sending the backup failed; the client has no complete copy, so no audit entry is recorded",
+			"actor", actor, "sent_bytes", sent, "bytes", info.Size(), "err", err)
+		return nil
+	}
+	if err := s.record(context.WithoutCancel(r.Context()), actor, "backup", "store", strconv.FormatInt(sent, 10)+" bytes sent"); err != nil {
+		s.log.Error("the backup was sent, but recording it in the audit log failed", "actor", actor, "err", err)
 	}
 	return nil
 }

@@ -23,6 +23,9 @@ func testStrictBodies(t *testing.T, c *client) {
 		{"array for body", "/api/v1/connectors/hook/pause", `["x"]`, "", []string{"must be a JSON object, not an array"}},
 		{"unknown key", "/api/v1/deliveries/retry", `{"colour": "red"}`, "colour", []string{`unknown key "colour"`, "route, connector, event_type"}},
 		{"cut short", "/api/v1/deliveries/retry", `{"limit": 5`, "", []string{"not valid JSON"}},
+		{"not json", "/api/v1/deliveries/cancel", `not json`, "", []string{`not a JSON object: it starts with "not json"`}},
+		{"key to resume", "/api/v1/connectors/spare/resume", `{"force": true}`, "force", []string{`unknown key "force"`, "takes no body"}},
+		{"key to retry", "/api/v1/deliveries/dlv_x_1/retry", `{"now": true}`, "now", []string{`unknown key "now"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := c.with(t)
@@ -39,6 +42,18 @@ func testStrictBodies(t *testing.T, c *client) {
 				t.Errorf("error %q names Go types", e.Error)
 			}
 		})
+	}
+}
+
+// testTooLarge sends a body over 1 MiB to every operation that reads one.
+func testTooLarge(t *testing.T, c *client) {
+	big := `{"reason": "` + strings.Repeat("x", 1<<20) + `"}`
+	for _, path := range []string{"/api/v1/deliveries/retry", "/api/v1/deliveries/cancel", "/api/v1/deliveries/dlv_x_1/cancel",
+		"/api/v1/deliveries/dlv_x_1/retry", "/api/v1/events/issue-1/replay", "/api/v1/connectors/hook/test",
+		"/api/v1/connectors/hook/pause", "/api/v1/connectors/hook/resume", "/api/v1/dry-run"} {
+		if e := c.with(t).apiErr("POST", path, big, http.StatusRequestEntityTooLarge, "too_large"); !strings.Contains(e.Error, "over 1048576 bytes") {
+			t.Errorf("POST %s with a body over 1 MiB: %q, want the limit named", path, e.Error)
+		}
 	}
 }
 
@@ -105,6 +120,9 @@ func testAPIPaths(t *testing.T, c *client) {
 			if resp.Status != tc.status || e.Error == "" {
 				t.Errorf("status %d, error %+v; want %d with a message", resp.Status, e, tc.status)
 			}
+			if tc.status == http.StatusNotFound && e.Code != "no_endpoint" {
+				t.Errorf("code %q, want no_endpoint: the path is wrong, not an id in it", e.Code)
+			}
 			if got := resp.Header.Get("Allow"); got != tc.allow {
 				t.Errorf("Allow = %q, want %q", got, tc.allow)
 			}
@@ -116,6 +134,18 @@ func testAPIPaths(t *testing.T, c *client) {
 			}
 		})
 	}
+	t.Run("dot segments", func(t *testing.T) {
+		for path, hint := range map[string]string{
+			"/api/v1/events/../deliveries/retry": "as /api/v1/deliveries/retry",
+			"/api/v1/../deliveries":              "docs/openapi/admin.yaml lists",
+		} {
+			var e apiError
+			c.inst.API(t, "POST", path, nil).Decode(t, &e)
+			if !strings.Contains(e.Error, hint) || strings.Contains(e.Error, "as /api/deliveries") {
+				t.Errorf("POST %s: %q, want %q and no path that is not served", path, e.Error, hint)
+			}
+		}
+	})
 	t.Run("without a token", func(t *testing.T) {
 		for _, path := range []string{"/api", "/api/v1//deliveries", "/api/v1/deliveries/retry"} {
 			resp := c.inst.Do(t, "GET", path, "", nil)
@@ -148,6 +178,22 @@ func testActor(t *testing.T, c *client) {
 			if !fingerprintActor.MatchString(actor) {
 				t.Errorf("action %v: actor %q, want admin:<8 hex digits>", a["action"], actor)
 			}
+		}
+	})
+	t.Run("no token in a reason", func(t *testing.T) {
+		for path, body := range map[string]map[string]any{
+			"/api/v1/connectors/spare/pause": {"reason": "token is " + admintest.Token},
+			"/api/v1/deliveries/cancel":      {"reason": "token is " + admintest.Token, "all": true},
+		} {
+			e := c.with(t).apiErr("POST", path, body, http.StatusBadRequest, "invalid_request")
+			if e.Field != "reason" || strings.Contains(e.Error, admintest.Token) {
+				t.Errorf("POST %s with the token in the reason: %+v, want 400 naming reason, without the token", path, e)
+			}
+		}
+		var spare map[string]any
+		c.api("GET", "/api/v1/connectors/spare", nil, http.StatusOK).Decode(t, &spare)
+		if spare["status"] != "ok" {
+			t.Errorf("spare after the rejected pause = %v, want ok: nothing paused", spare)
 		}
 	})
 	t.Run("never the token", func(t *testing.T) {

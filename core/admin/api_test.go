@@ -81,7 +81,7 @@ func operationOf(path string) string {
 	if len(parts) >= 5 && parts[1] == "api" {
 		switch parts[3] {
 		case "events", "deliveries":
-			if parts[4] != "retry" {
+			if parts[4] != "retry" && parts[4] != "cancel" {
 				parts[4] = "{id}"
 			}
 		case "connectors":
@@ -145,11 +145,13 @@ func TestAPI(t *testing.T) {
 	t.Run("events", func(t *testing.T) { testEvents(t, c.with(t)) })
 	t.Run("replay", func(t *testing.T) { testReplay(t, c.with(t)) })
 	t.Run("connectors", func(t *testing.T) { testConnectors(t, c.with(t)) })
+	t.Run("cancel", func(t *testing.T) { testCancel(t, c.with(t)) })
 	t.Run("routes and dry run", func(t *testing.T) { testRoutes(t, c.with(t)) })
 	t.Run("actions and status", func(t *testing.T) { testActions(t, c.with(t)) })
 	t.Run("backup", func(t *testing.T) { testBackup(t, c.with(t)) })
 	t.Run("unknown endpoints", func(t *testing.T) { testUnknown(t, c.with(t)) })
 	t.Run("strict bodies", func(t *testing.T) { testStrictBodies(t, c.with(t)) })
+	t.Run("bodies too large", func(t *testing.T) { testTooLarge(t, c.with(t)) })
 	t.Run("strict queries", func(t *testing.T) { testStrictQueries(t, c.with(t)) })
 	t.Run("paths under /api", func(t *testing.T) { testAPIPaths(t, c.with(t)) })
 	t.Run("actor", func(t *testing.T) { testActor(t, c.with(t)) })
@@ -264,6 +266,11 @@ func testDeliveries(t *testing.T, c *client) {
 	if len(attempts) != 1 || attempts[0].(map[string]any)["outcome"] != "delivered" {
 		t.Errorf("attempts = %v, want one delivered", attempts)
 	}
+	var none listing
+	c.api("GET", "/api/v1/deliveries?event_id=no-such-event", nil, http.StatusOK).Decode(t, &none)
+	if len(none.Items) != 0 || none.NextCursor != "" {
+		t.Errorf("deliveries of an unknown event = %+v, want an empty page, as for an unknown route", none)
+	}
 	c.apiErr("GET", "/api/v1/deliveries/dlv_nope_1", nil, http.StatusNotFound, "not_found")
 	c.apiErr("GET", "/api/v1/deliveries/"+id+"99", nil, http.StatusNotFound, "not_found")
 }
@@ -293,9 +300,21 @@ func testRetry(t *testing.T, c *client) {
 			return len(l.Items) == 1
 		})
 		var res struct {
-			Retried    []string `json:"retried"`
-			NextCursor string   `json:"next_cursor"`
+			Retried    []string          `json:"retried"`
+			NotRetried []string          `json:"not_retried"`
+			Held       map[string]string `json:"held"`
+			NextCursor string            `json:"next_cursor"`
 		}
+		// The 410 disabled sunset, so a retry would only hold the delivery.
+		c.api("POST", "/api/v1/deliveries/retry", map[string]any{"connector": "sunset", "limit": 10}, http.StatusOK).Decode(t, &res)
+		if len(res.Retried) != 0 || len(res.NotRetried) != 1 || !strings.Contains(res.Held["sunset"], "connector sunset is paused") {
+			t.Errorf("bulk retry of a disabled connector's delivery = %+v, want it not retried, held by the pause", res)
+		}
+		e := c.apiErr("POST", "/api/v1/deliveries/"+res.NotRetried[0]+"/retry", nil, http.StatusConflict, "conflict")
+		if !strings.Contains(e.Error, "was not retried: connector sunset is paused") || !strings.Contains(e.Error, "resume it first") {
+			t.Errorf("retry of a disabled connector's delivery: %q, want why it stays held and what to do", e.Error)
+		}
+		c.api("POST", "/api/v1/connectors/sunset/resume", nil, http.StatusOK)
 		c.api("POST", "/api/v1/deliveries/retry", map[string]any{"connector": "sunset", "limit": 10}, http.StatusOK).Decode(t, &res)
 		if len(res.Retried) != 1 || res.NextCursor != "" {
 			t.Errorf("bulk retry = %+v, want one retried and no next page", res)
@@ -375,11 +394,16 @@ func testConnectors(t *testing.T, c *client) {
 		t.Errorf("test send in gone mode = %v", test)
 	}
 	c.apiErr("POST", "/api/v1/connectors/nope/test", nil, http.StatusNotFound, "not_found")
+	testSendParams(t, c)
 
 	var paused map[string]any
 	c.api("POST", "/api/v1/connectors/hook/pause", map[string]any{"reason": "maintenance"}, http.StatusOK).Decode(t, &paused)
 	if paused["status"] != "paused" || paused["pause_reason"] != "maintenance" || paused["paused_by"] != "tester" {
 		t.Errorf("paused = %v", paused)
+	}
+	e := c.apiErr("POST", "/api/v1/connectors/hook/pause", map[string]any{"reason": "again"}, http.StatusConflict, "conflict")
+	if !strings.Contains(e.Error, "already paused") || !strings.Contains(e.Error, "maintenance") {
+		t.Errorf("second pause: %q, want it to say the connector is paused and why", e.Error)
 	}
 	c.inst.Emit(c.t, "issue-held", "issue.created", "i3", map[string]any{"title": "held"})
 	var held map[string]any
@@ -437,7 +461,9 @@ func testDisableOnGone(t *testing.T, c *client) {
 	c.inst.WaitFor(c.t, "the system event", func() bool {
 		var l listing
 		c.inst.API(c.t, "GET", "/api/v1/events?type=switchboard.connector_disabled", nil).Decode(t, &l)
-		return len(l.Items) == 1
+		// The bulk retry's test resumed sunset, and the retried delivery's
+		// 410 disabled it again.
+		return len(l.Items) == 2
 	})
 	var dead listing
 	c.api("GET", "/api/v1/events?type=switchboard.delivery_dead", nil, http.StatusOK).Decode(t, &dead)
@@ -496,7 +522,7 @@ func testActions(t *testing.T, c *client) {
 		}
 		seen[a["action"].(string)] = true
 	}
-	for _, want := range []string{"retry", "retry_dead", "replay", "test", "pause", "resume"} {
+	for _, want := range []string{"retry", "retry_dead", "cancel", "cancel_scheduled", "replay", "test", "pause", "resume"} {
 		if !seen[want] {
 			t.Errorf("no %s in the audit log: %v", want, l.Items)
 		}

@@ -157,3 +157,26 @@ func (s *server) actorOf(name, source string) (string, error) {
 	}
 	return name, nil
 }
+
+// redactedToken is the text redact puts in place of the admin token.
+const redactedToken = "<admin token>"
+
+// redact returns text with every copy of the admin token replaced by
+// redactedToken. Like within, it hashes every substring of the token's
+// length, so it is meant for bounded texts.
+func (tc tokenChecker) redact(text string) string {
+	if tc.length == 0 || !tc.within(text) {
+		return text
+	}
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		if i+tc.length <= len(text) && tc.matches(text[i:i+tc.length]) {
+			b.WriteString(redactedToken)
+			i += tc.length
+			continue
+		}
+		b.WriteByte(text[i])
+		i++
+	}
+	return b.String()
+}

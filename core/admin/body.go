@@ -24,7 +24,7 @@ func decodeBody(r *http.Request, v any) error {
 		return invalid("", "read the request body: %v", err)
 	}
 	if len(body) > maxRequestBody {
-		return invalid("", "the request body is over %d bytes", maxRequestBody)
+		return tooLarge()
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -33,6 +33,12 @@ func decodeBody(r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &syntaxErr) && bytes.TrimSpace(body)[0] != '{' {
+			// Text that is no JSON at all: the decoder's message would be
+			// about the literal it took the first letter for.
+			return invalid("", "the request body is not a JSON object: it starts with %q; send one JSON object, such as {}", shorten(body, 20))
+		}
 		return bodyError(err, v)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -60,7 +66,11 @@ func bodyError(err error, v any) error {
 	// `json: unknown field "name"`.
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		key, _ := strconv.Unquote(name)
-		return invalid(key, "unknown key %s in the request body; it takes %s", name, strings.Join(jsonKeys(v), ", "))
+		keys := jsonKeys(v)
+		if len(keys) == 0 {
+			return invalid(key, "unknown key %s in the request body; this request takes no body, or an empty object", name)
+		}
+		return invalid(key, "unknown key %s in the request body; it takes %s", name, strings.Join(keys, ", "))
 	}
 	return invalid("", "the request body is not valid: %v", err)
 }
@@ -121,4 +131,13 @@ func jsonKeys(v any) []string {
 		}
 	}
 	return keys
+}
+
+// shorten returns the start of text, up to n bytes, trimmed of space.
+func shorten(text []byte, n int) string {
+	text = bytes.TrimSpace(text)
+	if len(text) > n {
+		return string(text[:n]) + "…"
+	}
+	return string(text)
 }

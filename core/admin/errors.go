@@ -15,7 +15,9 @@ const (
 	codeUnauthorized     = "unauthorized"
 	codeInvalidRequest   = "invalid_request"
 	codeNotFound         = "not_found"
+	codeNoEndpoint       = "no_endpoint"
 	codeConflict         = "conflict"
+	codeTooLarge         = "too_large"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeRateLimited      = "rate_limited"
 	codeUnavailable      = "unavailable"
@@ -40,6 +42,12 @@ func invalid(field, format string, args ...any) *apiError {
 
 func notFound(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusNotFound, code: codeNotFound, message: fmt.Sprintf(format, args...)}
+}
+
+// tooLarge is the error of a request body over maxRequestBody.
+func tooLarge() *apiError {
+	return &apiError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
+		message: fmt.Sprintf("the request body is over %d bytes; send a smaller one", maxRequestBody)}
 }
 
 func conflict(format string, args ...any) *apiError {

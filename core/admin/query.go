@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -170,6 +171,10 @@ func (s *server) deliveryPage(ctx context.Context, filter store.DeliveryFilter) 
 	limit := filter.Limit
 	filter.Limit++
 	found, err := s.backend.Store().Deliveries(ctx, filter)
+	if filter.EventID != "" && errors.Is(err, store.ErrNotFound) {
+		// An unknown event has no deliveries, as an unknown route has none.
+		return nil, "", nil
+	}
 	if err != nil {
 		return nil, "", err
 	}

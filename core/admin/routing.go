@@ -108,11 +108,23 @@ func (s *server) unknownEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
-	if p != "/api" && cleanPath(p) != p {
-		s.writeError(w, r, notFound("no endpoint at %s; write the path without empty, . or .. segments, as %s", p, cleanPath(p)))
+	if clean := cleanPath(p); p != "/api" && clean != p {
+		if len(s.allowedMethods(clean)) > 0 {
+			s.writeError(w, r, noEndpoint("no endpoint at %s; write the path without empty, . or .. segments, as %s", p, clean))
+			return
+		}
+		s.writeError(w, r, noEndpoint("no endpoint at %s; write the path without empty, . or .. segments; "+
+			"docs/openapi/admin.yaml lists the management API", p))
 		return
 	}
-	s.writeError(w, r, notFound("no endpoint at %s; docs/openapi/admin.yaml lists the management API", p))
+	s.writeError(w, r, noEndpoint("no endpoint at %s; docs/openapi/admin.yaml lists the management API", p))
+}
+
+// noEndpoint is the error of a path under /api that no endpoint serves. Its
+// code tells a client that the address or the path is wrong, not that the
+// delivery, event or connector it named does not exist.
+func noEndpoint(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusNotFound, code: codeNoEndpoint, message: fmt.Sprintf(format, args...)}
 }
 
 // matchPattern reports whether path fits a ServeMux pattern path with

@@ -58,6 +58,8 @@ func (u *ui) register(mux *http.ServeMux) {
 		"GET /ui/{$}":                       u.deliveries,
 		"GET /ui/deliveries/{id}":           u.delivery,
 		"POST /ui/deliveries/{id}/retry":    u.retry,
+		"POST /ui/deliveries/{id}/cancel":   u.cancel,
+		"POST /ui/deliveries/cancel":        u.cancelMatching,
 		"GET /ui/events/{id}":               u.event,
 		"POST /ui/events/{id}/replay":       u.replay,
 		"GET /ui/connectors":                u.connectors,

@@ -22,13 +22,18 @@ type deliveriesView struct {
 	Connectors []string
 	Items      []deliveryView
 	Next       string
+	// CanCancel is set when a filter selects deliveries by more than their
+	// status, so the page offers to cancel the scheduled ones.
+	CanCancel bool
 }
 
 // deliveries serves the delivery log with its filters.
 func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) error {
 	q := url.Values{}
 	filter := map[string]string{}
-	for key, values := range r.URL.Query() {
+	query := r.URL.Query()
+	notice := cancelNotice(query)
+	for key, values := range query {
 		if len(values) > 0 && values[0] != "" {
 			q.Set(key, values[0])
 			filter[key] = values[0]
@@ -58,7 +63,10 @@ func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) e
 		q.Set("cursor", cursor)
 		data.Next = "/ui/?" + q.Encode()
 	}
-	u.render(w, http.StatusOK, "deliveries", u.page(sess, "deliveries", "Deliveries", data))
+	data.CanCancel = (f.State == "" || f.State == store.StateScheduled) && (f.Route != "" || f.Connector != "" || f.EventType != "")
+	v := u.page(sess, "deliveries", "Deliveries", data)
+	v.Notice = notice
+	u.render(w, http.StatusOK, "deliveries", v)
 	return nil
 }
 
@@ -131,18 +139,7 @@ func (s *server) renderStored(ctx context.Context, snap Snapshot, d *store.Deliv
 
 func (u *ui) retry(w http.ResponseWriter, r *http.Request, sess *session) error {
 	public := r.PathValue("id")
-	d, err := u.s.lookupDelivery(r.Context(), public)
-	if err != nil {
-		return err
-	}
-	retried, err := u.s.backend.Retry(r.Context(), []int64{d.ID})
-	if err != nil {
-		return err
-	}
-	if len(retried) == 0 {
-		return conflict("delivery %s is being attempted now; retry it once the attempt has finished", public)
-	}
-	if err := u.s.record(r.Context(), sess.actor, "retry", public, "was "+string(d.State)+" (web UI)"); err != nil {
+	if _, err := u.s.retryOne(r, public, sess.actor, " (web UI)"); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/ui/deliveries/"+url.PathEscape(public)+"?done=retried", http.StatusSeeOther)
@@ -281,7 +278,11 @@ func (u *ui) tester(w http.ResponseWriter, r *http.Request, sess *session) error
 			page.Problem = err.Error()
 		}
 		for _, in := range events {
-			page.Results = append(page.Results, u.s.explain(r.Context(), snap, in))
+			v, err := u.s.explain(r.Context(), snap, in)
+			if err != nil {
+				return err
+			}
+			page.Results = append(page.Results, v)
 		}
 	}
 	if page.Event == "" {
@@ -291,16 +292,20 @@ func (u *ui) tester(w http.ResponseWriter, r *http.Request, sess *session) error
 	return nil
 }
 
-// sampleEventText fills the rule tester on first view.
+// sampleEventText fills the rule tester on first view: an update that
+// changes an issue's status, so the page shows the derived events too.
 var sampleEventText = strings.TrimSpace(`
 {
   "event_id": "0b6f2c1e-9d8a-4f7b-8c6d-5e4f3a2b1c0d",
-  "event_type": "issue.created",
+  "event_type": "issue.updated",
   "timestamp": "2026-12-01T16:03:10Z",
   "entity_type": "issue",
   "entity_id": "3b2f8e1a-7c4d-4e5f-9a6b-8c7d6e5f4a3b",
-  "action": "created",
-  "data": {"current": {"title": "Checkout fails on Safari", "priority": "high", "status": "backlog"}}
+  "action": "updated",
+  "data": {
+    "previous": {"title": "Checkout fails on Safari", "priority": "high", "status": "open"},
+    "current": {"title": "Checkout fails on Safari", "priority": "high", "status": "in_progress"}
+  }
 }`)
 
 func (u *ui) actions(w http.ResponseWriter, r *http.Request, sess *session) error {
@@ -327,6 +332,7 @@ func (u *ui) actions(w http.ResponseWriter, r *http.Request, sess *session) erro
 // notices are the confirmations a page shows after an action redirected to
 // it; the query names one, so no text of the request is shown.
 var notices = map[string]string{
-	"retried":  "Retry requested: the delivery is due now. Reload to see the attempt.",
-	"replayed": "Replay requested: the new deliveries are listed below.",
+	"retried":   "Retry requested: the delivery is due now. Reload to see the attempt.",
+	"replayed":  "Replay requested: the new deliveries are listed below.",
+	"cancelled": "Cancelled: the delivery will not be attempted.",
 }

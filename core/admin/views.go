@@ -56,6 +56,11 @@ func (s *server) deliveryView(d *store.Delivery, snap Snapshot) deliveryView {
 		LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	if d.State == store.StateScheduled {
 		v.Running = d.LeaseOwner != "" && d.LeaseUntil.After(s.clock.Now())
+		if v.Running {
+			// A claim leaves the reason of the hold it ended in the row until
+			// the attempt's outcome replaces it.
+			v.HoldReason = ""
+		}
 		// A hold that ends with an event has no time to show: its stored
 		// next_at is a placeholder far ahead.
 		if !store.OpenEndedHold(d.HoldReason) {
@@ -101,18 +106,28 @@ type connectorView struct {
 	Health       string     `json:"health,omitempty"`
 }
 
+// failingStreak is how many attempts in a row that were not delivered make a
+// connector failing, whatever its success rate.
+const failingStreak = 3
+
 // connectorViewOf reports the status as paused (by an operator), disabled
 // (by Switchboard), failed (its Health says it cannot deliver, such as a
-// plugin that does not start), failing (recent attempts, none delivered, an
-// open circuit, or a destination held after a rejection) or ok.
+// plugin that does not start), failing (recent attempts and none delivered,
+// the last failingStreak attempts or more failed, an open circuit, or a
+// destination held after a rejection) or ok. last_error is left out once an
+// attempt succeeded after the failure, because it no longer describes the
+// connector.
 func connectorViewOf(c ConnectorStatus) connectorView {
-	v := connectorView{Name: c.Name, Type: c.Type, Status: "ok", Attempts: c.Attempts, LastError: c.LastError,
+	v := connectorView{Name: c.Name, Type: c.Type, Status: "ok", Attempts: c.Attempts,
 		OpenCircuits: append([]string{}, c.OpenCircuits...), Rejections: append([]string{}, c.Rejections...), LastSuccess: timeOrNil(c.LastSuccess), LastFailure: timeOrNil(c.LastFailure),
 		Health: c.HealthMessage}
+	if c.LastFailure.After(c.LastSuccess) {
+		v.LastError = c.LastError
+	}
 	if c.Attempts > 0 {
 		rate := float64(c.Delivered) / float64(c.Attempts)
 		v.SuccessRate = &rate
-		if c.Delivered == 0 {
+		if c.Delivered == 0 || c.FailedInARow >= failingStreak {
 			v.Status = "failing"
 		}
 	}

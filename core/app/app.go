@@ -121,7 +121,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.ingestHandler.Store(&ingestHandler)
 	a.metrics = metrics.New(a, opts.Clock)
 	a.metrics.SetRouteTypes(routeTypes(cfg))
-	a.ingest = a.metrics.CountRejections(&a.ingestHandler)
+	a.ingest = a.metrics.CountRejections(&a.ingestHandler, ingest.IsEventEndpoint)
 	return a, nil
 }
 
@@ -314,6 +314,9 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)}
 
 	dispCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	// Deliveries held by an earlier run for a connector that this config has
+	// again are due now.
+	a.releaseRemovedHolds(dispCtx, connectorNames(cfg))
 	var wg sync.WaitGroup
 	if !a.paused {
 		wg.Add(1)

@@ -115,7 +115,9 @@ func Compile(cfg *config.Config, registry Registry) (*Plan, error) {
 	table, errs := route.Compile(cfg, lookup, engine)
 	errs = append(errs, validateTargets(cfg, registry)...)
 	if len(errs) > 0 {
-		return nil, errs.Sorted()
+		// CEL, templates and connectors quote the values they reject, and
+		// those may have come from ${...} references.
+		return nil, cfg.MaskErrors(errs).Sorted()
 	}
 	return &Plan{Config: cfg, Routes: table, Infos: infos, Warnings: route.Lint(cfg, eventCatalogue())}, nil
 }

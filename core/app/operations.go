@@ -48,6 +48,7 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 		st.Rejections = a.rejectionsOf(c.Name)
 		if h, ok := health[c.Name]; ok {
 			st.Attempts, st.Delivered, st.LastSuccess, st.LastFailure, st.LastError = h.Attempts, h.Delivered, h.LastSuccess, h.LastFailure, h.LastError
+			st.FailedInARow = h.FailedInARow
 		}
 		for dest := range circuits {
 			if dest == c.Name || strings.HasPrefix(dest, c.Name+"|") {
@@ -79,11 +80,16 @@ func (a *App) pauseTable() map[string]*store.Pause {
 	return out
 }
 
-// PausedConnectors implements metrics.Source.
+// PausedConnectors implements metrics.Source. A pause of a connector that
+// is not in the config stays stored, so that it holds again when a config
+// brings the connector back, but it is no paused connector to report.
 func (a *App) PausedConnectors() []string {
+	configured := blocksByName(a.current.Load().plan.Config)
 	var names []string
 	for name := range a.pauseTable() {
-		names = append(names, name)
+		if _, ok := configured[name]; ok {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	return names
@@ -108,6 +114,32 @@ func (a *App) Retry(ctx context.Context, ids []int64) ([]int64, error) {
 	}
 	a.disp.Wake()
 	return retried, nil
+}
+
+// Cancel implements admin.Backend: the local dispatcher cancels the
+// deliveries queued in its memory, and the store those that no instance
+// holds.
+func (a *App) Cancel(ctx context.Context, ids []int64, reason string) ([]int64, error) {
+	queued, err := a.disp.Cancel(ctx, ids, reason)
+	if err != nil {
+		return nil, err
+	}
+	done := make(map[int64]bool, len(queued))
+	for _, id := range queued {
+		done[id] = true
+	}
+	var rest []int64
+	for _, id := range ids {
+		if !done[id] {
+			rest = append(rest, id)
+		}
+	}
+	stored, err := a.store.Cancel(ctx, rest, reason, a.clock.Now())
+	if err != nil {
+		return queued, err
+	}
+	a.disp.Wake()
+	return append(queued, stored...), nil
 }
 
 // Replay implements admin.Backend. The routes in force decide the targets, so
@@ -197,16 +229,19 @@ func (a *App) Resume(ctx context.Context, connector string) error {
 // event through the connector's live instance, after the instance forgot its
 // destinations' rejections, or runs the instance's own test when it is an
 // sdk.Tester. Without params it uses the literal parameters of the
-// connector's first route target.
+// connector's first route target, which the config's author chose and the
+// connector trusts. Params an operator sends are untrusted, as values a
+// template rendered are, so their addresses go through the network guard.
 func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params) (*admin.TestResult, error) {
 	rt := a.current.Load()
 	conn, ok := rt.Connector(connector)
 	if !ok {
 		return nil, fmt.Errorf("connector %s: %w", connector, store.ErrNotFound)
 	}
-	target, shown := params, params
+	target, shown, untrusted := params, params, params.Names()
 	if target == nil {
 		target, shown = literalParams(rt.plan.Config, connector)
+		untrusted = nil
 	}
 
 	in, err := sampleEvent(a.clock.Now())
@@ -214,7 +249,7 @@ func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params)
 		return nil, err
 	}
 	req := &sdk.DeliveryRequest{DeliveryID: "dlv_test_" + in.Envelope.EventID, Attempt: 1, Route: "test", Target: target,
-		Events: []sdk.Event{sdkEventOf(in)}, EntityKey: in.Envelope.EntityKey()}
+		Untrusted: untrusted, Events: []sdk.Event{sdkEventOf(in)}, EntityKey: in.Envelope.EntityKey()}
 	ctx, cancel := context.WithTimeout(ctx, conn.Timeout)
 	defer cancel()
 	req.Deadline, _ = ctx.Deadline()
@@ -251,7 +286,7 @@ func sampleEvent(now time.Time) (*event.Incoming, error) {
 	id := uuid.NewString()
 	env := &event.Envelope{EventID: id, EventType: "issue.created", Timestamp: now, EntityType: "issue",
 		EntityID: uuid.NewString(), Action: "created", Actor: &event.Actor{Type: "system", Name: "switchboard"},
-		Data: json.RawMessage(`{"current":{"title":"Switchboard test message","priority":"low","status":"backlog",` +
+		Data: json.RawMessage(`{"current":{"title":"Switchboard test message","priority":"low","status":"open",` +
 			`"description":"An operator sent this test from Switchboard's management API. It needs no action."}}`)}
 	body, err := env.Marshal()
 	if err != nil {

@@ -210,3 +210,46 @@ func reloadError(t *testing.T, inst *admintest.Instance) string {
 	msg, _ := st["reload_error"].(string)
 	return msg
 }
+
+func TestReloadErrorHidesReferencedValues(t *testing.T) {
+	t.Setenv("OP_HDR_SECRET", "HDRSEC-m1n2b3v4c5x6")
+	inst := admintest.Start(t, reloadV1)
+	broken := reloadV1 + `  - name: unquoted
+    events: ["issue.*"]
+    if: 'data.current.priority == ${OP_HDR_SECRET}'
+    to: [{connector: hook}]
+`
+	admintest.WriteConfig(t, inst.ConfigPath, broken)
+	inst.WaitFor(t, "the reload to be rejected", func() bool { return strings.Contains(reloadError(t, inst), "routes[2].if") })
+	for _, where := range []struct{ name, text string }{{"reload_error", reloadError(t, inst)}, {"log", inst.LogText()}} {
+		for _, piece := range []string{"HDRSEC", "m1n2b3v4c5x6"} {
+			if strings.Contains(where.text, piece) {
+				t.Errorf("the %s shows %q of the ${OP_HDR_SECRET} value:\n%s", where.name, piece, where.text)
+			}
+		}
+	}
+}
+
+func TestPausedGaugeLeavesRemovedConnector(t *testing.T) {
+	inst := admintest.Start(t, reloadV1)
+	if resp := inst.API(t, "POST", "/api/v1/connectors/old/pause", nil); resp.Status != http.StatusOK {
+		t.Fatalf("pause old: %d %s", resp.Status, resp.Body)
+	}
+	const gauge = `switchboard_connector_paused{connector="old"} 1`
+	if !strings.Contains(scrapeMetrics(t, inst), gauge) {
+		t.Fatalf("the paused connector old has no gauge")
+	}
+	reload(t, inst, reloadV2)
+	if metrics := scrapeMetrics(t, inst); strings.Contains(metrics, `connector="old"`) {
+		t.Errorf("after old left the config, /metrics still reports it:\n%s", metrics)
+	}
+}
+
+func scrapeMetrics(t *testing.T, inst *admintest.Instance) string {
+	t.Helper()
+	resp := inst.Do(t, "GET", "/metrics", "", nil)
+	if resp.Status != http.StatusOK {
+		t.Fatalf("GET /metrics = %d", resp.Status)
+	}
+	return string(resp.Body)
+}

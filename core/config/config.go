@@ -26,6 +26,10 @@ type Config struct {
 	Log        Log
 	Connectors []Connector // in file order
 	Routes     []Route     // in file order
+
+	// expanded holds the values ${...} references took from the environment
+	// or files, by key path, for MaskErrors.
+	expanded map[string][]string
 }
 
 // Server holds the listeners.

@@ -33,6 +33,9 @@ type decoder struct {
 	failed map[string]bool       // key paths whose value was rejected while decoding
 	// failedWithin holds every failed path and each of its ancestors.
 	failedWithin map[string]bool
+	// expanded holds the values that ${...} references took from the
+	// environment or files, by the key path of the value that has them.
+	expanded map[string][]string
 
 	visits int
 }
@@ -50,6 +53,7 @@ func newDecoder(name string, catalog Catalog, env Env) *decoder {
 		failed:   map[string]bool{},
 
 		failedWithin: map[string]bool{},
+		expanded:     map[string][]string{},
 	}
 }
 

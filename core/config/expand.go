@@ -34,6 +34,9 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 type expander struct {
 	env Env
 	dir string
+	// record, when set, is called with each value taken from the
+	// environment or a file, so that messages can hide it.
+	record func(value string)
 }
 
 // expand returns s with every reference replaced, and a message for each
@@ -85,6 +88,7 @@ func (x expander) resolve(reference string) (string, string) {
 	value, set := x.env(name)
 	switch {
 	case set && value != "":
+		x.note(value)
 		return value, ""
 	case hasFallback:
 		return fallback, ""
@@ -108,10 +112,19 @@ func (x expander) readFile(path string) (string, string) {
 	if err != nil {
 		return "", fmt.Sprintf("cannot read %s for ${file:%s}: %v", full, path, err)
 	}
-	if trimmed, ok := strings.CutSuffix(content, "\r\n"); ok {
-		return trimmed, ""
+	value, ok := strings.CutSuffix(content, "\r\n")
+	if !ok {
+		value = strings.TrimSuffix(content, "\n")
 	}
-	return strings.TrimSuffix(content, "\n"), ""
+	x.note(value)
+	return value, ""
+}
+
+// note passes a value taken from the environment or a file to record.
+func (x expander) note(value string) {
+	if x.record != nil && value != "" {
+		x.record(value)
+	}
 }
 
 // readRegularFile reads a regular file of at most maxFileReference bytes. Other
@@ -163,7 +176,9 @@ func shorten(text string) string {
 // expandScalar returns the expanded text of scalar n, or "" after reporting each
 // reference that failed at n's position.
 func (d *decoder) expandScalar(n *yaml.Node, path string) (string, bool) {
-	value, problems := d.expander.expand(n.Value)
+	x := d.expander
+	x.record = func(value string) { d.expanded[path] = append(d.expanded[path], value) }
+	value, problems := x.expand(n.Value)
 	for _, problem := range problems {
 		d.errorf(n, path, "%s", problem)
 	}

@@ -55,9 +55,12 @@ func Parse(name string, data []byte, catalog Catalog, env Env) (*Config, error) 
 	}
 	d.applyDerivedDefaults(cfg)
 	d.validate(cfg)
+	if len(d.expanded) > 0 {
+		cfg.expanded = d.expanded
+	}
 
 	if len(d.errs) > 0 {
-		return cfg, d.errs.Sorted()
+		return cfg, cfg.MaskErrors(d.errs).Sorted()
 	}
 	return cfg, nil
 }

@@ -90,5 +90,9 @@ func (d *Dispatcher) settle(o *outcome, err error) {
 	if err == nil && u.HoldReason == store.HoldPaused {
 		d.releaseIfResumed(o.item.delivery.Connector)
 	}
+	if o.result == nil && err == nil {
+		d.holds.held(o.log, o.item.delivery.Connector, u)
+		return
+	}
 	logOutcome(o.log, u, o.result, err)
 }

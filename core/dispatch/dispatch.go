@@ -88,6 +88,7 @@ type Dispatcher struct {
 	snapshot func() Snapshot
 	observer Observer
 	health   *healthBook
+	holds    *holdLog
 
 	// pauseMu orders the changes of paused: a pause or resume, and the
 	// comparison with the store's pauses in followPauses. It is taken before
@@ -149,6 +150,7 @@ func New(opts Options) *Dispatcher {
 	if d.observer == nil {
 		d.observer = nopObserver{}
 	}
+	d.holds = newHoldLog(d.clock, d.log, d.stopped)
 	for _, name := range opts.Paused {
 		d.paused[name] = true
 	}

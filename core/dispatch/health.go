@@ -24,6 +24,9 @@ type Health struct {
 	// FailingSince is when the current run of failures began; zero when the
 	// last attempt succeeded.
 	FailingSince time.Time
+	// FailedInARow counts the attempts since the last one delivered, of
+	// those counted in Attempts.
+	FailedInARow int
 }
 
 // SuccessRate returns the share of recent attempts delivered, from 0 to 1, or
@@ -121,9 +124,21 @@ func (d *Dispatcher) Health() map[string]Health {
 	defer d.health.mu.Unlock()
 	out := make(map[string]Health, len(d.health.connectors))
 	for name, h := range d.health.connectors {
-		out[name] = h.Health
+		health := h.Health
+		health.FailedInARow = h.failedInARow()
+		out[name] = health
 	}
 	return out
+}
+
+// failedInARow counts the recent attempts, newest first, until one that
+// was delivered.
+func (h *connectorHealth) failedInARow() int {
+	n := 0
+	for n < h.Attempts && !h.ring[(h.next-1-n+healthWindow)%healthWindow] {
+		n++
+	}
+	return n
 }
 
 // OpenCircuits returns the destinations whose circuit is open, with when it

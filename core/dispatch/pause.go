@@ -29,19 +29,7 @@ func (d *Dispatcher) Pause(connector string) {
 func (d *Dispatcher) pause(connector string) {
 	d.mu.Lock()
 	d.paused[connector] = true
-	var queued []*item
-	for _, dst := range d.dests {
-		kept := dst.queue[:0]
-		for _, it := range dst.queue {
-			if it.delivery.Connector == connector {
-				queued = append(queued, it)
-				delete(d.held, it.delivery.ID)
-				continue
-			}
-			kept = append(kept, it)
-		}
-		dst.queue = kept
-	}
+	queued := d.takeQueued(func(it *item) bool { return it.delivery.Connector == connector })
 	d.mu.Unlock()
 	if len(queued) == 0 {
 		return

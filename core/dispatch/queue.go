@@ -1,7 +1,6 @@
 package dispatch
 
 import (
-	"context"
 	"slices"
 	"sort"
 	"time"
@@ -36,6 +35,9 @@ type destination struct {
 	// is set while a timer waits for its next token.
 	bucket bucket
 	pacing bool
+	// pacedUntil is the latest time given to a delivery let go for the rate
+	// limit, so that the next one let go gets a later turn.
+	pacedUntil time.Time
 }
 
 // limit returns how many attempts may run at once: one probe while the circuit is
@@ -146,8 +148,8 @@ func (d *Dispatcher) pop() *item {
 		if len(dst.queue) == 0 || dst.inFlight >= dst.limit(d.policy) {
 			continue
 		}
-		if wait := d.takeToken(dst, now); wait > 0 {
-			d.pace(dst, wait)
+		if wait, limit := d.takeToken(dst, now); wait > 0 {
+			d.spread(dst, now, wait, limit)
 			continue
 		}
 
@@ -210,10 +212,7 @@ func (d *Dispatcher) holdLater(items []*item) {
 		d.noteNextDue(until)
 	}
 	d.mu.Unlock()
-
-	if _, err := d.store.Complete(context.Background(), updates); err != nil {
-		d.log.Error("could not record held deliveries; they are retried when their lease expires", "deliveries", len(updates), "err", err)
-	}
+	d.writeHolds(updates)
 }
 
 // noteNextDue remembers a time when a delivery this process let go becomes due,
@@ -257,13 +256,14 @@ func (d *Dispatcher) heldIDs() []int64 {
 }
 
 // takeToken takes a token from dst's bucket when its connector has a rate limit
-// and returns 0, or returns the wait until the next token; the caller holds d.mu.
-func (d *Dispatcher) takeToken(dst *destination, now time.Time) time.Duration {
+// and returns 0, or returns the wait until the next token and the limit; the
+// caller holds d.mu.
+func (d *Dispatcher) takeToken(dst *destination, now time.Time) (time.Duration, *sdk.RateLimit) {
 	conn, ok := d.snapshot().Connector(dst.queue[0].delivery.Connector)
 	if !ok || conn.RateLimit == nil {
-		return 0
+		return 0, nil
 	}
-	return dst.bucket.take(now, conn.RateLimit)
+	return dst.bucket.take(now, conn.RateLimit), conn.RateLimit
 }
 
 // pace keeps dst out of the ready ring for wait, then puts it back; the caller

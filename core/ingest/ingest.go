@@ -117,6 +117,17 @@ var routes = []route{
 	{"/readyz", http.MethodGet, (*handler).getReady},
 }
 
+// IsEventEndpoint reports whether path is one of the endpoints that take
+// events, as opposed to a health check or a path the handler does not serve.
+func IsEventEndpoint(path string) bool {
+	for _, r := range routes {
+		if r.path == path && r.method == http.MethodPost {
+			return true
+		}
+	}
+	return false
+}
+
 // NewHandler returns the ingest handler. It decodes the secrets once and
 // returns an error naming the problem when one is invalid or none is set
 // without Insecure.

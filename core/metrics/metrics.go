@@ -40,6 +40,7 @@ type Metrics struct {
 
 	received     *prometheus.CounterVec
 	rejected     *prometheus.CounterVec
+	strayPaths   prometheus.Counter
 	outcomes     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	reloads      *prometheus.CounterVec
@@ -59,7 +60,9 @@ func New(src Source, clock sdk.Clock) *Metrics {
 		Help: "Events accepted by ingest, by event type (\"other\" outside the catalogue) and inbound format."},
 		[]string{"event_type", "source"})
 	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_events_rejected_total",
-		Help: "Ingest requests rejected, by reason."}, []string{"reason"})
+		Help: "Requests to the event endpoints rejected, by reason."}, []string{"reason"})
+	m.strayPaths = prometheus.NewCounter(prometheus.CounterOpts{Name: "switchboard_ingest_unknown_path_requests_total",
+		Help: "Requests to the ingest listener for a path it does not serve, such as /favicon.ico or a scanner's probes."})
 	m.outcomes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_delivery_attempts_total",
 		Help: "Delivery attempts, by connector, route and outcome (delivered, retry, permanent, skipped)."},
 		[]string{"connector", "route", "outcome"})
@@ -82,7 +85,7 @@ func New(src Source, clock sdk.Clock) *Metrics {
 		Help: "Skipped deliveries, by connector, route and kind (echo, loop_limit, condition, other)."},
 		[]string{"connector", "route", "kind"})
 
-	m.registry.MustRegister(m.received, m.rejected, m.outcomes, m.duration, m.reloads, m.reloadOK, m.restarts, m.pluginFailed, m.systemOut, m.skips,
+	m.registry.MustRegister(m.received, m.rejected, m.strayPaths, m.outcomes, m.duration, m.reloads, m.reloadOK, m.restarts, m.pluginFailed, m.systemOut, m.skips,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(newStoreCollector(src, clock))
 	return m
@@ -159,12 +162,19 @@ var rejectionReasons = map[int]string{
 }
 
 // CountRejections wraps the ingest handler and counts each response with a
-// status of 400 or more by its reason.
-func (m *Metrics) CountRejections(next http.Handler) http.Handler {
+// status of 400 or more to a request for an event endpoint (isEndpoint) by
+// its reason. Requests for other paths are counted apart, so that scanners
+// and browsers asking for /favicon.ico do not look like rejected events; the
+// health checks are not counted.
+func (m *Metrics) CountRejections(next http.Handler, isEndpoint func(path string) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		if rec.status < 400 || r.URL.Path == "/readyz" {
+		switch {
+		case rec.status < 400 || r.URL.Path == "/readyz" || r.URL.Path == "/healthz":
+			return
+		case !isEndpoint(r.URL.Path):
+			m.strayPaths.Inc()
 			return
 		}
 		reason, ok := rejectionReasons[rec.status]

@@ -79,22 +79,28 @@ func TestMetricsStoreFigures(t *testing.T) {
 
 func TestCountRejectionsByReason(t *testing.T) {
 	m := New(&fakeSource{stats: &store.Stats{}}, clock.NewFake(now))
+	endpoints := map[string]bool{"/bad": true, "/big": true, "/ok": true}
 	h := m.CountRejections(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/bad":
 			w.WriteHeader(http.StatusUnauthorized)
 		case "/big":
 			w.WriteHeader(http.StatusRequestEntityTooLarge)
-		default:
+		case "/ok":
 			w.WriteHeader(http.StatusAccepted)
+		default:
+			w.WriteHeader(http.StatusNotFound)
 		}
-	}))
-	for _, path := range []string{"/bad", "/bad", "/big", "/ok"} {
+	}), func(path string) bool { return endpoints[path] })
+	for _, path := range []string{"/bad", "/bad", "/big", "/ok", "/favicon.ico", "/metrics", "/foo"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, path, nil))
 	}
 	out := scrape(t, m)
+	if strings.Contains(out, `switchboard_events_rejected_total{reason="not_found"}`) {
+		t.Errorf("requests for paths that take no events count as rejected events:\n%s", out)
+	}
 	for _, want := range []string{`switchboard_events_rejected_total{reason="unauthorized"} 2`,
-		`switchboard_events_rejected_total{reason="too_large"} 1`} {
+		`switchboard_events_rejected_total{reason="too_large"} 1`, `switchboard_ingest_unknown_path_requests_total 3`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("scrape lacks %s", want)
 		}

@@ -21,6 +21,13 @@ type Operations interface {
 	// earlier attempts stay recorded. It returns the ids it made due.
 	Retry(ctx context.Context, ids []int64, now time.Time) ([]int64, error)
 
+	// Cancel makes the given scheduled deliveries cancelled, with reason as
+	// their last error, unless one is leased (an attempt runs, or is about
+	// to). Deliveries in a final state stay as they are. Cancelling the first
+	// unfinished delivery of an ordering key makes the next one due. It
+	// returns the ids it cancelled.
+	Cancel(ctx context.Context, ids []int64, reason string, now time.Time) ([]int64, error)
+
 	// AddDeliveries creates new scheduled deliveries, due at now, for a stored
 	// event, for a replay. It returns them with their ids.
 	AddDeliveries(ctx context.Context, eventID string, deliveries []*NewDelivery, now time.Time) ([]*Delivery, error)
@@ -81,7 +88,8 @@ type Action struct {
 	ID    int64
 	At    time.Time
 	Actor string
-	// Action is retry, retry_dead, replay, pause, resume, test or reload.
+	// Action is retry, retry_dead, cancel, cancel_scheduled, replay, pause,
+	// resume, test or backup.
 	Action string
 	// Target names what the action applied to: a delivery id, an event id, a
 	// connector.

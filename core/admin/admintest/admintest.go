@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,7 +78,12 @@ type Instance struct {
 	ConfigPath string
 	Dir        string
 	logs       *lockedWriter
+	stop       func()
 }
+
+// Stop shuts the instance down as SIGTERM does and waits until it stopped;
+// the test's cleanup does it too.
+func (i *Instance) Stop() { i.stop() }
 
 // Start runs an instance on config (Config when empty), in which {{DIR}}
 // stands for the test's directory; it stops when the test ends.
@@ -106,12 +112,13 @@ func Start(t *testing.T, config string) *Instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ingestListener) }()
-	t.Cleanup(func() {
+	inst.stop = sync.OnceFunc(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("switchboard stopped with an error: %v", err)
 		}
 	})
+	t.Cleanup(inst.stop)
 	inst.WaitFor(t, "the admin listener", func() bool {
 		resp, err := http.Get(inst.AdminURL + "/readyz")
 		if err != nil {

@@ -31,7 +31,9 @@ type Delivered struct {
 	EventID string
 	Route   string
 	Params  sdk.Params
-	Message string
+	// Untrusted names the params the request marked as untrusted.
+	Untrusted []string
+	Message   string
 }
 
 var (
@@ -109,7 +111,8 @@ func (i *fakeInstance) Deliver(_ context.Context, req *sdk.DeliveryRequest) sdk.
 	case mode == "fail" && !f.healed:
 		return sdk.Result{Outcome: sdk.OutcomePermanent, StatusCode: 400, Reason: "400 Bad Request", Response: `{"error":"bad channel"}`}
 	}
-	f.delivered = append(f.delivered, Delivered{EventID: req.Events[0].ID, Route: req.Route, Params: req.Target, Message: req.Message})
+	f.delivered = append(f.delivered, Delivered{EventID: req.Events[0].ID, Route: req.Route, Params: req.Target,
+		Untrusted: req.Untrusted, Message: req.Message})
 	return sdk.Delivered(200, "ok")
 }
 

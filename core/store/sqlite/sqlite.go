@@ -94,11 +94,15 @@ var _ store.Store = (*Store)(nil)
 // other processes, applies migrations and loads the duplicate index.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	opts = withDefaults(opts)
-	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("create directory for %s: %w", opts.Path, err)
 	}
 	lock, err := lockFile(opts.Path)
 	if err != nil {
+		return nil, err
+	}
+	if err := createPrivate(opts.Path, opts.Logger); err != nil {
+		lock.release()
 		return nil, err
 	}
 

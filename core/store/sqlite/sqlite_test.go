@@ -216,3 +216,26 @@ func TestEntityReaderWritesNothing(t *testing.T) {
 		t.Errorf("OpenReader created %s", missing)
 	}
 }
+
+func TestNewStoreFilesArePrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "data", "sb.db")
+	s, err := Open(context.Background(), Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Accept(context.Background(), &store.AcceptRequest{ReceivedAt: time.Now(),
+		Events: []*store.NewEvent{{Incoming: storetest.NewIncoming("e1", "issue.created", "first")}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, name := range []string{path, path + "-wal", path + "-shm", filepath.Dir(path)} {
+		info, err := os.Stat(name)
+		if err != nil {
+			t.Fatalf("stat %s: %v", name, err)
+		}
+		if mode := info.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s has mode %04o, want no access for group and others: the store holds credentials", name, mode)
+		}
+	}
+}

@@ -22,6 +22,8 @@ var operationTests = []struct {
 	{"EventsDerivedFromParent", testEventsDerived},
 	{"RetryRevivesDead", testRetryDead},
 	{"RetrySkipsRunning", testRetrySkipsRunning},
+	{"CancelScheduled", testCancelScheduled},
+	{"CancelPromotesOrdering", testCancelPromotesOrdering},
 	{"AddDeliveriesForReplay", testAddDeliveries},
 	{"ReleaseConnectorHolds", testReleaseConnectorHolds},
 	{"PausesSetAndClear", testPauses},
