@@ -54,6 +54,8 @@ func checkPostgresDSN(d *decoder, path, dsn string, postgresURL bool) {
 	case postgresURL:
 		if _, err := url.Parse(dsn); err != nil {
 			d.errorAt(path, "not a valid URL; write it as postgres://user:password@host:port/database, with special characters in the password percent-encoded")
+		} else if strings.Count(urlAuthority(dsn), "@") > 1 {
+			d.errorAt(path, "more than one @ before the host; percent-encode an @ in the user or password as %%40, or leave the password out of the URL and set PGPASSWORD or ~/.pgpass")
 		} else if problem := postgresDSNProblem(dsn); problem != "" {
 			d.errorAt(path, "invalid PostgreSQL URL: %s; see the connection parameters in PostgreSQL's libpq documentation", problem)
 		}
@@ -79,4 +81,16 @@ func checkStorageMaxConns(d *decoder, cfg *Config) {
 	if d.isSet(path) && cfg.Storage.Driver == "sqlite" {
 		d.errorAt(path, "only used with storage.driver postgres; remove it, or set storage.driver: postgres")
 	}
+}
+
+// urlAuthority returns the user, password and hosts of a URL: the text
+// between "://" and the path, query or fragment. The driver splits it at its
+// first @, not its last as url.Parse does, so an @ in the password would send
+// the password's tail to DNS as a host name.
+func urlAuthority(dsn string) string {
+	_, rest, _ := strings.Cut(dsn, "://")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
 }
