@@ -13,12 +13,13 @@ import (
 )
 
 // unavailable wraps a database error as store.ErrUnavailable, keeping the
-// cause, so that ingest answers 503 and the sender tries again.
+// cause, so that ingest answers 503 and the sender tries again. The text of a
+// failed connection is scrubbed of the password (see scrubConnectError).
 func unavailable(op string, err error) error {
 	if errors.Is(err, store.ErrUnavailable) {
 		return err
 	}
-	return fmt.Errorf("%w: %s: %w", store.ErrUnavailable, op, err)
+	return fmt.Errorf("%w: %s: %w", store.ErrUnavailable, op, scrubConnectError(err))
 }
 
 // SQLSTATE codes of errors after which a transaction is run again.
