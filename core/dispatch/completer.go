@@ -1,9 +1,7 @@
 package dispatch
 
 import (
-	"context"
 	"log/slog"
-	"time"
 
 	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/sdk"
@@ -44,24 +42,18 @@ func (d *Dispatcher) complete() {
 	}
 }
 
-// write stores one batch, trying a few times when the store fails. When it
-// cannot, the leases expire and the deliveries are attempted again: delivery is
-// at least once.
+// write stores one batch, trying again with a growing pause while the store
+// fails, until the first of the batch's leases is about to expire (see
+// writeUntilLeaseEnds). A short database restart thus leaves no duplicate.
+// When the write still fails, the leases expire and the deliveries are
+// attempted again: delivery is at least once.
 func (d *Dispatcher) write(batch []*outcome) {
 	updates := make([]*store.Update, len(batch))
 	for i, o := range batch {
 		updates[i] = o.update
 	}
 
-	var results []error
-	var err error
-	for try := 0; try < 3; try++ {
-		if results, err = d.store.Complete(context.Background(), updates); err == nil {
-			break
-		}
-		time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
-	}
-
+	results, err := d.writeUntilLeaseEnds(batch, updates)
 	for i, o := range batch {
 		recordErr := err
 		if err == nil {

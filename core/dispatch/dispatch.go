@@ -123,6 +123,9 @@ type item struct {
 	event    *store.StoredEvent
 	// stateVersion is the entity state version the attempt's request carried.
 	stateVersion int64
+	// leaseUntil is when the delivery's lease ends, as far as this dispatcher
+	// knows; renew moves it on. Guarded by Dispatcher.mu.
+	leaseUntil time.Time
 }
 
 // New returns a dispatcher; Run starts it.

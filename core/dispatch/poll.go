@@ -122,7 +122,12 @@ func (d *Dispatcher) renew(ctx context.Context) {
 		}
 		ids := d.heldIDs()
 		if len(ids) > 0 {
-			if err := d.store.RenewLeases(ctx, d.owner, ids, d.clock.Now().Add(d.policy.Lease)); err != nil && ctx.Err() == nil {
+			until := d.clock.Now().Add(d.policy.Lease)
+			err := d.store.RenewLeases(ctx, d.owner, ids, until)
+			switch {
+			case err == nil:
+				d.extendLeases(ids, until)
+			case ctx.Err() == nil:
 				d.log.Error("could not renew delivery leases; expired ones may be attempted twice", "deliveries", len(ids), "err", err)
 			}
 		}

@@ -76,7 +76,7 @@ func (d *Dispatcher) Submit(claimed []*store.Claimed) {
 		return
 	}
 	for _, c := range claimed {
-		it := &item{delivery: c.Delivery, event: c.Event}
+		it := &item{delivery: c.Delivery, event: c.Event, leaseUntil: c.Delivery.LeaseUntil}
 		if _, dup := d.held[it.delivery.ID]; dup {
 			continue
 		}
@@ -98,7 +98,7 @@ func (d *Dispatcher) Submit(claimed []*store.Claimed) {
 func itemsOf(claimed []*store.Claimed) []*item {
 	items := make([]*item, len(claimed))
 	for i, c := range claimed {
-		items[i] = &item{delivery: c.Delivery, event: c.Event}
+		items[i] = &item{delivery: c.Delivery, event: c.Event, leaseUntil: c.Delivery.LeaseUntil}
 	}
 	return items
 }
