@@ -19,6 +19,9 @@ func unavailable(op string, err error) error {
 	if errors.Is(err, store.ErrUnavailable) {
 		return err
 	}
+	if denied := permissionDenied(op, err); denied != nil {
+		return denied
+	}
 	return fmt.Errorf("%w: %s: %w", store.ErrUnavailable, op, scrubConnectError(err))
 }
 
@@ -44,6 +47,22 @@ func retryable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// codeInsufficientPrivilege is the SQLSTATE of a statement the role may not
+// run.
+const codeInsufficientPrivilege = "42501"
+
+// permissionDenied describes a statement refused for lack of a privilege, or
+// returns nil for any other error. Retrying cannot fix it, so it is not
+// store.ErrUnavailable: the role needs to own the database.
+func permissionDenied(op string, err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != codeInsufficientPrivilege {
+		return nil
+	}
+	return fmt.Errorf("%s: the PostgreSQL role in storage.dsn may not do this: %s (SQLSTATE %s); connect as a role that owns the database and its tables, as docs/deployment.md describes (ALTER DATABASE ... OWNER TO ...)",
+		op, pgErr.Message, pgErr.Code)
 }
 
 // SQLSTATE codes of a rejected login: a wrong password, or a user the server

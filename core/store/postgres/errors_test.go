@@ -54,3 +54,28 @@ func TestUnavailableScrubsThePasswordFromAFailedConnection(t *testing.T) {
 		})
 	}
 }
+
+func TestUnavailableTellsAMissingPrivilegeFromAnOutage(t *testing.T) {
+	tests := []struct {
+		name            string
+		err             error
+		wantUnavailable bool
+		wantText        string
+	}{
+		{"permission denied", &pgconn.PgError{Code: "42501", Message: "permission denied for table meta"}, false,
+			"read store id: the PostgreSQL role in storage.dsn may not do this: permission denied for table meta (SQLSTATE 42501); connect as a role that owns the database"},
+		{"server shutting down", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}, true,
+			"store unavailable: read store id: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := unavailable("read store id", tt.err)
+			if errors.Is(got, store.ErrUnavailable) != tt.wantUnavailable {
+				t.Errorf("errors.Is(%q, ErrUnavailable) = %v, want %v", got, !tt.wantUnavailable, tt.wantUnavailable)
+			}
+			if !strings.HasPrefix(got.Error(), tt.wantText) {
+				t.Errorf("error = %q, want it to start with %q", got, tt.wantText)
+			}
+		})
+	}
+}
