@@ -352,7 +352,7 @@ func TestAcceptorErrors(t *testing.T) {
 		message    string
 	}{
 		{"conflict", fmt.Errorf("accept: %w", &store.ConflictError{EventID: eventID(t, body)}), 409, "conflict", "", "already stored with a different body"},
-		{"store unavailable", fmt.Errorf("commit: %w", store.ErrUnavailable), 503, "unavailable", "5", "cannot commit"},
+		{"store unavailable", fmt.Errorf("commit: %w", store.ErrUnavailable), 503, "unavailable", "5", "may not have been stored; resend them after 5 seconds (a stored one is answered as a duplicate)"},
 		{"backlog full", ErrBacklogFull, 503, "unavailable", "5", "backlog is over its limit"},
 		{"other error", errors.New("disk controller on fire at /dev/sda"), 500, "internal", "", "internal error"},
 	}

@@ -85,7 +85,8 @@ func (h *handler) acceptError(ctx context.Context, err error, events []*event.In
 		return &apiError{status: http.StatusConflict, code: codeConflict, message: conflictErr.Error(),
 			field: eventIDField(events, conflictErr.EventID), cause: err}
 	case errors.Is(err, store.ErrUnavailable):
-		return unavailable("the event store cannot commit right now; nothing was stored, retry after "+h.retryAfter[0]+" seconds", err)
+		// A commit whose answer was lost may have stored the events.
+		return unavailable("the event store cannot commit right now; the events may not have been stored; resend them after "+h.retryAfter[0]+" seconds (a stored one is answered as a duplicate)", err)
 	case errors.Is(err, ErrBacklogFull):
 		return unavailable("the delivery backlog is over its limit; nothing was stored, retry after "+h.retryAfter[0]+" seconds", err)
 	case errors.Is(err, ErrStoreFull):
