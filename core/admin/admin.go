@@ -72,6 +72,9 @@ type ConnectorStatus struct {
 	PausedBy    string
 	Automatic   bool
 	PausedAt    time.Time
+	// PauseUnknown says why whether the connector is paused is unknown, such
+	// as a store that cannot be read; empty when it is known.
+	PauseUnknown string
 	// Attempts and Delivered count its recent attempts (at most 100), and
 	// FailedInARow those since the last one delivered.
 	Attempts     int

@@ -96,6 +96,7 @@ type connectorView struct {
 	PauseReason  string     `json:"pause_reason,omitempty"`
 	PausedBy     string     `json:"paused_by,omitempty"`
 	PausedAt     *time.Time `json:"paused_at,omitempty"`
+	PauseError   string     `json:"pause_error,omitempty"`
 	Attempts     int        `json:"recent_attempts"`
 	SuccessRate  *float64   `json:"success_rate"`
 	LastSuccess  *time.Time `json:"last_success,omitempty"`
@@ -114,7 +115,8 @@ const failingStreak = 3
 // (by Switchboard), failed (its Health says it cannot deliver, such as a
 // plugin that does not start), failing (recent attempts and none delivered,
 // the last failingStreak attempts or more failed, an open circuit, or a
-// destination held after a rejection) or ok. last_error is left out once an
+// destination held after a rejection), unknown (whether it is paused or
+// disabled cannot be read) or ok. last_error is left out once an
 // attempt succeeded after the failure, because it no longer describes the
 // connector.
 func connectorViewOf(c ConnectorStatus) connectorView {
@@ -136,6 +138,9 @@ func connectorViewOf(c ConnectorStatus) connectorView {
 	}
 	if c.Unhealthy {
 		v.Status = "failed"
+	}
+	if c.PauseUnknown != "" {
+		v.Status, v.PauseError = "unknown", c.PauseUnknown
 	}
 	if c.Paused {
 		v.Status, v.PauseReason, v.PausedBy, v.PausedAt = "paused", c.PauseReason, c.PausedBy, timeOrNil(c.PausedAt)

@@ -22,6 +22,8 @@ func TestConnectorViewStatus(t *testing.T) {
 		{"mostly delivered, last ones failed", ConnectorStatus{Name: "c1", Attempts: 100, Delivered: 96, FailedInARow: 4}, "failing"},
 		{"mostly delivered, last two failed", ConnectorStatus{Name: "c1", Attempts: 100, Delivered: 98, FailedInARow: 2}, "ok"},
 		{"paused wins", ConnectorStatus{Name: "c1", Unhealthy: true, Paused: true}, "paused"},
+		{"pause state unreadable", ConnectorStatus{Name: "c1", PauseUnknown: "the store cannot be read"}, "unknown"},
+		{"pause state unreadable wins over failing", ConnectorStatus{Name: "c1", Attempts: 3, PauseUnknown: "the store cannot be read"}, "unknown"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,7 +30,7 @@ func (a *App) Snapshot() admin.Snapshot {
 func (a *App) Connectors() []admin.ConnectorStatus {
 	rt := a.current.Load()
 	cfg := rt.plan.Config
-	pauses := a.pauseTable()
+	pauses, pauseErr := a.readPauses()
 	health := a.disp.Health()
 	circuits := a.disp.OpenCircuits()
 	instances := make(map[string]sdk.Instance, len(rt.connectors))
@@ -42,6 +42,9 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 	out := make([]admin.ConnectorStatus, 0, len(cfg.Connectors))
 	for _, c := range cfg.Connectors {
 		st := admin.ConnectorStatus{Name: c.Name, Type: c.Type}
+		if pauseErr != nil {
+			st.PauseUnknown = "pause state unknown: " + pauseErr.Error()
+		}
 		if p, ok := pauses[c.Name]; ok {
 			st.Paused, st.PauseReason, st.PausedBy, st.Automatic, st.PausedAt = true, p.Reason, p.Actor, p.Automatic, p.At
 		}
@@ -67,6 +70,13 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 // pauseTable reads the paused connectors by name; on a store error it logs
 // and returns none, so a listing still shows the rest.
 func (a *App) pauseTable() map[string]*store.Pause {
+	pauses, _ := a.readPauses()
+	return pauses
+}
+
+// readPauses reads the paused connectors by name. On a store error it logs
+// and returns none with the error.
+func (a *App) readPauses() (map[string]*store.Pause, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	pauses, err := a.store.Pauses(ctx)
@@ -77,7 +87,7 @@ func (a *App) pauseTable() map[string]*store.Pause {
 	for _, p := range pauses {
 		out[p.Connector] = p
 	}
-	return out
+	return out, err
 }
 
 // PausedConnectors implements metrics.Source. A pause of a connector that
