@@ -80,6 +80,24 @@ func (k *instanceLock) lostConnection(cause error) {
 		store.ErrUnavailable, k.instance, cause))
 }
 
+// reconnectFailed records that the lock cannot be taken back because the
+// database cannot be reached, replacing the reason of a lost connection,
+// which no longer says what is wrong. Another session holding the lock stays
+// the reason until the listener sees otherwise.
+func (k *instanceLock) reconnectFailed(cause error) {
+	if k.instance == "" {
+		return
+	}
+	k.mu.Lock()
+	locked := errors.Is(k.err, store.ErrLocked)
+	k.mu.Unlock()
+	if locked {
+		return
+	}
+	k.set(fmt.Errorf("%w: the database cannot be reached to take back the lock on server.instance_id %q (%v); this instance claims and delivers nothing until it takes the lock back",
+		store.ErrUnavailable, k.instance, cause))
+}
+
 // takeInstance takes the instance id lock on conn, waiting up to wait for a
 // session that holds it to end.
 func (l *listener) takeInstance(ctx context.Context, conn *pgx.Conn, wait time.Duration) error {

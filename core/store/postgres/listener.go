@@ -107,7 +107,7 @@ func (l *listener) run(ctx context.Context) {
 			if err != nil {
 				if ctx.Err() == nil {
 					l.log.Warn("could not reconnect for other instances' notifications; polling meanwhile", "err", err, "retry_in", backoff.String())
-					l.lock.lostConnection(err)
+					l.lock.reconnectFailed(err)
 				}
 				sleep(ctx, backoff)
 				backoff = min(2*backoff, 30*time.Second)
