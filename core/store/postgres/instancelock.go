@@ -118,8 +118,7 @@ func (l *listener) takeInstance(ctx context.Context, conn *pgx.Conn, wait time.D
 				store.ErrLocked, l.instance)
 		}
 		if !logged {
-			l.log.Warn("another session holds this instance id; waiting for it to end, as it does when its instance is gone",
-				"instance_id", l.instance, "wait", wait.String())
+			l.logWaiting(ctx, conn, wait)
 		}
 		select {
 		case <-ctx.Done():
@@ -127,6 +126,16 @@ func (l *listener) takeInstance(ctx context.Context, conn *pgx.Conn, wait time.D
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// logWaiting says that another session holds the instance id and names it,
+// as far as the server shows it.
+func (l *listener) logWaiting(ctx context.Context, conn *pgx.Conn, wait time.Duration) {
+	attrs := []any{"instance_id", l.instance, "wait", wait.String()}
+	if holder, err := l.holder(ctx, conn); err == nil && holder.pid != 0 {
+		attrs = append(attrs, "holder", holder.String())
+	}
+	l.log.Warn("another session holds this instance id; waiting for it to end, as it does when its instance is gone", attrs...)
 }
 
 // tryTake tries once to take the instance id lock on conn, and records the
@@ -167,7 +176,7 @@ func (l *listener) retakeInstance(ctx context.Context) error {
 		return nil
 	}
 
-	holder, err := l.holder(ctx)
+	holder, err := l.holder(ctx, l.conn)
 	if err != nil || holder.pid == 0 {
 		// With no holder, the session that held it ended just now: the
 		// next try takes it.
@@ -215,15 +224,15 @@ func (h lockHolder) String() string {
 	return s
 }
 
-// holder returns the session that holds the instance id lock. The server
+// holder returns the session that holds the instance id lock, asking on conn. The server
 // shows another role's sessions without their details, so application,
 // client and start may be empty.
-func (l *listener) holder(ctx context.Context) (lockHolder, error) {
+func (l *listener) holder(ctx context.Context, conn *pgx.Conn) (lockHolder, error) {
 	ns, key := l.locks.session("instance\x00" + l.instance)
 	var h lockHolder
 	var pid int32
 	var started *time.Time
-	err := l.conn.QueryRow(ctx, `SELECT l.pid, a.backend_start, coalesce(a.application_name, ''), coalesce(host(a.client_addr), '')
+	err := conn.QueryRow(ctx, `SELECT l.pid, a.backend_start, coalesce(a.application_name, ''), coalesce(host(a.client_addr), '')
 		FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
 		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
 		  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -91,9 +91,14 @@ func TestInstanceIDInUseIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, err = Open(context.Background(), Options{DSN: dsn, InstanceID: "node-1", lockWait: time.Second, Logger: quiet})
+	var logged strings.Builder
+	_, err = Open(context.Background(), Options{DSN: dsn, InstanceID: "node-1", lockWait: time.Second,
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	if !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), "server.instance_id") {
 		t.Fatalf("second Open with the same instance id = %v, want ErrLocked naming server.instance_id", err)
+	}
+	if !strings.Contains(logged.String(), "holder=\"pid ") {
+		t.Errorf("the wait for the instance id does not name the session holding it; log:\n%s", logged.String())
 	}
 	other, err := Open(context.Background(), Options{DSN: dsn, InstanceID: "node-2", Logger: quiet})
 	if err != nil {
