@@ -29,9 +29,18 @@ type snapshot struct {
 	keys   []string
 }
 
-// readSnapshot reads a state's fields and member names.
+// readSnapshot reads a state's fields and member names in one pass.
 func readSnapshot(raw json.RawMessage) snapshot {
-	return snapshot{raw: raw, fields: ReadFields(raw), keys: memberNames(raw)}
+	s := snapshot{raw: raw, keys: make([]string, 0, 16)}
+	eachMember(raw, func(key, value []byte) bool {
+		name := keyText(key)
+		s.keys = append(s.keys, name)
+		if set, ok := fieldReaders[name]; ok {
+			set(&s.fields, value)
+		}
+		return true
+	})
+	return s
 }
 
 // Prepare reads an event's data.current and data.previous, with due dates
@@ -186,16 +195,6 @@ func covers(all, some []string) bool {
 		}
 	}
 	return true
-}
-
-// memberNames returns the decoded member names of a JSON object.
-func memberNames(obj json.RawMessage) []string {
-	names := make([]string, 0, 16)
-	eachMember(obj, func(key, _ []byte) bool {
-		names = append(names, keyText(key))
-		return true
-	})
-	return names
 }
 
 // nextEntity returns the entity's state after the event, whose snapshot has
