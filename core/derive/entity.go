@@ -40,6 +40,10 @@ type Entity struct {
 	// NextDueAt is when the entity is next owed a due-date event (NextDue), as
 	// the store last wrote it; zero when never.
 	NextDueAt time.Time
+
+	// keys are State's member names, when known, so that a full snapshot over
+	// it needs no scan to see that it replaces every member.
+	keys []string
 }
 
 // DueDateSetKey is the LastChange key of the stamp (changeStamp) of the

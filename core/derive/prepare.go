@@ -2,6 +2,7 @@ package derive
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/turbocode/switchboard/core/event"
@@ -20,10 +21,26 @@ type Prepared struct {
 	hasPrevious       bool
 }
 
-// snapshot is an entity state and the fields the change rules read from it.
+// snapshot is an entity state and the fields the change rules read from it,
+// with its member names when known.
 type snapshot struct {
 	raw    json.RawMessage
 	fields Fields
+	keys   []string
+}
+
+// readSnapshot reads a state's fields and member names in one pass.
+func readSnapshot(raw json.RawMessage) snapshot {
+	s := snapshot{raw: raw, keys: make([]string, 0, 16)}
+	eachMember(raw, func(key, value []byte) bool {
+		name := keyText(key)
+		s.keys = append(s.keys, name)
+		if set, ok := fieldReaders[name]; ok {
+			set(&s.fields, value)
+		}
+		return true
+	})
+	return s
 }
 
 // Prepare reads an event's data.current and data.previous, with due dates
@@ -56,9 +73,9 @@ func PrepareIn(in *event.Incoming, loc *time.Location) *Prepared {
 		return p
 	}
 
-	p.current = snapshot{data.Current, ReadFields(data.Current)}
+	p.current = readSnapshot(data.Current)
 	if isObject(data.Previous) {
-		p.previous, p.hasPrevious = snapshot{data.Previous, ReadFields(data.Previous)}, true
+		p.previous, p.hasPrevious = readSnapshot(data.Previous), true
 	}
 	return p
 }
@@ -149,7 +166,7 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 func (p *Prepared) before(stored *Entity, same bool) (snapshot, bool) {
 	var base snapshot
 	if stored != nil {
-		base = snapshot{stored.State, stored.Fields}
+		base = snapshot{stored.State, stored.Fields, stored.keys}
 	}
 	if p.hasPrevious && !same {
 		return merged(base, p.previous), true
@@ -160,11 +177,24 @@ func (p *Prepared) before(stored *Entity, same bool) (snapshot, bool) {
 // merged returns update's state over base's (mergeState), reading the fields
 // again only when the merge added members.
 func merged(base, update snapshot) snapshot {
+	if base.keys != nil && update.keys != nil && covers(update.keys, base.keys) {
+		return update // a full snapshot: nothing of base remains
+	}
 	raw, added := mergeState(base.raw, update.raw)
 	if !added {
 		return update
 	}
-	return snapshot{raw, ReadFields(raw)}
+	return readSnapshot(raw)
+}
+
+// covers reports whether every name of some is in all.
+func covers(all, some []string) bool {
+	for _, name := range some {
+		if !slices.Contains(all, name) {
+			return false
+		}
+	}
+	return true
 }
 
 // nextEntity returns the entity's state after the event, whose snapshot has
@@ -173,7 +203,7 @@ func nextEntity(env *event.Envelope, after snapshot, stored *Entity, loc *time.L
 	f := after.fields
 	next := &Entity{Key: env.EntityType + ":" + env.EntityID, Type: env.EntityType, ID: env.EntityID,
 		ProjectID: env.Context["project_id"], State: after.raw, Fields: f, DueAt: f.dueAt(loc), Closed: f.isClosed(),
-		LastChange: map[string]string{}, SeenAt: env.Timestamp}
+		LastChange: map[string]string{}, SeenAt: env.Timestamp, keys: after.keys}
 	if next.ProjectID == "" {
 		next.ProjectID = text(f.ProjectID)
 	}

@@ -1,11 +1,25 @@
 package event
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // reservedTypePrefixes start the types of the events Switchboard raises
 // itself: its system events (switchboard.delivery_dead, ...) and the
 // scheduler's reports (system.daily_digest, system.weekly_report).
 var reservedTypePrefixes = []string{"switchboard.", "system."}
+
+// reservedTypes are the due-date events Switchboard's scheduler raises: a
+// sender's copy would reach routes as a due-date warning with none of its
+// data (threshold, due_at). core/derive's tests check the list against the
+// scheduler's types.
+var reservedTypes = []string{"issue.due_date_approaching", "issue.overdue", "milestone.due_date_approaching", "milestone.overdue"}
+
+// ReservedType reports whether senders may not send events of eventType.
+func ReservedType(eventType string) bool {
+	return reservedPrefix(eventType) != "" || slices.Contains(reservedTypes, eventType)
+}
 
 // reservedPrefix returns the reserved prefix that eventType starts with, or "".
 func reservedPrefix(eventType string) string {
@@ -24,12 +38,16 @@ func reservedPrefix(eventType string) string {
 // is set when the request carried an array, so the error names the index.
 func CheckNotReserved(events []*Incoming, batch bool) error {
 	for i, in := range events {
-		prefix := reservedPrefix(in.Envelope.EventType)
-		if prefix == "" {
+		eventType := in.Envelope.EventType
+		if !ReservedType(eventType) {
 			continue
 		}
-		err := fieldError(typeField(in.Format), "%s is reserved: Switchboard raises the %s* events itself; send another event type",
-			quoteValue(in.Envelope.EventType), prefix)
+		what := reservedPrefix(eventType) + "*"
+		if what == "*" {
+			what = "due-date"
+		}
+		err := fieldError(typeField(in.Format), "%s is reserved: Switchboard raises the %s events itself; send another event type",
+			quoteValue(eventType), what)
 		if batch {
 			err.Index = i
 		}

@@ -13,6 +13,7 @@ func TestReservedEventTypesRejected(t *testing.T) {
 	batch := []byte(`[{"event_id":"e-1","event_type":"issue.created","timestamp":"2026-12-01T08:00:00Z","entity_id":"i-1"},
 		{"event_id":"e-2","event_type":"system.daily_digest","timestamp":"2026-12-01T08:00:00Z"}]`)
 	cloud := []byte(`{"specversion":"1.0","id":"ce-1","source":"/turbo","type":"switchboard.circuit_opened","data":{}}`)
+	overdue := []byte(`{"event_id":"e-3","event_type":"issue.overdue","timestamp":"2026-12-01T08:00:00Z","entity_id":"i-1"}`)
 
 	tests := []struct {
 		name  string
@@ -22,6 +23,7 @@ func TestReservedEventTypesRejected(t *testing.T) {
 	}{
 		{"envelope", envelopeRequest(single), "event_type", "switchboard.delivery_dead"},
 		{"envelope batch", envelopeRequest(batch), "events[1].event_type", "system.daily_digest"},
+		{"scheduler's due-date type", envelopeRequest(overdue), "event_type", "issue.overdue"},
 		{"CloudEvent", signTurbo(request("/v1/events", "application/cloudevents+json", cloud), cloud), "type", "switchboard.circuit_opened"},
 		{"Turbo native", func() *http.Request {
 			body := []byte(`{}`)

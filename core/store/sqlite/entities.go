@@ -70,8 +70,10 @@ func (s *Store) saveEntity(tx *txn, e *derive.Entity, req *store.AcceptRequest) 
 	if !ok {
 		before, ok = s.entities[e.Key]
 	}
-	if ok && sameDue(before, e) && before.NextDueAt.After(req.ReceivedAt) && slices.Equal(s.thresholds, req.DueThresholds) {
-		// Nothing NextDue reads changed, and no threshold was reached since.
+	if ok && sameDue(before, e) && slices.Equal(s.thresholds, req.DueThresholds) {
+		// Nothing NextDue reads changed. Its result is the earliest time the
+		// entity is owed an event, so the stored one still is: a time that
+		// has passed meanwhile means owed now, as a new result would.
 		e.NextDueAt = before.NextDueAt
 	} else {
 		e.NextDueAt = fromNanos(nanos(derive.NextDue(e, req.ReceivedAt, req.DueThresholds)))
