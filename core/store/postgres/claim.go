@@ -16,13 +16,14 @@ import (
 // $4 in all. FOR UPDATE SKIP LOCKED lets instances claim at the same time
 // without waiting for each other or taking the same row. Only the oldest
 // unfinished delivery of an ordering key can be claimed; a leased one still
-// counts as unfinished. Each lease gets a new fencing token.
+// counts as unfinished. Each lease gets a new fencing token. The last column
+// is the owner of an expired lease the claim took over, or NULL.
 const claimQuery = `WITH picked AS (
-	SELECT d.id FROM (
+	SELECT d.id, d.lease_owner AS expired_owner FROM (
 		SELECT id FROM destinations WHERE id <> ALL($5::bigint[]) ORDER BY id <= $6, id
 	) ds
 	CROSS JOIN LATERAL (
-		SELECT d.id FROM deliveries d
+		SELECT d.id, d.lease_owner FROM deliveries d
 		WHERE d.state = 0 AND d.destination_id = ds.id AND d.next_at <= $1
 		  AND (d.lease_until IS NULL OR d.lease_until < $1)
 		  AND (d.ordering_key IS NULL OR NOT EXISTS (
@@ -37,7 +38,7 @@ const claimQuery = `WITH picked AS (
 UPDATE deliveries d SET lease_owner = $7, lease_token = nextval('lease_tokens'), lease_until = $2
 FROM picked, destinations ds, events e
 WHERE d.id = picked.id AND ds.id = d.destination_id AND e.seq = d.event_seq
-RETURNING ` + deliveryColumns + `, ` + eventColumns
+RETURNING ` + deliveryColumns + `, ` + eventColumns + `, picked.expired_owner`
 
 // Claim implements store.Store.
 func (s *Store) Claim(ctx context.Context, req *store.ClaimRequest) ([]*store.Claimed, error) {
@@ -64,6 +65,7 @@ func (s *Store) Claim(ctx context.Context, req *store.ClaimRequest) ([]*store.Cl
 	if last, ok := lastVisited(got, after); ok {
 		s.claimAfter.Store(last)
 	}
+	s.logTakeovers(got, req.Owner)
 	claimed := make([]*store.Claimed, len(got))
 	for i, row := range got {
 		claimed[i] = row.claimed
@@ -172,4 +174,18 @@ func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, nil
 	}
 	return fromNanos(*next), true, nil
+}
+
+// logTakeovers says, per earlier owner, how many deliveries a claim took over
+// after their lease expired, as it does when an instance stopped or hangs.
+func (s *Store) logTakeovers(claimed []claimedRow, owner string) {
+	taken := map[string]int{}
+	for _, row := range claimed {
+		if row.expiredOwner != "" {
+			taken[row.expiredOwner]++
+		}
+	}
+	for previous, n := range taken {
+		s.log.Info("claimed deliveries whose lease expired", "deliveries", n, "previous_owner", previous, "owner", owner)
+	}
 }

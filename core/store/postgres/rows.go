@@ -79,17 +79,20 @@ func (r *eventScan) finish() *store.StoredEvent {
 type claimedRow struct {
 	claimed *store.Claimed
 	destID  int64
+	// expiredOwner owned the expired lease the claim took over, if any.
+	expiredOwner string
 }
 
 func scanClaimed(row pgx.CollectableRow) (claimedRow, error) {
 	var d deliveryScan
 	var e eventScan
-	if err := row.Scan(append(d.targets(), e.targets()...)...); err != nil {
+	var expiredOwner *string
+	if err := row.Scan(append(append(d.targets(), e.targets()...), &expiredOwner)...); err != nil {
 		return claimedRow{}, err
 	}
 	c := &store.Claimed{Delivery: d.finish(), Event: e.finish()}
 	c.Delivery.EventID, c.Delivery.EventType = c.Event.EventID, c.Event.EventType
-	return claimedRow{claimed: c, destID: d.destID}, nil
+	return claimedRow{claimed: c, destID: d.destID, expiredOwner: deref(expiredOwner)}, nil
 }
 
 func deref(s *string) string {
