@@ -132,6 +132,19 @@ func rawText(n *yaml.Node) string {
 	return strconv.Quote(text)
 }
 
+// valueText returns what a message shows of scalar n, whose value after
+// expanding its ${...} references is expanded: its text as written, followed
+// by the expanded value when a reference made it, so that the reader sees
+// both which variable and which value are wrong. Only fields that hold no
+// secret (numbers, booleans) use it, and MaskErrors still hides a value of
+// minMasked or more characters taken from the environment or a file.
+func valueText(n *yaml.Node, expanded string) string {
+	if !strings.Contains(n.Value, "${") {
+		return rawText(n)
+	}
+	return fmt.Sprintf("%s (from %s)", strconv.Quote(shorten(expanded)), rawText(n))
+}
+
 // describe names what node n is, for "want X, got Y" messages.
 func describe(n *yaml.Node) string {
 	switch n.Kind {

@@ -140,6 +140,8 @@ var testEnv = map[string]string{
 	"TURBO_API_TOKEN":         "turbo-api-token-0123456789",
 	"EMPTY":                   "",
 	"WORKERS":                 "16",
+	"ZERO_CONNS":              "0",
+	"WORD_CONNS":              "abc",
 	"TEAM":                    "platform",
 	"NOT_A_URL":               "not a url from the environment",
 }

@@ -114,7 +114,10 @@ func (d *decoder) checkRange(path string, value, low, high int64) {
 	if d.failed[path] || (value >= low && value <= high) {
 		return
 	}
-	written := d.writtenValue(path, strconv.FormatInt(value, 10))
+	written := strconv.FormatInt(value, 10)
+	if n, ok := d.values[path]; ok {
+		written = valueText(n, written)
+	}
 	if high == math.MaxInt64 {
 		d.errorAt(path, "%s is too small; use at least %d", written, low)
 		return

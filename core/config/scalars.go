@@ -75,7 +75,7 @@ func (d *decoder) decodeInt(n *yaml.Node, path string, dst *int64) bool {
 	}
 	value, err := strconv.ParseInt(strings.ReplaceAll(text, "_", ""), 0, 64)
 	if err != nil || value > math.MaxInt || value < math.MinInt {
-		d.errorf(n, path, "want an integer, got %s; write a whole number in digits", rawText(n))
+		d.errorf(n, path, "want an integer, got %s; write a whole number in digits", valueText(n, text))
 		return false
 	}
 	*dst = value
@@ -93,7 +93,7 @@ func (d *decoder) floatField(dst *float64) func(*yaml.Node, string) {
 		}
 		value, err := strconv.ParseFloat(strings.ReplaceAll(text, "_", ""), 64)
 		if err != nil || math.IsNaN(value) || math.IsInf(value, 0) {
-			d.errorf(n, path, "want a number, got %s", rawText(n))
+			d.errorf(n, path, "want a number, got %s", valueText(n, text))
 			return
 		}
 		*dst = value
