@@ -60,16 +60,16 @@ func rejectionLevel(status int) slog.Level {
 	return slog.LevelInfo
 }
 
-// logRejection logs a rejected request. Every 5xx is logged. A 4xx is logged
-// at its level at most once per status code per rejectionLogWindow of the
-// handler's clock, and that line's "suppressed" counts the ones held back since
-// the previous line. The held-back ones are logged at debug. No line contains a
+// logRejection logs a rejected request. Every 5xx but 503 is logged. A 4xx or
+// a 503 (an outage answers every request with one) is logged at its level at
+// most once per status code per rejectionLogWindow of the handler's clock, and
+// that line's "suppressed" counts the ones held back since the previous line. The held-back ones are logged at debug. No line contains a
 // signature or a secret, because the reason is the response's message, which
 // names headers but never their values.
 func (h *handler) logRejection(r *http.Request, e *apiError) {
 	level := rejectionLevel(e.status)
 	suppressed := -1 // not sampled
-	if e.status < 500 {
+	if e.status < 500 || e.status == http.StatusServiceUnavailable {
 		allowed, count := h.rejections.take(e.status, h.clock.Now())
 		if allowed {
 			suppressed = count

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turbocode/switchboard/core/store"
 	"github.com/turbocode/switchboard/sdk/signature"
 )
 
@@ -90,5 +91,32 @@ func TestRejectionLogsHeldBackAtDebug(t *testing.T) {
 		if _, ok := line["suppressed"]; ok {
 			t.Errorf("held-back line = %v carries suppressed", line)
 		}
+	}
+}
+
+func TestUnavailableRejectionsLogOncePerWindow(t *testing.T) {
+	body := envelopeFixtures(t)["issue-created-high.json"]
+	logs := &bytes.Buffer{}
+	ts := newTestServer(t, func(o *Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	ts.acceptor.err = fmt.Errorf("commit: %w", store.ErrUnavailable)
+
+	for _, advance := range []time.Duration{0, time.Second, time.Second, 8 * time.Second} {
+		ts.clock.Advance(advance)
+		if a := ts.do(t, envelopeRequest(body)); a.status != http.StatusServiceUnavailable {
+			t.Fatalf("status = %d, want 503", a.status)
+		}
+	}
+
+	lines := decodeLogLines(t, logs.Bytes())
+	var suppressed []any
+	for _, l := range lines {
+		if l["msg"] == "request rejected" {
+			suppressed = append(suppressed, l["suppressed"])
+		}
+	}
+	if fmt.Sprint(suppressed) != fmt.Sprint([]any{0.0, 2.0}) {
+		t.Errorf("suppressed counts of the 503 lines = %v, want [0 2]\n%s", suppressed, logs)
 	}
 }
