@@ -65,6 +65,8 @@ type App struct {
 	// invalidValues logs due dates and updated_at values that cannot be
 	// read, once per entity and value.
 	invalidValues invalidValueWarnings
+	// pauseReadFailures bounds the log lines of failed reads of the pauses.
+	pauseReadFailures repeatedFailure
 
 	// The management side: see operations.go, system.go and reload.go.
 	opts          Options

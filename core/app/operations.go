@@ -74,14 +74,16 @@ func (a *App) pauseTable() map[string]*store.Pause {
 	return pauses
 }
 
-// readPauses reads the paused connectors by name. On a store error it logs
-// and returns none with the error.
+// readPauses reads the paused connectors by name. On a store error it
+// returns none with the error, and logs it at most once a minute.
 func (a *App) readPauses() (map[string]*store.Pause, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	pauses, err := a.store.Pauses(ctx)
 	if err != nil {
-		a.log.Error("could not read the paused connectors", "err", err)
+		if log, held := a.pauseReadFailures.take(a.clock.Now()); log {
+			a.log.Error("could not read the paused connectors", "err", err, "suppressed", held)
+		}
 	}
 	out := make(map[string]*store.Pause, len(pauses))
 	for _, p := range pauses {
