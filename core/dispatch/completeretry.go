@@ -50,9 +50,9 @@ func (d *Dispatcher) writeUntilLeaseEnds(batch []*outcome, updates []*store.Upda
 	}
 }
 
-// firstLeaseEnd returns when the first lease of batch expires, as far as this
-// dispatcher knows: renew moves it on. A delivery whose lease end is unknown
-// counts as ending a lease after from.
+// firstLeaseEnd returns when the first lease of batch expires, as this
+// dispatcher last recorded it (renew moves it on). A delivery without a
+// recorded lease end counts as ending a lease after from.
 func (d *Dispatcher) firstLeaseEnd(batch []*outcome, from time.Time) time.Time {
 	d.mu.Lock()
 	defer d.mu.Unlock()
