@@ -15,6 +15,7 @@ type connectorState struct {
 	Type         string     `json:"type"`
 	Status       string     `json:"status"`
 	PauseReason  string     `json:"pause_reason"`
+	PauseError   string     `json:"pause_error"`
 	Attempts     int        `json:"recent_attempts"`
 	SuccessRate  *float64   `json:"success_rate"`
 	LastSuccess  *time.Time `json:"last_success"`
@@ -79,13 +80,16 @@ func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// connectorDetail returns what the DETAIL column shows: a pause, a failed
+// connectorDetail returns what the DETAIL column shows: a pause, why the
+// pause state is unknown, a failed
 // health check, open circuits, rejected destinations, the last error, or else
 // the connector's own health message.
 func connectorDetail(cs connectorState) string {
 	switch {
 	case cs.PauseReason != "":
 		return cs.PauseReason
+	case cs.PauseError != "":
+		return cs.PauseError
 	case cs.Status == "failed":
 		return cs.Health
 	case len(cs.OpenCircuits) > 0:

@@ -13,6 +13,8 @@ func TestConnectorDetail(t *testing.T) {
 		{"last error first", connectorState{Status: "ok", LastError: "404 Not Found", Health: "reachable"}, "404 Not Found"},
 		{"failed health", connectorState{Status: "failed", Health: "GitHub rejected the token"}, "GitHub rejected the token"},
 		{"paused", connectorState{Status: "paused", PauseReason: "night", Health: "reachable"}, "night"},
+		{"pause state unknown", connectorState{Status: "unknown", PauseError: "pause state unknown: store unavailable", LastError: "404 Not Found"},
+			"pause state unknown: store unavailable"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
