@@ -86,7 +86,7 @@ func githubTooLarge(message string) string {
 	return message + "; GitHub sends webhook bodies of up to 25 MB, so raise ingest.max_body_bytes to accept larger ones"
 }
 
-// githubSignatureError answers a failed signature check. A webhook signed
+// githubSignatureError returns the 401 for a failed signature check. A webhook signed
 // only with the legacy SHA-1 X-Hub-Signature is told that this header is not
 // accepted, rather than that no signature was sent.
 func githubSignatureError(err error, header http.Header) *apiError {
