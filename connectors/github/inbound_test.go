@@ -12,6 +12,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/turbocode/switchboard/connectors/github/githubfake"
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/connectortest"
 )
@@ -242,4 +243,15 @@ func lastWebhook(t *testing.T, c *hookCollector, githubEvent string) []byte {
 	}
 	t.Fatalf("no %s webhook received", githubEvent)
 	return nil
+}
+
+func TestPingSkippedNamingItsType(t *testing.T) {
+	h := newHarness(t, githubfake.Options{}, nil)
+	ev := webhookEvent(t, "ping", []byte(`{"zen":"Keep it logically awesome.","hook_id":1,"repository":{"full_name":"acme/web"}}`))
+
+	result := h.mustDeliver(ev, sdk.OutcomeSkipped)
+
+	if !strings.Contains(result.Reason, "a github.ping event has nothing to sync") {
+		t.Errorf("reason %q, want it to name the event type github.ping", result.Reason)
+	}
 }

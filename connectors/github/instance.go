@@ -120,7 +120,7 @@ func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.R
 		}
 		return d.commentToTurbo(ctx)
 	}
-	return d.skip("the github connector syncs issues and comments; a " + env.EntityType + " event has nothing to sync")
+	return d.skip("the github connector syncs issues and comments; a " + env.EventType + " event has nothing to sync")
 }
 
 // notIssueWebhook is the reason a webhook of another GitHub event is not
