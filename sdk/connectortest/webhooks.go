@@ -21,7 +21,7 @@ type WebhookSender struct {
 	closed   bool
 	failures []string
 	sent     int
-	// onFailure, when set, is told of each webhook that got no 2xx answer.
+	// onFailure, when set, is called with each webhook that got no 2xx answer.
 	onFailure func(w Webhook, err error)
 }
 
@@ -40,7 +40,7 @@ func NewWebhookSender() *WebhookSender {
 	return s
 }
 
-// OnFailure has f told of each later webhook that gets no 2xx answer, such
+// OnFailure has f called with each later webhook that gets no 2xx answer, such
 // as to log it.
 func (s *WebhookSender) OnFailure(f func(w Webhook, err error)) {
 	s.mu.Lock()

@@ -50,7 +50,7 @@ func (f failFlags) apply(fake *githubfake.Server) {
 	}
 }
 
-// describe says what a failure does, for the startup output.
+// describe returns what a failure does, for the startup output.
 func (x failure) describe() string {
 	return fmt.Sprintf("the next %d %s %s* requests get %d %s", x.count, x.method, x.prefix, x.status, http.StatusText(x.status))
 }
