@@ -198,7 +198,8 @@ func (d *delivery) restoreCutTails(l *link, w *webhook, c *turboChanges, current
 	return reasons
 }
 
-// cutText is how the connector cuts a Turbo text to GitHub's length.
+// cutText is a Turbo text with the room and the note of its cut to
+// GitHub's length.
 type cutText struct {
 	key  string
 	full string
@@ -208,7 +209,7 @@ type cutText struct {
 	noteName string
 }
 
-// cutTexts returns how the Turbo issue's title and description are cut.
+// cutTexts returns the Turbo issue's title and description with their cuts.
 func (d *delivery) cutTexts(l *link, current *turboapi.Issue) []cutText {
 	link := turboLink(d.in.webURL, l.TurboKey, l.TurboID)
 	return []cutText{

@@ -75,8 +75,8 @@ func (w *webhook) previous(key, turboKey string) (string, bool) {
 	return "", false
 }
 
-// mentions reports whether the webhook changed the field: an edited webhook
-// names the fields it changed in changes; other webhooks, and an edited one
+// mentions reports whether the webhook changed the field. An edited webhook
+// names the fields it changed in changes. Other webhooks, and an edited one
 // without changes, may concern any field.
 func (w *webhook) mentions(key string) bool {
 	if w.Action != "edited" || len(w.Changes) == 0 {
