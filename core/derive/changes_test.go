@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,8 @@ func TestRules(t *testing.T) {
 		{"issue", Fields{}, Fields{Blocked: true}, "issue.blocked"},
 		{"issue", Fields{Blocked: true}, Fields{}, "issue.unblocked"},
 		{"issue", Fields{DueDate: s("2026-12-05T17:00:00Z")}, Fields{DueDate: s("2026-12-09T17:00:00Z")}, "issue.due_date_changed"},
+		{"issue", Fields{DueDate: s("2026-12-05T05:30:00Z")}, Fields{DueDate: s("2026-12-05T06:30:00+01:00")}, ""},
+		{"issue", Fields{DueDate: s("2026-12-05")}, Fields{DueDate: s("2026-12-05T00:00:00Z")}, "issue.due_date_changed"},
 		{"project", Fields{Completion: f(10)}, Fields{Completion: f(80)}, "project.completion_milestone project.completion_milestone project.completion_milestone"},
 		{"project", Fields{Completion: f(99)}, Fields{Completion: f(100)}, "project.completion_milestone"},
 		{"project", Fields{Status: s("active")}, Fields{Status: s("archived")}, "project.status_changed project.archived"},
@@ -264,5 +267,28 @@ func TestLateOlderSnapshotChangesNothing(t *testing.T) {
 	}
 	if !res.Late {
 		t.Errorf("a late, older update is not reported late")
+	}
+}
+
+func TestReadCompletionWrittenAsString(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want string
+	}{
+		{`{"completion_percentage": 80}`, "80"},
+		{`{"completion_percentage": "80"}`, "80"},
+		{`{"completion_percentage": "62.5"}`, "62.5"},
+		{`{"completion_percentage": "0x50"}`, "none"},
+		{`{"completion_percentage": "-Inf"}`, "none"},
+		{`{"completion_percentage": "eighty"}`, "none"},
+	}
+	for _, tt := range tests {
+		got := "none"
+		if c := ReadFields([]byte(tt.raw)).Completion; c != nil {
+			got = strconv.FormatFloat(*c, 'f', -1, 64)
+		}
+		if got != tt.want {
+			t.Errorf("%s: completion %s, want %s", tt.raw, got, tt.want)
+		}
 	}
 }

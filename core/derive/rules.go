@@ -47,7 +47,11 @@ func issueChanges(previous, current Fields) []change {
 		}
 		out = append(out, newChange(kind, "blocked_by", fmt.Sprint(previous.Blocked, ">", current.Blocked)))
 	}
-	return append(out, valueChange("issue.due_date_changed", "due_date", previous.DueDate, current.DueDate)...)
+	if previous.dueKey() != current.dueKey() {
+		// Another spelling of the same instant is the same due date.
+		out = append(out, newChange("issue.due_date_changed", "due_date", text(previous.DueDate)+">"+text(current.DueDate)))
+	}
+	return out
 }
 
 func projectChanges(previous, current Fields) []change {

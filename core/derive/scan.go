@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 )
 
 // The helpers in this file read JSON that is already known to be valid: ingest
@@ -142,8 +143,15 @@ func stringValue(v []byte) *string {
 	return &s
 }
 
-// numberValue returns a JSON number, or nil for any other value.
+// numberValue returns a JSON number, or a decimal number written as a JSON
+// string, or nil for any other value.
 func numberValue(v []byte) *float64 {
+	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1] // a number written as a string, such as "80"
+		if strings.Trim(string(v), "0123456789.eE+-") != "" {
+			return nil // not a decimal number: hexadecimal, Inf, NaN
+		}
+	}
 	if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
 		return nil
 	}
