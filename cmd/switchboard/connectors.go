@@ -81,8 +81,8 @@ func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 // connectorDetail returns what the DETAIL column shows: a pause, why the
-// pause state is unknown, a failed
-// health check, open circuits, rejected destinations, the last error, or else
+// pause state is unknown, a failed or waiting health check, open circuits,
+// rejected destinations, the last error, or else
 // the connector's own health message.
 func connectorDetail(cs connectorState) string {
 	switch {
@@ -90,7 +90,7 @@ func connectorDetail(cs connectorState) string {
 		return cs.PauseReason
 	case cs.PauseError != "":
 		return cs.PauseError
-	case cs.Status == "failed":
+	case cs.Status == "failed" || cs.Status == "waiting":
 		return cs.Health
 	case len(cs.OpenCircuits) > 0:
 		return "circuit open: " + strings.Join(cs.OpenCircuits, ", ")
