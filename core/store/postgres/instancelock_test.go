@@ -145,7 +145,9 @@ func TestOwnEarlierSessionIsEnded(t *testing.T) {
 	s.listener.lock.session = backend{pid: earlier.PgConn().PID(), started: started}
 	s.listener.lock.mu.Unlock()
 	terminate(t, admin, current)
-	if err := <-taken; err != nil {
+	// The store may end the earlier session before that session has read the
+	// answer granting it the lock; its call then fails with 57P01.
+	if err := <-taken; err != nil && !strings.Contains(err.Error(), "SQLSTATE 57P01") {
 		t.Fatalf("the earlier session's lock: %v", err)
 	}
 
