@@ -80,8 +80,11 @@ type ConnectorStatus struct {
 	LastSuccess  time.Time
 	LastFailure  time.Time
 	LastError    string
-	// OpenCircuits are its destinations whose circuit is open.
+	// OpenCircuits are its destinations whose circuit is open, and
+	// CircuitUntil tells, for each, when its cooldown ends and a probe is
+	// sent.
 	OpenCircuits []string
+	CircuitUntil map[string]time.Time
 	// Rejections describe the destinations its instance does not send to
 	// after a rejection (sdk.RejectionKeeper), until an operator retries or
 	// tests.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/turbocode/switchboard/core/store"
 )
@@ -94,6 +95,10 @@ func (s *server) retryOne(r *http.Request, public, actor, via string) (*store.De
 	}
 	if why, held := holding[d.Connector]; held {
 		return nil, conflict("delivery %s was not retried: %s", public, why)
+	}
+	if until, open := s.circuitUntil(d); open {
+		return nil, conflict("delivery %s was not retried: it is waiting for the circuit of %s until %s "+
+			"(the destination kept failing; the next attempt probes it)", public, d.Connector, until.UTC().Format(time.RFC3339))
 	}
 	retried, err := s.backend.Retry(r.Context(), []int64{d.ID})
 	if err != nil {

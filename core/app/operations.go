@@ -50,9 +50,13 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 			st.Attempts, st.Delivered, st.LastSuccess, st.LastFailure, st.LastError = h.Attempts, h.Delivered, h.LastSuccess, h.LastFailure, h.LastError
 			st.FailedInARow = h.FailedInARow
 		}
-		for dest := range circuits {
+		for dest, until := range circuits {
 			if dest == c.Name || strings.HasPrefix(dest, c.Name+"|") {
 				st.OpenCircuits = append(st.OpenCircuits, dest)
+				if st.CircuitUntil == nil {
+					st.CircuitUntil = map[string]time.Time{}
+				}
+				st.CircuitUntil[dest] = until
 			}
 		}
 		sort.Strings(st.OpenCircuits)
