@@ -266,6 +266,9 @@ func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params)
 	} else {
 		res = conn.Instance.Deliver(ctx, req)
 	}
+	if res.Outcome == sdk.OutcomeDelivered {
+		a.disp.CloseCircuits(connector)
+	}
 	return &admin.TestResult{Outcome: res.Outcome, StatusCode: res.StatusCode, Response: res.Response, Reason: res.Reason,
 		Duration: a.clock.Now().Sub(started), Params: shown}, nil
 }
