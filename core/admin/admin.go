@@ -55,10 +55,12 @@ type Backend interface {
 	Ready() error
 }
 
-// Snapshot is the config in force with its compiled routes.
+// Snapshot is the config in force with its compiled routes, and the
+// destinations whose circuit is open, each with the end of its cooldown.
 type Snapshot struct {
-	Config *config.Config
-	Routes *route.Table
+	Config   *config.Config
+	Routes   *route.Table
+	Circuits map[string]time.Time
 }
 
 // ConnectorStatus is one configured connector and how it is doing.
@@ -80,11 +82,8 @@ type ConnectorStatus struct {
 	LastSuccess  time.Time
 	LastFailure  time.Time
 	LastError    string
-	// OpenCircuits are its destinations whose circuit is open, and
-	// CircuitUntil tells, for each, when its cooldown ends and a probe is
-	// sent.
+	// OpenCircuits are its destinations whose circuit is open.
 	OpenCircuits []string
-	CircuitUntil map[string]time.Time
 	// Rejections describe the destinations its instance does not send to
 	// after a rejection (sdk.RejectionKeeper), until an operator retries or
 	// tests.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/turbocode/switchboard/core/admin/admintest"
 )
@@ -47,6 +48,13 @@ func TestRetryRefusedWhileCircuitOpen(t *testing.T) {
 	c := &client{t: t, inst: admintest.Start(t, circuitConfig), produced: map[string]map[int]bool{}}
 	id := c.waitForOpenCircuit()
 
+	d := c.delivery(id)
+	if d["hold_reason"] != "circuit_open" {
+		t.Errorf("delivery behind an open circuit has hold reason %v, want circuit_open", d["hold_reason"])
+	}
+	if next, err := time.Parse(time.RFC3339Nano, d["next_at"].(string)); err != nil || time.Until(next) < 30*time.Minute {
+		t.Errorf("delivery behind an open circuit is due at %v, want the end of the hour's cooldown", d["next_at"])
+	}
 	e := c.apiErr("POST", "/api/v1/deliveries/"+id+"/retry", nil, http.StatusConflict, "conflict")
 	if !strings.Contains(e.Error, "waiting for the circuit of hook until ") {
 		t.Errorf("retry behind an open circuit: %q, want the circuit and when it ends", e.Error)

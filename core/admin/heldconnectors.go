@@ -44,12 +44,6 @@ func (s *server) holdingConnectors(ctx context.Context, names []string) (map[str
 // until when. A retry would not send such a delivery sooner: it waits for
 // the probe at the end of the cooldown.
 func (s *server) circuitUntil(d *store.Delivery) (time.Time, bool) {
-	for _, c := range s.backend.Connectors() {
-		if c.Name != d.Connector {
-			continue
-		}
-		until, open := c.CircuitUntil[d.Destination]
-		return until, open
-	}
-	return time.Time{}, false
+	until, open := s.backend.Snapshot().Circuits[d.Destination]
+	return until, open
 }

@@ -23,7 +23,7 @@ var _ admin.Backend = (*App)(nil)
 // Snapshot implements admin.Backend.
 func (a *App) Snapshot() admin.Snapshot {
 	plan := a.current.Load().plan
-	return admin.Snapshot{Config: plan.Config, Routes: plan.Routes}
+	return admin.Snapshot{Config: plan.Config, Routes: plan.Routes, Circuits: a.disp.OpenCircuits()}
 }
 
 // Connectors implements admin.Backend.
@@ -50,13 +50,9 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 			st.Attempts, st.Delivered, st.LastSuccess, st.LastFailure, st.LastError = h.Attempts, h.Delivered, h.LastSuccess, h.LastFailure, h.LastError
 			st.FailedInARow = h.FailedInARow
 		}
-		for dest, until := range circuits {
+		for dest := range circuits {
 			if dest == c.Name || strings.HasPrefix(dest, c.Name+"|") {
 				st.OpenCircuits = append(st.OpenCircuits, dest)
-				if st.CircuitUntil == nil {
-					st.CircuitUntil = map[string]time.Time{}
-				}
-				st.CircuitUntil[dest] = until
 			}
 		}
 		sort.Strings(st.OpenCircuits)
