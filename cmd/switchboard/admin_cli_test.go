@@ -105,6 +105,9 @@ func TestAdminCommands(t *testing.T) {
 		if code != exitFailure || !strings.Contains(errOut, "connector sunset is paused") || !strings.Contains(out, "retried 0 dead deliveries") {
 			t.Errorf("bulk retry of a disabled connector's delivery = %d\n%s\n%s\nwant 1 and why it was not retried", code, out, errOut)
 		}
+		if strings.Contains(errOut, "retention") {
+			t.Errorf("bulk retry of a disabled connector's delivery guesses other causes beside the pause:\n%s", errOut)
+		}
 		dead := strings.Fields(strings.Split(c.ok("deliveries", "--status", "dead", "--connector", "sunset"), "\n")[1])[0]
 		if code, out, errOut := c.run("retry", dead); code != exitFailure || !strings.Contains(errOut, "resume it first") ||
 			!strings.Contains(out, "retried 0 of 1 delivery\n") {
