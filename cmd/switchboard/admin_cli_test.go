@@ -243,6 +243,9 @@ func TestAdminCommands(t *testing.T) {
 		if code, _, _ := c.run("audit", "--limit", "0"); code != exitUsage {
 			t.Errorf("audit --limit 0 = %d, want 2", code)
 		}
+		if code, _, errOut := c.run("audit", "--actor", "nobody"); code != exitUsage || !strings.Contains(errOut, "--actor is not a filter") {
+			t.Errorf("audit --actor nobody = %d, %q; want 2 and that --actor does not filter", code, errOut)
+		}
 	})
 
 	t.Run("bad token", func(t *testing.T) {
