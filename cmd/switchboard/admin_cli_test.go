@@ -169,7 +169,7 @@ func TestAdminCommands(t *testing.T) {
 
 	t.Run("replay", func(t *testing.T) {
 		out := c.ok("replay", "issue-1", "--target", "spare")
-		if !strings.Contains(out, "replayed 1 of 1 events: 1 new deliveries") || !strings.Contains(out, "spare") {
+		if !strings.Contains(out, "replayed 1 of 1 event: 1 new delivery") || !strings.Contains(out, "spare") {
 			t.Errorf("replay output: %s", out)
 		}
 		code, out, errOut := c.run("replay", "issue-1", "missing-event")

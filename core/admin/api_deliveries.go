@@ -158,7 +158,7 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 		return err
 	}
 	if len(retried) > 0 {
-		detail := fmt.Sprintf("%d dead deliveries (route=%q connector=%q event_type=%q)", len(retried), req.Route, req.Connector, req.EventType)
+		detail := fmt.Sprintf("%s (route=%q connector=%q event_type=%q)", countNoun(len(retried), "dead delivery", "dead deliveries"), req.Route, req.Connector, req.EventType)
 		if err := s.record(r.Context(), actor, "retry_dead", "deliveries", detail); err != nil {
 			return err
 		}
