@@ -198,7 +198,7 @@ func TestAdminCommands(t *testing.T) {
 		if out := c.ok("connectors", "pause", "spare", "--reason", "night"); !strings.Contains(out, "paused") {
 			t.Errorf("pause output: %s", out)
 		}
-		if out := c.ok("connectors", "resume", "spare"); !strings.Contains(out, "is ok") {
+		if out := c.ok("connectors", "resume", "spare"); !strings.Contains(out, "resumed connector spare: its held deliveries are due now (health: ok)") {
 			t.Errorf("resume output: %s", out)
 		}
 	})
