@@ -195,6 +195,10 @@ type TurboSettings struct {
 type Health struct {
 	OK      bool
 	Message string
+	// Waiting, with OK false, says that the instance can deliver but its
+	// calls wait for now, such as for a rate limit; Message says how long.
+	// The host reports the connector as waiting, not failed.
+	Waiting bool
 }
 
 // Event is one event as a connector sees it.

@@ -80,13 +80,13 @@ func runConnectors(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 }
 
 // connectorDetail returns what the DETAIL column shows: a pause, a failed
-// health check, open circuits, rejected destinations, the last error, or else
+// or waiting health check, open circuits, rejected destinations, the last error, or else
 // the connector's own health message.
 func connectorDetail(cs connectorState) string {
 	switch {
 	case cs.PauseReason != "":
 		return cs.PauseReason
-	case cs.Status == "failed":
+	case cs.Status == "failed" || cs.Status == "waiting":
 		return cs.Health
 	case len(cs.OpenCircuits) > 0:
 		return "circuit open: " + strings.Join(cs.OpenCircuits, ", ")

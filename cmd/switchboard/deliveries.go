@@ -147,7 +147,7 @@ func printDelivery(w io.Writer, d delivery) {
 	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tSTARTED\tDURATION\tOUTCOME\tSTATUS\tERROR\tRESPONSE")
+	fmt.Fprintln(tw, "#\tSTARTED\tDURATION\tOUTCOME\tSTATUS\tREASON\tRESPONSE")
 	for _, a := range d.AttemptList {
 		fmt.Fprintf(tw, "%d\t%s\t%.1fms\t%s\t%d\t%s\t%s\n", a.Number, shortTime(a.StartedAt), a.DurationMS, a.Outcome,
 			a.StatusCode, clip(a.Error, 50), clip(a.Response, 50))

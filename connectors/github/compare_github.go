@@ -20,8 +20,9 @@ type githubComparison struct {
 	cleared []string
 	// later are fields that Turbo changed after GitHub, set by writeToTurbo.
 	later []string
-	// cutEdit explains why an edit of a cut description is not applied.
-	cutEdit string
+	// cutEdits explain why edits of a cut title or description are not
+	// applied.
+	cutEdits []string
 }
 
 // compareGitHub compares the webhook's fields with the values last synced.
@@ -80,9 +81,7 @@ func (c githubComparison) reason(l *link, githubAt, turboAt time.Time) string {
 	if len(c.later) > 0 {
 		reasons = append(reasons, laterInTurboReason(c.later, l, githubAt, turboAt))
 	}
-	if c.cutEdit != "" {
-		reasons = append(reasons, c.cutEdit)
-	}
+	reasons = append(reasons, c.cutEdits...)
 	reasons = append(reasons, ownedReasons(c.owned, "GitHub", ownerTurbo)...)
 	if len(reasons) == 0 {
 		return "no synced field differs from the value last synced (an echo of a change from Turbo, or no change)"

@@ -79,7 +79,9 @@ func TestHealthReadsEachRepository(t *testing.T) {
 		change  func(cfg map[string]any)
 		prepare func(h *harness)
 		wantOK  bool
-		want    []string
+		// wantWaiting: calls wait for a rate limit, which is no failure.
+		wantWaiting bool
+		want        []string
 	}{
 		{name: "healthy", wantOK: true, want: []string{"the token of switchboard-bot can read acme/web"},
 			change: func(cfg map[string]any) { cfg["login"] = botLogin }},
@@ -96,7 +98,7 @@ func TestHealthReadsEachRepository(t *testing.T) {
 			change: func(cfg map[string]any) { cfg["token"] = "ghp_revoked-token-0123456789" }},
 		{name: "issues turned off", want: []string{"repository acme/web has its issues turned off"},
 			prepare: func(h *harness) { h.github.TurnOffIssues(testRepo) }},
-		{name: "rate limited", want: []string{"GitHub's rate limit holds this token's calls for another 1m0s"},
+		{name: "rate limited", wantWaiting: true, want: []string{"GitHub's rate limit holds this token's calls for another 1m0s"},
 			prepare: func(h *harness) { h.inst.pacer.block(h.clock.Now().Add(time.Minute)) }},
 	}
 	for _, tc := range tests {
@@ -111,8 +113,8 @@ func TestHealthReadsEachRepository(t *testing.T) {
 
 			health := h.inst.Health(ctx)
 
-			if health.OK != tc.wantOK {
-				t.Errorf("OK = %t, want %t (%s)", health.OK, tc.wantOK, health.Message)
+			if health.OK != tc.wantOK || health.Waiting != tc.wantWaiting {
+				t.Errorf("OK = %t, Waiting = %t, want %t, %t (%s)", health.OK, health.Waiting, tc.wantOK, tc.wantWaiting, health.Message)
 			}
 			for _, want := range tc.want {
 				if !strings.Contains(health.Message, want) {

@@ -25,7 +25,7 @@ var _ sdk.Tester = (*instance)(nil)
 // a rate limit holds the token's calls, Health reports that without calling.
 func (in *instance) Health(ctx context.Context) sdk.Health {
 	if wait := in.pacer.blockedFor(); wait > 0 {
-		return sdk.Health{Message: "GitHub's rate limit holds this token's calls for another " + wait.Round(time.Second).String()}
+		return sdk.Health{Waiting: true, Message: "GitHub's rate limit holds this token's calls for another " + wait.Round(time.Second).String()}
 	}
 	repos := in.repositories()
 	var problems []string

@@ -116,7 +116,7 @@ func (d *delivery) issueToTurbo(ctx context.Context) sdk.Result {
 	if c.apply.empty() {
 		return d.skipWith(l, c.reason(l, view.updatedAt, time.Time{}))
 	}
-	return d.writeToTurbo(ctx, l, c, view)
+	return d.writeToTurbo(ctx, l, w, c, view)
 }
 
 // unlinkedGitHubIssue imports an issue opened on GitHub when import is on,
@@ -136,7 +136,7 @@ func (d *delivery) unlinkedGitHubIssue(ctx context.Context, w *webhook) sdk.Resu
 // writeToTurbo writes the changes into the Turbo issue, except those that
 // Turbo changed later and the part of a cut description that GitHub never
 // showed, and records what it wrote.
-func (d *delivery) writeToTurbo(ctx context.Context, l *link, c githubComparison, view githubView) sdk.Result {
+func (d *delivery) writeToTurbo(ctx context.Context, l *link, w *webhook, c githubComparison, view githubView) sdk.Result {
 	current, err := d.in.turbo.GetIssue(ctx, l.TurboID)
 	if err != nil {
 		return turboFailure("read Turbo issue "+l.TurboKey, err)
@@ -146,7 +146,7 @@ func (d *delivery) writeToTurbo(ctx context.Context, l *link, c githubComparison
 		d.log.Info("Turbo changed fields after GitHub; Turbo's values win", "issue", l.ref(), "turbo_issue", l.TurboKey,
 			"fields", strings.Join(c.later, ","), "github_updated_at", view.updatedAt, "turbo_updated_at", current.UpdatedAt)
 	}
-	c.cutEdit = d.restoreCutTail(l, &c.apply, current)
+	c.cutEdits = d.restoreCutTails(l, w, &c.apply, current)
 	if c.apply.empty() {
 		return d.skipWith(l, c.reason(l, view.updatedAt, current.UpdatedAt))
 	}
@@ -168,26 +168,54 @@ func (d *delivery) writeToTurbo(ctx context.Context, l *link, c githubComparison
 	return linked(l, status, l.TurboKey)
 }
 
-// restoreCutTail keeps the part of a long Turbo description that GitHub's
-// body never showed. The description of a body cut to GitHub's length ends
-// with a note. An edit of it on GitHub becomes the edited text followed by
-// the rest of Turbo's description. When the edit removed the note, the change
-// is dropped and restoreCutTail returns why.
-func (d *delivery) restoreCutTail(l *link, c *turboChanges, current *turboapi.Issue) string {
-	edited, ok := c.values[keyDescription]
-	f := l.Fields[keyDescription]
-	if !ok || f.Turbo == f.GitHub {
-		return ""
+// restoreCutTails keeps the part of a long Turbo title or description that
+// GitHub never showed. A text cut to GitHub's length ends with a note. An
+// edit of it on GitHub becomes the edited text followed by the rest of
+// Turbo's text. When the edit removed the note, the change is dropped, and
+// restoreCutTails returns why for the fields the webhook's changes name.
+func (d *delivery) restoreCutTails(l *link, w *webhook, c *turboChanges, current *turboapi.Issue) []string {
+	var reasons []string
+	for _, cut := range d.cutTexts(l, current) {
+		edited, ok := c.values[cut.key]
+		f := l.Fields[cut.key]
+		if !ok || f.Turbo == f.GitHub {
+			continue
+		}
+		full, ok := withCutTail(edited, cut.full, cut.room, cut.note)
+		if ok {
+			c.values[cut.key] = full
+			continue
+		}
+		c.remove(cut.key)
+		if !w.mentions(cut.key) {
+			d.log.Debug("an earlier edit of a cut text is still not applied", "issue", l.ref(), "field", cut.key)
+			continue
+		}
+		reasons = append(reasons, "the "+cut.key+" of "+l.TurboKey+" is longer than GitHub's limit, so "+l.ref()+
+			" shows only its beginning, and the edit on GitHub removed the "+cut.noteName+" at the cut. It is not applied, because the rest of the "+
+			cut.key+" would be lost: edit the "+cut.key+" in Turbo")
 	}
-	room := descriptionRoom(l.TurboKey, turboLink(d.in.webURL, l.TurboKey, l.TurboID), l.TurboID)
-	full, ok := withCutTail(edited, turboText(current.Description), room)
-	if !ok {
-		c.remove(keyDescription)
-		return "the description of " + l.TurboKey + " is longer than GitHub's limit, so " + l.ref() +
-			" shows only its beginning, and the edit on GitHub removed the note at the cut. It is not applied, because the rest of the text would be lost: edit the description in Turbo"
+	return reasons
+}
+
+// cutText is a Turbo text with the room and the note of its cut to
+// GitHub's length.
+type cutText struct {
+	key  string
+	full string
+	room int
+	note string
+	// noteName names the note in a skip reason.
+	noteName string
+}
+
+// cutTexts returns the Turbo issue's title and description with their cuts.
+func (d *delivery) cutTexts(l *link, current *turboapi.Issue) []cutText {
+	link := turboLink(d.in.webURL, l.TurboKey, l.TurboID)
+	return []cutText{
+		{keyTitle, current.Title, titleRoom(l.TurboKey), titleCutNote, `"` + titleCutNote + `"`},
+		{keyDescription, turboText(current.Description), descriptionRoom(l.TurboKey, link, l.TurboID), cutNote, "note"},
 	}
-	c.values[keyDescription] = full
-	return ""
 }
 
 // skipWith skips, storing l when the comparison changed it, such as a

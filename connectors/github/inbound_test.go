@@ -12,6 +12,7 @@ import (
 
 	gh "github.com/google/go-github/v60/github"
 
+	"github.com/turbocode/switchboard/connectors/github/githubfake"
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/connectortest"
 )
@@ -188,5 +189,69 @@ func TestAddedPriorityLabelWins(t *testing.T) {
 	}
 	for _, ev := range h.take(c) {
 		h.mustDeliver(ev, sdk.OutcomeSkipped)
+	}
+}
+
+// TestOtherEventWithIssueBodyNotApplied sends the body of an issues or
+// issue_comment webhook under another X-GitHub-Event: its issue or comment
+// is not what changed, so nothing reaches Turbo.
+func TestOtherEventWithIssueBodyNotApplied(t *testing.T) {
+	cases := []struct{ name, githubEvent, original string }{
+		{"star with an issues edited body", "star", "issues"},
+		{"fork with an issues edited body", "fork", "issues"},
+		{"discussion_comment with an issue_comment body", "discussion_comment", "issue_comment"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, opts := startCollector(t)
+			h := newHarness(t, opts, nil)
+			h.linkIssue(c)
+			person := h.human()
+			before, _ := h.turbo.Issue(testIssue)
+
+			h.clock.Advance(time.Minute)
+			editTitle(t, person, "[TURBO-42] STARRED TITLE")
+			if _, _, err := person.Issues.CreateComment(context.Background(), "acme", "web", 1, &gh.IssueComment{Body: gh.String("not a comment change")}); err != nil {
+				t.Fatal(err)
+			}
+			h.take(c)
+			raw := lastWebhook(t, c, tc.original)
+
+			ev := webhookEvent(t, tc.githubEvent, raw)
+			result := h.mustDeliver(ev, sdk.OutcomeSkipped)
+			if !strings.Contains(result.Reason, ev.Type) {
+				t.Errorf("reason %q, want it to name the event type %s", result.Reason, ev.Type)
+			}
+			after, _ := h.turbo.Issue(testIssue)
+			if after.Title != before.Title || len(h.turbo.Comments(testIssue)) != 0 {
+				t.Errorf("Turbo issue title %q and %d comments, want %q and none", after.Title, len(h.turbo.Comments(testIssue)), before.Title)
+			}
+		})
+	}
+}
+
+// lastWebhook returns the body of the last webhook of a GitHub event the
+// collector received.
+func lastWebhook(t *testing.T, c *hookCollector, githubEvent string) []byte {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.bodies) - 1; i >= 0; i-- {
+		if c.bodies[i].event == githubEvent {
+			return c.bodies[i].body
+		}
+	}
+	t.Fatalf("no %s webhook received", githubEvent)
+	return nil
+}
+
+func TestPingSkippedNamingItsType(t *testing.T) {
+	h := newHarness(t, githubfake.Options{}, nil)
+	ev := webhookEvent(t, "ping", []byte(`{"zen":"Keep it logically awesome.","hook_id":1,"repository":{"full_name":"acme/web"}}`))
+
+	result := h.mustDeliver(ev, sdk.OutcomeSkipped)
+
+	if !strings.Contains(result.Reason, "a github.ping event has nothing to sync") {
+		t.Errorf("reason %q, want it to name the event type github.ping", result.Reason)
 	}
 }

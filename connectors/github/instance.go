@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -109,11 +110,24 @@ func (in *instance) Deliver(ctx context.Context, req *sdk.DeliveryRequest) sdk.R
 	case "comment":
 		return d.commentToGitHub(ctx)
 	case "github_issue":
+		if !strings.HasPrefix(env.EventType, "github.issues.") {
+			return d.skip(notIssueWebhook(env.EventType, "github.issues.*"))
+		}
 		return d.issueToTurbo(ctx)
 	case "github_comment":
+		if !strings.HasPrefix(env.EventType, "github.issue_comment.") {
+			return d.skip(notIssueWebhook(env.EventType, "github.issue_comment.*"))
+		}
 		return d.commentToTurbo(ctx)
 	}
-	return d.skip("the github connector syncs issues and comments; a " + env.EntityType + " event has nothing to sync")
+	return d.skip("the github connector syncs issues and comments; a " + env.EventType + " event has nothing to sync")
+}
+
+// notIssueWebhook is the reason a webhook of another GitHub event is not
+// synced although its body holds an issue or a comment: only the issues and
+// issue_comment events say that the issue or comment changed.
+func notIssueWebhook(eventType, want string) string {
+	return "event type " + eventType + " is not " + want + "; only GitHub's issues and issue_comment webhooks change synced issues and comments"
 }
 
 // delivery is one Deliver call.

@@ -74,3 +74,18 @@ func (w *webhook) previous(key, turboKey string) (string, bool) {
 	}
 	return "", false
 }
+
+// mentions reports whether the webhook changed the field. An edited webhook
+// names the fields it changed in changes. Other webhooks, and an edited one
+// without changes, may concern any field.
+func (w *webhook) mentions(key string) bool {
+	if w.Action != "edited" || len(w.Changes) == 0 {
+		return true
+	}
+	name := key
+	if key == keyDescription {
+		name = "body"
+	}
+	_, ok := w.Changes[name]
+	return ok
+}

@@ -241,3 +241,82 @@ func TestCutBodyEditKeepsTurboTail(t *testing.T) {
 }
 
 func tail(s string) string { return s[max(len(s)-40, 0):] }
+
+// TestCutTitleEditKeepsTurboTail edits on GitHub the title of an issue whose
+// Turbo title is longer than GitHub's limit, so GitHub shows its beginning
+// and "…".
+func TestCutTitleEditKeepsTurboTail(t *testing.T) {
+	long := strings.Repeat("T", 300)
+	shown := titleRoom("TURBO-42") - 1
+	cases := []struct {
+		name string
+		// edit changes the title as GitHub shows it.
+		edit      func(title string) string
+		outcome   sdk.Outcome
+		wantTurbo string
+	}{
+		{"visible part replaced, same length", func(title string) string {
+			return "[TURBO-42] " + strings.Repeat("X", shown) + "…"
+		}, sdk.OutcomeDelivered, strings.Repeat("X", shown) + long[shown:]},
+		{"ellipsis removed", func(title string) string { return strings.TrimSuffix(title, "…") + "Y" },
+			sdk.OutcomeSkipped, long},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, opts := startCollector(t)
+			h := newHarness(t, opts, nil)
+			h.linkCreated(c, turboEvent(t, "issue-created-high.json", func(c map[string]any) { c["title"] = long }))
+
+			h.clock.Advance(time.Minute)
+			issue, _ := h.github.Issue(testRepo, 1)
+			editTitle(t, h.human(), tc.edit(issue.Title))
+			for _, ev := range h.take(c) {
+				result := h.mustDeliver(ev, tc.outcome)
+				if tc.outcome == sdk.OutcomeSkipped && !strings.Contains(result.Reason, `removed the "…" at the cut`) {
+					t.Errorf("reason %q, want it to name the removed ellipsis", result.Reason)
+				}
+			}
+
+			turbo, _ := h.turbo.Issue(testIssue)
+			if turbo.Title != tc.wantTurbo {
+				t.Errorf("Turbo title = %q, want %q", turbo.Title, tc.wantTurbo)
+			}
+		})
+	}
+}
+
+// TestCutEditReasonNamesEditedFieldOnly removes the note of a cut
+// description, then the ellipsis of a cut title: the second skip names the
+// title only, although the description's edit is still not applied.
+func TestCutEditReasonNamesEditedFieldOnly(t *testing.T) {
+	c, opts := startCollector(t)
+	h := newHarness(t, opts, nil)
+	h.linkCreated(c, turboEvent(t, "issue-created-high.json", func(c map[string]any) {
+		c["title"] = strings.Repeat("T", 300)
+		c["description"] = strings.Repeat("Steps to reproduce the failure. ", 2200)
+	}))
+	person := h.human()
+
+	h.clock.Advance(time.Minute)
+	issue, _ := h.github.Issue(testRepo, 1)
+	body := strings.Replace(issue.Body, cutNote, "", 1)
+	if _, _, err := person.Issues.Edit(context.Background(), "acme", "web", 1, &gh.IssueRequest{Body: &body}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range h.take(c) {
+		h.mustDeliver(ev, sdk.OutcomeSkipped)
+	}
+
+	h.clock.Advance(time.Minute)
+	editTitle(t, person, strings.TrimSuffix(issue.Title, "…"))
+	events := h.take(c)
+	if len(events) == 0 {
+		t.Fatal("the title edit sent no webhook")
+	}
+	for _, ev := range events {
+		result := h.mustDeliver(ev, sdk.OutcomeSkipped)
+		if !strings.Contains(result.Reason, "the title of") || strings.Contains(result.Reason, "description") {
+			t.Errorf("reason %q, want the title's reason only", result.Reason)
+		}
+	}
+}

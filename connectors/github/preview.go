@@ -38,7 +38,7 @@ func (in *instance) Preview(_ context.Context, req *sdk.DeliveryRequest) (string
 	case "github_comment":
 		return in.previewGitHubComment(env)
 	}
-	return nothingSent("the github connector syncs issues and comments; a " + env.EntityType + " event has nothing to sync"), nil
+	return nothingSent("the github connector syncs issues and comments; a " + env.EventType + " event has nothing to sync"), nil
 }
 
 // nothingSent is the preview of a delivery that Deliver skips.

@@ -74,7 +74,19 @@ func githubTitle(key, title string) string {
 	if key != "" {
 		prefix = "[" + key + "] "
 	}
-	return prefix + cutRunes(title, maxTitleRunes-utf8.RuneCountInString(prefix), "…")
+	return prefix + cutRunes(title, titleRoom(key), titleCutNote)
+}
+
+// titleCutNote ends a title cut to GitHub's limit.
+const titleCutNote = "…"
+
+// titleRoom returns how many characters of a title fit in a GitHub title
+// beside the Turbo key.
+func titleRoom(key string) int {
+	if key == "" {
+		return maxTitleRunes
+	}
+	return maxTitleRunes - utf8.RuneCountInString("["+key+"] ")
 }
 
 // titleOf returns a GitHub title without the Turbo key the connector put in
@@ -115,18 +127,17 @@ func descriptionRoom(key, link, turboID string) int {
 	return maxBodyRunes - utf8.RuneCountInString(footerSeparator+bodyFooter(key, link, turboID))
 }
 
-// withCutTail returns the Turbo description for an edit on GitHub of a body
-// whose description was cut to GitHub's length. It is the edited text before
-// the note at the cut, followed by the part of Turbo's description full that
-// the body did not show. room is the description's room in the body. ok is
-// false when the edit removed the note, so where Turbo's text continues is
-// unknown.
-func withCutTail(edited, full string, room int) (string, bool) {
-	visible, ok := strings.CutSuffix(edited, cutNote)
+// withCutTail returns the Turbo text for an edit on GitHub of a title or
+// description cut to GitHub's length. It is the edited text before the note
+// at the cut, followed by the part of Turbo's text full that GitHub did not
+// show. room is the text's room on GitHub. ok is false when the edit removed
+// the note, so where Turbo's text continues is unknown.
+func withCutTail(edited, full string, room int, note string) (string, bool) {
+	visible, ok := strings.CutSuffix(edited, note)
 	if !ok {
 		return "", false
 	}
-	shown := room - utf8.RuneCountInString(cutNote)
+	shown := room - utf8.RuneCountInString(note)
 	runes := []rune(full)
 	return visible + string(runes[min(max(shown, 0), len(runes)):]), true
 }

@@ -59,9 +59,25 @@ func (c *hookCollector) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	c.events = append(c.events, sdk.Event{ID: in.Envelope.EventID, Type: in.Envelope.EventType, EntityType: in.Envelope.EntityType,
-		EntityID: in.Envelope.EntityID, Action: in.Envelope.Action, Envelope: in.Body})
+	c.events = append(c.events, sdkEvent(in))
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// sdkEvent is the event a connector gets for an incoming event.
+func sdkEvent(in *event.Incoming) sdk.Event {
+	return sdk.Event{ID: in.Envelope.EventID, Type: in.Envelope.EventType, EntityType: in.Envelope.EntityType,
+		EntityID: in.Envelope.EntityID, Action: in.Envelope.Action, Envelope: in.Body}
+}
+
+// webhookEvent converts a webhook body sent as githubEvent into an event as
+// ingest does.
+func webhookEvent(t *testing.T, githubEvent string, body []byte) sdk.Event {
+	t.Helper()
+	in, err := event.FromGitHubWebhook(githubEvent, "delivery-1", body, time.Now())
+	if err != nil {
+		t.Fatalf("convert the %s webhook: %v", githubEvent, err)
+	}
+	return sdkEvent(in)
 }
 
 // take waits for the fake's queued webhooks and returns the events received

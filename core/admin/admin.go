@@ -92,6 +92,9 @@ type ConnectorStatus struct {
 	// HealthMessage is what Health said.
 	Unhealthy     bool
 	HealthMessage string
+	// Waiting is set when Health says the instance's calls wait for now,
+	// such as for a rate limit, rather than that it cannot deliver.
+	Waiting bool
 }
 
 // TestResult is the outcome of a test send.

@@ -117,7 +117,8 @@ const failingStreak = 3
 
 // connectorViewOf reports the status as paused (by an operator), disabled
 // (by Switchboard), failed (its Health says it cannot deliver, such as a
-// plugin that does not start), failing (recent attempts and none delivered,
+// plugin that does not start), waiting (its Health says its calls wait for
+// now, such as for a rate limit), failing (recent attempts and none delivered,
 // the last failingStreak attempts or more failed, an open circuit, or a
 // destination held after a rejection) or ok. last_error is left out once an
 // attempt succeeded after the failure, because it no longer describes the
@@ -138,6 +139,9 @@ func connectorViewOf(c ConnectorStatus) connectorView {
 	}
 	if len(c.OpenCircuits) > 0 || len(c.Rejections) > 0 {
 		v.Status = "failing"
+	}
+	if c.Waiting {
+		v.Status = "waiting"
 	}
 	if c.Unhealthy {
 		v.Status = "failed"

@@ -21,6 +21,8 @@ func TestConnectorViewStatus(t *testing.T) {
 		{"failing attempts", ConnectorStatus{Name: "c1", Attempts: 3}, "failing"},
 		{"mostly delivered, last ones failed", ConnectorStatus{Name: "c1", Attempts: 100, Delivered: 96, FailedInARow: 4}, "failing"},
 		{"mostly delivered, last two failed", ConnectorStatus{Name: "c1", Attempts: 100, Delivered: 98, FailedInARow: 2}, "ok"},
+		{"waiting for a rate limit with failed attempts", ConnectorStatus{Name: "c1", Waiting: true, Attempts: 4, Delivered: 1, FailedInARow: 3,
+			HealthMessage: "GitHub's rate limit holds this token's calls for another 54s"}, "waiting"},
 		{"paused wins", ConnectorStatus{Name: "c1", Unhealthy: true, Paused: true}, "paused"},
 	}
 	for _, tc := range tests {

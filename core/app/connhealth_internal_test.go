@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/turbocode/switchboard/core/dispatch"
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/clock"
 )
@@ -77,5 +78,26 @@ func TestCheckAtStartWarnsOfProblem(t *testing.T) {
 	}
 	if n := unasked.calls.Load(); n != 0 {
 		t.Errorf("Health of an instance that did not ask was called %d times", n)
+	}
+}
+
+func TestCheckAfterReloadChecksNewInstancesOnly(t *testing.T) {
+	var logs bytes.Buffer
+	a := &App{clock: clock.NewFake(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)),
+		log: slog.New(slog.NewTextHandler(&logs, nil))}
+	kept := &startCheckedInstance{healthInstance{health: sdk.Health{Message: "kept instance, checked before"}}}
+	revoked := &startCheckedInstance{healthInstance{health: sdk.Health{Message: "GitHub rejected the token (401: Bad credentials)"}}}
+	keptConn := &dispatch.Connector{Instance: kept}
+	old := &runtime{connectors: map[string]*dispatch.Connector{"kept": keptConn, "github": {Instance: &healthInstance{}}}}
+	rt := &runtime{connectors: map[string]*dispatch.Connector{"kept": keptConn, "github": {Instance: revoked}}}
+
+	a.checkAfterReload(old, rt)
+
+	out := logs.String()
+	if !strings.Contains(out, "after the config reload") || !strings.Contains(out, "connector=github ") || !strings.Contains(out, "Bad credentials") {
+		t.Errorf("no warning names the revoked token after the reload:\n%s", out)
+	}
+	if n := kept.calls.Load(); n != 0 {
+		t.Errorf("Health of the kept instance was called %d times, want 0", n)
 	}
 }

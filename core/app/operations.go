@@ -57,7 +57,7 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 		}
 		sort.Strings(st.OpenCircuits)
 		if h, ok := reported[c.Name]; ok {
-			st.Unhealthy, st.HealthMessage = !h.OK, h.Message
+			st.Unhealthy, st.HealthMessage, st.Waiting = !h.OK && !h.Waiting, h.Message, !h.OK && h.Waiting
 		}
 		out = append(out, st)
 	}

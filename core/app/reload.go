@@ -115,6 +115,7 @@ func (a *App) swapConfig(ctx context.Context) error {
 	a.reload.inForce = sum
 	a.closeLater(replaced)
 	a.logReload(old.plan.Config, plan.Config, rt)
+	go a.checkAfterReload(old, rt)
 	a.releaseRemovedHolds(ctx, addedConnectors(old.plan.Config, plan.Config))
 	return nil
 }

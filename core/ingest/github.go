@@ -33,7 +33,7 @@ func (h *handler) postGitHubWebhook(w http.ResponseWriter, r *http.Request) {
 		body, apiErr = h.readBody(w, r)
 	}
 	if apiErr == nil {
-		apiErr = githubSignatureError(signature.VerifyGitHub(h.githubKeys, firstValue(r.Header, signature.HeaderGitHubSignature), body))
+		apiErr = githubSignatureError(signature.VerifyGitHub(h.githubKeys, firstValue(r.Header, signature.HeaderGitHubSignature), body), r.Header)
 	}
 	if apiErr != nil && apiErr.status == http.StatusRequestEntityTooLarge {
 		apiErr.message = githubTooLarge(apiErr.message)
@@ -86,10 +86,16 @@ func githubTooLarge(message string) string {
 	return message + "; GitHub sends webhook bodies of up to 25 MB, so raise ingest.max_body_bytes to accept larger ones"
 }
 
-func githubSignatureError(err error) *apiError {
+// githubSignatureError returns the 401 for a failed signature check. A webhook signed
+// only with the legacy SHA-1 X-Hub-Signature is told that this header is not
+// accepted, rather than that no signature was sent.
+func githubSignatureError(err error, header http.Header) *apiError {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, signature.ErrMissing) && header.Get("X-Hub-Signature") != "":
+		return unauthorized("invalid signature: X-Hub-Signature (SHA-1) is not accepted; send X-Hub-Signature-256, "+
+			"which GitHub sets beside it when the webhook has a secret", err)
 	case errors.Is(err, signature.ErrMismatch):
 		return unauthorized("invalid signature: X-Hub-Signature-256 matches no github connector's webhook_secret; "+
 			"set the same secret in the repository's webhook settings and in webhook_secret", err)

@@ -78,7 +78,7 @@ func TestGitHubWebhookRejected(t *testing.T) {
 			wantStatus: 401, wantText: "webhook_secret"},
 		{name: "empty secret", request: func() *http.Request { return githubRequest(body, "") },
 			wantStatus: 401, wantText: "webhook_secret"},
-		{name: "only the SHA-1 header", wantStatus: 401, wantText: "X-Hub-Signature-256",
+		{name: "only the SHA-1 header", wantStatus: 401, wantText: "X-Hub-Signature (SHA-1) is not accepted; send X-Hub-Signature-256",
 			request: func() *http.Request {
 				req := githubRequest(body, githubSecret)
 				req.Header.Del("X-Hub-Signature-256")

@@ -21,6 +21,8 @@ type WebhookSender struct {
 	closed   bool
 	failures []string
 	sent     int
+	// onFailure, when set, is called with each webhook that got no 2xx answer.
+	onFailure func(w Webhook, err error)
 }
 
 // Webhook is one request a WebhookSender posts.
@@ -36,6 +38,14 @@ func NewWebhookSender() *WebhookSender {
 	s.cond = sync.NewCond(&s.mu)
 	go s.run()
 	return s
+}
+
+// OnFailure has f called with each later webhook that gets no 2xx answer, such
+// as to log it.
+func (s *WebhookSender) OnFailure(f func(w Webhook, err error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onFailure = f
 }
 
 // Enqueue queues a webhook behind those already queued.
@@ -69,7 +79,11 @@ func (s *WebhookSender) run() {
 		if err != nil {
 			s.failures = append(s.failures, err.Error())
 		}
+		onFailure := s.onFailure
 		s.mu.Unlock()
+		if err != nil && onFailure != nil {
+			onFailure(w, err)
+		}
 	}
 }
 

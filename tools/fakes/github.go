@@ -24,6 +24,8 @@ func runGitHub(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Var(&users, "user", "an account as login=VARIABLE, whose token is in $VARIABLE; repeat for several, such as the connector's account and a person's")
 	var repoList repoFlags
 	fs.Var(&repoList, "repo", "a repository, owner/repo; repeat for several")
+	var fails failFlags
+	fs.Var(&fails, "fail", "answer requests with an error, as METHOD:PREFIX:N:STATUS (such as PATCH:/repos/acme/web/issues:2:502 for the next 2 issue edits); repeat for several")
 	if code := parse(fs, args); code >= 0 {
 		return code
 	}
@@ -63,6 +65,10 @@ func runGitHub(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	for _, repo := range repoList {
 		fake.AddRepo(repo)
 		fmt.Fprintf(stdout, "repository %s\n", repo)
+	}
+	fails.apply(fake)
+	for _, x := range fails {
+		fmt.Fprintln(stdout, x.describe())
 	}
 	if *webhookURL != "" {
 		fmt.Fprintf(stdout, "webhooks go to %s, signed with $%s\n", *webhookURL, *secretEnv)

@@ -39,11 +39,15 @@ func main() {
 
 // run starts the fake the first argument names and serves until ctx ends.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	const usage = "usage: fakes github|turbo [flags]; add -h after github or turbo for its flags"
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: fakes github|turbo [flags]; add -h after github or turbo for its flags")
+		fmt.Fprintln(stderr, usage)
 		return exitUsage
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return exitOK
 	case "github":
 		return runGitHub(ctx, args[1:], stdout, stderr)
 	case "turbo":

@@ -100,6 +100,8 @@ func TestFakesRejectBadFlags(t *testing.T) {
 		{"webhook without secret", []string{"turbo", "--webhook-url", "http://127.0.0.1:1"}, "--secret-env is missing"},
 		{"project id not a UUID", []string{"turbo", "--project", "ENG=TURBO"}, `--project "ENG": the id is not a UUID`},
 		{"unknown mode", []string{"turbo", "--mode", "batch"}, `unknown --mode "batch"`},
+		{"fail without a status", []string{"github", "--fail", "PATCH:/repos/acme/web/issues:2"}, "is not METHOD:PREFIX:N:STATUS"},
+		{"fail with a success status", []string{"github", "--fail", "GET:/repos:1:200"}, "STATUS must be an HTTP error status"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,5 +113,31 @@ func TestFakesRejectBadFlags(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", stderr.String(), tc.want)
 			}
 		})
+	}
+}
+
+func TestFakesHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "--help", "help"} {
+		t.Run(arg, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), []string{arg}, &stdout, &stderr); code != exitOK {
+				t.Errorf("exit code %d, want %d; stderr %q", code, exitOK, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "usage: fakes github|turbo") {
+				t.Errorf("stdout %q, want the usage", stdout.String())
+			}
+		})
+	}
+}
+
+func TestGitHubFakeAnswersScriptedFailures(t *testing.T) {
+	t.Setenv("FAKES_TEST_TOKEN", "ghp_fakes-test-token")
+	url, _ := startFake(t, "fake GitHub API at ", "github", "--repo", "acme/web", "--user", "switchboard-bot=FAKES_TEST_TOKEN",
+		"--fail", "GET:/repos/acme/web:2:502")
+
+	for i, want := range []int{http.StatusBadGateway, http.StatusBadGateway, http.StatusOK} {
+		if status := get(t, url+"repos/acme/web", "ghp_fakes-test-token"); status != want {
+			t.Errorf("GET /repos/acme/web #%d = %d, want %d", i+1, status, want)
+		}
 	}
 }

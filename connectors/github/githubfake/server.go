@@ -62,8 +62,8 @@ type Options struct {
 	SecondaryStatus int
 	// OmitRetryAfter leaves retry-after out of secondary-limit responses.
 	OmitRetryAfter bool
-	// Logf receives a line for each issue opened and each secondary limit
-	// hit. Default: Start's test log, New's discards them.
+	// Logf receives a line for each issue opened, each secondary limit hit
+	// and each webhook that got no 2xx answer. Default: Start's test log, New's discards them.
 	Logf func(format string, args ...any)
 }
 
@@ -203,6 +203,10 @@ func New(listener net.Listener, opts Options) *Server {
 		comments: map[int64]*Comment{}, limits: map[string]*tokenLimits{}, nextID: 1000, deliveries: map[string]connectortest.Webhook{}}
 	if opts.WebhookURL != "" {
 		s.hooks = connectortest.NewWebhookSender()
+		s.hooks.OnFailure(func(w connectortest.Webhook, err error) {
+			opts.Logf("githubfake: %s webhook %s not delivered, and not sent again: %v",
+				w.Header.Get("X-GitHub-Event"), w.Header.Get("X-GitHub-Delivery"), err)
+		})
 	}
 	s.srv = connectortest.ServeOn(listener, http.HandlerFunc(s.serve))
 	return s
