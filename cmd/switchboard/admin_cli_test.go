@@ -105,6 +105,9 @@ func TestAdminCommands(t *testing.T) {
 		if code != exitFailure || !strings.Contains(errOut, "connector sunset is paused") || !strings.Contains(out, "retried 0 dead deliveries") {
 			t.Errorf("bulk retry of a disabled connector's delivery = %d\n%s\n%s\nwant 1 and why it was not retried", code, out, errOut)
 		}
+		if strings.Contains(errOut, "retention") {
+			t.Errorf("bulk retry of a disabled connector's delivery guesses other causes beside the pause:\n%s", errOut)
+		}
 		dead := strings.Fields(strings.Split(c.ok("deliveries", "--status", "dead", "--connector", "sunset"), "\n")[1])[0]
 		if code, out, errOut := c.run("retry", dead); code != exitFailure || !strings.Contains(errOut, "resume it first") ||
 			!strings.Contains(out, "retried 0 of 1 delivery\n") {
@@ -166,7 +169,7 @@ func TestAdminCommands(t *testing.T) {
 
 	t.Run("replay", func(t *testing.T) {
 		out := c.ok("replay", "issue-1", "--target", "spare")
-		if !strings.Contains(out, "replayed 1 of 1 events: 1 new deliveries") || !strings.Contains(out, "spare") {
+		if !strings.Contains(out, "replayed 1 of 1 event: 1 new delivery") || !strings.Contains(out, "spare") {
 			t.Errorf("replay output: %s", out)
 		}
 		code, out, errOut := c.run("replay", "issue-1", "missing-event")
@@ -195,7 +198,7 @@ func TestAdminCommands(t *testing.T) {
 		if out := c.ok("connectors", "pause", "spare", "--reason", "night"); !strings.Contains(out, "paused") {
 			t.Errorf("pause output: %s", out)
 		}
-		if out := c.ok("connectors", "resume", "spare"); !strings.Contains(out, "is ok") {
+		if out := c.ok("connectors", "resume", "spare"); !strings.Contains(out, "resumed connector spare: its held deliveries are due now (health: ok)") {
 			t.Errorf("resume output: %s", out)
 		}
 	})
@@ -239,6 +242,9 @@ func TestAdminCommands(t *testing.T) {
 		}
 		if code, _, _ := c.run("audit", "--limit", "0"); code != exitUsage {
 			t.Errorf("audit --limit 0 = %d, want 2", code)
+		}
+		if code, _, errOut := c.run("audit", "--actor", "nobody"); code != exitUsage || !strings.Contains(errOut, "--actor is not a filter") {
+			t.Errorf("audit --actor nobody = %d, %q; want 2 and that --actor does not filter", code, errOut)
 		}
 	})
 

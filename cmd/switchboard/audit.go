@@ -34,6 +34,13 @@ func runAudit(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "switchboard audit: unexpected argument %q; audit takes flags only\n", fs.Arg(0))
 		return exitUsage
 	}
+	// --actor names who acts in the commands that change something; read
+	// as a filter, it would list every entry.
+	if *af.actor != "" {
+		fmt.Fprintln(stderr, "switchboard audit: --actor is not a filter (audit lists every entry, newest first); "+
+			"to find one actor's entries, search the ACTOR column, for example with grep")
+		return exitUsage
+	}
 	c, err := af.client()
 	if err != nil {
 		return failed(stderr, "audit", err)

@@ -190,6 +190,10 @@ func runConnectorPause(action string, args []string, stdout, stderr io.Writer) i
 		printRawJSON(stdout, raw)
 		return exitOK
 	}
+	if action == "resume" {
+		fmt.Fprintf(stdout, "resumed connector %s: its held deliveries are due now (health: %s)\n", cs.Name, cs.Status)
+		return exitOK
+	}
 	fmt.Fprintf(stdout, "connector %s is %s\n", cs.Name, cs.Status)
 	return exitOK
 }

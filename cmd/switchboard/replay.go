@@ -44,7 +44,8 @@ func runReplay(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(created) > 0 {
 		printDeliveries(stdout, created)
 	}
-	fmt.Fprintf(stdout, "replayed %d of %d events: %d new deliveries\n", replayed, len(ids), len(created))
+	fmt.Fprintf(stdout, "replayed %d of %s: %s\n", replayed, counted(len(ids), "event", "events"),
+		counted(len(created), "new delivery", "new deliveries"))
 	return code
 }
 

@@ -68,9 +68,11 @@ func retryAllDead(c *adminClient, filters map[string]string, asJSON bool, stdout
 	code := exitOK
 	if len(res.notDone) > 0 {
 		code = exitFailure
+		// The server names the connectors that hold their deliveries. Only
+		// when it names none is the cause a race it cannot report.
 		why := "an attempt was already running (after another retry) or retention had deleted them"
 		if len(res.held) > 0 {
-			why = strings.Join(slices.Sorted(maps.Values(res.held)), "; ") + "; or " + why
+			why = strings.Join(slices.Sorted(maps.Values(res.held)), "; ")
 		}
 		fmt.Fprintf(stderr, "switchboard retry: %d of %d matching dead deliveries were not retried, because %s: %s\n",
 			len(res.notDone), len(res.done)+len(res.notDone), why, listSome(res.notDone, 10))

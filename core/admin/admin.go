@@ -55,10 +55,12 @@ type Backend interface {
 	Ready() error
 }
 
-// Snapshot is the config in force with its compiled routes.
+// Snapshot is the config in force with its compiled routes, and the
+// destinations whose circuit is open, each with the end of its cooldown.
 type Snapshot struct {
-	Config *config.Config
-	Routes *route.Table
+	Config   *config.Config
+	Routes   *route.Table
+	Circuits map[string]time.Time
 }
 
 // ConnectorStatus is one configured connector and how it is doing.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/turbocode/switchboard/core/store"
 )
@@ -95,6 +96,10 @@ func (s *server) retryOne(r *http.Request, public, actor, via string) (*store.De
 	if why, held := holding[d.Connector]; held {
 		return nil, conflict("delivery %s was not retried: %s", public, why)
 	}
+	if until, open := s.circuitUntil(d); open {
+		return nil, conflict("delivery %s was not retried: it is waiting for the circuit of %s until %s "+
+			"(the destination kept failing; the next attempt probes it)", public, d.Connector, until.UTC().Format(time.RFC3339))
+	}
 	retried, err := s.backend.Retry(r.Context(), []int64{d.ID})
 	if err != nil {
 		return nil, err
@@ -153,7 +158,7 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 		return err
 	}
 	if len(retried) > 0 {
-		detail := fmt.Sprintf("%d dead deliveries (route=%q connector=%q event_type=%q)", len(retried), req.Route, req.Connector, req.EventType)
+		detail := fmt.Sprintf("%s (route=%q connector=%q event_type=%q)", countNoun(len(retried), "dead delivery", "dead deliveries"), req.Route, req.Connector, req.EventType)
 		if err := s.record(r.Context(), actor, "retry_dead", "deliveries", detail); err != nil {
 			return err
 		}

@@ -104,7 +104,7 @@ func (s *server) replayEvent(w http.ResponseWriter, r *http.Request, actor strin
 	if req.Connector != "" {
 		target = "connector " + req.Connector
 	}
-	if err := s.record(r.Context(), actor, "replay", eventID, fmt.Sprintf("to %s: %d deliveries", target, len(created))); err != nil {
+	if err := s.record(r.Context(), actor, "replay", eventID, fmt.Sprintf("to %s: %s", target, countNoun(len(created), "delivery", "deliveries"))); err != nil {
 		return err
 	}
 	snap := s.backend.Snapshot()

@@ -3,6 +3,9 @@ package admin
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/turbocode/switchboard/core/store"
 )
 
 // holdingConnectors returns, for each connector that holds every delivery
@@ -35,4 +38,12 @@ func (s *server) holdingConnectors(ctx context.Context, names []string) (map[str
 		}
 	}
 	return out, nil
+}
+
+// circuitUntil reports whether the circuit of d's destination is open, and
+// until when. A retry would not send such a delivery sooner: it waits for
+// the probe at the end of the cooldown.
+func (s *server) circuitUntil(d *store.Delivery) (time.Time, bool) {
+	until, open := s.backend.Snapshot().Circuits[d.Destination]
+	return until, open
 }

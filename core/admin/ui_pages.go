@@ -198,7 +198,7 @@ func (u *ui) replay(w http.ResponseWriter, r *http.Request, sess *session) error
 	if connector != "" {
 		target = "connector " + connector
 	}
-	detail := fmt.Sprintf("to %s: %d deliveries (web UI)", target, len(created))
+	detail := fmt.Sprintf("to %s: %s (web UI)", target, countNoun(len(created), "delivery", "deliveries"))
 	if err := u.s.record(r.Context(), sess.actor, "replay", eventID, detail); err != nil {
 		return err
 	}

@@ -67,6 +67,11 @@ func (s *server) deliveryView(d *store.Delivery, snap Snapshot) deliveryView {
 			next := d.NextAt
 			v.NextAt = &next
 		}
+		// A delivery queued behind an open circuit is not claimed, so its row
+		// does not show the wait: the circuit's cooldown does.
+		if until, open := snap.Circuits[d.Destination]; open && !v.Running && v.HoldReason == "" && until.After(d.NextAt) {
+			v.HoldReason, v.NextAt = store.HoldCircuitOpen, &until
+		}
 	}
 	return v
 }

@@ -23,7 +23,7 @@ var _ admin.Backend = (*App)(nil)
 // Snapshot implements admin.Backend.
 func (a *App) Snapshot() admin.Snapshot {
 	plan := a.current.Load().plan
-	return admin.Snapshot{Config: plan.Config, Routes: plan.Routes}
+	return admin.Snapshot{Config: plan.Config, Routes: plan.Routes, Circuits: a.disp.OpenCircuits()}
 }
 
 // Connectors implements admin.Backend.
@@ -273,6 +273,9 @@ func (a *App) TestSend(ctx context.Context, connector string, params sdk.Params)
 		res = tester.Test(ctx, target)
 	} else {
 		res = conn.Instance.Deliver(ctx, req)
+	}
+	if res.Outcome == sdk.OutcomeDelivered {
+		a.disp.CloseCircuits(connector)
 	}
 	return &admin.TestResult{Outcome: res.Outcome, StatusCode: res.StatusCode, Response: res.Response, Reason: res.Reason,
 		Duration: a.clock.Now().Sub(started), Params: shown}, nil

@@ -237,6 +237,9 @@ func (a *App) logReload(before, after *config.Config, rt *runtime) {
 	if before.Delivery != after.Delivery {
 		restart = append(restart, "delivery")
 	}
+	if before.Log != after.Log {
+		restart = append(restart, "log")
+	}
 	a.log.Info("config reloaded", "file", a.reload.path, "connectors", len(after.Connectors), "routes", len(after.Routes),
 		"retired_routes", len(rt.retired))
 	if len(restart) > 0 {

@@ -57,6 +57,11 @@ func TestRemovedConnectorHoldEndsWhenItReturns(t *testing.T) {
 	id := waitAttempted(t, inst)
 	reload(t, inst, config(removedWithout))
 	waitHoldReason(t, inst, id, "connector_removed")
+	var held map[string]any
+	inst.API(t, "GET", "/api/v1/deliveries/"+id, nil).Decode(t, &held)
+	if held["last_error"] != "503 Service Unavailable" {
+		t.Errorf("held delivery's last_error = %v, want the last attempt's 503 kept", held["last_error"])
+	}
 
 	reload(t, inst, config(removedWith))
 	waitHoldReason(t, inst, id, "")

@@ -307,7 +307,7 @@ func (d *Dispatcher) block(dst *destination, until time.Time, reason string) {
 func (d *Dispatcher) hold(it *item, reason string, at time.Time, log *slog.Logger) {
 	now := d.clock.Now()
 	u := &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
-		State: store.StateScheduled, NextAt: at, HoldReason: reason, HeldFor: max(at.Sub(now), 0)}
+		State: store.StateScheduled, NextAt: at, HoldReason: reason, HeldFor: max(at.Sub(now), 0), Reason: it.delivery.LastError}
 	d.mu.Lock()
 	d.releaseSlot(it)
 	d.mu.Unlock()

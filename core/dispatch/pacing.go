@@ -63,7 +63,8 @@ func (d *Dispatcher) letGoForTurn(dst *destination, it *item, now, turn time.Tim
 	delete(d.held, it.delivery.ID)
 	d.noteNextDue(due)
 	return &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
-		State: store.StateScheduled, NextAt: due, HoldReason: store.HoldRateLimit, HeldFor: due.Sub(now)}
+		State: store.StateScheduled, NextAt: due, HoldReason: store.HoldRateLimit, HeldFor: due.Sub(now),
+		Reason: it.delivery.LastError}
 }
 
 // writeHolds records holds of deliveries this process let go.

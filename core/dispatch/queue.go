@@ -207,7 +207,8 @@ func (d *Dispatcher) holdLater(items []*item) {
 			until = now
 		}
 		updates = append(updates, &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken,
-			At: now, State: store.StateScheduled, NextAt: until, HoldReason: dst.blockReason, HeldFor: until.Sub(now)})
+			At: now, State: store.StateScheduled, NextAt: until, HoldReason: dst.blockReason, HeldFor: until.Sub(now),
+			Reason: it.delivery.LastError})
 		delete(d.held, it.delivery.ID)
 		d.noteNextDue(until)
 	}

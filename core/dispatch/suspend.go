@@ -97,7 +97,8 @@ func (d *Dispatcher) writeBack(items []*item, next time.Time, reason string) err
 	updates := make([]*store.Update, len(items))
 	for i, it := range items {
 		updates[i] = &store.Update{DeliveryID: it.delivery.ID, LeaseToken: it.delivery.LeaseToken, At: now,
-			State: store.StateScheduled, NextAt: next, HoldReason: reason, HeldFor: max(next.Sub(now), 0)}
+			State: store.StateScheduled, NextAt: next, HoldReason: reason, HeldFor: max(next.Sub(now), 0),
+			Reason: it.delivery.LastError}
 	}
 	_, err := d.store.Complete(context.Background(), updates)
 	return err

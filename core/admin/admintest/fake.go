@@ -67,7 +67,7 @@ func (f *Fake) Configure(context.Context, sdk.InstanceConfig) (sdk.Instance, err
 	return &fakeInstance{fake: f}, nil
 }
 
-// Heal makes the targets in fail mode deliver from now on.
+// Heal makes the targets in fail and retry modes deliver from now on.
 func (f *Fake) Heal() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -104,7 +104,7 @@ func (i *fakeInstance) Deliver(_ context.Context, req *sdk.DeliveryRequest) sdk.
 	switch mode := req.Target.String("mode"); {
 	case mode == "gone":
 		return sdk.Result{Outcome: sdk.OutcomePermanent, StatusCode: 410, Reason: "410 Gone", Response: "hook removed"}
-	case mode == "retry":
+	case mode == "retry" && !f.healed:
 		return sdk.Retry("503 Service Unavailable", 0)
 	case mode == "reject":
 		return f.reject(req.Target.String("channel"))
