@@ -1,6 +1,8 @@
 package route
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"sort"
@@ -71,7 +73,8 @@ func (ev *evaluation) renderParams(r *route, tg *target) (sdk.Params, error) {
 // destination joins the connector name with the rendered value of each of its
 // DestinationParams that is set: "slack|#urgent". A URL counts by its scheme and
 // host only, because its path and query may carry credentials (a webhook token)
-// and the key is stored and logged. A list value is joined with "," and a map
+// and the key is stored, logged and shown; a value written with a ${...}
+// reference counts by a fingerprint. A list value is joined with "," and a map
 // value as sorted key=value pairs.
 func destination(tg *target, params sdk.Params) string {
 	var b strings.Builder
@@ -82,9 +85,27 @@ func destination(tg *target, params sdk.Params) string {
 			continue
 		}
 		b.WriteByte('|')
+		if tg.referencesParam(name) {
+			// A value from ${...} may be a credential: the key keeps it
+			// apart from other destinations without showing it.
+			sum := sha256.Sum256([]byte(value))
+			b.WriteString("<secret:" + hex.EncodeToString(sum[:4]) + ">")
+			continue
+		}
 		b.WriteString(urlOrigin(value))
 	}
 	return b.String()
+}
+
+// referencesParam reports whether the parameter, or an item or entry of it,
+// is written with a ${...} reference.
+func (tg *target) referencesParam(name string) bool {
+	for path := range tg.referenced {
+		if path == name || strings.HasPrefix(path, name+"[") || strings.HasPrefix(path, name+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // urlOrigin returns scheme://host of an absolute URL, and any other value as it is.

@@ -609,3 +609,28 @@ func TestInvalidBody(t *testing.T) {
 		t.Errorf("error %q does not name the event", planned[0].Err)
 	}
 }
+
+// TestReferencedDestinationShownByFingerprint checks that a destination value
+// written with a ${...} reference never appears in the destination key, which
+// is stored, logged and shown with open circuits, while two values still make
+// two destinations.
+func TestReferencedDestinationShownByFingerprint(t *testing.T) {
+	keys := map[string]bool{}
+	for _, channel := range []string{"secret-channel-token-42", "another-secret-channel"} {
+		r := urgentRoute()
+		r.To[0].Params["channel"] = channel
+		r.To[0].Referenced = map[string]bool{"channel": true}
+		planned := mustCompile(t, r).Evaluate(loadEvent(t, "issue-created-high.json"))
+		if len(planned) != 1 {
+			t.Fatalf("planned %d deliveries, want 1", len(planned))
+		}
+		key := planned[0].Destination
+		if strings.Contains(key, channel) || !strings.HasPrefix(key, "slack|<secret:") {
+			t.Errorf("destination key %q, want slack|<secret:...> without the channel", key)
+		}
+		keys[key] = true
+	}
+	if len(keys) != 2 {
+		t.Errorf("destination keys %v, want one per channel", keys)
+	}
+}

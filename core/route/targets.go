@@ -20,6 +20,9 @@ type target struct {
 	// literal, sorted, each list followed by its templated items (to, to[1]).
 	// Planned values share this slice.
 	untrusted []string
+	// referenced names the parameters whose value, as written, has a ${...}
+	// reference (config.Target.Referenced).
+	referenced map[string]bool
 }
 
 // param is one compiled target parameter. Its kind decides which one of
@@ -50,7 +53,7 @@ func (c *compiler) compileTarget(cr *config.Route, i int) *target {
 		return nil
 	}
 
-	tg := &target{connector: ct.Connector, info: info}
+	tg := &target{connector: ct.Connector, info: info, referenced: ct.Referenced}
 	specs := make(map[string]sdk.ParamSpec, len(info.TargetParams))
 	for _, spec := range info.TargetParams {
 		specs[spec.Name] = spec
