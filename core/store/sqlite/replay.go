@@ -12,7 +12,7 @@ import (
 )
 
 // replayEntities brings the entities table up to date after a stop that left
-// entity states unwritten (see backlog.go): it derives the states again from
+// entity states unwritten (see backlog.go). It derives the states again from
 // the events stored after the entities_through mark, in the order they were
 // accepted, and writes them with the new mark in one transaction. Derived
 // events and duplicates changed no state when they were accepted, so they are
