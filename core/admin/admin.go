@@ -74,8 +74,8 @@ type ConnectorStatus struct {
 	PausedBy    string
 	Automatic   bool
 	PausedAt    time.Time
-	// PauseUnknown says why whether the connector is paused is unknown, such
-	// as a store that cannot be read; empty when it is known.
+	// PauseUnknown is the reason the pause state is unknown, such as a store
+	// that cannot be read. It is empty when the state is known.
 	PauseUnknown string
 	// Attempts and Delivered count its recent attempts (at most 100), and
 	// FailedInARow those since the last one delivered.
@@ -91,12 +91,12 @@ type ConnectorStatus struct {
 	// after a rejection (sdk.RejectionKeeper), until an operator retries or
 	// tests.
 	Rejections []string
-	// Unhealthy is set when the instance's Health says it cannot deliver;
-	// HealthMessage is what Health said.
+	// Unhealthy is set when the instance's Health reports that it cannot
+	// deliver, and HealthMessage is the message Health returned.
 	Unhealthy     bool
 	HealthMessage string
-	// Waiting is set when Health says the instance's calls wait for now,
-	// such as for a rate limit, rather than that it cannot deliver.
+	// Waiting is set when Health reports that the instance's calls wait for
+	// now, such as for a rate limit, rather than that it cannot deliver.
 	Waiting bool
 }
 

@@ -101,7 +101,7 @@ type Dispatcher struct {
 	held    map[int64]*item
 	// paused are the connectors whose deliveries are held.
 	paused map[string]bool
-	// suspended, when set, says why the dispatcher takes no work (Suspend).
+	// suspended, when set, is the reason the dispatcher takes no work (Suspend).
 	suspended string
 	started   bool
 	stopping  bool

@@ -81,9 +81,9 @@ func (k *instanceLock) lostConnection(cause error) {
 }
 
 // reconnectFailed records that the lock cannot be taken back because the
-// database cannot be reached, replacing the reason of a lost connection,
-// which no longer says what is wrong. Another session holding the lock stays
-// the reason until the listener sees otherwise.
+// database cannot be reached. It replaces the reason of a lost connection,
+// which is out of date by then, but not the reason that another session has
+// the lock.
 func (k *instanceLock) reconnectFailed(cause error) {
 	if k.instance == "" {
 		return
@@ -128,8 +128,8 @@ func (l *listener) takeInstance(ctx context.Context, conn *pgx.Conn, wait time.D
 	}
 }
 
-// logWaiting says that another session holds the instance id and names it,
-// as far as the server shows it.
+// logWaiting logs that another session has the instance id's lock, with
+// that session's pid, application and client as far as the server shows them.
 func (l *listener) logWaiting(ctx context.Context, conn *pgx.Conn, wait time.Duration) {
 	attrs := []any{"instance_id", l.instance, "wait", wait.String()}
 	if holder, err := l.holder(ctx, conn); err == nil && holder.pid != 0 {
