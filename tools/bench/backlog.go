@@ -22,7 +22,7 @@ func (b *bench) backlog() ([]*result, error) {
 		}
 		sys.receiver.down.Store(true)
 		started := time.Now()
-		_, err = closedLoop([]string{sys.addr}, gen, b.o.backlog, b.o.concurrency)
+		_, err = closedLoop([]string{sys.addr}, gen, b.o.backlog, b.o.concurrency, false)
 		if err == nil {
 			// Let the dispatcher settle: held deliveries written back, caches warm.
 			time.Sleep(2 * time.Second)

@@ -67,14 +67,14 @@ func (b *bench) rateAfter(prefill int) ([]float64, error) {
 	}
 	defer target.stop()
 	started := time.Now()
-	if _, err := b.deliverBurstTo(target.addrs, target.recv, target.gen, prefill); err != nil {
+	if _, _, err := b.deliverBurstTo(target.addrs, target.recv, target.gen, prefill, false); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "growth: stored %d events in %s\n", prefill, time.Since(started).Round(time.Second))
 
 	var rates []float64
 	for i := 0; i < b.o.runs; i++ {
-		rate, err := b.deliverBurstTo(target.addrs, target.recv, target.gen, b.o.events)
+		rate, _, err := b.deliverBurstTo(target.addrs, target.recv, target.gen, b.o.events, false)
 		if err != nil {
 			return nil, err
 		}

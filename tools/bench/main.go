@@ -155,7 +155,10 @@ func (b *bench) report(results []*result) string {
 		for i, v := range r.runs {
 			runs[i] = format(v)
 		}
-		met := "yes"
+		met := "-"
+		if r.met != nil {
+			met = "yes"
+		}
 		if r.met != nil && !r.met(r.median()) {
 			met = "**no**"
 		}

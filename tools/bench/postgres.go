@@ -107,12 +107,12 @@ func (b *bench) clusterRun(instances int, paused bool) (float64, error) {
 	var rate float64
 	if paused {
 		started := time.Now()
-		last, err := closedLoop(c.addrs(), gen, b.o.events, b.o.concurrency)
+		loop, err := closedLoop(c.addrs(), gen, b.o.events, b.o.concurrency, false)
 		if err != nil {
 			return 0, err
 		}
-		rate = float64(b.o.events) / last.Sub(started).Seconds()
-	} else if rate, err = b.deliverBurstTo(c.addrs(), c.recv, gen, b.o.events); err != nil {
+		rate = float64(b.o.events) / loop.last.Sub(started).Seconds()
+	} else if rate, _, err = b.deliverBurstTo(c.addrs(), c.recv, gen, b.o.events, false); err != nil {
 		return 0, err
 	}
 	fmt.Fprintf(os.Stderr, "postgres, %d instance(s), paused %t: %.0f events/s\n", instances, paused, rate)

@@ -72,15 +72,27 @@ func (b *bench) stop(sys *system) {
 	sys.receiver.close()
 }
 
+// loopResult is what a closed loop measured.
+type loopResult struct {
+	// last is when the last event was accepted.
+	last time.Time
+	// acks holds, for each event, the milliseconds from its first send to its
+	// 202, 503 retries included.
+	acks []float64
+	// sent holds each event's first send time by event id.
+	sent map[string]time.Time
+}
+
 // closedLoop sends n events over the given number of connections, spread over
-// the instances at addrs, each connection sending its next event once the previous one was answered. A 503
-// is retried after its Retry-After, as a sender would. It returns when every
-// event was accepted.
-func closedLoop(addrs []string, gen *generator, n, connections int) (time.Time, error) {
+// the instances at addrs, each connection sending its next event once the
+// previous one was answered. A 503 is retried after a pause, as a sender would.
+// It returns when every event was accepted. With track, it keeps each event's
+// send time for the event-to-delivery latency.
+func closedLoop(addrs []string, gen *generator, n, connections int, track bool) (loopResult, error) {
 	var remaining atomic.Int64
 	remaining.Store(int64(n))
-	var lastAck atomic.Int64
 	errs := make(chan error, connections)
+	parts := make([]loopResult, connections)
 	var wg sync.WaitGroup
 	for c := range connections {
 		wg.Add(1)
@@ -88,40 +100,67 @@ func closedLoop(addrs []string, gen *generator, n, connections int) (time.Time, 
 			defer wg.Done()
 			client := newRawClient(addrs[c%len(addrs)])
 			defer client.close()
-			for remaining.Add(-1) >= 0 {
-				if err := sendOne(client, gen); err != nil {
-					errs <- err
-					return
-				}
-				lastAck.Store(time.Now().UnixNano())
+			var part loopResult
+			if track {
+				part.sent = map[string]time.Time{}
 			}
+			for remaining.Add(-1) >= 0 {
+				id, started, err := sendOne(client, gen)
+				if err != nil {
+					errs <- err
+					break
+				}
+				part.last = time.Now()
+				part.acks = append(part.acks, float64(part.last.Sub(started).Microseconds())/1000)
+				if track {
+					part.sent[id] = started
+				}
+			}
+			parts[c] = part
 		}()
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		return time.Time{}, err
+		return loopResult{}, err
 	}
-	return time.Unix(0, lastAck.Load()), nil
+	return mergeLoops(parts, n), nil
 }
 
-func sendOne(client *rawClient, gen *generator) error {
-	_, body, headers := gen.event()
+func mergeLoops(parts []loopResult, n int) loopResult {
+	all := loopResult{acks: make([]float64, 0, n), sent: map[string]time.Time{}}
+	for _, p := range parts {
+		if p.last.After(all.last) {
+			all.last = p.last
+		}
+		all.acks = append(all.acks, p.acks...)
+		for id, at := range p.sent {
+			all.sent[id] = at
+		}
+	}
+	return all
+}
+
+// sendOne sends one new event until it is accepted and returns its id and
+// when it was first sent.
+func sendOne(client *rawClient, gen *generator) (string, time.Time, error) {
+	id, body, headers := gen.event()
+	started := time.Now()
 	for try := 0; try < 100; try++ {
 		status, err := client.post("/v1/events", headers, body)
 		if err != nil {
-			return err
+			return "", started, err
 		}
 		switch {
 		case status == 202:
-			return nil
+			return id, started, nil
 		case status == 503:
 			time.Sleep(100 * time.Millisecond)
 		default:
-			return fmt.Errorf("ingest answered %d", status)
+			return "", started, fmt.Errorf("ingest answered %d", status)
 		}
 	}
-	return fmt.Errorf("ingest kept answering 503")
+	return "", started, fmt.Errorf("ingest kept answering 503")
 }
 
 // waitDelivered waits until the receiver counted n deliveries.
@@ -136,91 +175,123 @@ func waitDelivered(recv *receiver, n int, timeout time.Duration) error {
 	return nil
 }
 
-// deliverBurst sends n events and returns the delivered rate: n over the time
-// from the first send to the last delivery.
-func (b *bench) deliverBurst(sys *system, gen *generator, n int) (float64, error) {
-	return b.deliverBurstTo([]string{sys.addr}, sys.receiver, gen, n)
-}
-
-// deliverBurstTo is deliverBurst to several instances that share recv.
-func (b *bench) deliverBurstTo(addrs []string, recv *receiver, gen *generator, n int) (float64, error) {
+// deliverBurstTo sends n events spread over the instances at addrs, which
+// share recv, and returns the delivered rate: n over the time from the first
+// send to the last delivery. With track, it also returns each event's milliseconds from its first send to its
+// first arrival at recv.
+func (b *bench) deliverBurstTo(addrs []string, recv *receiver, gen *generator, n int, track bool) (float64, []float64, error) {
+	if track {
+		recv.reset(true)
+	}
 	base := recv.count.Load()
 	started := time.Now()
-	if _, err := closedLoop(addrs, gen, n, b.o.concurrency); err != nil {
-		return 0, err
+	loop, err := closedLoop(addrs, gen, n, b.o.concurrency, track)
+	if err != nil {
+		return 0, nil, err
 	}
 	if err := waitDelivered(recv, int(base)+n, 10*time.Minute); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	elapsed := time.Unix(0, recv.last.Load()).Sub(started)
-	return float64(n) / elapsed.Seconds(), nil
+	if !track {
+		return float64(n) / elapsed.Seconds(), nil, nil
+	}
+	lat, err := recv.latencies(loop.sent)
+	return float64(n) / elapsed.Seconds(), lat, err
+}
+
+// percentiles is a p50 and a p99 figure, one run value per measured run.
+type percentiles struct{ p50, p99 *result }
+
+func newPercentiles(what, unit, target99 string, met99 func(float64) bool) percentiles {
+	return percentiles{
+		p50: &result{name: what + " p50", unit: unit, target: "-"},
+		p99: &result{name: what + " p99", unit: unit, target: target99, met: met99},
+	}
+}
+
+func (p percentiles) add(values []float64) {
+	p.p50.runs = append(p.p50.runs, percentile(values, 50))
+	p.p99.runs = append(p.p99.runs, percentile(values, 99))
+}
+
+func (p percentiles) String() string {
+	return fmt.Sprintf("p50 %.2f ms, p99 %.2f ms", p.p50.runs[len(p.p50.runs)-1], p.p99.runs[len(p.p99.runs)-1])
 }
 
 func (b *bench) endToEnd() ([]*result, error) {
 	r := &result{name: "events delivered end to end, durable", unit: "events/s", target: ">= 6,000 events/s",
 		met: func(m float64) bool { return m >= 6000 }}
+	lat := newPercentiles("event-to-delivery latency at the maximum rate (closed loop)", "ms", "-", nil)
 	for i := 0; i < b.o.runs; i++ {
 		sys, gen, err := b.start(false)
 		if err != nil {
 			return nil, err
 		}
-		rate, err := b.deliverBurst(sys, gen, b.o.events)
+		rate, values, err := b.deliverBurstTo([]string{sys.addr}, sys.receiver, gen, b.o.events, true)
 		b.stop(sys)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(os.Stderr, "e2e run %d: %.0f events/s\n", i+1, rate)
 		r.runs = append(r.runs, rate)
+		lat.add(values)
+		fmt.Fprintf(os.Stderr, "e2e run %d: %.0f events/s, event to delivery %s\n", i+1, rate, lat)
 	}
-	return []*result{r}, nil
+	return []*result{r, lat.p50, lat.p99}, nil
 }
 
 func (b *bench) ingestOnly() ([]*result, error) {
 	r := &result{name: "events accepted at ingest, dispatcher paused", unit: "events/s", target: ">= 15,000 events/s",
 		met: func(m float64) bool { return m >= 15000 }}
+	lat := newPercentiles("ingest latency (send to 202) at the maximum rate (closed loop)", "ms", "-", nil)
 	for i := 0; i < b.o.runs; i++ {
 		sys, gen, err := b.start(true)
 		if err != nil {
 			return nil, err
 		}
 		started := time.Now()
-		last, err := closedLoop([]string{sys.addr}, gen, b.o.events, b.o.concurrency)
+		loop, err := closedLoop([]string{sys.addr}, gen, b.o.events, b.o.concurrency, false)
 		b.stop(sys)
 		if err != nil {
 			return nil, err
 		}
-		rate := float64(b.o.events) / last.Sub(started).Seconds()
-		fmt.Fprintf(os.Stderr, "ingest run %d: %.0f events/s\n", i+1, rate)
+		rate := float64(b.o.events) / loop.last.Sub(started).Seconds()
 		r.runs = append(r.runs, rate)
+		lat.add(loop.acks)
+		fmt.Fprintf(os.Stderr, "ingest run %d: %.0f events/s, send to 202 %s\n", i+1, rate, lat)
 	}
-	return []*result{r}, nil
+	return []*result{r, lat.p50, lat.p99}, nil
 }
 
 // latency sends events at a fixed rate regardless of answers (open loop) and
-// measures, for each, the time from its scheduled send to its arrival at the
-// receiver; measuring from the schedule counts any queueing in the generator.
+// measures, for each, the time from its scheduled send to its 202 and to its
+// arrival at the receiver; measuring from the schedule counts any queueing in
+// the generator.
 func (b *bench) latency() ([]*result, error) {
-	p50 := &result{name: fmt.Sprintf("event-to-delivery latency p50 at %d events/s", b.o.rate), unit: "ms", target: "-"}
-	p99 := &result{name: fmt.Sprintf("event-to-delivery latency p99 at %d events/s", b.o.rate), unit: "ms", target: "<= 20 ms",
-		met: func(m float64) bool { return m <= 20 }}
+	delivered := newPercentiles(fmt.Sprintf("event-to-delivery latency at %d events/s (open loop)", b.o.rate), "ms", "<= 20 ms",
+		func(m float64) bool { return m <= 20 })
+	accepted := newPercentiles(fmt.Sprintf("ingest latency (send to 202) at %d events/s (open loop)", b.o.rate), "ms", "-", nil)
 	for i := 0; i < b.o.runs; i++ {
 		sys, gen, err := b.start(false)
 		if err != nil {
 			return nil, err
 		}
-		lat, err := b.openLoop(sys, gen)
+		acks, lat, err := b.openLoop(sys, gen)
 		b.stop(sys)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(os.Stderr, "latency run %d: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", i+1, percentile(lat, 50), percentile(lat, 99), percentile(lat, 100))
-		p50.runs = append(p50.runs, percentile(lat, 50))
-		p99.runs = append(p99.runs, percentile(lat, 99))
+		delivered.add(lat)
+		accepted.add(acks)
+		fmt.Fprintf(os.Stderr, "latency run %d: event to delivery %s, max %.2f ms; send to 202 %s\n", i+1, delivered, percentile(lat, 100), accepted)
 	}
-	return []*result{p50, p99}, nil
+	return []*result{delivered.p50, delivered.p99, accepted.p50, accepted.p99}, nil
 }
 
-func (b *bench) openLoop(sys *system, gen *generator) ([]float64, error) {
+// openLoop sends b.o.rate events a second for b.o.latencyFor and returns, in
+// milliseconds from each event's scheduled send, the times to its 202 and to
+// its arrival at the receiver.
+func (b *bench) openLoop(sys *system, gen *generator) (acks, delivered []float64, err error) {
 	sys.receiver.reset(true)
 	total := int(float64(b.o.rate) * b.o.latencyFor.Seconds())
 	type job struct {
@@ -231,6 +302,7 @@ func (b *bench) openLoop(sys *system, gen *generator) ([]float64, error) {
 	}
 	jobs := make(chan job, total)
 	intended := make(map[string]time.Time, total)
+	ackTimes := make(chan float64, total)
 	errs := make(chan error, 64)
 	var wg sync.WaitGroup
 	for range 32 {
@@ -240,12 +312,15 @@ func (b *bench) openLoop(sys *system, gen *generator) ([]float64, error) {
 			client := newRawClient(sys.addr)
 			defer client.close()
 			for j := range jobs {
-				if status, err := client.post("/v1/events", j.headers, j.body); err != nil || status != 202 {
+				status, err := client.post("/v1/events", j.headers, j.body)
+				if err != nil || status != 202 {
 					select {
 					case errs <- fmt.Errorf("send %s: status %d, %v", j.id, status, err):
 					default:
 					}
+					continue
 				}
+				ackTimes <- float64(time.Since(j.intended).Microseconds()) / 1000
 			}
 		}()
 	}
@@ -262,24 +337,18 @@ func (b *bench) openLoop(sys *system, gen *generator) ([]float64, error) {
 	close(jobs)
 	wg.Wait()
 	close(errs)
+	close(ackTimes)
 	for err := range errs {
-		return nil, err
+		return nil, nil, err
+	}
+	for ms := range ackTimes {
+		acks = append(acks, ms)
 	}
 	if err := waitDelivered(sys.receiver, total, time.Minute); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-
-	sys.receiver.mu.Lock()
-	defer sys.receiver.mu.Unlock()
-	lat := make([]float64, 0, total)
-	for id, at := range intended {
-		arrived, ok := sys.receiver.arrivals[id]
-		if !ok {
-			return nil, fmt.Errorf("event %s was never delivered", id)
-		}
-		lat = append(lat, float64(arrived.Sub(at).Microseconds())/1000)
-	}
-	return lat, nil
+	delivered, err = sys.receiver.latencies(intended)
+	return acks, delivered, err
 }
 
 func percentile(values []float64, p float64) float64 {

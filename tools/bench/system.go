@@ -225,6 +225,22 @@ func (r *receiver) reset(track bool) {
 	r.track.Store(track)
 }
 
+// latencies returns, for each event of sent, the milliseconds from its time
+// in sent to its first arrival. It fails when an event never arrived.
+func (r *receiver) latencies(sent map[string]time.Time) ([]float64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	lat := make([]float64, 0, len(sent))
+	for id, at := range sent {
+		arrived, ok := r.arrivals[id]
+		if !ok {
+			return nil, fmt.Errorf("event %s was never delivered", id)
+		}
+		lat = append(lat, float64(arrived.Sub(at).Microseconds())/1000)
+	}
+	return lat, nil
+}
+
 func (r *receiver) close() { r.server.Shutdown(context.Background()) }
 
 // generator makes unique signed envelopes from the issue-created fixture.
