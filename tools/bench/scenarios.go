@@ -72,14 +72,14 @@ func (b *bench) stop(sys *system) {
 	sys.receiver.close()
 }
 
-// loopResult is what a closed loop measured.
+// loopResult is the measurements of one closed loop.
 type loopResult struct {
-	// last is when the last event was accepted.
+	// last is the time the last event was accepted.
 	last time.Time
-	// acks holds, for each event, the milliseconds from its first send to its
-	// 202, 503 retries included.
+	// acks contains, for each event, the milliseconds from its first send to
+	// its 202, 503 retries included.
 	acks []float64
-	// sent holds each event's first send time by event id.
+	// sent maps each event id to its first send time.
 	sent map[string]time.Time
 }
 
