@@ -194,10 +194,12 @@ func turboCommentContent(body string, githubID int64) string {
 }
 
 // normalizeText makes text compare the same from both sides: GitHub's web
-// editor sends CRLF line ends, and trailing space is not content.
+// editor sends CRLF line ends, and trailing space is not content. A trailing
+// carriage return goes too: left before a separator the connector appends, it
+// would read back as one CRLF line end with it and the text would change.
 func normalizeText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.TrimRight(s, " \t\n")
+	return strings.TrimRight(s, " \t\r\n")
 }
 
 // cutRunes cuts s to at most limit runes, ending it with note when it cut.
