@@ -137,6 +137,9 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 	}
 
 	changes := rules(env.EntityType, before.fields, after.fields)
+	if !ordered && stored != nil && p.hasPrevious {
+		changes = notShownBy(changes, rules(env.EntityType, stored.Fields, after.fields))
+	}
 	for _, c := range changes {
 		id := changeID(next.Key, c, stamp)
 		next.LastChange[c.eventType] = id
@@ -157,6 +160,21 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 		res.ChangeID = stored.LastChange[env.EventType]
 	}
 	return res, nil
+}
+
+// notShownBy returns the changes whose type is also among againstStored, the
+// changes from the stored state. It is used for an event that cannot be
+// ordered against the stored state, because one side has no valid updated_at.
+// A change that the stored state already shows was reported or derived by an
+// earlier event, so deriving it again would send it twice.
+func notShownBy(changes, againstStored []change) []change {
+	var unseen []change
+	for _, c := range changes {
+		if slices.ContainsFunc(againstStored, func(s change) bool { return s.eventType == c.eventType }) {
+			unseen = append(unseen, c)
+		}
+	}
+	return unseen
 }
 
 // before returns the state to compare with: the event's data.previous over
