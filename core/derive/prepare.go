@@ -19,6 +19,9 @@ type Prepared struct {
 
 	current, previous snapshot
 	hasPrevious       bool
+	// currentKind is the JSON kind of a data.current that is not an object
+	// ("string", "array", ...), and "" otherwise.
+	currentKind string
 }
 
 // snapshot is an entity state and the fields the change rules read from it,
@@ -70,6 +73,7 @@ func PrepareIn(in *event.Incoming, loc *time.Location) *Prepared {
 	})
 	if !isObject(data.Current) {
 		p.skip = true
+		p.currentKind = jsonKind(data.Current)
 		return p
 	}
 
@@ -93,6 +97,42 @@ func (p *Prepared) InvalidDueDate() string {
 		return ""
 	}
 	return p.current.fields.invalidDueDate(p.loc)
+}
+
+// InvalidCurrent returns the JSON kind of the event's data.current when it
+// is present, not null and not an object ("string", "number", "array",
+// "boolean"), so the caller can report it: such an event derives nothing and
+// carries no entity state. It returns "" otherwise.
+func (p *Prepared) InvalidCurrent() string {
+	return p.currentKind
+}
+
+// CurrentNotObjectNote returns the user message for a data.current of the
+// given JSON kind (InvalidCurrent): what it means and how to fix it.
+func CurrentNotObjectNote(kind string) string {
+	return "data.current is a " + kind + ", not an object, so the event derives no change events and stores no " +
+		`entity state; send the entity's fields as an object, like {"status":"closed"}`
+}
+
+// jsonKind returns the kind of a JSON value that is not an object, and "" for
+// no value, null and an object.
+func jsonKind(raw json.RawMessage) string {
+	for _, b := range raw {
+		switch {
+		case b == ' ' || b == '\t' || b == '\n' || b == '\r':
+			continue
+		case b == '"':
+			return "string"
+		case b == '[':
+			return "array"
+		case b == 't' || b == 'f':
+			return "boolean"
+		case b == '-' || (b >= '0' && b <= '9'):
+			return "number"
+		}
+		return ""
+	}
+	return ""
 }
 
 // InvalidUpdatedAt returns the event's updated_at when data.current sets one
