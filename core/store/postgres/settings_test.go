@@ -84,10 +84,12 @@ func TestShareSettingsIgnoresStoppedInstance(t *testing.T) {
 		t.Fatalf("while node-b runs: differences %+v, want one", got)
 	}
 
+	// The server ends node-b's session, and releases its lock, a moment
+	// after the client closed the connection.
 	b.Close()
-	if got := shareSettings(t, a, map[string]string{"storage.retention": "24h"}); len(got) != 0 {
-		t.Errorf("after node-b stopped: differences %+v, want none", got)
-	}
+	waitUntil(t, "node-b's settings to be left out", func() bool {
+		return len(shareSettings(t, a, map[string]string{"storage.retention": "24h"})) == 0
+	})
 	var rows int
 	if err := a.pool.QueryRow(context.Background(), `SELECT count(*) FROM instance_settings`).Scan(&rows); err != nil {
 		t.Fatal(err)
@@ -106,6 +108,12 @@ func TestShareSettingsForgetsStoppedInstance(t *testing.T) {
 	shareSettings(t, b, map[string]string{"storage.retention": "720h"})
 	shareSettings(t, c, map[string]string{"storage.retention": "48h"})
 	b.Close()
+	waitUntil(t, "node-b's session to end", func() bool {
+		var held bool
+		err := a.pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT FROM pg_stat_activity
+			WHERE application_name = 'switchboard node-b')`).Scan(&held)
+		return err == nil && !held
+	})
 
 	later := sharedAt.Add(forgetSettingsAfter + time.Minute)
 	got, err := a.ShareSettings(context.Background(), map[string]string{"storage.retention": "24h"}, later)
