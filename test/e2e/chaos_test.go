@@ -630,8 +630,9 @@ func (l *chaosLoad) sendTraced(req *chaosRequest, written func()) {
 	resp, err := l.client.Do(httpReq)
 	var answer acceptedResponse
 	if err == nil && req.tracked && (resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusAccepted) {
-		if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
-			l.t.Errorf("POST %s: read the response: %v", req.path, err)
+		// A kill can cut the body short, which loses the response too.
+		if err = json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+			resp.Body.Close()
 		}
 	}
 
