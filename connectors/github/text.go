@@ -114,7 +114,8 @@ func githubBody(description, key, link, turboID string) string {
 
 // bodyFooter is the link back to Turbo and the marker after the description.
 func bodyFooter(key, link, turboID string) string {
-	name := key
+	// Brackets or a line break in a key would end the link text early.
+	name := strings.NewReplacer("[", "", "]", "", "\n", " ", "\r", " ").Replace(key)
 	if name == "" {
 		name = "this issue"
 	}
@@ -150,7 +151,9 @@ var footerLink = regexp.MustCompile(`(?:^|\n)(?:---\n)?Synced with \[[^\]\n]*\]\
 // footer the connector wrote, or the whole body when someone removed it.
 func descriptionOf(body string) string {
 	body = normalizeText(body)
-	i := strings.Index(body, issueMarkerPrefix)
+	// The connector's marker ends the body: a marker's text inside the
+	// description itself is description.
+	i := strings.LastIndex(body, issueMarkerPrefix)
 	if i < 0 {
 		return body
 	}
