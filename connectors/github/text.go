@@ -197,12 +197,15 @@ func turboCommentContent(body string, githubID int64) string {
 }
 
 // normalizeText makes text compare the same from both sides: GitHub's web
-// editor sends CRLF line ends, and trailing space is not content. A trailing
-// carriage return goes too: left before a separator the connector appends, it
-// would read back as one CRLF line end with it and the text would change.
+// editor sends CRLF line ends, and trailing space is not content. A lone
+// carriage return becomes a line end too, so that the result has none left:
+// otherwise "\r\r\n" would read as a new CRLF after one pass, and a
+// carriage return left at the end would join the newline of a separator the
+// connector appends.
 func normalizeText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.TrimRight(s, " \t\r\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	return strings.TrimRight(s, " \t\n")
 }
 
 // cutRunes cuts s to at most limit runes, ending it with note when it cut.
