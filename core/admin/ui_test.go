@@ -156,6 +156,18 @@ func TestUISignInAndForms(t *testing.T) {
 			t.Errorf("audit = %v, want the pause by ops-anna", actions.Items)
 		}
 	})
+	t.Run("audit filters", func(t *testing.T) {
+		status, body := b.get("/ui/actions?actor=ops-anna&action=pause")
+		if status != http.StatusOK || !strings.Contains(body, "night &lt;b&gt;") || !strings.Contains(body, `<option value="pause" selected>`) {
+			t.Errorf("actions by ops-anna = %d, want the pause and the filter selected:\n%s", status, body)
+		}
+		if _, body := b.get("/ui/actions?actor=nobody"); !strings.Contains(body, "No operator actions match.") {
+			t.Errorf("actions by nobody do not say that none match:\n%s", body)
+		}
+		if status, body := b.get("/ui/actions?action=restart"); status != http.StatusBadRequest || !strings.Contains(body, "unknown action") {
+			t.Errorf("an unknown action = %d, want 400 saying so:\n%s", status, body)
+		}
+	})
 	t.Run("rule tester", func(t *testing.T) {
 		_, page := b.get("/ui/tester")
 		status, body, _ := b.post("/ui/tester", url.Values{"csrf": {hidden(t, page, "csrf")},
