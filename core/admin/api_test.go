@@ -397,6 +397,7 @@ func testConnectors(t *testing.T, c *client) {
 	}
 	c.apiErr("POST", "/api/v1/connectors/nope/test", nil, http.StatusNotFound, "not_found")
 	testSendParams(t, c)
+	testSendDeclaredParams(t, c)
 
 	var paused map[string]any
 	c.api("POST", "/api/v1/connectors/hook/pause", map[string]any{"reason": "maintenance"}, http.StatusOK).Decode(t, &paused)

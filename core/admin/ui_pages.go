@@ -217,10 +217,11 @@ type testPage struct {
 
 func (u *ui) test(w http.ResponseWriter, r *http.Request, sess *session) error {
 	name := r.PathValue("name")
-	if _, err := u.s.connector(name); err != nil {
+	c, err := u.s.connector(name)
+	if err != nil {
 		return err
 	}
-	res, err := u.s.runTest(r, name, nil, sess.actor)
+	res, err := u.s.runTest(r, c, nil, sess.actor)
 	if err != nil {
 		return err
 	}
