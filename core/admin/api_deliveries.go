@@ -159,7 +159,7 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 		return err
 	}
 	if len(retried) > 0 {
-		detail := fmt.Sprintf("%s (route=%q connector=%q event_type=%q)", countNoun(len(retried), "dead delivery", "dead deliveries"), req.Route, req.Connector, req.EventType)
+		detail := fmt.Sprintf("%s (%s)", countNoun(len(retried), "dead delivery", "dead deliveries"), filterDetail(filters))
 		if err := s.record(r.Context(), actor, "retry_dead", "deliveries", detail); err != nil {
 			return err
 		}
