@@ -512,6 +512,17 @@ func testRoutes(t *testing.T, c *client) {
 		t.Errorf("dry run shows channel %v, want <secret>", got)
 	}
 	c.apiErr("POST", "/api/v1/dry-run", `{"event_type":`, http.StatusBadRequest, "invalid_request")
+	for _, tc := range []struct{ body, want string }{
+		{"not json", "invalid JSON at byte 0: invalid literal; expected null"},
+		{"event_type: issue.created", "invalid JSON at byte 0: unexpected 'e'; expected a JSON value"},
+		{`{"event_type": "issue.created",}`, "invalid JSON at byte 31: unexpected '}'; expected a string key in double quotes"},
+		{`[{"event_type": "issue.created"}`, "invalid JSON at byte 32 (in events[0]): unexpected end of input"},
+	} {
+		e := c.apiErr("POST", "/api/v1/dry-run", tc.body, http.StatusBadRequest, "invalid_request")
+		if !strings.Contains(e.Error, tc.want) || !strings.Contains(e.Error, "Write the event as JSON: an envelope") {
+			t.Errorf("dry run of %q: %q, want %q and what to write", tc.body, e.Error, tc.want)
+		}
+	}
 	c.apiErr("POST", "/api/v1/dry-run", ``, http.StatusBadRequest, "invalid_request")
 }
 

@@ -176,6 +176,13 @@ func TestUISignInAndForms(t *testing.T) {
 			t.Errorf("rule tester = %d\n%s", status, body)
 		}
 	})
+	t.Run("rule tester not JSON", func(t *testing.T) {
+		_, page := b.get("/ui/tester")
+		status, body, _ := b.post("/ui/tester", url.Values{"csrf": {hidden(t, page, "csrf")}, "event": {"event_type: issue.created"}})
+		if status != http.StatusOK || !strings.Contains(body, "invalid JSON at byte 0: unexpected &#39;e&#39;; expected a JSON value. Write the event as JSON") {
+			t.Errorf("rule tester with YAML = %d, want the problem and the fix:\n%s", status, body)
+		}
+	})
 	t.Run("test send shows text", func(t *testing.T) {
 		_, page := b.get("/ui/connectors")
 		status, body, _ := b.post("/ui/connectors/hook/test", url.Values{"csrf": {hidden(t, page, "csrf")}})
