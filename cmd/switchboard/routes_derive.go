@@ -149,6 +149,9 @@ func eventCount(n int) string {
 // date, a late snapshot, and the change the event itself reports.
 func printDeriveNotes(w io.Writer, env *event.Envelope, prepared *derive.Prepared, stored *derive.Entity, res derive.Result) {
 	var notes []string
+	if kind := prepared.InvalidCurrent(); kind != "" {
+		notes = append(notes, derive.CurrentNotObjectNote(kind))
+	}
 	if bad := prepared.InvalidDueDate(); bad != "" {
 		notes = append(notes, fmt.Sprintf("due_date %q is not a date, so the entity would get no due-date events; "+
 			"write it as 2026-12-10, 2026-12-10T17:00:00 or 2026-12-10T17:00:00Z", bad))

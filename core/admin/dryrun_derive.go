@@ -44,6 +44,9 @@ func (s *server) deriveForDryRun(ctx context.Context, snap Snapshot, in *event.I
 	}
 
 	out := derivedPreview{events: res.Derived, basis: deriveBasis(key, prepared.HasPrevious(), stored != nil)}
+	if kind := prepared.InvalidCurrent(); kind != "" {
+		out.notes = append(out.notes, derive.CurrentNotObjectNote(kind))
+	}
 	if bad := prepared.InvalidDueDate(); bad != "" {
 		out.notes = append(out.notes, fmt.Sprintf("due_date %q is not a date, so the entity would get no due-date events; "+
 			"write it as 2026-12-10, 2026-12-10T17:00:00 or 2026-12-10T17:00:00Z", bad))

@@ -84,6 +84,21 @@ func TestDryRunShowsDerivedEvents(t *testing.T) {
 		}
 	})
 
+	t.Run("data.current not an object", func(t *testing.T) {
+		closed := `{"event_id":"not-object-1","event_type":"issue.closed","timestamp":"2026-12-01T17:00:00Z",` +
+			`"entity_type":"issue","entity_id":"i-text","action":"closed","data":{"current":"closed"}}`
+		var res struct {
+			Events []struct {
+				DeriveNotes []string `json:"derive_notes"`
+			}
+		}
+		inst.API(t, "POST", "/api/v1/dry-run", closed).Decode(t, &res)
+		if len(res.Events) != 1 || len(res.Events[0].DeriveNotes) == 0 ||
+			!strings.Contains(res.Events[0].DeriveNotes[0], "data.current is a string, not an object") {
+			t.Errorf("dry run = %+v, want a note that data.current is a string", res.Events)
+		}
+	})
+
 	t.Run("web UI tester", func(t *testing.T) {
 		b := newBrowser(t, inst)
 		b.login(admintest.Token)

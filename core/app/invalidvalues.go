@@ -13,9 +13,9 @@ import (
 // more.
 const maxInvalidValueWarnings = 10_000
 
-// invalidValueWarnings logs events whose due_date or updated_at cannot be
-// read, once per entity, field and value, so that an entity that keeps its
-// bad value does not fill the log.
+// invalidValueWarnings logs events whose data.current, due_date or
+// updated_at cannot be read, once per entity, field and value, so that an
+// entity that keeps its bad value does not fill the log.
 type invalidValueWarnings struct {
 	mu sync.Mutex
 	// warned maps "<entity key> <field>" to the value last warned about.
@@ -26,6 +26,9 @@ type invalidValueWarnings struct {
 // unless this entity was warned about that value of the field before.
 func (w *invalidValueWarnings) check(log *slog.Logger, p *derive.Prepared, env *event.Envelope) {
 	entity := env.EntityType + ":" + env.EntityID
+	if kind := p.InvalidCurrent(); kind != "" && w.first(entity+" current", kind) {
+		log.Warn(derive.CurrentNotObjectNote(kind), "event_id", env.EventID, "event_type", env.EventType, "entity", entity)
+	}
 	if value := p.InvalidDueDate(); value != "" && w.first(entity+" due_date", value) {
 		log.Warn("due date is not a date, so the entity gets no due-date events until an event sets a valid one; "+
 			"write it as 2026-12-10, 2026-12-10T17:00:00 or 2026-12-10T17:00:00Z",

@@ -73,3 +73,44 @@ func TestInvalidValueWarningsBounded(t *testing.T) {
 		t.Errorf("remembered %d entities, want at most %d", len(w.warned), maxInvalidValueWarnings)
 	}
 }
+
+func TestCurrentNotObjectWarned(t *testing.T) {
+	tests := []struct {
+		current, kind string
+	}{
+		{`"closed"`, "string"},
+		{`["closed"]`, "array"},
+		{`42`, "number"},
+		{`-1`, "number"},
+		{`true`, "boolean"},
+		{`null`, ""},
+		{`{"status":"closed"}`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.current, func(t *testing.T) {
+			raw := `{"event_id":"e1","event_type":"issue.closed","timestamp":"2026-12-02T12:00:00Z",` +
+				`"entity_type":"issue","entity_id":"i1","data":{"current":` + tt.current + `}}`
+			events, err := event.ParseEnvelopes([]byte(raw), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			var w invalidValueWarnings
+			w.check(slog.New(slog.NewTextHandler(&out, nil)), derive.PrepareIn(events[0], time.UTC), events[0].Envelope)
+
+			line := out.String()
+			if tt.kind == "" {
+				if line != "" {
+					t.Errorf("logged %q, want nothing", line)
+				}
+				return
+			}
+			if !strings.Contains(line, "level=WARN") || !strings.Contains(line, "is a "+tt.kind+", not an object") {
+				t.Errorf("logged %q, want a warning naming the kind %s", line, tt.kind)
+			}
+			if !strings.Contains(line, "event_id=e1") || !strings.Contains(line, "entity=issue:i1") {
+				t.Errorf("warning %q lacks the event id or the entity", line)
+			}
+		})
+	}
+}

@@ -195,14 +195,14 @@ func (d *decoder) validateOptions(connector sdk.Connector, c Connector) {
 const minRedactedLength = 6
 
 // redactReferenced returns message with Redacted in place of each of the
-// values, quoted as %q writes them or as they are.
+// values, quoted as %q writes them or as they are, in any letter case.
 func redactReferenced(message string, values []string) string {
 	for _, value := range values {
 		if len(value) < minRedactedLength {
 			continue
 		}
-		message = strings.ReplaceAll(message, strconv.Quote(value), strconv.Quote(Redacted))
-		message = strings.ReplaceAll(message, value, Redacted)
+		message = replaceFold(message, strconv.Quote(value), strconv.Quote(Redacted))
+		message = replaceFold(message, value, Redacted)
 	}
 	return message
 }

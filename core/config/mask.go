@@ -1,6 +1,7 @@
 package config
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -78,7 +79,24 @@ func maskValues(text string, values []string) string {
 		return strings.Compare(a, b)
 	})
 	for _, v := range slices.Compact(hidden) {
-		text = strings.ReplaceAll(text, v, Redacted)
+		text = replaceFold(text, v, Redacted)
 	}
 	return text
+}
+
+// replaceFold replaces in text every occurrence of old, in any letter case,
+// with replacement. A checker may change a value's case before quoting it
+// (the http connector upper-cases a method), so a secret must be found in
+// every case. The parts of text that are replacement already stay as they
+// are, so that a value containing "secret" does not mark up its own mask.
+func replaceFold(text, old, replacement string) string {
+	if old == "" {
+		return text
+	}
+	pattern := regexp.MustCompile("(?i)" + regexp.QuoteMeta(old))
+	parts := strings.Split(text, replacement)
+	for i, part := range parts {
+		parts[i] = pattern.ReplaceAllLiteralString(part, replacement)
+	}
+	return strings.Join(parts, replacement)
 }

@@ -10,6 +10,7 @@ func TestMaskErrors(t *testing.T) {
 		"routes[0].if":           {"HDRSEC-m1n2b3v4c5x6"},
 		"routes[1].to[0].url":    {"https://hooks.example.com/T0/abcdefgh"},
 		"connectors.hook.secret": {"abc"},
+		"connectors.c.method":    {"Top-Secret-Token9"},
 	}}
 	tests := []struct {
 		name, path, message, want string
@@ -21,6 +22,9 @@ func TestMaskErrors(t *testing.T) {
 		{"another key", "routes[2].if", "undeclared reference to 'HDRSEC'", "undeclared reference to 'HDRSEC'"},
 		{"short values stay", "connectors.hook.secret", "value abc is short", "value abc is short"},
 		{"no path", "", "HDRSEC in a file-wide problem", "<secret> in a file-wide problem"},
+		{"another letter case", "routes[0].if", `unsupported method "hdrsec-M1N2B3V4C5X6"`, `unsupported method "<secret>"`},
+		{"a mask stays whole", "connectors.c.method", `unsupported method "<secret>" (TOP-SECRET-TOKEN9)`,
+			`unsupported method "<secret>" (<secret>)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -32,5 +36,19 @@ func TestMaskErrors(t *testing.T) {
 				t.Errorf("masked %q = %q: a masked message must say what <secret> stands for, and only then", tt.message, got)
 			}
 		})
+	}
+}
+
+func TestRedactReferencedInAnyCase(t *testing.T) {
+	values := []string{"MixedCase-Secret-Value-77"}
+	tests := []struct{ message, want string }{
+		{`unsupported method "MIXEDCASE-SECRET-VALUE-77"`, `unsupported method "<secret>"`},
+		{`tls mixedcase-secret-value-77 is unknown`, `tls <secret> is unknown`},
+		{`method "MixedCase-Secret-Value-77"`, `method "<secret>"`},
+	}
+	for _, tt := range tests {
+		if got := redactReferenced(tt.message, values); got != tt.want {
+			t.Errorf("redactReferenced(%q) = %q, want %q", tt.message, got, tt.want)
+		}
 	}
 }

@@ -124,6 +124,33 @@ func TestSameChangeIsOneEvent(t *testing.T) {
 			want: "e1 issue.created\ne2 issue.updated\n  derived issue.status_changed changes=status\n" +
 				"  derived issue.closed changes=status\ne3 issue.updated\n  derived issue.priority_changed changes=priority",
 		},
+		{
+			name: "no updated_at: turbo close with another previous after the update",
+			events: func(t *testing.T) []*event.Incoming {
+				return []*event.Incoming{
+					issueEvent(t, "e1", "issue.created", "", `{"status":"open"}`),
+					issueEvent(t, "e2", "issue.updated", `{"status":"in_progress"}`, `{"status":"closed"}`),
+					issueEvent(t, "e3", "issue.closed", `{"status":"open"}`, `{"status":"closed"}`),
+				}
+			},
+			want: "e1 issue.created\ne2 issue.updated\n  derived issue.status_changed changes=status\n" +
+				"  derived issue.closed changes=status\ne3 issue.closed: duplicate of",
+		},
+		{
+			name: "no updated_at: closed again after a reopen",
+			events: func(t *testing.T) []*event.Incoming {
+				return []*event.Incoming{
+					issueEvent(t, "e1", "issue.created", "", `{"status":"open"}`),
+					issueEvent(t, "e2", "issue.updated", `{"status":"open"}`, `{"status":"closed"}`),
+					issueEvent(t, "e3", "issue.updated", `{"status":"closed"}`, `{"status":"open"}`),
+					issueEvent(t, "e4", "issue.updated", `{"status":"in_progress"}`, `{"status":"closed"}`),
+				}
+			},
+			want: "e1 issue.created\ne2 issue.updated\n  derived issue.status_changed changes=status\n" +
+				"  derived issue.closed changes=status\ne3 issue.updated\n  derived issue.status_changed changes=status\n" +
+				"  derived issue.reopened changes=status\ne4 issue.updated\n  derived issue.status_changed changes=status\n" +
+				"  derived issue.closed changes=status",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,6 +19,9 @@ type Prepared struct {
 
 	current, previous snapshot
 	hasPrevious       bool
+	// currentKind is the JSON kind of a data.current that is not an object
+	// ("string", "array", ...), and "" otherwise.
+	currentKind string
 }
 
 // snapshot is an entity state and the fields the change rules read from it,
@@ -70,6 +73,7 @@ func PrepareIn(in *event.Incoming, loc *time.Location) *Prepared {
 	})
 	if !isObject(data.Current) {
 		p.skip = true
+		p.currentKind = jsonKind(data.Current)
 		return p
 	}
 
@@ -93,6 +97,42 @@ func (p *Prepared) InvalidDueDate() string {
 		return ""
 	}
 	return p.current.fields.invalidDueDate(p.loc)
+}
+
+// InvalidCurrent returns the JSON kind of the event's data.current when it
+// is present, not null and not an object ("string", "number", "array",
+// "boolean"), so the caller can report it: such an event derives nothing and
+// carries no entity state. It returns "" otherwise.
+func (p *Prepared) InvalidCurrent() string {
+	return p.currentKind
+}
+
+// CurrentNotObjectNote returns the user message for a data.current of the
+// given JSON kind (InvalidCurrent): what it means and how to fix it.
+func CurrentNotObjectNote(kind string) string {
+	return "data.current is a " + kind + ", not an object, so the event derives no change events and stores no " +
+		`entity state; send the entity's fields as an object, like {"status":"closed"}`
+}
+
+// jsonKind returns the kind of a JSON value that is not an object, and "" for
+// no value, null and an object.
+func jsonKind(raw json.RawMessage) string {
+	for _, b := range raw {
+		switch {
+		case b == ' ' || b == '\t' || b == '\n' || b == '\r':
+			continue
+		case b == '"':
+			return "string"
+		case b == '[':
+			return "array"
+		case b == 't' || b == 'f':
+			return "boolean"
+		case b == '-' || (b >= '0' && b <= '9'):
+			return "number"
+		}
+		return ""
+	}
+	return ""
 }
 
 // InvalidUpdatedAt returns the event's updated_at when data.current sets one
@@ -137,6 +177,9 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 	}
 
 	changes := rules(env.EntityType, before.fields, after.fields)
+	if !ordered && stored != nil && p.hasPrevious {
+		changes = notShownBy(changes, rules(env.EntityType, stored.Fields, after.fields))
+	}
 	for _, c := range changes {
 		id := changeID(next.Key, c, stamp)
 		next.LastChange[c.eventType] = id
@@ -157,6 +200,21 @@ func (p *Prepared) Changes(stored *Entity) (Result, error) {
 		res.ChangeID = stored.LastChange[env.EventType]
 	}
 	return res, nil
+}
+
+// notShownBy returns the changes whose type is also among againstStored, the
+// changes from the stored state. It is used for an event that cannot be
+// ordered against the stored state, because one side has no valid updated_at.
+// A change that the stored state already shows was reported or derived by an
+// earlier event, so deriving it again would send it twice.
+func notShownBy(changes, againstStored []change) []change {
+	var unseen []change
+	for _, c := range changes {
+		if slices.ContainsFunc(againstStored, func(s change) bool { return s.eventType == c.eventType }) {
+			unseen = append(unseen, c)
+		}
+	}
+	return unseen
 }
 
 // before returns the state to compare with: the event's data.previous over

@@ -42,6 +42,9 @@ const (
 // the Content-Type, and without one the body must be application/json. A body
 // read as JSON must be UTF-8 (see checkCharset).
 func eventsKind(header http.Header) (bodyKind, *apiError) {
+	if apiErr := checkContentEncoding(header); apiErr != nil {
+		return 0, apiErr
+	}
 	contentType := firstValue(header, "Content-Type")
 	kind, apiErr := eventsMediaKind(header, contentType)
 	if apiErr != nil {
@@ -81,11 +84,31 @@ func eventsMediaKind(header http.Header, contentType string) (bodyKind, *apiErro
 // requireJSON checks that a request's Content-Type is application/json, in
 // UTF-8.
 func requireJSON(header http.Header) *apiError {
+	if apiErr := checkContentEncoding(header); apiErr != nil {
+		return apiErr
+	}
 	contentType := firstValue(header, "Content-Type")
 	if mediaType(contentType) != mediaJSON {
 		return unsupportedMedia(contentType, "application/json")
 	}
 	return checkCharset(contentType)
+}
+
+// checkContentEncoding rejects a body sent with a Content-Encoding other than
+// identity: ingest decompresses nothing, so a gzip body would otherwise be
+// read as malformed JSON or stored as compressed bytes.
+func checkContentEncoding(header http.Header) *apiError {
+	for _, value := range header.Values("Content-Encoding") {
+		for _, coding := range strings.Split(value, ",") {
+			coding = strings.TrimSpace(coding)
+			if coding == "" || strings.EqualFold(coding, "identity") {
+				continue
+			}
+			return &apiError{status: http.StatusUnsupportedMediaType, code: codeUnsupportedMedia,
+				message: "Content-Encoding " + quote(coding) + " is not supported; send the body uncompressed, without a Content-Encoding header"}
+		}
+	}
+	return nil
 }
 
 // checkCharset accepts a Content-Type without a charset parameter or with

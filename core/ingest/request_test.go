@@ -70,6 +70,44 @@ func TestCharsetMustBeUTF8(t *testing.T) {
 	}
 }
 
+func TestCompressedBodyRejected(t *testing.T) {
+	envelope := envelopeFixtures(t)["project-created.json"]
+	native := nativeFixtures(t)[0]
+	withEncoding := func(req *http.Request, encoding string) *http.Request {
+		req.Header.Set("Content-Encoding", encoding)
+		return req
+	}
+	tests := []struct {
+		name   string
+		req    *http.Request
+		status int
+	}{
+		{"identity", withEncoding(signTurbo(request("/v1/events", "application/json", envelope), envelope), "identity"), 202},
+		{"gzip envelope", withEncoding(signTurbo(request("/v1/events", "application/json", envelope), envelope), "gzip"), 415},
+		{"br after identity", withEncoding(signTurbo(request("/v1/events", "application/json", envelope), envelope), "identity, br"), 415},
+		{"gzip native", withEncoding(native.request(), "GZIP"), 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := newTestServer(t, nil)
+			a := ts.do(t, tt.req)
+			if a.status != tt.status {
+				t.Fatalf("status = %d, want %d: %s", a.status, tt.status, a.raw)
+			}
+			if tt.status != http.StatusUnsupportedMediaType {
+				return
+			}
+			if a.body.Code != codeUnsupportedMedia || !strings.Contains(a.body.Error, "Content-Encoding") ||
+				!strings.Contains(a.body.Error, "uncompressed") {
+				t.Errorf("answer = %s %q, want %s naming Content-Encoding and the fix", a.body.Code, a.body.Error, codeUnsupportedMedia)
+			}
+			if n := ts.acceptor.callCount(); n != 0 {
+				t.Errorf("the acceptor was called %d times", n)
+			}
+		})
+	}
+}
+
 func FuzzCharsetParameter(f *testing.F) {
 	f.Add("application/json")
 	f.Add("application/json; charset=utf-8")

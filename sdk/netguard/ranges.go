@@ -33,6 +33,7 @@ var blockedRanges = []blockedRange{
 	{prefix: netip.MustParsePrefix("198.51.100.0/24"), kind: "documentation"},
 	{prefix: netip.MustParsePrefix("203.0.113.0/24"), kind: "documentation"},
 	{prefix: netip.MustParsePrefix("198.18.0.0/15"), kind: "benchmarking"},
+	{prefix: netip.MustParsePrefix("192.88.99.0/24"), kind: "6to4 relay anycast (deprecated)"},
 	{prefix: netip.MustParsePrefix("224.0.0.0/4"), kind: "multicast"},
 	{prefix: netip.MustParsePrefix("240.0.0.0/4"), kind: "reserved"},
 
@@ -40,13 +41,24 @@ var blockedRanges = []blockedRange{
 	// because the guard unmaps them first.
 	{prefix: netip.MustParsePrefix("::/128"), kind: "unspecified"},
 	{prefix: netip.MustParsePrefix("::1/128"), kind: "loopback"},
+	// IPv4-compatible (RFC 4291, deprecated) and IPv4-translated (RFC 2765)
+	// addresses carry an IPv4 address too, but no stack should route them to
+	// the public Internet, so both ranges are blocked whole.
+	{prefix: netip.MustParsePrefix("::/96"), kind: "IPv4-compatible (deprecated)"},
+	{prefix: netip.MustParsePrefix("::ffff:0:0:0/96"), kind: "IPv4-translated"},
 	{prefix: netip.MustParsePrefix("64:ff9b::/96"), kind: "NAT64", embedsIPv4: true},
 	// Local-use NAT64 (RFC 8215) translates to addresses inside the operator's
 	// own network, so the whole range counts as internal.
 	{prefix: netip.MustParsePrefix("64:ff9b:1::/48"), kind: "local-use NAT64"},
 	{prefix: netip.MustParsePrefix("2002::/16"), kind: "6to4", embedsIPv4: true},
 	{prefix: netip.MustParsePrefix("100::/64"), kind: "discard-only"},
+	{prefix: netip.MustParsePrefix("2001::/32"), kind: "Teredo"},
+	{prefix: netip.MustParsePrefix("2001:2::/48"), kind: "benchmarking"},
+	{prefix: netip.MustParsePrefix("2001:10::/28"), kind: "ORCHID (deprecated)"},
+	{prefix: netip.MustParsePrefix("2001:20::/28"), kind: "ORCHIDv2 identifiers"},
 	{prefix: netip.MustParsePrefix("2001:db8::/32"), kind: "documentation"},
+	{prefix: netip.MustParsePrefix("3fff::/20"), kind: "documentation"},
+	{prefix: netip.MustParsePrefix("5f00::/16"), kind: "segment routing (SRv6) identifiers"},
 	{prefix: netip.MustParsePrefix("fd00:ec2::254/128"), kind: "cloud metadata"},
 	{prefix: netip.MustParsePrefix("fc00::/7"), kind: "private"},
 	{prefix: netip.MustParsePrefix("fe80::/10"), kind: "link-local"},

@@ -239,3 +239,36 @@ func TestNewStoreFilesArePrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitsAreDurable checks the settings behind the promise of a 2xx: the
+// write connection runs in WAL mode with synchronous=FULL, so a commit is on
+// disk when it returns. A SIGKILL cannot show a missing fsync (the kernel
+// keeps the page cache), so the crash suite cannot catch this setting.
+func TestCommitsAreDurable(t *testing.T) {
+	s, err := Open(context.Background(), Options{Path: filepath.Join(t.TempDir(), "s.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	var journal string
+	var synchronous int
+	done := make(chan error, 1)
+	s.writer.do(context.Background(), func(tx *txn) error {
+		err := tx.w.conn.QueryRowContext(tx.ctx, `PRAGMA journal_mode`).Scan(&journal)
+		if err == nil {
+			err = tx.w.conn.QueryRowContext(tx.ctx, `PRAGMA synchronous`).Scan(&synchronous)
+		}
+		done <- err
+		return nil
+	})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if journal != "wal" {
+		t.Errorf("journal_mode = %q, want wal", journal)
+	}
+	if synchronous != 2 {
+		t.Errorf("synchronous = %d, want 2 (FULL)", synchronous)
+	}
+}
