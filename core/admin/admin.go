@@ -53,6 +53,10 @@ type Backend interface {
 	Reload() ReloadStatus
 	// Ready returns why the instance cannot take events, or nil.
 	Ready() error
+	// SettingsDifferences returns the storage settings whose value differs
+	// on another running instance on the same database. A store that one
+	// instance has to itself returns none.
+	SettingsDifferences() []store.SettingDifference
 }
 
 // Snapshot is the config in force with its compiled routes, and the

@@ -25,6 +25,18 @@ type statusView struct {
 	NotReady    string     `json:"not_ready,omitempty"`
 	Backlog     int64      `json:"backlog"`
 	StoreID     string     `json:"store_id"`
+	// SettingsDiffer lists the storage settings that differ on another
+	// running instance. It is a warning: the instance stays ready.
+	SettingsDiffer []settingDifferenceView `json:"settings_differ,omitempty"`
+}
+
+// settingDifferenceView is one storage setting whose value differs on
+// another running instance.
+type settingDifferenceView struct {
+	Setting    string `json:"setting"`
+	Value      string `json:"value"`
+	InstanceID string `json:"other_instance_id"`
+	OtherValue string `json:"other_value"`
 }
 
 // getStatus serves GET /api/v1/status.
@@ -39,6 +51,10 @@ func (s *server) status() statusView {
 		ReloadedAt: timeOrNil(rs.FailedAt), Ready: true, Backlog: s.backend.Store().Backlog(), StoreID: s.backend.Store().StoreID()}
 	if err := s.backend.Ready(); err != nil {
 		v.Ready, v.NotReady = false, err.Error()
+	}
+	for _, d := range s.backend.SettingsDifferences() {
+		v.SettingsDiffer = append(v.SettingsDiffer, settingDifferenceView{Setting: d.Setting, Value: d.Value,
+			InstanceID: d.Instance, OtherValue: d.OtherValue})
 	}
 	return v
 }

@@ -67,6 +67,9 @@ type App struct {
 	invalidValues invalidValueWarnings
 	// pauseReadFailures bounds the log lines of failed reads of the pauses.
 	pauseReadFailures repeatedFailure
+	// settings is the last comparison of the shared settings with the other
+	// instances' (sharedsettings.go).
+	settings settingsCheck
 
 	// The management side: see operations.go, system.go and reload.go.
 	opts          Options
@@ -86,6 +89,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	cfg := plan.Config
 	a := &App{log: opts.Logger, clock: opts.Clock, registry: opts.Registry, paused: opts.PauseDelivery, opts: opts,
 		system: make(chan *event.Incoming, systemQueue)}
+	a.settings.recheck = make(chan struct{}, 1)
 	a.reload.path = opts.ConfigPath
 	if data, err := os.ReadFile(opts.ConfigPath); err == nil {
 		a.reload.digest = sha256.Sum256(data)
@@ -334,8 +338,15 @@ func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.followInstanceLock(dispCtx, locker) }()
 	}
+	if sharer, ok := a.store.(store.SettingsSharer); ok {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.compareSettings(dispCtx, sharer) }()
+	}
 	wg.Add(2)
-	go func() { defer wg.Done(); a.retain(dispCtx, cfg.Storage, cfg.Server.InstanceID, cfg.Delivery.Lease) }()
+	go func() {
+		defer wg.Done()
+		a.retain(dispCtx, a.storageInForce, cfg.Server.InstanceID, cfg.Delivery.Lease)
+	}()
 	go func() { defer wg.Done(); a.sched.Run(dispCtx) }()
 
 	wg.Add(1)

@@ -116,6 +116,7 @@ func (a *App) swapConfig(ctx context.Context) error {
 	a.closeLater(replaced)
 	a.logReload(old.plan.Config, plan.Config, rt)
 	go a.checkAfterReload(old, rt)
+	a.requestSettingsCheck(old.plan.Config.Storage, plan.Config.Storage)
 	a.releaseRemovedHolds(ctx, addedConnectors(old.plan.Config, plan.Config))
 	return nil
 }
@@ -231,7 +232,7 @@ func (a *App) logReload(before, after *config.Config, rt *runtime) {
 	if before.Server != after.Server {
 		restart = append(restart, "server")
 	}
-	if before.Storage != after.Storage {
+	if !sameStoreConnection(before.Storage, after.Storage) {
 		restart = append(restart, "storage")
 	}
 	if before.Delivery != after.Delivery {
@@ -246,6 +247,12 @@ func (a *App) logReload(before, after *config.Config, rt *runtime) {
 		a.log.Warn("the reloaded config changes keys that take effect at the next start", "sections", strings.Join(restart, ", "))
 	}
 	a.logWarnings(rt.plan)
+}
+
+// sameStoreConnection reports whether two storage sections open the same
+// store the same way. The other storage settings apply at a reload.
+func sameStoreConnection(a, b config.Storage) bool {
+	return a.Driver == b.Driver && a.DSN == b.DSN && a.MaxConns == b.MaxConns
 }
 
 // routeTypes returns every event-type pattern the routes name.

@@ -15,8 +15,9 @@ const retentionLease = "retention"
 // holding the retention lease. The lease lasts ttl (the delivery lease), and
 // its holder renews it every third of that, between passes and between the
 // batches of a pass. Another instance so takes over within ttl of the
-// holder's end, not after a lease sized by the pass interval.
-func (a *App) retain(ctx context.Context, st config.Storage, owner string, ttl time.Duration) {
+// holder's end, not after a lease sized by the pass interval. Each pass reads
+// the storage settings from storage, so a reload applies from the next pass.
+func (a *App) retain(ctx context.Context, storage func() config.Storage, owner string, ttl time.Duration) {
 	pass := a.clock.NewTimer(time.Minute)
 	defer pass.Stop()
 	renew := a.clock.NewTimer(ttl / 3)
@@ -35,6 +36,7 @@ func (a *App) retain(ctx context.Context, st config.Storage, owner string, ttl t
 		case <-pass.C():
 		}
 
+		st := storage()
 		if held = a.holdsRetentionLease(ctx, owner, ttl); held {
 			held = a.prunePass(ctx, st, owner, ttl)
 		}
@@ -43,6 +45,9 @@ func (a *App) retain(ctx context.Context, st config.Storage, owner string, ttl t
 		pass.Reset(st.RetentionInterval)
 	}
 }
+
+// storageInForce returns the storage settings of the config in force.
+func (a *App) storageInForce() config.Storage { return a.current.Load().plan.Config.Storage }
 
 // prunePass deletes the finished events received before the retention
 // cutoff, renewing the lease between batches. It reports whether the lease is

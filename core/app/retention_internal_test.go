@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +28,8 @@ type leaseStore struct {
 	mu      sync.Mutex
 	renewed map[string]int
 	pruned  int
+	// limits are the batch sizes Prune was called with, in call order.
+	limits []int
 }
 
 func (s *leaseStore) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
@@ -38,11 +42,12 @@ func (s *leaseStore) AcquireLease(ctx context.Context, name, owner string, now t
 	return held, err
 }
 
-func (s *leaseStore) Prune(context.Context, time.Time, int) (int, bool, error) {
+func (s *leaseStore) Prune(_ context.Context, _ time.Time, limit int) (int, bool, error) {
 	s.clock.Advance(s.passTime)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pruned++
+	s.limits = append(s.limits, limit)
 	return 0, s.pruned < s.batches, nil
 }
 
@@ -75,10 +80,16 @@ func newLeaseStore(t *testing.T, batches int, passTime time.Duration) (*leaseSto
 // startRetention runs the retention job of owner until the returned function
 // stops it and waits for it to return.
 func startRetention(st *leaseStore, fake *clock.Fake, owner string) func() {
+	storage := config.Storage{Retention: time.Hour, RetentionInterval: 10 * time.Minute, RetentionBatch: 10}
+	return startRetentionWith(st, fake, owner, func() config.Storage { return storage })
+}
+
+// startRetentionWith is startRetention with the storage settings that
+// storage returns at each pass.
+func startRetentionWith(st *leaseStore, fake *clock.Fake, owner string, storage func() config.Storage) func() {
 	a := &App{store: st, clock: fake, log: slog.New(slog.DiscardHandler)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	storage := config.Storage{Retention: time.Hour, RetentionInterval: 10 * time.Minute, RetentionBatch: 10}
 	go func() {
 		defer close(done)
 		a.retain(ctx, storage, owner, retentionLeaseTTL)
@@ -175,5 +186,28 @@ func TestRetentionLeaseRenewedBetweenPasses(t *testing.T) {
 		if takenBy(t, st, fake, "node-b") {
 			t.Fatalf("node-b took the retention lease %d renewals after node-a's pass", i+1)
 		}
+	}
+}
+
+// TestRetentionUsesReloadedBatch changes storage.retention_batch between two
+// passes, as a reload does: the second pass prunes with the new value.
+func TestRetentionUsesReloadedBatch(t *testing.T) {
+	st, fake := newLeaseStore(t, 1, 0)
+	var batch atomic.Int64
+	batch.Store(10)
+	stop := startRetentionWith(st, fake, "node-a", func() config.Storage {
+		return config.Storage{Retention: time.Hour, RetentionInterval: 10 * time.Minute, RetentionBatch: int(batch.Load())}
+	})
+	defer stop()
+
+	advanceUntil(t, "node-a's first pass", fake, func() bool { return st.prunes() == 1 })
+	batch.Store(20)
+	advanceUntil(t, "node-a's second pass", fake, func() bool { return st.prunes() == 2 })
+
+	st.mu.Lock()
+	limits := slices.Clone(st.limits)
+	st.mu.Unlock()
+	if want := []int{10, 20}; !slices.Equal(limits, want) {
+		t.Errorf("Prune was called with batch sizes %v, want %v", limits, want)
 	}
 }

@@ -32,8 +32,9 @@ func classifyError(err error, redactURL func(string) string) sdk.Result {
 	reason := redactError(err, redactURL)
 
 	var blocked *netguard.BlockedError
+	var invalidHost *netguard.InvalidHostError
 	switch {
-	case errors.As(err, &blocked):
+	case errors.As(err, &blocked), errors.As(err, &invalidHost):
 		return sdk.Permanent(reason)
 	case errors.Is(err, context.Canceled):
 		return sdk.Retry("request cancelled: "+reason, 0)

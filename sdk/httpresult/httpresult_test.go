@@ -171,6 +171,8 @@ func TestClassifyErrorOutcomes(t *testing.T) {
 		{"blocked by guard", &url.Error{Op: "Post", URL: "https://x.example/", Err: blocked}, sdk.OutcomePermanent, "allow_private"},
 		{"blocked inside OpError", &url.Error{Op: "Post", URL: "https://x.example/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: blocked}},
 			sdk.OutcomePermanent, "private range"},
+		{"numeric host", &url.Error{Op: "Post", URL: "http://0x7f000001/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: &netguard.InvalidHostError{Host: "0x7f000001"}}},
+			sdk.OutcomePermanent, "dotted decimal"},
 		{"connection refused", &url.Error{Op: "Post", URL: "http://127.0.0.1:1/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}},
 			sdk.OutcomeRetry, "connection refused"},
 		{"DNS not found", &url.Error{Op: "Post", URL: "https://missing.example/", Err: &net.DNSError{Err: "no such host", Name: "missing.example", IsNotFound: true}},

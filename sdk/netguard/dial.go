@@ -72,6 +72,9 @@ func (g *Guard) lookup(ctx context.Context, ipNetwork, host string) ([]netip.Add
 	if addr, err := netip.ParseAddr(host); err == nil {
 		return []netip.Addr{addr}, nil
 	}
+	if numericHost(host) {
+		return nil, &InvalidHostError{Host: host}
+	}
 
 	addrs, err := g.opts.Resolver.LookupNetIP(ctx, ipNetwork, host)
 	if err != nil {

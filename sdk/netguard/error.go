@@ -2,6 +2,7 @@ package netguard
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -44,4 +45,30 @@ func (e *BlockedError) Error() string {
 	b.WriteString(e.Range)
 	b.WriteString("; set allow_private: true on the connector to allow it")
 	return b.String()
+}
+
+// InvalidHostError reports a host written as a number that is not a dotted
+// IPv4 address of four decimal parts, such as 0x7f000001, 2130706433,
+// 0177.0.0.1 or 127.1. Browsers read such hosts as IPv4 addresses while Go's
+// resolver looks them up as names, so the guard rejects them instead of
+// sending them to the resolver.
+type InvalidHostError struct {
+	Host string
+}
+
+// Error names the host and the form to write instead.
+func (e *InvalidHostError) Error() string {
+	return "destination host " + strconv.Quote(e.Host) + " is a number but not an IPv4 address in dotted decimal; " +
+		"write the address as four decimal numbers without leading zeros, such as 192.0.2.10, or use a host name"
+}
+
+// numericHost reports whether host ends in a label made of decimal digits
+// or of 0x and hex digits.
+func numericHost(host string) bool {
+	host = strings.TrimSuffix(host, ".")
+	last := strings.ToLower(host[strings.LastIndexByte(host, '.')+1:])
+	if hex, ok := strings.CutPrefix(last, "0x"); ok {
+		return strings.Trim(hex, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
 }

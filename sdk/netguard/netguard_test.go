@@ -273,3 +273,38 @@ func verdict(err error) string {
 	}
 	return "allowed"
 }
+
+func TestDialContextRejectsNumericHosts(t *testing.T) {
+	tests := []struct {
+		host    string
+		invalid bool
+	}{
+		{"0x7f000001", true},
+		{"0X7F.0.0.1", true},
+		{"2130706433", true},
+		{"0177.0.0.1", true},
+		{"127.1", true},
+		{"10.0.0.1.", true},
+		{"hook.example", false},
+		{"123.example", false},
+		{"0xdead.example", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host, func(t *testing.T) {
+			resolver := resolverFor("unused.example", "8.8.8.8")
+			g := New(Options{Resolver: resolver})
+			conn, err := g.DialContext(context.Background(), "tcp", net.JoinHostPort(tt.host, "443"))
+			if conn != nil {
+				conn.Close()
+				t.Fatal("DialContext returned a connection")
+			}
+			var invalid *InvalidHostError
+			if got := errors.As(err, &invalid); got != tt.invalid {
+				t.Fatalf("DialContext(%s) = %v, want an InvalidHostError %t", tt.host, err, tt.invalid)
+			}
+			if tt.invalid && len(resolver.LookedUp()) != 0 {
+				t.Errorf("the resolver was asked for %v", resolver.LookedUp())
+			}
+		})
+	}
+}

@@ -24,11 +24,13 @@ type listener struct {
 	origin string
 
 	// wake receives a value for other instances' work, pauses for their
-	// pauses and resumes of connectors.
-	wake   chan struct{}
-	pauses chan struct{}
-	lock   *instanceLock
-	conn   *pgx.Conn
+	// pauses and resumes of connectors, settings for their changes of the
+	// settings every instance must share.
+	wake     chan struct{}
+	pauses   chan struct{}
+	settings chan struct{}
+	lock     *instanceLock
+	conn     *pgx.Conn
 	// holding is set while conn holds the instance id lock.
 	holding bool
 	stopped chan struct{}
@@ -38,6 +40,10 @@ type listener struct {
 // paused or resumed; the origin follows it. Work notifications carry the
 // origin alone.
 const pausePrefix = "pauses "
+
+// settingsPrefix starts the payload of a notification that an instance
+// recorded different shared settings, and the origin follows it.
+const settingsPrefix = "settings "
 
 // Timings of the listener's connection.
 const (
@@ -67,7 +73,7 @@ func startListener(openCtx, runCtx context.Context, base *pgx.ConnConfig, channe
 	rand.Read(raw[:])
 	l := &listener{config: config, channel: channel, locks: locks, instance: instance, log: log,
 		origin: hex.EncodeToString(raw[:]), wake: make(chan struct{}, 1), pauses: make(chan struct{}, 1),
-		lock: newInstanceLock(instance), stopped: make(chan struct{})}
+		settings: make(chan struct{}, 1), lock: newInstanceLock(instance), stopped: make(chan struct{})}
 
 	conn, err := l.connect(openCtx)
 	if err != nil {
@@ -162,14 +168,14 @@ func (l *listener) await(ctx context.Context) error {
 
 // pass hands a notification from another store to the channel of its kind.
 func (l *listener) pass(n *pgconn.Notification) {
-	if origin, ok := strings.CutPrefix(n.Payload, pausePrefix); ok {
-		if origin != l.origin {
-			l.signal(l.pauses)
-		}
-		return
+	ch, origin := l.wake, n.Payload
+	if rest, ok := strings.CutPrefix(n.Payload, pausePrefix); ok {
+		ch, origin = l.pauses, rest
+	} else if rest, ok := strings.CutPrefix(n.Payload, settingsPrefix); ok {
+		ch, origin = l.settings, rest
 	}
-	if n.Payload != l.origin {
-		l.signal(l.wake)
+	if origin != l.origin {
+		l.signal(ch)
 	}
 }
 

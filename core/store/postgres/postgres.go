@@ -82,6 +82,7 @@ var (
 	_ store.Notifier       = (*Store)(nil)
 	_ store.PauseNotifier  = (*Store)(nil)
 	_ store.InstanceLocker = (*Store)(nil)
+	_ store.SettingsSharer = (*Store)(nil)
 )
 
 // Open connects to the database, applies pending migrations under an advisory
