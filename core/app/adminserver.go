@@ -49,7 +49,7 @@ func (a *App) serveAdmin(cfg *config.Config, ingestServer *http.Server, ingestLi
 	}
 	a.log.Info("management API, web UI and /metrics started", "admin_listen", listener.Addr().String())
 	return &adminServer{listener: listener, server: &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)}}, nil
 }
 

@@ -312,11 +312,21 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Serve(ctx, listener)
 }
 
+// headerReadLimit is the largest request line and header block, CRLFs
+// included, that the ingest and management servers read: 64 KiB. A larger one
+// gets 431. Go's server (net/http in Go 1.26) reads MaxHeaderBytes plus 4096
+// bytes of buffer slop before it gives up, so MaxHeaderBytes is set that much
+// lower.
+const (
+	headerReadLimit = 64 << 10
+	maxHeaderBytes  = headerReadLimit - 4096
+)
+
 // Serve is Run on a listener the caller opened.
 func (a *App) Serve(ctx context.Context, listener net.Listener) error {
 	cfg := a.current.Load().plan.Config
 	server := &http.Server{Handler: a.ingest, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)}
 
 	dispCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))

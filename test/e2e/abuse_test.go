@@ -91,6 +91,27 @@ func TestAbuseGetsPreciseRejections(t *testing.T) {
 			t.Errorf("status %d, want 431", resp.StatusCode)
 		}
 	})
+	// The replayed event is a duplicate, so a header block within the limit
+	// reaches the handler and gets 200 without storing anything.
+	for _, tc := range []struct {
+		name   string
+		size   int
+		status int
+	}{
+		{"header block of exactly 64 KiB", maxHeaderBlock, http.StatusOK},
+		{"header block one byte over 64 KiB", maxHeaderBlock + 1, http.StatusRequestHeaderFieldsTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := postRawHeaderBlock(t, in, standardHeaders(t, valid), valid, tc.size)
+			responses.WriteString(body)
+			if status != tc.status {
+				t.Errorf("status %d, want %d; response %s", status, tc.status, body)
+			}
+			if e, d := counts(t, in.dbPath()); e != events || d != deliveries {
+				t.Errorf("the store changed: events %d -> %d, deliveries %d -> %d", events, e, deliveries, d)
+			}
+		})
+	}
 
 	for _, call := range []struct{ method, path string }{
 		{"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/v1/events"}, {"POST", "/v1/unknown"}, {"GET", "/"},
@@ -238,6 +259,49 @@ func postFull(t *testing.T, in *instance, path string, headers map[string]string
 	var b bytes.Buffer
 	b.ReadFrom(resp.Body)
 	return resp, b.String()
+}
+
+// maxHeaderBlock is the largest request line and header block, CRLFs
+// included, that the process reads before it responds 431.
+const maxHeaderBlock = 64 << 10
+
+// postRawHeaderBlock posts body to /v1/events with headers and an X-Padding
+// header that makes the request line and header block exactly size bytes,
+// and returns the response's status and body.
+func postRawHeaderBlock(t *testing.T, in *instance, headers map[string]string, body []byte, size int) (int, string) {
+	t.Helper()
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "POST /v1/events HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nConnection: close\r\n", in.addr, len(body))
+	for k, v := range headers {
+		fmt.Fprintf(&head, "%s: %s\r\n", k, v)
+	}
+	const paddingFrame = len("X-Padding: \r\n\r\n")
+	padding := size - head.Len() - paddingFrame
+	if padding < 0 {
+		t.Fatalf("the headers alone take %d bytes, more than %d", head.Len()+paddingFrame, size)
+	}
+	fmt.Fprintf(&head, "X-Padding: %s\r\n\r\n", strings.Repeat("a", padding))
+	if head.Len() != size {
+		t.Fatalf("built a header block of %d bytes, want %d", head.Len(), size)
+	}
+
+	conn, err := net.DialTimeout("tcp", in.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write(append(head.Bytes(), body...)); err != nil {
+		t.Fatalf("write the request: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("read the response: %v", err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return resp.StatusCode, b.String()
 }
 
 // peakRSS returns the process's peak resident memory (VmHWM) in bytes.

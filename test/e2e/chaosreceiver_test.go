@@ -24,19 +24,22 @@ type chaosReceiver struct {
 	mu         sync.Mutex
 	rng        *rand.Rand
 	generation int
-	killedAt   []time.Time // by generation
-	delivered  map[string][]arrival
+	killedAt   []time.Time                // by generation
+	arrivals   map[string][]arrival       // by delivery id, in the order received
 	byEvent    map[string]map[string]bool // path to event ids delivered
 }
 
-// arrival is one delivery the receiver acknowledged with 2xx.
+// arrival is one request for a delivery and the status the receiver chose
+// for it when the request came in.
 type arrival struct {
 	generation int
 	at         time.Time
+	// failed is set when the receiver responded 503.
+	failed bool
 }
 
 func newChaosReceiver(t *testing.T, rng *rand.Rand) *chaosReceiver {
-	r := &chaosReceiver{rng: rng, delivered: map[string][]arrival{},
+	r := &chaosReceiver{rng: rng, arrivals: map[string][]arrival{},
 		byEvent: map[string]map[string]bool{"/all": {}, "/issues": {}, "/reloaded-a": {}, "/reloaded-b": {}}}
 	r.server = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.server.Close)
@@ -50,17 +53,6 @@ func (r *chaosReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		return
 	}
-	r.mu.Lock()
-	delay := time.Duration(r.rng.IntN(20)) * time.Millisecond
-	fail := r.rng.IntN(10) == 0
-	generation := r.generation
-	r.mu.Unlock()
-
-	time.Sleep(delay)
-	if fail {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return
-	}
 	var e struct {
 		EventID string `json:"event_id"`
 	}
@@ -70,8 +62,18 @@ func (r *chaosReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 
 	r.mu.Lock()
+	delay := time.Duration(r.rng.IntN(20)) * time.Millisecond
+	fail := r.rng.IntN(10) == 0
 	id := req.Header.Get("Webhook-Id")
-	r.delivered[id] = append(r.delivered[id], arrival{generation: generation, at: time.Now()})
+	r.arrivals[id] = append(r.arrivals[id], arrival{generation: r.generation, at: time.Now(), failed: fail})
+	r.mu.Unlock()
+
+	time.Sleep(delay)
+	if fail {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	r.mu.Lock()
 	r.byEvent[req.URL.Path][e.EventID] = true
 	r.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
@@ -138,46 +140,66 @@ func (r *chaosReceiver) misrouted(accepted map[string]routing) []string {
 	return out
 }
 
-// unexplainedDuplicate is a delivery that arrived twice without a kill to
-// explain it.
+// unexplainedDuplicate is a delivery that arrived again after the receiver
+// acknowledged it, with nothing to explain the repeat.
 type unexplainedDuplicate struct{ deliveryID, why string }
 
-// duplicates counts the deliveries that arrived more than once. A repeat is
-// explained only when the earlier arrival was in a generation that ended in a
-// kill at most inFlightWindow later: its outcome may not have been on disk.
-//
-// retried reports whether the store recorded a failed attempt of a delivery:
-// an attempt that reached the receiver but whose answer came after the
-// sender's timeout (the machine was slow) is retried within one life, and
-// that second arrival is the retry the store records, not a double dispatch.
-func (r *chaosReceiver) duplicates(retried func(deliveryID string) bool) (int, []unexplainedDuplicate) {
+// duplicates counts the arrivals of a delivery after the receiver responded
+// 204 to an earlier arrival, and returns those that nothing explains. A
+// repeat after a 503 is an ordinary retry and no duplicate. attemptBefore
+// returns the attempt that the store recorded last before an arrival. A
+// duplicate is explained in two cases. The store recorded a timeout or
+// transport error for that attempt, so the sender stopped waiting before
+// the 204 reached it. Or the earlier arrival came in an earlier life of the
+// process, and the store has no record of an attempt still running when it
+// came, so a kill lost the attempt's outcome.
+func (r *chaosReceiver) duplicates(attemptBefore func(deliveryID string, at time.Time) (storedAttempt, bool)) (int, []unexplainedDuplicate) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	count := 0
 	var unexplained []unexplainedDuplicate
-	for id, arrivals := range r.delivered {
+	for id, arrivals := range r.arrivals {
 		for i := 1; i < len(arrivals); i++ {
-			count++
 			prev, next := arrivals[i-1], arrivals[i]
+			if prev.failed {
+				continue
+			}
+			count++
+			attempt, found := attemptBefore(id, prev.at)
+			gaveUp := found && attempt.status == 0 && attempt.err != ""
+			// The store's durations have microseconds, and the next attempt
+			// starts a backoff of at least 50ms later, so a millisecond of
+			// slack distinguishes the attempt that carried the arrival
+			// from an earlier one.
+			recorded := found && !attempt.started.Add(attempt.duration+time.Millisecond).Before(prev.at)
 			switch {
-			case next.generation == prev.generation && retried(id):
+			case gaveUp:
+			case next.generation != prev.generation && !recorded:
 			case next.generation == prev.generation:
-				unexplained = append(unexplained, unexplainedDuplicate{id, fmt.Sprintf("both arrivals in life %d of the process", prev.generation)})
-			case r.killedAt[prev.generation].Sub(prev.at) > inFlightWindow:
-				unexplained = append(unexplained, unexplainedDuplicate{id, fmt.Sprintf("the first arrived %s before the kill",
-					r.killedAt[prev.generation].Sub(prev.at).Round(time.Millisecond))})
+				unexplained = append(unexplained, unexplainedDuplicate{id, fmt.Sprintf(
+					"both arrivals in life %d of the process; the receiver responded 204 to the first and the store recorded no timeout or transport error for its attempt",
+					prev.generation)})
+			default:
+				unexplained = append(unexplained, unexplainedDuplicate{id, fmt.Sprintf(
+					"the receiver responded 204 to the first in life %d of the process, and the store recorded that attempt with status %d before the kill %s later",
+					prev.generation, attempt.status, r.killedAt[prev.generation].Sub(prev.at).Round(time.Millisecond))})
 			}
 		}
 	}
 	return count, unexplained
 }
 
+// deliveredCount returns the arrivals the receiver responded 204 to.
 func (r *chaosReceiver) deliveredCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
-	for _, arrivals := range r.delivered {
-		n += len(arrivals)
+	for _, arrivals := range r.arrivals {
+		for _, a := range arrivals {
+			if !a.failed {
+				n++
+			}
+		}
 	}
 	return n
 }

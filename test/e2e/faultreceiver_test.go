@@ -63,6 +63,10 @@ type faultServer struct {
 	after    fault
 	attempts map[string][]attemptSeen // by delivery id
 	events   map[string]time.Time     // event id to its first successful arrival
+	// inFlight counts the requests being handled, and maxInFlight is the
+	// largest inFlight seen.
+	inFlight    int
+	maxInFlight int
 }
 
 // attemptSeen is one request the server received.
@@ -88,6 +92,15 @@ func (s *faultServer) serve(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 
 	s.mu.Lock()
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
+	// The count drops before the server writes the response out, so the
+	// client cannot start its next request while this one still counts.
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	s.attempts[id] = append(s.attempts[id], attemptSeen{at: now, eventID: e.EventID})
 	n := len(s.attempts[id])
 	f := s.after
@@ -158,6 +171,13 @@ func (s *faultServer) attemptCount() int {
 		n += len(seen)
 	}
 	return n
+}
+
+// maxConcurrent returns the largest number of requests handled at once.
+func (s *faultServer) maxConcurrent() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
 }
 
 // arrivedAt returns when the event first arrived with a 204, if it did.

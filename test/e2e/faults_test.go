@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -46,21 +47,21 @@ type faultCase struct {
 	reason string
 	// minGap is the least time between the first and the second attempt.
 	minGap time.Duration
+	// notBefore, when set, returns the earliest instant the second attempt
+	// may come: the date the destination named in its Retry-After.
+	notBefore func() time.Time
 }
 
 func faultCases() []faultCase {
 	fail := func(status int) []fault { return []fault{respond(status), respond(status)} }
-	retryAfterDate := func(w http.ResponseWriter, r *http.Request) {
-		// HTTP dates have whole seconds, so this requests a wait of 2 to 3s.
-		respond(http.StatusTooManyRequests, "Retry-After", time.Now().Add(3*time.Second).UTC().Format(http.TimeFormat))(w, r)
-	}
+	retryDate := &retryAfterDate{wait: 2 * time.Second}
 	return []faultCase{
 		{name: "500", script: fail(500), minGap: faultMinBackoff},
 		{name: "502", script: fail(502), minGap: faultMinBackoff},
 		{name: "503", script: fail(503), minGap: faultMinBackoff},
 		{name: "408", script: fail(408), minGap: faultMinBackoff},
 		{name: "429 with Retry-After seconds", script: []fault{respond(429, "Retry-After", "2")}, minGap: 2 * time.Second},
-		{name: "429 with Retry-After date", script: []fault{retryAfterDate}, minGap: 2 * time.Second},
+		{name: "429 with Retry-After date", script: []fault{retryDate.respond}, minGap: 2 * time.Second, notBefore: retryDate.sent},
 		{name: "503 with Retry-After seconds", script: []fault{respond(503, "Retry-After", "1")}, minGap: time.Second},
 		{name: "slow answer past the timeout", script: []fault{stall(3 * faultTimeout)}, minGap: faultMinBackoff},
 		{name: "connection reset", script: []fault{reset}, minGap: faultMinBackoff},
@@ -70,6 +71,32 @@ func faultCases() []faultCase {
 		{name: "302 redirect", script: []fault{respond(302, "Location", "http://elsewhere.example/new-hook")}, dead: true, reason: "elsewhere.example/new-hook"},
 		{name: "301 redirect", script: []fault{respond(301, "Location", "/moved")}, dead: true, reason: "301"},
 	}
+}
+
+// retryAfterDate is a destination that responds 429 with a Retry-After date
+// at least wait from now. HTTP dates have whole seconds, so it names the first
+// whole second after now plus wait. That instant has no fraction to lose in
+// the formatting, so the second attempt can be checked against it exactly.
+type retryAfterDate struct {
+	wait time.Duration
+
+	mu   sync.Mutex
+	date time.Time
+}
+
+func (d *retryAfterDate) respond(w http.ResponseWriter, r *http.Request) {
+	date := time.Now().Add(d.wait).Truncate(time.Second).Add(time.Second)
+	d.mu.Lock()
+	d.date = date
+	d.mu.Unlock()
+	respond(http.StatusTooManyRequests, "Retry-After", date.UTC().Format(http.TimeFormat))(w, r)
+}
+
+// sent returns the date of the last Retry-After sent.
+func (d *retryAfterDate) sent() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.date
 }
 
 // routeName turns a case name into a connector and route name.
@@ -173,6 +200,12 @@ func checkFaultOutcome(t *testing.T, c faultCase, d storedDelivery, times []time
 	}
 	if gap := times[1].Sub(times[0]); gap < c.minGap {
 		t.Errorf("second attempt came %s after the first, want at least %s", gap.Round(time.Millisecond), c.minGap)
+	}
+	if c.notBefore != nil {
+		if date := c.notBefore(); times[1].Before(date) {
+			t.Errorf("second attempt came at %s, %s before the Retry-After date %s", times[1].UTC().Format(time.RFC3339Nano),
+				date.Sub(times[1]).Round(time.Microsecond), date.UTC().Format(http.TimeFormat))
+		}
 	}
 }
 

@@ -41,12 +41,23 @@ func TestBackoffHasJitter(t *testing.T) {
 	}
 }
 
+// lateAfter is the event-to-delivery latency past which a healthy
+// destination's delivery counts as late. It is a third of the slow
+// destination's 3 s response time, so a delivery that waits for a worker held by
+// the slow destination is late. Scheduling delays on a loaded 2-core machine
+// stay well below it: at load average 15, the p99 with every destination up
+// was 333 ms.
+const lateAfter = time.Second
+
 // TestFailingDestinationsSpareHealthyOne measures the latency of a healthy
 // destination while every destination responds at once, then while another
 // destination is down (503 to every attempt) and a third one is slow (each
 // response takes 3s), with 4 workers and at most 2 in flight per destination.
-// The down destination's circuit must open, and neither may slow the healthy
-// one down.
+// The down destination's circuit must open, the slow one must never have more
+// than 2 requests at once, and neither may slow the healthy one down. The
+// latency checks compare the median and the count of late deliveries with
+// the same run's baseline, because both stay steady on a loaded machine
+// where a p99 swings by hundreds of milliseconds.
 func TestFailingDestinationsSpareHealthyOne(t *testing.T) {
 	t.Parallel()
 	healthy, down, slow := newFaultServer(t), newFaultServer(t), newFaultServer(t)
@@ -58,16 +69,22 @@ func TestFailingDestinationsSpareHealthyOne(t *testing.T) {
 	in := newInstance(t, config, "")
 	in.start()
 
-	const events, rate = 100, 50
+	const events, rate, maxInFlight = 100, 50, 2
 	before := sendAtRate(t, in, healthy, events, rate, "1a1a1a1a")
 	down.setAfter(respond(http.StatusServiceUnavailable))
 	slow.setAfter(stall(3 * time.Second))
 	during := sendAtRate(t, in, healthy, events, rate, "2b2b2b2b")
 
-	t.Logf("healthy destination latency: p50 %s, p99 %s with every destination up; p50 %s, p99 %s with one down and one slow",
-		percentileOf(before, 50), percentileOf(before, 99), percentileOf(during, 50), percentileOf(during, 99))
-	if p99 := percentileOf(during, 99); p99 > percentileOf(before, 99)+200*time.Millisecond {
-		t.Errorf("healthy p99 latency %s with one destination down and one slow, want within 200ms of %s", p99, percentileOf(before, 99))
+	t.Logf("healthy destination latency: p50 %s, p99 %s, %d late with every destination up; p50 %s, p99 %s, %d late with one down and one slow",
+		percentileOf(before, 50), percentileOf(before, 99), countLate(before), percentileOf(during, 50), percentileOf(during, 99), countLate(during))
+	if p50 := percentileOf(during, 50); p50 > percentileOf(before, 50)+100*time.Millisecond {
+		t.Errorf("healthy p50 latency %s with one destination down and one slow, want within 100ms of %s", p50, percentileOf(before, 50))
+	}
+	// Five in a hundred allows for a burst of scheduling delay at load, but not
+	// for a stall of a few seconds, which makes every event sent meanwhile late.
+	if late, baseline := countLate(during), countLate(before); late > baseline+events/20 {
+		t.Errorf("%d of %d healthy deliveries took over %s with one destination down and one slow, want at most %d more than the %d with every destination up",
+			late, events, lateAfter, events/20, baseline)
 	}
 	if !strings.Contains(in.logs.String(), "circuit opened") {
 		t.Errorf("the down destination's circuit never opened; log:\n%s", in.logs)
@@ -75,9 +92,22 @@ func TestFailingDestinationsSpareHealthyOne(t *testing.T) {
 	if n := down.attemptCount(); n >= events {
 		t.Errorf("the down destination got %d attempts for %d deliveries, want fewer: its circuit should hold them", n, events)
 	}
-	if n := slow.attemptCount(); n > 2*4 {
-		t.Errorf("the slow destination got %d attempts in about 2s of 3s responses, want at most 2 at a time", n)
+	// The slow destination has a hundred deliveries of 3 s each, so it is at
+	// its limit for the whole run.
+	if n := slow.maxConcurrent(); n != maxInFlight {
+		t.Errorf("the slow destination handled up to %d requests at once, want max_in_flight_per_destination (%d)", n, maxInFlight)
 	}
+}
+
+// countLate returns how many latencies exceed lateAfter.
+func countLate(latencies []time.Duration) int {
+	n := 0
+	for _, l := range latencies {
+		if l > lateAfter {
+			n++
+		}
+	}
+	return n
 }
 
 // sendCopies posts n copies of the issue-created fixture, each with an event

@@ -7,6 +7,10 @@
 #   tools/fuzz/run.sh              every target, FUZZTIME each
 #   FUZZTIME=30s tools/fuzz/run.sh
 #   tools/fuzz/run.sh FuzzScanJSON one target (a regular expression)
+#   tools/fuzz/run.sh '^core/event '   the targets of one package
+#
+# The regular expression is matched against "<package dir> <target>", so that
+# targets of one name in two packages can be told apart.
 
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,8 +22,8 @@ failed=0
 
 while IFS=: read -r file _ line; do
 	name="$(sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/' <<<"$line")"
-	[[ "$name" =~ $only ]] || continue
 	dir="$(dirname "$file")"
+	[[ "$dir $name" =~ $only ]] || continue
 	echo "== $dir $name ($fuzztime)"
 	if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "./$dir"; then
 		echo "FAILED: $dir $name; the crashing input is in $dir/testdata/fuzz/$name/"
