@@ -229,7 +229,7 @@ func TestAdminCommands(t *testing.T) {
 
 	t.Run("audit", func(t *testing.T) {
 		out := c.ok("audit", "--limit", "3")
-		for _, want := range []string{"ACTOR", "ACTION", "backup", "more entries exist: add --cursor "} {
+		for _, want := range []string{"ACTOR", "ACTION", "backup", "more entries match: add --cursor "} {
 			if !strings.Contains(out, want) {
 				t.Errorf("audit lacks %q:\n%s", want, out)
 			}
@@ -243,8 +243,48 @@ func TestAdminCommands(t *testing.T) {
 		if code, _, _ := c.run("audit", "--limit", "0"); code != exitUsage {
 			t.Errorf("audit --limit 0 = %d, want 2", code)
 		}
-		if code, _, errOut := c.run("audit", "--actor", "nobody"); code != exitUsage || !strings.Contains(errOut, "--actor is not a filter") {
-			t.Errorf("audit --actor nobody = %d, %q; want 2 and that --actor does not filter", code, errOut)
+	})
+
+	t.Run("audit filters", func(t *testing.T) {
+		var all struct {
+			Items []action `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(c.ok("audit", "--json", "--limit", "500")), &all); err != nil || len(all.Items) == 0 {
+			t.Fatalf("audit --json: %v, %d items", err, len(all.Items))
+		}
+		actor := all.Items[0].Actor
+		var page struct {
+			Items []action `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(c.ok("audit", "--json", "--actor", actor, "--action", "retry")), &page); err != nil || len(page.Items) == 0 {
+			t.Fatalf("audit --actor %s --action retry: %v, %d items; want the retries", actor, err, len(page.Items))
+		}
+		for _, a := range page.Items {
+			if a.Actor != actor || a.Action != "retry" {
+				t.Errorf("audit --actor %s --action retry lists %+v", actor, a)
+			}
+		}
+		for _, args := range [][]string{{"--actor", "nobody"}, {"--since", "2999-01-01T00:00:00Z"}, {"--until", "2020-01-01T00:00:00Z"}} {
+			if out := c.ok(append([]string{"audit"}, args...)...); !strings.Contains(out, "no operator actions match") {
+				t.Errorf("audit %s:\n%s\nwant no entries", strings.Join(args, " "), out)
+			}
+		}
+
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--action", "restart"}, `unknown action "restart"; use one of retry, retry_dead`},
+			{[]string{"--since", "yesterday"}, "not an RFC 3339 time; write it like 2026-12-01T16:00:00Z"},
+			{[]string{"--since", "2026-12-02T00:00:00Z", "--until", "2026-12-01T00:00:00Z"}, "swap them"},
+		} {
+			code, _, errOut := c.run(append([]string{"audit"}, tc.args...)...)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) {
+				t.Errorf("audit %s = %d, %q; want 2 and %q", strings.Join(tc.args, " "), code, errOut, tc.want)
+			}
+		}
+		if _, out, errOut := c.run("audit", "-h"); !strings.Contains(out+errOut, "only entries by this actor") {
+			t.Errorf("audit -h does not describe --actor as a filter:\n%s%s", out, errOut)
 		}
 	})
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"net/url"
+	"strconv"
 )
 
 // bulkOutcome is the result of a bulk operation over every page: the ids
@@ -87,6 +88,18 @@ func postEach(c *adminClient, command string, ids []string, action string, body 
 		done = append(done, raw)
 	}
 	return done, code
+}
+
+// listQuery returns the query of a listing: the limit and each
+// filter that has a value, the cursor included.
+func listQuery(limit int, filters map[string]string) url.Values {
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	for key, value := range filters {
+		if value != "" {
+			q.Set(key, value)
+		}
+	}
+	return q
 }
 
 // listPage prints one page of a listing of the management API at path with

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strconv"
 	"text/tabwriter"
 	"time"
 )
@@ -66,14 +65,9 @@ func runDeliveries(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return failed(stderr, "deliveries", err)
 	}
 
-	q := url.Values{"limit": {strconv.Itoa(*limit)}}
 	filters := filterFlags()
 	filters["status"], filters["cursor"] = *status, *cursor
-	for key, value := range filters {
-		if value != "" {
-			q.Set(key, value)
-		}
-	}
+	q := listQuery(*limit, filters)
 	return listPage(c, "deliveries", "/api/v1/deliveries", q, *af.json, printDeliveries, "more deliveries match", stdout, stderr)
 }
 

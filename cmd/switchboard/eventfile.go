@@ -41,6 +41,9 @@ func readEventFile(name string, stdin io.Reader) (*eventFile, error) {
 	if len(raw) == 0 {
 		return nil, fmt.Errorf("%s is empty; it must hold an event as JSON", name)
 	}
+	if err := event.CheckJSON(raw); err != nil {
+		return nil, fmt.Errorf("%s: %w. %s.", name, err, event.DocumentHint)
+	}
 	if raw[0] == '[' {
 		return &eventFile{name: name, format: event.FormatEnvelope, path: "/v1/events", contentType: "application/json", body: raw}, nil
 	}

@@ -25,6 +25,12 @@ func TestReadDeliveryFile(t *testing.T) {
 			wantFormat: event.FormatGitHub, wantPath: "/v1/github/webhook"},
 		{name: "neither", file: `{"headers": {"Content-Type": "application/json"}, "body": {}}`,
 			wantErr: "X-Webhook-Event and X-Webhook-Delivery-Id (Turbo) or X-GitHub-Event (GitHub)"},
+		{name: "YAML", file: "event_type: issue.created\n",
+			wantErr: "-: invalid JSON at byte 0: unexpected 'e'; expected a JSON value. Write the event as JSON: an envelope"},
+		{name: "array cut short", file: `[{"event_type": "issue.created"},`,
+			wantErr: "-: invalid JSON at byte 33 (in events[1]): unexpected end of input; the JSON text is cut short. Write the event as JSON"},
+		{name: "trailing comma", file: `{"event_type": "issue.created",}`,
+			wantErr: "invalid JSON at byte 31: unexpected '}'; expected a string key in double quotes. Write the event as JSON"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

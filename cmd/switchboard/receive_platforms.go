@@ -95,7 +95,8 @@ func (r *receiver) respondDiscord(w http.ResponseWriter, req *http.Request, body
 
 // slackFields returns the fields of a Slack message, sent as a form (the Web
 // API) or as JSON (webhooks), with credentials hidden. A form field that
-// holds JSON, such as blocks, is kept as JSON.
+// holds JSON, such as blocks, is decoded, so that it prints as JSON with the
+// client's escapes such as \u003c read as the characters.
 func slackFields(body []byte) map[string]any {
 	fields := map[string]any{}
 	if json.Unmarshal(body, &fields) == nil {
@@ -107,11 +108,14 @@ func slackFields(body []byte) map[string]any {
 	}
 	for name := range form {
 		value := form.Get(name)
-		if json.Valid([]byte(value)) && strings.ContainsAny(value[:1], "[{") {
-			fields[name] = json.RawMessage(value)
-		} else {
-			fields[name] = value
+		var decoded any
+		if strings.HasPrefix(value, "[") || strings.HasPrefix(value, "{") {
+			if json.Unmarshal([]byte(value), &decoded) == nil {
+				fields[name] = decoded
+				continue
+			}
 		}
+		fields[name] = value
 	}
 	return hideCredentials(fields)
 }
@@ -168,13 +172,12 @@ func discordSummary(req *http.Request, body []byte) string {
 	return summary + fmt.Sprintf("%q", shorten(msg.Content, 120))
 }
 
-// prettyFields returns fields as indented JSON, keys in order.
+// prettyFields returns fields as indented JSON, keys in order, with < and >
+// as they are, so a hidden credential reads <secret>.
 func prettyFields(fields map[string]any) string {
-	out, err := json.MarshalIndent(fields, "", "  ")
-	if err != nil {
-		return fmt.Sprint(fields)
-	}
-	return string(out)
+	var out strings.Builder
+	printJSON(&out, fields)
+	return strings.TrimSuffix(out.String(), "\n")
 }
 
 // prettyJSON returns body indented when it is JSON, else as it came.

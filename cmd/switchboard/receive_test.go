@@ -184,6 +184,12 @@ func TestReceivePrintsSlackThread(t *testing.T) {
 	if strings.Contains(printed, "local-receiver") {
 		t.Errorf("--body output shows the Slack token:\n%s", printed)
 	}
+	if !strings.Contains(printed, `"token": "<secret>"`) {
+		t.Errorf("--body output does not show the token's field as <secret>:\n%s", printed)
+	}
+	if strings.Contains(printed, `\u003c`) || !strings.Contains(printed, "<https://turbo.example.com/issues/TURBO-42|Open in Turbo>") {
+		t.Errorf("--body output shows < and > as JSON escapes:\n%s", printed)
+	}
 }
 
 func TestReceiveAnswersWebhook429(t *testing.T) {

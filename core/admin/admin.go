@@ -71,6 +71,10 @@ type Snapshot struct {
 type ConnectorStatus struct {
 	Name string
 	Type string
+	// Info is the declaration of the connector's kind, with its target
+	// parameters. Its Name is empty when the kind is not known, such as a
+	// plugin that never started.
+	Info sdk.Info
 	// Paused is set for a connector paused by an operator or disabled by
 	// Switchboard, with who, why and when.
 	Paused      bool

@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/turbocode/switchboard/core/store"
 )
@@ -144,8 +145,8 @@ func (s *server) cancelPage(r *http.Request, req bulkCancelRequest, actor, via s
 	}
 	cancelled, err := s.backend.Cancel(r.Context(), ids, reason)
 	if len(cancelled) > 0 {
-		detail := fmt.Sprintf("%d scheduled deliveries (route=%q connector=%q event_type=%q event_id=%q since=%q until=%q): %s%s",
-			len(cancelled), req.Route, req.Connector, req.EventType, req.EventID, req.Since, req.Until, reason, via)
+		detail := fmt.Sprintf("%s (%s): %s%s", countNoun(len(cancelled), "scheduled delivery", "scheduled deliveries"),
+			filterDetail(filters), reason, via)
 		if recordErr := s.record(r.Context(), actor, "cancel_scheduled", "deliveries", detail); recordErr != nil && err == nil {
 			err = recordErr
 		}
@@ -174,6 +175,22 @@ func (s *server) partition(ids, done []int64) ([]string, []string) {
 		}
 	}
 	return yes, no
+}
+
+// filterDetail returns the filters that have a value as the audit log
+// records them, such as `route="r" since="2026-12-01T00:00:00Z"`, in the
+// order of the deliveries listing's query, or "no filters".
+func filterDetail(filters map[string]string) string {
+	var given []string
+	for _, key := range knownQuery["deliveries"] {
+		if value := filters[key]; value != "" {
+			given = append(given, fmt.Sprintf("%s=%q", key, value))
+		}
+	}
+	if len(given) == 0 {
+		return "no filters"
+	}
+	return strings.Join(given, " ")
 }
 
 func anySet(values map[string]string) bool {

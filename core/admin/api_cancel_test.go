@@ -77,9 +77,12 @@ func testCancel(t *testing.T, c *client) {
 	}
 	audit := strings.Join(details, "\n")
 	for _, want := range []string{"cancel was scheduled, held connector_paused: route retired",
-		`cancel_scheduled 1 scheduled deliveries (route="" connector="hook" event_type="issue.created"`} {
+		`cancel_scheduled 1 scheduled delivery (connector="hook" event_type="issue.created"): `} {
 		if !strings.Contains(audit, want) {
 			t.Errorf("the audit lacks %q:\n%s", want, audit)
 		}
+	}
+	if strings.Contains(audit, `=""`) {
+		t.Errorf("the audit records a filter that was not given:\n%s", audit)
 	}
 }

@@ -49,15 +49,15 @@ type testRequest struct {
 // testConnector serves POST /api/v1/connectors/{name}/test. The status is 200
 // whatever the destination returned, because its outcome is in the body.
 func (s *server) testConnector(w http.ResponseWriter, r *http.Request, actor string) error {
-	name := r.PathValue("name")
-	if _, err := s.connector(name); err != nil {
+	c, err := s.connector(r.PathValue("name"))
+	if err != nil {
 		return err
 	}
 	var req testRequest
 	if err := decodeBody(r, &req); err != nil {
 		return err
 	}
-	view, err := s.runTest(r, name, req.Params, actor)
+	view, err := s.runTest(r, c, req.Params, actor)
 	if err != nil {
 		return err
 	}
@@ -65,8 +65,9 @@ func (s *server) testConnector(w http.ResponseWriter, r *http.Request, actor str
 	return nil
 }
 
-func (s *server) runTest(r *http.Request, name string, params sdk.Params, actor string) (*testView, error) {
-	if err := s.checkTestParams(params); err != nil {
+func (s *server) runTest(r *http.Request, c ConnectorStatus, params sdk.Params, actor string) (*testView, error) {
+	name := c.Name
+	if err := s.checkTestParams(params, c.Info); err != nil {
 		return nil, err
 	}
 	res, err := s.backend.TestSend(r.Context(), name, params)

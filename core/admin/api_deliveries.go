@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -158,7 +159,7 @@ func (s *server) retryDeliveries(w http.ResponseWriter, r *http.Request, actor s
 		return err
 	}
 	if len(retried) > 0 {
-		detail := fmt.Sprintf("%s (route=%q connector=%q event_type=%q)", countNoun(len(retried), "dead delivery", "dead deliveries"), req.Route, req.Connector, req.EventType)
+		detail := fmt.Sprintf("%s (%s)", countNoun(len(retried), "dead delivery", "dead deliveries"), filterDetail(filters))
 		if err := s.record(r.Context(), actor, "retry_dead", "deliveries", detail); err != nil {
 			return err
 		}
@@ -223,6 +224,9 @@ const maxAuditText = 2000
 // detail have any copy of it replaced all the same, because they are logged,
 // stored and shown.
 func (s *server) record(ctx context.Context, actor, action, target, detail string) error {
+	if !slices.Contains(auditActions, action) {
+		return fmt.Errorf("record action %q: it is not in auditActions, so the audit listing could not filter by it; add it there", action)
+	}
 	target, detail = s.token.redact(cut(target, maxAuditText)), s.token.redact(cut(detail, maxAuditText))
 	s.log.Info("operator action", "actor", actor, "action", action, "target", target, "detail", detail)
 	return s.backend.Store().RecordAction(ctx, &store.Action{At: s.clock.Now(), Actor: actor, Action: action, Target: target, Detail: detail})

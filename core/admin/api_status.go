@@ -61,19 +61,11 @@ func (s *server) status() statusView {
 
 // listActions serves GET /api/v1/actions.
 func (s *server) listActions(w http.ResponseWriter, r *http.Request, _ string) error {
-	q := r.URL.Query()
-	if err := checkKnown(q, "actions"); err != nil {
-		return err
-	}
-	before, err := cursorParam(q)
+	filter, err := actionFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	limit, err := limitParam(q)
-	if err != nil {
-		return err
-	}
-	items, next, err := s.actionPage(r.Context(), limit, before)
+	items, next, err := s.actionPage(r.Context(), filter)
 	if err != nil {
 		return err
 	}
@@ -81,9 +73,12 @@ func (s *server) listActions(w http.ResponseWriter, r *http.Request, _ string) e
 	return nil
 }
 
-// actionPage returns one page of the audit log and the cursor of the next.
-func (s *server) actionPage(ctx context.Context, limit int, before int64) ([]actionView, string, error) {
-	found, err := s.backend.Store().Actions(ctx, limit+1, before)
+// actionPage returns one page of the audit entries that match filter and
+// the cursor of the next.
+func (s *server) actionPage(ctx context.Context, filter store.ActionFilter) ([]actionView, string, error) {
+	limit := filter.Limit
+	filter.Limit++
+	found, err := s.backend.Store().Actions(ctx, filter)
 	if err != nil {
 		return nil, "", err
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -395,6 +397,7 @@ func testConnectors(t *testing.T, c *client) {
 	}
 	c.apiErr("POST", "/api/v1/connectors/nope/test", nil, http.StatusNotFound, "not_found")
 	testSendParams(t, c)
+	testSendDeclaredParams(t, c)
 
 	var paused map[string]any
 	c.api("POST", "/api/v1/connectors/hook/pause", map[string]any{"reason": "maintenance"}, http.StatusOK).Decode(t, &paused)
@@ -509,6 +512,17 @@ func testRoutes(t *testing.T, c *client) {
 		t.Errorf("dry run shows channel %v, want <secret>", got)
 	}
 	c.apiErr("POST", "/api/v1/dry-run", `{"event_type":`, http.StatusBadRequest, "invalid_request")
+	for _, tc := range []struct{ body, want string }{
+		{"not json", "invalid JSON at byte 0: invalid literal; expected null"},
+		{"event_type: issue.created", "invalid JSON at byte 0: unexpected 'e'; expected a JSON value"},
+		{`{"event_type": "issue.created",}`, "invalid JSON at byte 31: unexpected '}'; expected a string key in double quotes"},
+		{`[{"event_type": "issue.created"}`, "invalid JSON at byte 32 (in events[0]): unexpected end of input"},
+	} {
+		e := c.apiErr("POST", "/api/v1/dry-run", tc.body, http.StatusBadRequest, "invalid_request")
+		if !strings.Contains(e.Error, tc.want) || !strings.Contains(e.Error, "Write the event as JSON: an envelope") {
+			t.Errorf("dry run of %q: %q, want %q and what to write", tc.body, e.Error, tc.want)
+		}
+	}
 	c.apiErr("POST", "/api/v1/dry-run", ``, http.StatusBadRequest, "invalid_request")
 }
 
@@ -528,11 +542,63 @@ func testActions(t *testing.T, c *client) {
 		}
 	}
 	c.apiErr("GET", "/api/v1/actions?cursor=-1", nil, http.StatusBadRequest, "invalid_request")
+	testActionFilters(t, c, l.Items)
 
 	var st map[string]any
 	c.api("GET", "/api/v1/status", nil, http.StatusOK).Decode(t, &st)
 	if st["version"] != "test" || st["ready"] != true || st["config_file"] != c.inst.ConfigPath {
 		t.Errorf("status = %v", st)
+	}
+}
+
+// testActionFilters lists the audit log with filters and checks each page
+// against all entries, filtered here.
+func testActionFilters(t *testing.T, c *client, all []map[string]any) {
+	every := func(map[string]any) bool { return true }
+	nothing := func(map[string]any) bool { return false }
+	isAction := func(name string) func(map[string]any) bool {
+		return func(a map[string]any) bool { return a["action"] == name }
+	}
+	for _, tc := range []struct {
+		query string
+		keep  func(map[string]any) bool
+	}{
+		{"actor=tester", every},
+		{"actor=nobody", nothing},
+		{"action=pause", isAction("pause")},
+		{"actor=tester&action=resume", isAction("resume")},
+		{"since=2020-01-01T00:00:00Z", every},
+		{"until=2020-01-01T00:00:00Z", nothing},
+		{"since=2999-01-01T00:00:00Z&action=retry", nothing},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			var l listing
+			c.with(t).api("GET", "/api/v1/actions?limit=100&"+tc.query, nil, http.StatusOK).Decode(t, &l)
+			want := slices.DeleteFunc(slices.Clone(all), func(a map[string]any) bool { return !tc.keep(a) })
+			if len(l.Items) != len(want) || (len(want) > 0 && !reflect.DeepEqual(l.Items, want)) {
+				t.Errorf("entries = %v\nwant %v", l.Items, want)
+			}
+		})
+	}
+
+	for _, tc := range []struct{ query, field, message string }{
+		{"action=restart", "action", `unknown action "restart"; use one of retry, retry_dead, cancel`},
+		{"since=yesterday", "since", `since "yesterday" is not an RFC 3339 time`},
+		{"until=2026-12-01", "until", "write it like 2026-12-01T16:00:00Z"},
+		{"since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z", "since", "swap them"},
+		{"limit=501", "limit", "between 1 and 500"},
+		{"actor=a&actor=b", "actor", "given 2 times"},
+		{"who=tester", "who", "actions accept actor, action, since, until"},
+	} {
+		t.Run("bad "+tc.query, func(t *testing.T) {
+			e := c.with(t).apiErr("GET", "/api/v1/actions?"+tc.query, nil, http.StatusBadRequest, "invalid_request")
+			if e.Field != tc.field {
+				t.Errorf("field = %q, want %q", e.Field, tc.field)
+			}
+			if !strings.Contains(e.Error, tc.message) {
+				t.Errorf("message %q lacks %q", e.Error, tc.message)
+			}
+		})
 	}
 }
 

@@ -18,6 +18,9 @@ func parseEventDocument(raw []byte, received time.Time, maxBatch int) ([]*event.
 	if len(raw) == 0 {
 		return nil, invalid("", "the body is empty; send an event as JSON")
 	}
+	if err := event.CheckJSON(raw); err != nil {
+		return nil, invalid("", "%v. %s.", err, event.DocumentHint)
+	}
 	var probe map[string]json.RawMessage
 	if raw[0] == '{' {
 		if err := json.Unmarshal(raw, &probe); err != nil {

@@ -23,7 +23,7 @@ const (
 var knownQuery = map[string][]string{
 	"deliveries": {"status", "route", "connector", "event_type", "event_id", "since", "until", "cursor", "limit"},
 	"events":     {"type", "entity_type", "entity_id", "since", "until", "cursor", "limit"},
-	"actions":    {"cursor", "limit"},
+	"actions":    {"actor", "action", "since", "until", "cursor", "limit"},
 }
 
 // checkKnown rejects a query parameter the listing does not take, and one
@@ -60,20 +60,8 @@ func deliveryFilter(q url.Values) (store.DeliveryFilter, error) {
 		}
 		f.State = state
 	}
-	var err error
-	if f.CreatedAfter, err = timeParam(q, "since"); err != nil {
-		return f, err
-	}
-	if f.CreatedBefore, err = timeParam(q, "until"); err != nil {
-		return f, err
-	}
-	if err := checkRange(f.CreatedAfter, f.CreatedBefore); err != nil {
-		return f, err
-	}
-	if f.BeforeID, err = cursorParam(q); err != nil {
-		return f, err
-	}
-	f.Limit, err = limitParam(q)
+	page, err := pageParams(q)
+	f.CreatedAfter, f.CreatedBefore, f.BeforeID, f.Limit = page.since, page.until, page.cursor, page.limit
 	return f, err
 }
 
@@ -91,21 +79,56 @@ func eventFilter(q url.Values) (store.EventFilter, error) {
 		return store.EventFilter{}, err
 	}
 	f := store.EventFilter{EventType: q.Get("type"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id")}
-	var err error
-	if f.ReceivedAfter, err = timeParam(q, "since"); err != nil {
-		return f, err
-	}
-	if f.ReceivedBefore, err = timeParam(q, "until"); err != nil {
-		return f, err
-	}
-	if err := checkRange(f.ReceivedAfter, f.ReceivedBefore); err != nil {
-		return f, err
-	}
-	if f.BeforeSeq, err = cursorParam(q); err != nil {
-		return f, err
-	}
-	f.Limit, err = limitParam(q)
+	page, err := pageParams(q)
+	f.ReceivedAfter, f.ReceivedBefore, f.BeforeSeq, f.Limit = page.since, page.until, page.cursor, page.limit
 	return f, err
+}
+
+// auditActions are the actions the audit log records. The action filter
+// takes only these, and record rejects any other, so the two stay in step.
+var auditActions = []string{"retry", "retry_dead", "cancel", "cancel_scheduled", "replay", "pause", "resume", "test", "backup"}
+
+// actionFilter reads the filters of GET /api/v1/actions.
+func actionFilter(q url.Values) (store.ActionFilter, error) {
+	if err := checkKnown(q, "actions"); err != nil {
+		return store.ActionFilter{}, err
+	}
+	f := store.ActionFilter{Actor: q.Get("actor"), Action: q.Get("action")}
+	if f.Action != "" && !slices.Contains(auditActions, f.Action) {
+		return f, invalid("action", "unknown action %q; use one of %s", f.Action, strings.Join(auditActions, ", "))
+	}
+	page, err := pageParams(q)
+	f.After, f.Before, f.BeforeID, f.Limit = page.since, page.until, page.cursor, page.limit
+	return f, err
+}
+
+// pageQuery is the part of a listing's query that every listing takes: a time
+// range (since inclusive, until exclusive), the cursor and the page size.
+type pageQuery struct {
+	since, until time.Time
+	cursor       int64
+	limit        int
+}
+
+// pageParams reads since, until, cursor and limit, in that order, and
+// rejects a range whose start is after its end.
+func pageParams(q url.Values) (pageQuery, error) {
+	var p pageQuery
+	var err error
+	if p.since, err = timeParam(q, "since"); err != nil {
+		return p, err
+	}
+	if p.until, err = timeParam(q, "until"); err != nil {
+		return p, err
+	}
+	if err := checkRange(p.since, p.until); err != nil {
+		return p, err
+	}
+	if p.cursor, err = cursorParam(q); err != nil {
+		return p, err
+	}
+	p.limit, err = limitParam(q)
+	return p, err
 }
 
 func timeParam(q url.Values, name string) (time.Time, error) {

@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 
+	"github.com/turbocode/switchboard/core/config"
 	"github.com/turbocode/switchboard/sdk"
 )
 
@@ -12,8 +14,11 @@ import (
 const maxTestParams = 64 << 10
 
 // checkTestParams rejects test params that are too long or contain the
-// admin token, which the audit entry of the test would then record.
-func (s *server) checkTestParams(params sdk.Params) error {
+// admin token, which the audit entry of the test would then record, and
+// then params that the connector's kind does not declare, of another shape
+// than declared, or missing a required one. The config checks route
+// targets with the same rules.
+func (s *server) checkTestParams(params sdk.Params, info sdk.Info) error {
 	if params == nil {
 		return nil
 	}
@@ -27,7 +32,32 @@ func (s *server) checkTestParams(params sdk.Params) error {
 	if s.token.within(string(raw)) {
 		return invalid("params", "params contain the admin token; leave it out, because the audit log records the params")
 	}
-	return nil
+	return checkDeclaredParams(params, info)
+}
+
+// checkDeclaredParams rejects params that do not match the connector kind's
+// declared target parameters, naming the first problem. The message of an
+// unknown parameter lists the declared ones. A kind that is not known, such
+// as a plugin that never started, declares nothing to check against.
+func checkDeclaredParams(params sdk.Params, info sdk.Info) error {
+	if info.Name == "" {
+		return nil
+	}
+	problems := config.CheckParams(params, info)
+	if len(problems) == 0 {
+		return nil
+	}
+	p := problems[0]
+	message := p.Message
+	if p.Reason == config.ParamUnknown && p.Suggestion != "" {
+		// The config's message gives only the suggestion here.
+		known := make([]string, len(info.TargetParams))
+		for i, spec := range info.TargetParams {
+			known[i] = spec.Name
+		}
+		message += fmt.Sprintf(" Connector type %s takes: %s.", info.Name, strings.Join(known, ", "))
+	}
+	return invalid("params", "params: %s", message)
 }
 
 // auditParams returns params as the audit log records them: JSON, with

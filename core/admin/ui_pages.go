@@ -29,16 +29,9 @@ type deliveriesView struct {
 
 // deliveries serves the delivery log with its filters.
 func (u *ui) deliveries(w http.ResponseWriter, r *http.Request, sess *session) error {
-	q := url.Values{}
-	filter := map[string]string{}
 	query := r.URL.Query()
 	notice := cancelNotice(query)
-	for key, values := range query {
-		if len(values) > 0 && values[0] != "" {
-			q.Set(key, values[0])
-			filter[key] = values[0]
-		}
-	}
+	q, filter := formFilters(query)
 	f, err := deliveryFilter(q)
 	if err != nil {
 		return err
@@ -224,10 +217,11 @@ type testPage struct {
 
 func (u *ui) test(w http.ResponseWriter, r *http.Request, sess *session) error {
 	name := r.PathValue("name")
-	if _, err := u.s.connector(name); err != nil {
+	c, err := u.s.connector(name)
+	if err != nil {
 		return err
 	}
-	res, err := u.s.runTest(r, name, nil, sess.actor)
+	res, err := u.s.runTest(r, c, nil, sess.actor)
 	if err != nil {
 		return err
 	}
@@ -308,25 +302,43 @@ var sampleEventText = strings.TrimSpace(`
   }
 }`)
 
+// actions serves the audit log with its filters.
 func (u *ui) actions(w http.ResponseWriter, r *http.Request, sess *session) error {
-	q := url.Values{}
-	if c := r.URL.Query().Get("cursor"); c != "" {
-		q.Set("cursor", c)
-	}
-	before, err := cursorParam(q)
+	q, filter := formFilters(r.URL.Query())
+	f, err := actionFilter(q)
 	if err != nil {
 		return err
 	}
-	items, cursor, err := u.s.actionPage(r.Context(), 100, before)
+	if q.Get("limit") == "" {
+		f.Limit = 100
+	}
+	items, cursor, err := u.s.actionPage(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	next := ""
 	if cursor != "" {
-		next = "/ui/actions?cursor=" + cursor
+		q.Set("cursor", cursor)
+		next = "/ui/actions?" + q.Encode()
 	}
-	u.render(w, http.StatusOK, "actions", u.page(sess, "actions", "Operator actions", map[string]any{"Items": items, "Next": next}))
+	data := map[string]any{"Items": items, "Next": next, "Filter": filter, "Actions": auditActions}
+	u.render(w, http.StatusOK, "actions", u.page(sess, "actions", "Operator actions", data))
 	return nil
+}
+
+// formFilters returns the first value of each query parameter that a
+// filter form filled in, both as a query and by name for the form to show.
+// An empty field is no filter.
+func formFilters(query url.Values) (url.Values, map[string]string) {
+	q := url.Values{}
+	filter := map[string]string{}
+	for key, values := range query {
+		if len(values) > 0 && values[0] != "" {
+			q.Set(key, values[0])
+			filter[key] = values[0]
+		}
+	}
+	return q, filter
 }
 
 // notices are the confirmations a page shows after an action redirected to

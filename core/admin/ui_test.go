@@ -156,12 +156,31 @@ func TestUISignInAndForms(t *testing.T) {
 			t.Errorf("audit = %v, want the pause by ops-anna", actions.Items)
 		}
 	})
+	t.Run("audit filters", func(t *testing.T) {
+		status, body := b.get("/ui/actions?actor=ops-anna&action=pause")
+		if status != http.StatusOK || !strings.Contains(body, "night &lt;b&gt;") || !strings.Contains(body, `<option value="pause" selected>`) {
+			t.Errorf("actions by ops-anna = %d, want the pause and the filter selected:\n%s", status, body)
+		}
+		if _, body := b.get("/ui/actions?actor=nobody"); !strings.Contains(body, "No operator actions match.") {
+			t.Errorf("actions by nobody do not say that none match:\n%s", body)
+		}
+		if status, body := b.get("/ui/actions?action=restart"); status != http.StatusBadRequest || !strings.Contains(body, "unknown action") {
+			t.Errorf("an unknown action = %d, want 400 saying so:\n%s", status, body)
+		}
+	})
 	t.Run("rule tester", func(t *testing.T) {
 		_, page := b.get("/ui/tester")
 		status, body, _ := b.post("/ui/tester", url.Values{"csrf": {hidden(t, page, "csrf")},
 			"event": {`{"event_id":"t1","event_type":"comment.created","timestamp":"2026-12-01T16:00:00Z","entity_type":"comment","entity_id":"c","action":"created","data":{"current":{"content":"<i>x</i>"}}}`}})
 		if status != http.StatusOK || !strings.Contains(body, "comment &lt;i&gt;x&lt;/i&gt;") || !strings.Contains(body, "Nothing was sent") {
 			t.Errorf("rule tester = %d\n%s", status, body)
+		}
+	})
+	t.Run("rule tester not JSON", func(t *testing.T) {
+		_, page := b.get("/ui/tester")
+		status, body, _ := b.post("/ui/tester", url.Values{"csrf": {hidden(t, page, "csrf")}, "event": {"event_type: issue.created"}})
+		if status != http.StatusOK || !strings.Contains(body, "invalid JSON at byte 0: unexpected &#39;e&#39;; expected a JSON value. Write the event as JSON") {
+			t.Errorf("rule tester with YAML = %d, want the problem and the fix:\n%s", status, body)
 		}
 	})
 	t.Run("test send shows text", func(t *testing.T) {

@@ -41,7 +41,7 @@ func (a *App) Connectors() []admin.ConnectorStatus {
 
 	out := make([]admin.ConnectorStatus, 0, len(cfg.Connectors))
 	for _, c := range cfg.Connectors {
-		st := admin.ConnectorStatus{Name: c.Name, Type: c.Type}
+		st := admin.ConnectorStatus{Name: c.Name, Type: c.Type, Info: rt.plan.Infos[c.Name]}
 		if pauseErr != nil {
 			st.PauseUnknown = "pause state unknown: " + pauseErr.Error()
 		}

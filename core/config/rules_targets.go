@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -98,6 +100,49 @@ func checkTargetParams(d *decoder, cfg *Config) {
 // messages name the kind as Info names it, which for a plugin block is the
 // plugin rather than "plugin".
 func (d *decoder) checkParams(t Target, info sdk.Info) {
+	for _, p := range CheckParams(t.Params, info) {
+		path := childPath(t.At.Path, p.Name)
+		switch {
+		case d.failedUnder(path):
+		case p.Reason == ParamUnknown:
+			d.add(d.keyAt(path), p.Message)
+		case p.Reason == ParamWrongKind:
+			d.errorAt(path, "%s", p.Message)
+		default:
+			d.add(Position{Line: t.At.Line, Column: t.At.Column, Path: path}, p.Message)
+		}
+	}
+}
+
+// ParamReason is the reason a target parameter does not match its
+// declaration.
+type ParamReason int
+
+const (
+	// ParamUnknown is a parameter the connector kind does not declare.
+	ParamUnknown ParamReason = iota
+	// ParamWrongKind is a value of another shape than the declared one.
+	ParamWrongKind
+	// ParamMissing is a required parameter that is not set.
+	ParamMissing
+)
+
+// ParamProblem is a target parameter that does not match the TargetParams
+// of its connector kind.
+type ParamProblem struct {
+	Name    string
+	Reason  ParamReason
+	Message string
+	// Suggestion is the declared name closest to an unknown one, or "".
+	Suggestion string
+}
+
+// CheckParams checks target parameters against the TargetParams that info
+// declares: no unknown parameter, every required one present, each of the
+// declared shape. It returns the unknown and mistyped ones in name order,
+// then the missing ones in declaration order. A value decoded from JSON,
+// a []any or map[string]any of strings, has the shape of a list or a map.
+func CheckParams(params map[string]any, info sdk.Info) []ParamProblem {
 	specs, kindName := info.TargetParams, info.Name
 	byName := map[string]sdk.ParamSpec{}
 	var names []string
@@ -106,24 +151,26 @@ func (d *decoder) checkParams(t Target, info sdk.Info) {
 		names = append(names, spec.Name)
 	}
 
-	for _, name := range sortedKeys(t.Params) {
-		path := childPath(t.At.Path, name)
+	var problems []ParamProblem
+	for _, name := range sortedKeys(params) {
 		spec, ok := byName[name]
 		switch {
-		case d.failedUnder(path):
 		case !ok:
-			d.add(d.keyAt(path), unknownParamMessage(name, kindName, names))
-		case !paramHasKind(t.Params[name], spec.Kind):
-			d.errorAt(path, "want %s for parameter %s of connector type %s", describeKind(spec.Kind), name, kindName)
+			problems = append(problems, ParamProblem{Name: name, Reason: ParamUnknown,
+				Message: unknownParamMessage(name, kindName, names), Suggestion: closest(name, names)})
+		case !paramHasKind(params[name], spec.Kind):
+			problems = append(problems, ParamProblem{Name: name, Reason: ParamWrongKind,
+				Message: fmt.Sprintf("want %s for parameter %s of connector type %s", describeKind(spec.Kind), name, kindName)})
 		}
 	}
 
 	for _, spec := range specs {
-		if _, ok := t.Params[spec.Name]; spec.Required && !ok && !d.failedUnder(childPath(t.At.Path, spec.Name)) {
-			d.add(Position{Line: t.At.Line, Column: t.At.Column, Path: childPath(t.At.Path, spec.Name)},
-				fmt.Sprintf("missing parameter %s, which connector type %s requires", spec.Name, kindName))
+		if _, ok := params[spec.Name]; spec.Required && !ok {
+			problems = append(problems, ParamProblem{Name: spec.Name, Reason: ParamMissing,
+				Message: fmt.Sprintf("missing parameter %s, which connector type %s requires", spec.Name, kindName)})
 		}
 	}
+	return problems
 }
 
 func unknownParamMessage(name, kindName string, known []string) string {
@@ -139,15 +186,28 @@ func unknownParamMessage(name, kindName string, known []string) string {
 // paramHasKind reports whether a decoded parameter has the declared shape. A
 // single string is a list of one.
 func paramHasKind(value any, kind sdk.ParamKind) bool {
-	switch value.(type) {
+	switch v := value.(type) {
 	case string:
 		return kind == sdk.ParamString || kind == sdk.ParamList
 	case []string:
 		return kind == sdk.ParamList
 	case map[string]string:
 		return kind == sdk.ParamMap
+	case []any:
+		return kind == sdk.ParamList && allStrings(slices.Values(v))
+	case map[string]any:
+		return kind == sdk.ParamMap && allStrings(maps.Values(v))
 	}
 	return false
+}
+
+func allStrings(values iter.Seq[any]) bool {
+	for value := range values {
+		if _, ok := value.(string); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func describeKind(kind sdk.ParamKind) string {

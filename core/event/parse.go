@@ -9,6 +9,23 @@ import (
 // sets no limit.
 const DefaultMaxBatch = 500
 
+// CheckJSON returns a *SyntaxError that locates the first problem when body
+// is not valid JSON, as ingest's 400 does, and nil when it is valid. Tools
+// that read an event a person wrote use it, and add DocumentHint.
+func CheckJSON(body []byte) error {
+	res, err := scanJSON(body, true)
+	if err != nil {
+		return err
+	}
+	res.release()
+	return nil
+}
+
+// DocumentHint is the fix that the message of an event document that is not
+// valid JSON gives: the forms the dry run and `switchboard routes test` read.
+const DocumentHint = `Write the event as JSON: an envelope, an array of envelopes, a CloudEvent, ` +
+	`or {"headers": {...}, "body": {...}} for a Turbo native delivery`
+
 // ParseEnvelopes parses a request body in the envelope format: one event object,
 // or an array of 1 to maxBatch event objects (DefaultMaxBatch when maxBatch is 0
 // or less). A batch is valid only as a whole. A body that is not acceptable JSON

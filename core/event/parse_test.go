@@ -349,3 +349,34 @@ func TestFieldErrorText(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckJSONLocatesProblem(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		body   string
+		offset int
+	}{
+		{"valid object", `{"event_type": "issue.created"}`, -1},
+		{"valid array", `[{"a": 1}, {"b": 2}]`, -1},
+		{"word", "hello", 0},
+		{"trailing comma", `{"a": 1,}`, 8},
+		{"second value", `{"a": 1} {"b": 2}`, 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckJSON([]byte(tc.body))
+			if tc.offset < 0 {
+				if err != nil {
+					t.Fatalf("CheckJSON = %v, want nil", err)
+				}
+				return
+			}
+			var syntaxErr *SyntaxError
+			if !errors.As(err, &syntaxErr) {
+				t.Fatalf("CheckJSON = %v, want a *SyntaxError", err)
+			}
+			if syntaxErr.Offset != tc.offset {
+				t.Errorf("offset = %d, want %d (%v)", syntaxErr.Offset, tc.offset, err)
+			}
+		})
+	}
+}

@@ -45,9 +45,8 @@ type Operations interface {
 
 	// RecordAction appends an operator action to the audit log.
 	RecordAction(ctx context.Context, a *Action) error
-	// Actions lists operator actions, newest first, with ids below beforeID
-	// when it is not 0.
-	Actions(ctx context.Context, limit int, beforeID int64) ([]*Action, error)
+	// Actions lists the operator actions that match the filter, newest first.
+	Actions(ctx context.Context, filter ActionFilter) ([]*Action, error)
 
 	// Stats returns the figures the metrics report at each scrape.
 	Stats(ctx context.Context) (*Stats, error)
@@ -95,6 +94,20 @@ type Action struct {
 	// connector.
 	Target string
 	Detail string
+}
+
+// ActionFilter selects operator actions for listing. Zero fields match
+// everything.
+type ActionFilter struct {
+	Actor  string
+	Action string
+	// After and Before bound the time of the action (inclusive, exclusive).
+	After  time.Time
+	Before time.Time
+	// BeforeID is the cursor: only actions with a smaller id.
+	BeforeID int64
+	// Limit bounds the actions returned. Default 100.
+	Limit int
 }
 
 // Stats are counts the metrics read.

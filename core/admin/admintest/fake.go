@@ -47,7 +47,7 @@ var (
 // Info implements sdk.Connector.
 func (f *Fake) Info() sdk.Info {
 	return sdk.Info{Name: "fake", Version: "1", Markup: sdk.MarkupText,
-		TargetParams:      []sdk.ParamSpec{{Name: "mode"}, {Name: "channel"}},
+		TargetParams:      []sdk.ParamSpec{{Name: "mode"}, {Name: "channel"}, {Name: "url"}, {Name: "mentions", Kind: sdk.ParamList}},
 		DestinationParams: []string{"channel"}}
 }
 

@@ -3,6 +3,8 @@ package postgres
 import (
 	"strconv"
 	"strings"
+
+	"github.com/turbocode/switchboard/core/store"
 )
 
 // conditions collects the WHERE clause of a listing and its arguments. A
@@ -15,6 +17,14 @@ type conditions struct {
 func (c *conditions) add(cond string, arg any) {
 	c.args = append(c.args, arg)
 	c.where = append(c.where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(c.args))))
+}
+
+// addAll adds conditions built by the store package, such as
+// store.DeliveryConditions.
+func (c *conditions) addAll(list []store.Condition) {
+	for _, cond := range list {
+		c.add(cond.SQL, cond.Arg)
+	}
 }
 
 func (c *conditions) addIf(use bool, cond string, arg any) {

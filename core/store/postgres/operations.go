@@ -270,12 +270,12 @@ func (s *Store) RecordAction(ctx context.Context, a *store.Action) error {
 }
 
 // Actions implements store.Operations.
-func (s *Store) Actions(ctx context.Context, limit int, beforeID int64) ([]*store.Action, error) {
+func (s *Store) Actions(ctx context.Context, filter store.ActionFilter) ([]*store.Action, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	var c conditions
-	c.addIf(beforeID > 0, "id < ?", beforeID)
-	query, args := c.query(`SELECT id, at, actor, action, target, detail FROM operator_actions`, "id DESC", limit)
+	c.addAll(store.ActionConditions(filter))
+	query, args := c.query(`SELECT id, at, actor, action, target, detail FROM operator_actions`, "id DESC", filter.Limit)
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, unavailable("list operator actions", err)

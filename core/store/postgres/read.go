@@ -46,9 +46,7 @@ func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]
 		}
 		c.add("d.state = ?", code)
 	}
-	for _, cond := range store.DeliveryConditions(filter) {
-		c.add(cond.SQL, cond.Arg)
-	}
+	c.addAll(store.DeliveryConditions(filter))
 
 	query, args := c.query(`SELECT `+deliveryColumns+`, e.event_id, e.event_type FROM deliveries d
 		JOIN destinations ds ON ds.id = d.destination_id

@@ -237,17 +237,11 @@ func (s *Store) RecordAction(ctx context.Context, a *store.Action) error {
 }
 
 // Actions implements store.Operations.
-func (s *Store) Actions(ctx context.Context, limit int, beforeID int64) ([]*store.Action, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	query := `SELECT id, at, actor, action, target, detail FROM operator_actions`
-	args := []any{}
-	if beforeID > 0 {
-		query += ` WHERE id < ?`
-		args = append(args, beforeID)
-	}
-	rows, err := s.readDB.QueryContext(ctx, query+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+func (s *Store) Actions(ctx context.Context, filter store.ActionFilter) ([]*store.Action, error) {
+	var c conditions
+	c.addAll(store.ActionConditions(filter))
+	query, args := c.query(`SELECT id, at, actor, action, target, detail FROM operator_actions`, "id DESC", filter.Limit)
+	rows, err := s.readDB.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list operator actions: %w", err)
 	}

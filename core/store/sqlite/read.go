@@ -47,9 +47,7 @@ func (s *Store) Deliveries(ctx context.Context, filter store.DeliveryFilter) ([]
 		}
 		c.add("d.state = ?", code)
 	}
-	for _, cond := range store.DeliveryConditions(filter) {
-		c.add(cond.SQL, cond.Arg)
-	}
+	c.addAll(store.DeliveryConditions(filter))
 
 	query, args := c.query(`SELECT `+deliveryColumns+`, e.event_id, e.event_type FROM deliveries d
 		JOIN destinations ds ON ds.id = d.destination_id
@@ -65,6 +63,14 @@ type conditions struct {
 
 func (c *conditions) add(cond string, args ...any) {
 	c.where, c.args = append(c.where, cond), append(c.args, args...)
+}
+
+// addAll adds conditions built by the store package, such as
+// store.DeliveryConditions.
+func (c *conditions) addAll(list []store.Condition) {
+	for _, cond := range list {
+		c.add(cond.SQL, cond.Arg)
+	}
 }
 
 func (c *conditions) addIf(use bool, cond string, arg any) {

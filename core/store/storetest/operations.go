@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ var operationTests = []struct {
 	{"ReleaseConnectorHolds", testReleaseConnectorHolds},
 	{"PausesSetAndClear", testPauses},
 	{"ActionsNewestFirst", testActions},
+	{"ActionsFilter", testActionsFilter},
 	{"StatsCountDeadAndOldest", testStats},
 }
 
@@ -260,13 +262,71 @@ func testActions(t *testing.T, s store.Store) {
 			t.Fatalf("RecordAction: %v", err)
 		}
 	}
-	page, err := s.Actions(ctx, 2, 0)
+	page, err := s.Actions(ctx, store.ActionFilter{Limit: 2})
 	if err != nil || len(page) != 2 || page[0].Action != "pause" || page[1].Action != "replay" {
 		t.Fatalf("first page = %+v, %v; want pause, replay", page, err)
 	}
-	rest, _ := s.Actions(ctx, 2, page[1].ID)
+	rest, _ := s.Actions(ctx, store.ActionFilter{Limit: 2, BeforeID: page[1].ID})
 	if len(rest) != 1 || rest[0].Action != "retry" || rest[0].Actor != "ops" || !rest[0].At.Equal(base) {
 		t.Errorf("second page = %+v, want retry by ops at base", rest)
+	}
+}
+
+func testActionsFilter(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	recorded := []store.Action{
+		{Actor: "ana", Action: "retry", Target: "d-1"},
+		{Actor: "ben", Action: "retry", Target: "d-2"},
+		{Actor: "ana", Action: "pause", Target: "slack"},
+		{Actor: "ana", Action: "retry", Target: "d-3"},
+	}
+	for i := range recorded {
+		a := recorded[i]
+		a.At = base.Add(time.Duration(i) * time.Minute)
+		if err := s.RecordAction(ctx, &a); err != nil {
+			t.Fatalf("RecordAction: %v", err)
+		}
+	}
+
+	cases := []struct {
+		name   string
+		filter store.ActionFilter
+		want   []string
+	}{
+		{"none", store.ActionFilter{}, []string{"d-3", "slack", "d-2", "d-1"}},
+		{"actor", store.ActionFilter{Actor: "ana"}, []string{"d-3", "slack", "d-1"}},
+		{"action", store.ActionFilter{Action: "retry"}, []string{"d-3", "d-2", "d-1"}},
+		{"actor and action", store.ActionFilter{Actor: "ana", Action: "retry"}, []string{"d-3", "d-1"}},
+		{"since inclusive", store.ActionFilter{After: base.Add(time.Minute)}, []string{"d-3", "slack", "d-2"}},
+		{"until exclusive", store.ActionFilter{Before: base.Add(2 * time.Minute)}, []string{"d-2", "d-1"}},
+		{"time range", store.ActionFilter{After: base.Add(time.Minute), Before: base.Add(3 * time.Minute)}, []string{"slack", "d-2"}},
+		{"equal bounds", store.ActionFilter{After: base, Before: base}, nil},
+		{"unknown actor", store.ActionFilter{Actor: "nobody"}, nil},
+		{"actor with limit", store.ActionFilter{Actor: "ana", Limit: 2}, []string{"d-3", "slack"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			found, err := s.Actions(ctx, tc.filter)
+			if err != nil {
+				t.Fatalf("Actions: %v", err)
+			}
+			var targets []string
+			for _, a := range found {
+				targets = append(targets, a.Target)
+			}
+			if !slices.Equal(targets, tc.want) {
+				t.Errorf("targets = %v, want %v", targets, tc.want)
+			}
+		})
+	}
+
+	first, _ := s.Actions(ctx, store.ActionFilter{Actor: "ana", Limit: 2})
+	if len(first) != 2 {
+		t.Fatalf("first page of ana's actions = %d, want 2", len(first))
+	}
+	rest, err := s.Actions(ctx, store.ActionFilter{Actor: "ana", Limit: 2, BeforeID: first[1].ID})
+	if err != nil || len(rest) != 1 || rest[0].Target != "d-1" {
+		t.Errorf("page after the cursor = %+v, %v; want d-1 only", rest, err)
 	}
 }
 
