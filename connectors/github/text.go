@@ -198,10 +198,9 @@ func turboCommentContent(body string, githubID int64) string {
 
 // normalizeText makes text compare the same from both sides: GitHub's web
 // editor sends CRLF line ends, and trailing space is not content. A lone
-// carriage return becomes a line end too, so that the result has none left:
-// otherwise "\r\r\n" would read as a new CRLF after one pass, and a
-// carriage return left at the end would join the newline of a separator the
-// connector appends.
+// carriage return becomes a line end too, so that the result has none left.
+// Otherwise "\r\r\n" would read as a new CRLF after one pass, and a carriage
+// return left at the end would join the newline of an appended separator.
 func normalizeText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")

@@ -9,9 +9,9 @@ import (
 )
 
 // backlog measures the memory of the binary with o.backlog deliveries pending
-// behind a destination that answers 503 to everything: its circuit opens, and
+// behind a destination that returns 503 to everything: its circuit opens, and
 // the pending deliveries must wait in the store, not in memory. The target
-// applies to the peak (VmHWM) over the whole fill, the resident memory after
+// applies to the peak (VmHWM) over the whole fill. The resident memory after
 // it settles (VmRSS) is reported beside it.
 func (b *bench) backlog() ([]*result, error) {
 	what := fmt.Sprintf("with %d deliveries pending behind a down destination", b.o.backlog)
