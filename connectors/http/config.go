@@ -11,6 +11,7 @@ import (
 
 	"github.com/turbocode/switchboard/sdk"
 	"github.com/turbocode/switchboard/sdk/httpresult"
+	"github.com/turbocode/switchboard/sdk/netguard"
 	"github.com/turbocode/switchboard/sdk/signature"
 )
 
@@ -134,6 +135,9 @@ func parseDestination(raw string) (*url.URL, error) {
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("URL %s has no host; write an absolute URL such as https://hooks.example.com/turbo", httpresult.RedactURL(raw))
+	}
+	if err := netguard.CheckHostForm(u.Hostname()); err != nil {
+		return nil, err
 	}
 	return u, nil
 }

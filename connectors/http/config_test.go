@@ -2,12 +2,14 @@ package http
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/turbocode/switchboard/sdk"
+	"github.com/turbocode/switchboard/sdk/netguard"
 )
 
 // configCase is one file under testdata/config: an invalid config and the
@@ -149,4 +151,26 @@ func FuzzValidateConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseDestinationRejectsNumericHosts(t *testing.T) {
+	tests := []struct {
+		raw     string
+		invalid bool
+	}{
+		{"http://2130706433:18480/x", true},
+		{"http://0x7f000001/x", true},
+		{"https://0177.0.0.1/x", true},
+		{"http://127.1/x", true},
+		{"http://127.0.0.1:18480/x", false},
+		{"http://[::1]:18480/x", false},
+		{"https://hooks.example.com/x", false},
+	}
+	for _, tt := range tests {
+		_, err := parseDestination(tt.raw)
+		var invalid *netguard.InvalidHostError
+		if got := errors.As(err, &invalid); got != tt.invalid {
+			t.Errorf("parseDestination(%s) = %v, want an InvalidHostError %t", tt.raw, err, tt.invalid)
+		}
+	}
 }

@@ -201,8 +201,10 @@ func redactReferenced(message string, values []string) string {
 		if len(value) < minRedactedLength {
 			continue
 		}
-		message = replaceFold(message, strconv.Quote(value), strconv.Quote(Redacted))
-		message = replaceFold(message, value, Redacted)
+		for _, form := range []string{value, strings.ToUpper(value), strings.ToLower(value)} {
+			message = replaceFold(message, strconv.Quote(form), strconv.Quote(Redacted))
+			message = replaceFold(message, form, Redacted)
+		}
 	}
 	return message
 }

@@ -68,7 +68,9 @@ func inside(path, parent string) bool {
 func maskValues(text string, values []string) string {
 	var hidden []string
 	for _, v := range values {
-		hidden = append(hidden, v)
+		// The upper and lower forms cover letters that simple case folding
+		// does not pair, such as the dotless ı that upper-cases to I.
+		hidden = append(hidden, v, strings.ToUpper(v), strings.ToLower(v))
 		hidden = append(hidden, strings.FieldsFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
 	}
 	hidden = slices.DeleteFunc(hidden, func(v string) bool { return utf8.RuneCountInString(v) < minMasked })

@@ -51,4 +51,8 @@ func TestRedactReferencedInAnyCase(t *testing.T) {
 			t.Errorf("redactReferenced(%q) = %q, want %q", tt.message, got, tt.want)
 		}
 	}
+	dotless := []string{"ısecret-value-ı77"}
+	if got := redactReferenced(`unsupported method "ISECRET-VALUE-I77"`, dotless); got != `unsupported method "<secret>"` {
+		t.Errorf("upper-cased dotless ı: got %q", got)
+	}
 }

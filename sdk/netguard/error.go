@@ -62,6 +62,16 @@ func (e *InvalidHostError) Error() string {
 		"write the address as four decimal numbers without leading zeros, such as 192.0.2.10, or use a host name"
 }
 
+// CheckHostForm returns an *InvalidHostError for a host written as a number
+// that is not a dotted-decimal IPv4 address, and nil otherwise. Clients that
+// dial without the guard (allow_private) call it to reject such hosts too.
+func CheckHostForm(host string) error {
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil || !numericHost(host) {
+		return nil
+	}
+	return &InvalidHostError{Host: host}
+}
+
 // numericHost reports whether host ends in a label made of decimal digits
 // or of 0x and hex digits.
 func numericHost(host string) bool {
