@@ -201,10 +201,8 @@ func redactReferenced(message string, values []string) string {
 		if len(value) < minRedactedLength {
 			continue
 		}
-		for _, form := range []string{value, strings.ToUpper(value), strings.ToLower(value)} {
-			message = replaceFold(message, strconv.Quote(form), strconv.Quote(Redacted))
-			message = replaceFold(message, form, Redacted)
-		}
+		message = replaceFold(message, strconv.Quote(value), strconv.Quote(Redacted))
+		message = replaceFold(message, value, Redacted)
 	}
 	return message
 }

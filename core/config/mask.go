@@ -68,9 +68,7 @@ func inside(path, parent string) bool {
 func maskValues(text string, values []string) string {
 	var hidden []string
 	for _, v := range values {
-		// The upper and lower forms cover letters that simple case folding
-		// does not pair, such as the dotless ı that upper-cases to I.
-		hidden = append(hidden, v, strings.ToUpper(v), strings.ToLower(v))
+		hidden = append(hidden, v)
 		hidden = append(hidden, strings.FieldsFunc(v, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
 	}
 	hidden = slices.DeleteFunc(hidden, func(v string) bool { return utf8.RuneCountInString(v) < minMasked })
@@ -89,13 +87,17 @@ func maskValues(text string, values []string) string {
 // replaceFold replaces in text every occurrence of old, in any letter case,
 // with replacement. A checker may change a value's case before quoting it
 // (the http connector upper-cases a method), so a secret must be found in
-// every case. The parts of text that are replacement already stay as they
-// are, so that a value containing "secret" does not mark up its own mask.
+// every case. The upper and lower forms of old are matched too, because
+// simple case folding does not pair every letter with its upper form (the
+// dotless ı upper-cases to I). The parts of text that are replacement
+// already stay as they are, so that a value containing "secret" does not
+// mark up its own mask.
 func replaceFold(text, old, replacement string) string {
 	if old == "" {
 		return text
 	}
-	pattern := regexp.MustCompile("(?i)" + regexp.QuoteMeta(old))
+	forms := []string{regexp.QuoteMeta(old), regexp.QuoteMeta(strings.ToUpper(old)), regexp.QuoteMeta(strings.ToLower(old))}
+	pattern := regexp.MustCompile("(?i)" + strings.Join(forms, "|"))
 	parts := strings.Split(text, replacement)
 	for i, part := range parts {
 		parts[i] = pattern.ReplaceAllLiteralString(part, replacement)

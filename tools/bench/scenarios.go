@@ -85,7 +85,7 @@ type loopResult struct {
 
 // closedLoop sends n events over the given number of connections, spread over
 // the instances at addrs, each connection sending its next event once the
-// previous one was answered. A 503 is retried after a pause, as a sender would.
+// previous one got its response. A 503 is retried after a pause, as a sender would.
 // It returns when every event was accepted. With track, it keeps each event's
 // send time for the event-to-delivery latency.
 func closedLoop(addrs []string, gen *generator, n, connections int, track bool) (loopResult, error) {
@@ -157,10 +157,10 @@ func sendOne(client *rawClient, gen *generator) (string, time.Time, error) {
 		case status == 503:
 			time.Sleep(100 * time.Millisecond)
 		default:
-			return "", started, fmt.Errorf("ingest answered %d", status)
+			return "", started, fmt.Errorf("ingest returned %d", status)
 		}
 	}
-	return "", started, fmt.Errorf("ingest kept answering 503")
+	return "", started, fmt.Errorf("ingest kept returning 503")
 }
 
 // waitDelivered waits until the receiver counted n deliveries.
@@ -265,8 +265,8 @@ func (b *bench) ingestOnly() ([]*result, error) {
 
 // latency sends events at a fixed rate regardless of answers (open loop) and
 // measures, for each, the time from its scheduled send to its 202 and to its
-// arrival at the receiver; measuring from the schedule counts any queueing in
-// the generator.
+// arrival at the receiver. Measuring from the schedule counts any queueing in
+// the generator too.
 func (b *bench) latency() ([]*result, error) {
 	delivered := newPercentiles(fmt.Sprintf("event-to-delivery latency at %d events/s (open loop)", b.o.rate), "ms", "<= 20 ms",
 		func(m float64) bool { return m <= 20 })

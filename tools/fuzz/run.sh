@@ -10,7 +10,7 @@
 #   tools/fuzz/run.sh '^core/event '   the targets of one package
 #
 # The regular expression is matched against "<package dir> <target>", so that
-# targets of one name in two packages can be told apart.
+# two targets of one name in different packages can be chosen separately.
 
 set -euo pipefail
 cd "$(dirname "$0")/../.."
